@@ -1,0 +1,89 @@
+/**
+ * The prediction API. Field names follow the reference platform so its
+ * clients work unchanged (`features`, `model_name`, `return_probabilities`,
+ * `prediction`, `probabilities`, `model_version`, `latency_ms`, ...).
+ *
+ * @module
+ */
+import { z } from "zod";
+
+/** A raw feature value in a request. */
+export const FeatureValueSchema = z.union([z.number(), z.string(), z.boolean(), z.null()]);
+
+/** Features of one instance, by name. */
+export const FeaturesSchema = z.record(z.string(), FeatureValueSchema);
+
+/** Which version to use: `champion` (default), an alias, a number or `latest`. */
+export const VersionSelectorSchema = z.string().min(1).max(100);
+
+/** `POST /predict` request. */
+export const PredictRequestSchema = z.object({
+  features: FeaturesSchema.default({}),
+  entity_id: z.string().min(1).max(256).optional(),
+  model_name: z.string().min(1).max(100).optional(),
+  version: VersionSelectorSchema.optional(),
+  return_probabilities: z.boolean().default(true),
+  timestamp: z.string().optional(),
+});
+/** `POST /predict` request. */
+export type PredictRequest = z.infer<typeof PredictRequestSchema>;
+
+/** `POST /predict` response. */
+export const PredictResponseSchema = z.object({
+  prediction: z.number(),
+  probabilities: z.array(z.number()).nullable(),
+  model_name: z.string(),
+  model_version: z.string(),
+  timestamp: z.string(),
+  latency_ms: z.number(),
+  features_used: z.record(z.string(), z.number()),
+  request_id: z.string(),
+  variant: z.string(),
+  cached: z.boolean(),
+  features_as_of: z.string().nullable(),
+  defaults_used: z.array(z.string()).optional(),
+});
+/** `POST /predict` response. */
+export type PredictResponse = z.infer<typeof PredictResponseSchema>;
+
+/** One instance of a batch: its features, optionally an entity id. */
+export const BatchInstanceSchema = FeaturesSchema;
+
+/** `POST /predict/batch` request. */
+export const BatchPredictRequestSchema = z.object({
+  instances: z.array(BatchInstanceSchema).min(1),
+  model_name: z.string().min(1).max(100).optional(),
+  version: VersionSelectorSchema.optional(),
+  return_probabilities: z.boolean().default(true),
+});
+/** `POST /predict/batch` request. */
+export type BatchPredictRequest = z.infer<typeof BatchPredictRequestSchema>;
+
+/** `POST /predict/batch` response. */
+export const BatchPredictResponseSchema = z.object({
+  predictions: z.array(z.number()),
+  probabilities: z.array(z.array(z.number())).nullable(),
+  model_name: z.string(),
+  model_version: z.string(),
+  timestamp: z.string(),
+  batch_size: z.number().int(),
+  total_latency_ms: z.number(),
+  avg_latency_ms: z.number(),
+  request_id: z.string(),
+  variant: z.string(),
+});
+/** `POST /predict/batch` response. */
+export type BatchPredictResponse = z.infer<typeof BatchPredictResponseSchema>;
+
+/** The one JSON error shape of every HTTP surface, whatever the status. */
+export const ErrorResponseSchema = z.object({
+  error: z.object({
+    code: z.string(),
+    message: z.string(),
+    status: z.number().int(),
+    details: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
+  }),
+  request_id: z.string().optional(),
+});
+/** The one JSON error shape. */
+export type ErrorResponse = z.infer<typeof ErrorResponseSchema>;
