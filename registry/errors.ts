@@ -1,0 +1,23 @@
+/**
+ * Errors raised by registry adapters.
+ *
+ * @module
+ */
+import { PlatformError, type PlatformErrorOptions } from "../schemas/errors.ts";
+
+/** The codes a registry error can carry. */
+export type RegistryErrorCode =
+  | "model_not_found"
+  | "version_not_found"
+  | "artifact_corrupt"
+  | "artifact_invalid"
+  | "registry_unavailable"
+  | "registry_conflict";
+
+/** An error from a registry adapter. */
+export class RegistryError extends PlatformError {
+  declare readonly code: RegistryErrorCode;
+  constructor(code: RegistryErrorCode, message: string, options?: PlatformErrorOptions) {
+    super(code, message, options);
+  }
+}
