@@ -12,7 +12,8 @@ export type RegistryErrorCode =
   | "artifact_corrupt"
   | "artifact_invalid"
   | "registry_unavailable"
-  | "registry_conflict";
+  | "registry_conflict"
+  | "invalid_request";
 
 /** An error from a registry adapter. */
 export class RegistryError extends PlatformError {
