@@ -1,0 +1,31 @@
+/**
+ * `deno task services:up [name...]`: starts the named local services (default
+ * all) that are not already running, waits until each answers, writes
+ * `.services/env`, and exits non-zero naming any service that did not start.
+ *
+ * @module
+ */
+import { defaultContext, SERVICE_NAMES, upServices } from "./mod.ts";
+
+if (import.meta.main) {
+  const names = Deno.args.filter((a) => !a.startsWith("-"));
+  if (Deno.args.includes("--help")) {
+    console.log(`Usage: deno task services:up [${SERVICE_NAMES.join("|")}]...`);
+    Deno.exit(0);
+  }
+  const t0 = performance.now();
+  try {
+    const result = await upServices(defaultContext(Deno.env.toObject()), names);
+    const secs = ((performance.now() - t0) / 1000).toFixed(1);
+    if (result.failed.length > 0) {
+      console.error(
+        `[services] not started: ${result.failed.map((f) => f.name).join(", ")} (${secs} s)`,
+      );
+      Deno.exit(1);
+    }
+    console.log(`[services] up: ${[...result.already, ...result.started].join(", ")} (${secs} s)`);
+  } catch (e) {
+    console.error(`[services] ${e instanceof Error ? e.message : e}`);
+    Deno.exit(1);
+  }
+}
