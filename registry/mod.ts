@@ -3,7 +3,8 @@
  * (`champion`, `challenger`, ...) points to.
  *
  * - {@linkcode ModelRegistry} is the port; {@linkcode LocalRegistry} (a
- *   folder, the embedded default) is one adapter.
+ *   folder, the embedded default) and {@linkcode MlflowRegistry} (an MLflow 3
+ *   tracking server over REST) are its adapters.
  * - Every adapter verifies the sha256 of `model.onnx` on load and refuses a
  *   corrupt or mismatched package with a {@linkcode RegistryError}.
  *
@@ -19,4 +20,5 @@
 export type { ModelPackage, ModelRegistry, ModelVersionInfo } from "./port.ts";
 export { RegistryError, type RegistryErrorCode } from "./errors.ts";
 export { LocalRegistry, type LocalRegistryOptions } from "./local.ts";
+export { MlflowRegistry, type MlflowRegistryOptions } from "./mlflow.ts";
 export { sha256Hex } from "./_package.ts";
