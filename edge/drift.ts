@@ -80,6 +80,27 @@ interface Tracked {
   offset: number;
 }
 
+/** What the window holds for one feature. */
+export interface FeatureWindowStats {
+  /** Finite observations. */
+  samples: number;
+  /** Null or non-finite observations over all observations (0 when none). */
+  nullRatio: number;
+  /** Smallest finite value. */
+  min?: number;
+  /** Largest finite value. */
+  max?: number;
+}
+
+function emptyStats(features: number): Float64Array {
+  const st = new Float64Array(features * 3);
+  for (let i = 0; i < features; i++) {
+    st[i * 3 + 1] = Number.POSITIVE_INFINITY;
+    st[i * 3 + 2] = Number.NEGATIVE_INFINITY;
+  }
+  return st;
+}
+
 const DEFAULT_WINDOW: DriftWindow = { kind: "count", size: 10_000, segments: 10 };
 
 /** Index of the bin holding `value`: bins are (-inf, e0], (e0, e1], ..., (eN, +inf). */
@@ -147,6 +168,8 @@ export class PsiDriftMonitor {
   readonly #byName = new Map<string, number>();
   readonly #segments: Uint32Array[];
   readonly #totals: Float64Array;
+  /** Per segment and feature: [null count, min, max]. */
+  readonly #stats: Float64Array[];
   readonly #epsilon: number;
   readonly #minSamples: number;
   readonly #now: () => number;
@@ -187,6 +210,7 @@ export class PsiDriftMonitor {
     }
     this.#segments = Array.from({ length: segments }, () => new Uint32Array(offset));
     this.#totals = new Float64Array(offset);
+    this.#stats = Array.from({ length: segments }, () => emptyStats(this.#features.length));
   }
 
   /** Names of the monitored features. */
@@ -233,9 +257,38 @@ export class PsiDriftMonitor {
     return out;
   }
 
+  /**
+   * Per monitored feature over the window: finite observations, share of
+   * null or non-finite values, and the smallest and largest finite value
+   * (absent while the window holds no finite value).
+   */
+  stats(): Record<string, FeatureWindowStats> {
+    this.#expireByTime();
+    const out: Record<string, FeatureWindowStats> = {};
+    this.#features.forEach((f, fi) => {
+      let nulls = 0;
+      let min = Number.POSITIVE_INFINITY;
+      let max = Number.NEGATIVE_INFINITY;
+      for (const st of this.#stats) {
+        nulls += st[fi * 3];
+        min = Math.min(min, st[fi * 3 + 1]);
+        max = Math.max(max, st[fi * 3 + 2]);
+      }
+      const samples = this.#count(f);
+      const seen = samples + nulls;
+      out[f.name] = {
+        samples,
+        nullRatio: seen === 0 ? 0 : nulls / seen,
+        ...(samples > 0 ? { min, max } : {}),
+      };
+    });
+    return out;
+  }
+
   /** Empties the window. */
   reset(): void {
     for (const seg of this.#segments) seg.fill(0);
+    for (const st of this.#stats) st.set(emptyStats(this.#features.length));
     this.#totals.fill(0);
     this.#currentFill = 0;
     this.#currentSlot = Number.NaN;
@@ -244,11 +297,17 @@ export class PsiDriftMonitor {
   #record(data: ArrayLike<number>, base: number, map: Int32Array): void {
     this.#advance();
     const seg = this.#segments[this.#current];
+    const st = this.#stats[this.#current];
     for (let i = 0; i < map.length; i++) {
       const fi = map[i];
       if (fi < 0) continue;
       const value = data[base + i];
-      if (!Number.isFinite(value)) continue;
+      if (!Number.isFinite(value)) {
+        st[fi * 3]++;
+        continue;
+      }
+      if (value < st[fi * 3 + 1]) st[fi * 3 + 1] = value;
+      if (value > st[fi * 3 + 2]) st[fi * 3 + 2] = value;
       const f = this.#features[fi];
       const slot = f.offset + binIndex(f.edges, value);
       seg[slot]++;
@@ -300,6 +359,7 @@ export class PsiDriftMonitor {
   #rotate(steps: number): void {
     for (let s = 0; s < steps; s++) {
       this.#current = (this.#current + 1) % this.#segments.length;
+      this.#stats[this.#current].set(emptyStats(this.#features.length));
       const seg = this.#segments[this.#current];
       for (let i = 0; i < seg.length; i++) {
         if (seg[i] !== 0) {
@@ -324,30 +384,72 @@ export interface DriftGauge {
 /** Name of the drift gauge. */
 export const DRIFT_METRIC_NAME = "ml_feature_drift_psi";
 
+/** Names of every gauge {@linkcode createDriftGauge} registers. */
+export const FEATURE_METRIC_NAMES = [
+  DRIFT_METRIC_NAME,
+  "ml_feature_null_ratio",
+  "ml_feature_value_min",
+  "ml_feature_value_max",
+] as const;
+
+const LABELS = ["model_name", "model_version", "feature"] as const;
+
 /**
- * Registers `ml_feature_drift_psi{model_name,model_version,feature}` on
- * `registry`; its values are computed from the added monitors at scrape time.
+ * Registers on `registry`, computed from the added monitors at scrape time:
+ * `ml_feature_drift_psi`, `ml_feature_null_ratio`, `ml_feature_value_min`
+ * and `ml_feature_value_max`, each `{model_name,model_version,feature}`.
  */
 export function createDriftGauge(registry: Registry): DriftGauge {
   const monitors = new Map<string, PsiDriftMonitor>();
   const key = (name: string, version: string) => `${name}\u0000${version}`;
+  const labels = (m: PsiDriftMonitor, feature: string) => ({
+    model_name: m.modelName,
+    model_version: m.modelVersion,
+    feature,
+  });
   new Gauge({
     name: DRIFT_METRIC_NAME,
     help: "Population stability index of a model input over the sliding window vs training",
-    labelNames: ["model_name", "model_version", "feature"] as const,
+    labelNames: LABELS,
     registers: [registry],
     collect() {
       this.reset();
       for (const m of monitors.values()) {
-        for (const [feature, value] of Object.entries(m.psi())) {
-          this.set(
-            { model_name: m.modelName, model_version: m.modelVersion, feature },
-            value,
-          );
-        }
+        for (const [feature, value] of Object.entries(m.psi())) this.set(labels(m, feature), value);
       }
     },
   });
+  const statGauge = (
+    name: string,
+    help: string,
+    pick: (s: FeatureWindowStats) => number | undefined,
+  ) =>
+    new Gauge({
+      name,
+      help,
+      labelNames: LABELS,
+      registers: [registry],
+      collect() {
+        this.reset();
+        for (const m of monitors.values()) {
+          for (const [feature, st] of Object.entries(m.stats())) {
+            const v = pick(st);
+            if (v !== undefined) this.set(labels(m, feature), v);
+          }
+        }
+      },
+    });
+  statGauge(
+    "ml_feature_null_ratio",
+    "Share of null or non-finite values of a model input over the window",
+    (s) => s.samples + s.nullRatio > 0 ? s.nullRatio : undefined,
+  );
+  statGauge(
+    "ml_feature_value_min",
+    "Smallest value of a model input over the window",
+    (s) => s.min,
+  );
+  statGauge("ml_feature_value_max", "Largest value of a model input over the window", (s) => s.max);
   return {
     add(monitor) {
       monitors.set(key(monitor.modelName, monitor.modelVersion), monitor);

@@ -188,3 +188,43 @@ Deno.test("createDriftGauge() exports ml_feature_drift_psi per model version and
   const after = await registry.metrics();
   assert.ok(!after.includes("ml_feature_drift_psi{"), after);
 });
+
+Deno.test("PsiDriftMonitor.stats() reports null ratio and range over the window only", () => {
+  const monitor = new PsiDriftMonitor({
+    modelName: "m",
+    modelVersion: "1",
+    baseline: { a: { edges: [0], frequencies: [0.5, 0.5] } },
+    window: { kind: "count", size: 4, segments: 2 },
+  });
+  assert.deepEqual(monitor.stats(), { a: { samples: 0, nullRatio: 0 } });
+  monitor.observe([100], ["a"]);
+  monitor.observe([Number.NaN], ["a"]);
+  monitor.observe([-5], ["a"]);
+  monitor.observe([2], ["a"]);
+  assert.deepEqual(monitor.stats(), { a: { samples: 3, nullRatio: 0.25, min: -5, max: 100 } });
+  monitor.observe([1], ["a"]); // drops the first segment: 100 and NaN
+  assert.deepEqual(monitor.stats(), { a: { samples: 3, nullRatio: 0, min: -5, max: 2 } });
+});
+
+Deno.test("createDriftGauge() exports null ratio and value range gauges", async () => {
+  const registry = new Registry();
+  const gauge = createDriftGauge(registry);
+  const monitor = new PsiDriftMonitor({
+    modelName: "m",
+    modelVersion: "1",
+    baseline: { a: { edges: [0], frequencies: [0.5, 0.5] } },
+  });
+  gauge.add(monitor);
+  monitor.observe([3], ["a"]);
+  monitor.observe([Number.NaN], ["a"]);
+  monitor.observe([-1], ["a"]);
+  monitor.observe([7], ["a"]);
+  const text = await registry.metrics();
+  const value = (name: string) =>
+    Number(text.split("\n").find((l) => l.startsWith(`${name}{`))?.split(" ").at(-1));
+  assert.equal(value("ml_feature_null_ratio"), 0.25);
+  assert.equal(value("ml_feature_value_min"), -1);
+  assert.equal(value("ml_feature_value_max"), 7);
+  // Fewer than minSamples (100) observations: no PSI yet.
+  assert.ok(!text.includes("ml_feature_drift_psi{"), text);
+});
