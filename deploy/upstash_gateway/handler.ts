@@ -1,0 +1,208 @@
+/**
+ * The HTTP side of the gateway: Upstash REST requests (`POST /`,
+ * `/pipeline`, `/multi-exec`, and path-style `/<command>/<arg>...`) turned
+ * into Redis commands, with Bearer auth and JSON errors for every status.
+ *
+ * @module
+ */
+import { type Reply, ReplyError } from "./_codec.ts";
+import { toUpstashEntry, toUpstashResult } from "./encoding.ts";
+import { BadRequestError, RedisUnavailableError } from "./errors.ts";
+import type { RedisConnection } from "./redis.ts";
+
+/** What the handler needs. */
+export interface GatewayDeps {
+  /** The shared pipelined connection. */
+  redis: RedisConnection;
+  /** Opens a dedicated connection, used for blocking commands and then closed. */
+  dedicated: () => RedisConnection;
+  /** Bearer token clients must present. */
+  token: string;
+  /** Largest body accepted, in bytes. */
+  maxBodyBytes: number;
+}
+
+/** Commands that would change or block the shared connection's state. */
+const REFUSED = new Set([
+  "auth",
+  "client",
+  "discard",
+  "exec",
+  "hello",
+  "monitor",
+  "multi",
+  "psubscribe",
+  "psync",
+  "punsubscribe",
+  "quit",
+  "reset",
+  "select",
+  "shutdown",
+  "ssubscribe",
+  "subscribe",
+  "sunsubscribe",
+  "sync",
+  "unsubscribe",
+  "unwatch",
+  "watch",
+]);
+
+const BLOCKING = new Set([
+  "blmove",
+  "blmpop",
+  "blpop",
+  "brpop",
+  "brpoplpush",
+  "bzmpop",
+  "bzpopmax",
+  "bzpopmin",
+  "wait",
+  "waitaof",
+]);
+
+const JSON_HEADERS = { "content-type": "application/json" };
+const encoder = new TextEncoder();
+
+function json(body: unknown, status = 200): Response {
+  return new Response(JSON.stringify(body), { status, headers: JSON_HEADERS });
+}
+
+function errorResponse(message: string, status: number): Response {
+  return json({ error: message }, status);
+}
+
+/** Constant-time comparison of two byte strings. */
+export function timingSafeEqual(a: Uint8Array, b: Uint8Array): boolean {
+  const n = Math.max(a.length, b.length);
+  let diff = a.length ^ b.length;
+  for (let i = 0; i < n; i++) diff |= (a[i] ?? 0) ^ (b[i] ?? 0);
+  return diff === 0;
+}
+
+/** Validates one command array and stringifies its arguments. */
+export function parseCommand(value: unknown): string[] {
+  if (!Array.isArray(value) || value.length === 0) {
+    throw new BadRequestError("ERR command must be a non-empty JSON array");
+  }
+  const args = new Array<string>(value.length);
+  for (let i = 0; i < value.length; i++) {
+    const v = value[i];
+    if (typeof v === "string") args[i] = v;
+    else if (typeof v === "number" || typeof v === "boolean") args[i] = String(v);
+    else throw new BadRequestError(`ERR argument ${i} of the command must be a string or number`);
+  }
+  const name = args[0].toLowerCase();
+  if (REFUSED.has(name)) throw new BadRequestError(`ERR command '${args[0]}' is not supported`);
+  return args;
+}
+
+function isBlocking(cmd: string[]): boolean {
+  const name = cmd[0].toLowerCase();
+  if (BLOCKING.has(name)) return true;
+  return (name === "xread" || name === "xreadgroup") &&
+    cmd.some((a) => a.toLowerCase() === "block");
+}
+
+function parseCommands(value: unknown): string[][] {
+  if (!Array.isArray(value) || value.length === 0) {
+    throw new BadRequestError("ERR body must be a non-empty JSON array of commands");
+  }
+  return value.map(parseCommand);
+}
+
+async function readJson(req: Request, maxBytes: number): Promise<unknown> {
+  const declared = Number(req.headers.get("content-length") ?? "0");
+  if (declared > maxBytes) throw new PayloadTooLarge();
+  const text = await req.text();
+  if (text.length > maxBytes) throw new PayloadTooLarge();
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new BadRequestError("ERR failed to parse the request body as JSON");
+  }
+}
+
+class PayloadTooLarge extends Error {}
+
+/** The path of an absolute URL without building a URL object (hot path). */
+function pathOf(url: string): string {
+  const start = url.indexOf("/", url.indexOf("//") + 2);
+  if (start < 0) return "/";
+  const q = url.indexOf("?", start);
+  return q < 0 ? url.slice(start) : url.slice(start, q);
+}
+
+/** Builds the request handler for `Deno.serve`. */
+export function createGatewayHandler(deps: GatewayDeps): (req: Request) => Promise<Response> {
+  const token = encoder.encode(deps.token);
+
+  const authorized = (req: Request): boolean => {
+    const header = req.headers.get("authorization");
+    let given: string | null = null;
+    if (header !== null && header.startsWith("Bearer ")) given = header.slice(7);
+    else if (req.url.includes("_token=")) given = new URL(req.url).searchParams.get("_token");
+    return given !== null && timingSafeEqual(encoder.encode(given), token);
+  };
+
+  const exec = async (commands: string[][]): Promise<Reply[]> => {
+    if (!commands.some(isBlocking)) return await deps.redis.send(commands);
+    const conn = deps.dedicated();
+    try {
+      return await conn.send(commands);
+    } finally {
+      conn.close();
+    }
+  };
+
+  const route = async (req: Request, path: string): Promise<Response> => {
+    const base64 = req.headers.get("upstash-encoding") === "base64";
+    if (path === "/") {
+      if (req.method !== "POST") return errorResponse("ERR method not allowed", 405);
+      const [reply] = await exec([parseCommand(await readJson(req, deps.maxBodyBytes))]);
+      return reply instanceof ReplyError
+        ? errorResponse(reply.message, 400)
+        : json({ result: toUpstashResult(reply, base64) });
+    }
+    if (path === "/pipeline") {
+      if (req.method !== "POST") return errorResponse("ERR method not allowed", 405);
+      const replies = await exec(parseCommands(await readJson(req, deps.maxBodyBytes)));
+      return json(replies.map((r) => toUpstashEntry(r, base64)));
+    }
+    if (path === "/multi-exec") {
+      if (req.method !== "POST") return errorResponse("ERR method not allowed", 405);
+      const commands = parseCommands(await readJson(req, deps.maxBodyBytes));
+      const replies = await exec([["MULTI"], ...commands, ["EXEC"]]);
+      const queued = replies.slice(1, -1).find((r) => r instanceof ReplyError);
+      const result = replies[replies.length - 1];
+      if (queued instanceof ReplyError) return errorResponse(queued.message, 400);
+      if (result instanceof ReplyError) return errorResponse(result.message, 400);
+      if (!Array.isArray(result)) return errorResponse("ERR transaction aborted", 400);
+      return json(result.map((r) => toUpstashEntry(r, base64)));
+    }
+    // Path style: /set/key/value, with a POST body as the last argument.
+    if (req.method !== "GET" && req.method !== "POST") {
+      return errorResponse("ERR method not allowed", 405);
+    }
+    const args = path.slice(1).split("/").map(decodeURIComponent);
+    if (req.method === "POST") {
+      const body = await req.text();
+      if (body !== "") args.push(body);
+    }
+    const [reply] = await exec([parseCommand(args)]);
+    return reply instanceof ReplyError
+      ? errorResponse(reply.message, 400)
+      : json({ result: toUpstashResult(reply, base64) });
+  };
+
+  return async (req: Request): Promise<Response> => {
+    if (!authorized(req)) return errorResponse("Unauthorized", 401);
+    try {
+      return await route(req, pathOf(req.url));
+    } catch (e) {
+      if (e instanceof BadRequestError) return errorResponse(e.message, 400);
+      if (e instanceof PayloadTooLarge) return errorResponse("ERR request body too large", 413);
+      if (e instanceof RedisUnavailableError) return errorResponse(e.message, 503);
+      return errorResponse(`ERR internal error: ${e instanceof Error ? e.message : e}`, 500);
+    }
+  };
+}
