@@ -1,0 +1,49 @@
+/**
+ * Configuration of the feature pipeline, resolved once at start-up. The
+ * only module of `pipeline/` (outside training) that reads `Deno.env`.
+ *
+ * @module
+ */
+import { z } from "zod";
+import { envInt, parseConfig } from "../schemas/config.ts";
+import { DEFAULT_MAX_FUTURE_MS } from "../schemas/event.ts";
+
+const schema = z.object({
+  /** Folder of embedded data (PGlite files under `<DATA_DIR>/pglite`). Default `.data`. */
+  DATA_DIR: z.string().min(1).default(".data"),
+  /** Real Postgres; when unset the embedded PGlite is used. */
+  DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//).optional(),
+  /** Real Redis for the online cache; when unset the in-memory cache is used. */
+  REDIS_URL: z.string().regex(/^rediss?:\/\//).optional(),
+  /** Accepted future skew of event timestamps, ms. Default 300000 (5 minutes). */
+  FEATURES_MAX_FUTURE_MS: envInt(DEFAULT_MAX_FUTURE_MS, 0, 86_400_000),
+  /** Port of `features:serve`. Default 8091. */
+  FEATURES_PORT: envInt(8091, 1, 65535),
+  /** Messages per `processBatch` call of the CLI loaders. Default 1000. */
+  FEATURES_BATCH_SIZE: envInt(1000, 1, 100_000),
+});
+
+/** Resolved pipeline configuration. */
+export interface FeaturesConfig {
+  dataDir: string;
+  databaseUrl?: string;
+  redisUrl?: string;
+  maxFutureMs: number;
+  port: number;
+  batchSize: number;
+}
+
+/** Reads and validates the pipeline configuration; throws `ConfigError` listing every problem. */
+export function resolveFeaturesConfig(
+  env: Record<string, string | undefined> = Deno.env.toObject(),
+): FeaturesConfig {
+  const c = parseConfig("features", schema, env);
+  return {
+    dataDir: c.DATA_DIR,
+    databaseUrl: c.DATABASE_URL,
+    redisUrl: c.REDIS_URL,
+    maxFutureMs: c.FEATURES_MAX_FUTURE_MS,
+    port: c.FEATURES_PORT,
+    batchSize: c.FEATURES_BATCH_SIZE,
+  };
+}

@@ -1,0 +1,306 @@
+/**
+ * `FeaturePipeline`: raw messages in, exact windowed features out, durable
+ * in the feature store and fresh in the online cache.
+ *
+ * @module
+ */
+import type { Registry } from "prom-client";
+import { redisKeys } from "../schemas/pointer.ts";
+import { DEFAULT_MAX_FUTURE_MS } from "../schemas/event.ts";
+import {
+  applyTransform,
+  computeWindowFeatures,
+  computeWindowFeaturesFromEvents,
+  DEMO_VIEW,
+  type FeatureView,
+  mergeEvents,
+  ONLINE_TTL_SECONDS,
+  type OnlineEntityState,
+  parseOnlineState,
+  type RawValue,
+  toWindowEvent,
+  type WindowEvent,
+} from "./features/mod.ts";
+import type { DeadLetterInput, FeatureStore, StoredEvent } from "./store/port.ts";
+import type { CacheEntry, OnlineCache } from "./online/port.ts";
+import { FeatureMetrics } from "./metrics.ts";
+import { decodeEvent, toBase64 } from "./_decode.ts";
+
+/** A raw message from any source. */
+export interface PipelineMessage {
+  payload: Uint8Array | string;
+  meta?: Record<string, string>;
+}
+
+/** What happened to a batch. */
+export interface BatchResult {
+  accepted: number;
+  duplicate: number;
+  dead_lettered: number;
+  rejections: { index: number; reason: string }[];
+}
+
+/** Dependencies and options of {@linkcode FeaturePipeline}. */
+export interface FeaturePipelineOptions {
+  store: FeatureStore;
+  cache: OnlineCache;
+  /** Views kept up to date. Default `[DEMO_VIEW]`. */
+  views?: readonly FeatureView[];
+  /** Where the `features_*` metrics are registered; none when omitted. */
+  registry?: Registry;
+  /** Processing clock, epoch ms. Default `Date.now`. */
+  now?: () => number;
+  /** Accepted future skew of event timestamps. Default 5 minutes. */
+  maxFutureMs?: number;
+}
+
+/** Feature values of one entity as of a time. */
+export interface EntityFeatures {
+  entity_type: string;
+  entity_id: string;
+  as_of: string;
+  features: Record<string, number>;
+}
+
+/** The feature pipeline. Stateless between batches: safe to run in many workers. */
+export class FeaturePipeline {
+  readonly views: readonly FeatureView[];
+  readonly #store: FeatureStore;
+  readonly #cache: OnlineCache;
+  readonly #metrics?: FeatureMetrics;
+  readonly #now: () => number;
+  readonly #maxFutureMs: number;
+
+  constructor(options: FeaturePipelineOptions) {
+    this.#store = options.store;
+    this.#cache = options.cache;
+    this.views = options.views ?? [DEMO_VIEW];
+    this.#metrics = options.registry ? new FeatureMetrics(options.registry) : undefined;
+    this.#now = options.now ?? Date.now;
+    this.#maxFutureMs = options.maxFutureMs ?? DEFAULT_MAX_FUTURE_MS;
+  }
+
+  /**
+   * Validates, dead-letters, dedupes (first accepted `event_id` wins), updates
+   * tiles in one transaction and pushes the changed entities online in one
+   * pipeline. Replaying a batch changes nothing. Throws `RetryableError` when
+   * the store or the cache is unavailable (nothing is acknowledged then).
+   */
+  async processBatch(messages: readonly PipelineMessage[]): Promise<BatchResult> {
+    const started = performance.now();
+    const nowMs = this.#now();
+    const result: BatchResult = { accepted: 0, duplicate: 0, dead_lettered: 0, rejections: [] };
+    const candidates: StoredEvent[] = [];
+    const deadLetters: DeadLetterInput[] = [];
+    const labels: string[] = [];
+    const seen = new Set<string>();
+    const view0 = this.views[0];
+    messages.forEach((m, index) => {
+      const d = decodeEvent(m.payload, nowMs, this.#maxFutureMs);
+      if ("reason" in d) {
+        result.rejections.push({ index, reason: d.reason });
+        labels.push(d.label);
+        deadLetters.push({
+          reason: d.reason,
+          payloadBase64: toBase64(m.payload),
+          meta: m.meta ?? {},
+        });
+        return;
+      }
+      const id = d.event.event_id;
+      if (seen.has(id)) {
+        result.duplicate++;
+        return;
+      }
+      seen.add(id);
+      const w = toWindowEvent(view0, d.event, d.timeMs);
+      candidates.push({
+        eventId: id,
+        entityId: String(d.event[view0.entityKey as "user_id"]),
+        timeMs: d.timeMs,
+        amount: w.amount,
+        category: w.category,
+        payload: d.event,
+        acceptedAtMs: nowMs,
+      });
+    });
+    const accepted = await this.#store.writeBatch(candidates, deadLetters, this.views);
+    result.accepted = accepted.length;
+    result.duplicate += candidates.length - accepted.length;
+    result.dead_lettered = deadLetters.length;
+    const acceptedIds = new Set(accepted.map((e) => e.eventId));
+    const replayed = candidates.filter((e) => !acceptedIds.has(e.eventId));
+    await this.#pushOnline(accepted, replayed, nowMs);
+    this.#record(result, labels, accepted, started);
+    return result;
+  }
+
+  /** Stores a message a source gave up on, with the reason. */
+  async deadLetter(
+    payload: Uint8Array | string,
+    reason: string,
+    meta: Record<string, string> = {},
+  ): Promise<void> {
+    await this.#store.writeDeadLetters([{ reason, payloadBase64: toBase64(payload), meta }]);
+    this.#metrics?.events.inc({ outcome: "dead_lettered" });
+    this.#metrics?.deadLetters.inc({ reason: "source" });
+  }
+
+  /**
+   * Pushes the new state of every entity touched by the batch. Entities
+   * whose state is missing online, or that had replayed events (a retry
+   * after a failed push, or a crash between commit and push), are rebuilt
+   * from the store, so the online state always converges to the truth.
+   */
+  async #pushOnline(
+    accepted: readonly StoredEvent[],
+    replayed: readonly StoredEvent[],
+    nowMs: number,
+  ): Promise<void> {
+    if (accepted.length === 0 && replayed.length === 0) return;
+    const byEntity = new Map<string, WindowEvent[]>();
+    for (const e of accepted) {
+      let l = byEntity.get(e.entityId);
+      if (!l) byEntity.set(e.entityId, l = []);
+      l.push({ timeMs: e.timeMs, amount: e.amount, category: e.category });
+    }
+    const rebuild = new Set(replayed.map((e) => e.entityId));
+    for (const id of rebuild) if (!byEntity.has(id)) byEntity.set(id, []);
+    const ids = [...byEntity.keys()];
+    const entries: CacheEntry[] = [];
+    for (const view of this.views) {
+      const keys = ids.map((id) => redisKeys.online(view.name, view.version, id));
+      const current = await this.#cache.getMany(keys);
+      const states = new Map<string, OnlineEntityState>();
+      const missing: string[] = [];
+      ids.forEach((id, i) => {
+        const s = rebuild.has(id) ? null : parseOnlineState(current[i]);
+        if (s) states.set(id, mergeEvents(view, s, byEntity.get(id)!));
+        else missing.push(id);
+      });
+      if (missing.length > 0) {
+        const from = Math.min(...[...accepted, ...replayed].map((e) => e.timeMs)) -
+          horizonMs(view);
+        const loaded = await this.#store.loadEvents(view, missing, from, Number.MAX_SAFE_INTEGER);
+        for (const id of missing) states.set(id, mergeEvents(view, null, loaded.get(id) ?? []));
+      }
+      ids.forEach((id, i) => entries.push({ key: keys[i], value: JSON.stringify(states.get(id)) }));
+      if (this.#metrics) this.#observeValues(view, states, accepted, nowMs);
+    }
+    await this.#cache.setMany(entries, ONLINE_TTL_SECONDS);
+  }
+
+  #observeValues(
+    view: FeatureView,
+    states: Map<string, OnlineEntityState>,
+    accepted: readonly StoredEvent[],
+    nowMs: number,
+  ): void {
+    const m = this.#metrics!;
+    for (const state of states.values()) {
+      const f = computeWindowFeatures(view, state, Math.max(nowMs, state.sealed));
+      for (const k in f) m.observeValue(k, f[k]);
+    }
+    for (const e of accepted) {
+      for (const input of view.eventFeatures) {
+        const spec = input.transform ?? { kind: "identity" as const, source: input.name };
+        const raw = e.payload[spec.source] as RawValue;
+        if (raw === undefined || raw === null) {
+          m.observeValue(input.name, null);
+          continue;
+        }
+        try {
+          m.observeValue(input.name, applyTransform(spec, raw));
+        } catch {
+          m.observeValue(input.name, null);
+        }
+      }
+    }
+  }
+
+  #record(result: BatchResult, labels: string[], accepted: StoredEvent[], started: number): void {
+    const m = this.#metrics;
+    if (!m) return;
+    const seconds = (performance.now() - started) / 1000;
+    m.events.inc({ outcome: "accepted" }, result.accepted);
+    m.events.inc({ outcome: "duplicate" }, result.duplicate);
+    m.events.inc({ outcome: "dead_lettered" }, result.dead_lettered);
+    for (const l of labels) m.deadLetters.inc({ reason: l });
+    m.batchSeconds.observe(seconds);
+    m.observeFreshness(seconds, accepted.length);
+  }
+
+  /** Exact windowed features of an entity as of `asOfMs`, from the store's raw events. */
+  async getOfflineFeatures(
+    entityId: string,
+    asOfMs: number,
+    view: FeatureView = this.views[0],
+  ): Promise<EntityFeatures> {
+    const loaded = await this.#store.loadEvents(
+      view,
+      [entityId],
+      asOfMs - horizonMs(view),
+      asOfMs,
+    );
+    const features = computeWindowFeaturesFromEvents(view, loaded.get(entityId) ?? [], asOfMs);
+    return entityFeatures(view, entityId, asOfMs, features);
+  }
+
+  /** Windowed features of an entity as the edge sees them at `asOfMs` (one cache read). */
+  async getOnlineFeatures(
+    entityId: string,
+    asOfMs: number,
+    view: FeatureView = this.views[0],
+  ): Promise<EntityFeatures> {
+    const [raw] = await this.#cache.getMany([redisKeys.online(view.name, view.version, entityId)]);
+    const features = computeWindowFeatures(view, parseOnlineState(raw), asOfMs);
+    return entityFeatures(view, entityId, asOfMs, features);
+  }
+
+  /**
+   * Rebuilds the online state of every entity with events in the last
+   * `horizon` before `nowMs` from the store (after a cache loss, or to warm
+   * the in-memory cache at start). Returns the number of entities written.
+   */
+  async rebuildOnline(nowMs: number = this.#now(), pageSize = 1000): Promise<number> {
+    let n = 0;
+    for (const view of this.views) {
+      const from = nowMs - horizonMs(view);
+      let after: string | null = null;
+      for (;;) {
+        const ids = await this.#store.listEntities(from, after, pageSize);
+        if (ids.length === 0) break;
+        const loaded = await this.#store.loadEvents(view, ids, from, Number.MAX_SAFE_INTEGER);
+        const entries = ids.map((id) => ({
+          key: redisKeys.online(view.name, view.version, id),
+          value: JSON.stringify(mergeEvents(view, null, loaded.get(id) ?? [])),
+        }));
+        await this.#cache.setMany(entries, ONLINE_TTL_SECONDS);
+        n += ids.length;
+        after = ids[ids.length - 1];
+      }
+    }
+    return n;
+  }
+}
+
+/** How far back events can matter to a view's online state (longest window + tail + a tile). */
+export function horizonMs(view: FeatureView): number {
+  let h = 0;
+  for (const f of view.windowFeatures) h = Math.max(h, f.windowMs + f.tileMs);
+  return h + view.tailMs;
+}
+
+function entityFeatures(
+  view: FeatureView,
+  entityId: string,
+  asOfMs: number,
+  features: Record<string, number>,
+): EntityFeatures {
+  return {
+    entity_type: view.entity,
+    entity_id: entityId,
+    as_of: new Date(asOfMs).toISOString(),
+    features,
+  };
+}

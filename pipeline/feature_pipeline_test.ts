@@ -1,0 +1,113 @@
+import assert from "node:assert/strict";
+import { Registry } from "prom-client";
+import { FeaturePipeline } from "./feature_pipeline.ts";
+import { MemoryOnlineCache } from "./online/memory.ts";
+import { PgliteFeatureStore } from "./store/pglite.ts";
+import type { OnlineCache } from "./online/port.ts";
+import { RetryableError } from "./errors.ts";
+
+const NOW = Date.UTC(2026, 2, 20, 12, 0, 0);
+
+function event(id: string, user: string, minutesAgo: number, amount = 10, extra = {}) {
+  return JSON.stringify({
+    event_id: id,
+    user_id: user,
+    amount,
+    timestamp: new Date(NOW - minutesAgo * 60_000).toISOString(),
+    merchant_category: "grocery",
+    ...extra,
+  });
+}
+
+async function setup(cache: OnlineCache = new MemoryOnlineCache({ now: () => NOW })) {
+  const store = new PgliteFeatureStore();
+  await store.migrate();
+  const registry = new Registry();
+  const pipeline = new FeaturePipeline({ store, cache, registry, now: () => NOW });
+  return { store, cache, registry, pipeline };
+}
+
+Deno.test("FeaturePipeline.processBatch() accepts, dedupes and dead-letters with reasons", async () => {
+  const { store, pipeline, registry } = await setup();
+  try {
+    const r = await pipeline.processBatch([
+      { payload: event("a", "u1", 30) },
+      { payload: event("a", "u1", 20) }, // duplicate in the batch: first wins
+      { payload: new Uint8Array([0xff, 0xfe]) },
+      { payload: "{not json" },
+      { payload: event("b", "u1", 10, -5) },
+      { payload: event("c", "u1", -10) }, // 10 minutes in the future
+      { payload: event("d", "u2", 5, 42, { risk_score: 0.3 }), meta: { source: "test" } },
+    ]);
+    assert.equal(r.accepted, 2);
+    assert.equal(r.duplicate, 1);
+    assert.equal(r.dead_lettered, 4);
+    assert.deepEqual(r.rejections.map((x) => x.index), [2, 3, 4, 5]);
+    assert.match(r.rejections[0].reason, /UTF-8/);
+    assert.match(r.rejections[2].reason, /amount/);
+    const dead = await store.listDeadLetters(10);
+    assert.equal(dead.length, 4);
+    assert.deepEqual(
+      [...atob(dead.find((d) => /UTF-8/.test(d.reason))!.payloadBase64)].map((c) =>
+        c.charCodeAt(0)
+      ),
+      [0xff, 0xfe],
+    );
+    const online = await pipeline.getOnlineFeatures("u1", NOW);
+    assert.equal(online.features.transaction_count_1h, 1);
+    assert.equal(online.features.seconds_since_last_txn, 1800);
+    const metrics = await registry.metrics();
+    assert.match(metrics, /features_events_total\{outcome="accepted"\} 2/);
+    assert.match(metrics, /features_dead_letters_total\{reason="invalid_amount"\} 1/);
+    assert.match(metrics, /features_value_null_rate\{feature="risk_score"\} 0.5/);
+  } finally {
+    await store.close();
+  }
+});
+
+Deno.test("FeaturePipeline.processBatch() replayed changes nothing, online equals offline", async () => {
+  const { store, pipeline } = await setup();
+  try {
+    const batch = [
+      { payload: event("a", "u1", 60 * 30) },
+      { payload: event("b", "u1", 61, 20) },
+      { payload: event("c", "u1", 3, 30, { merchant_category: "travel" }) },
+    ];
+    await pipeline.processBatch(batch);
+    const before = await pipeline.getOnlineFeatures("u1", NOW);
+    const tiles = await store.readTiles(pipeline.views[0], "u1");
+    const again = await pipeline.processBatch(batch);
+    assert.deepEqual(again, { accepted: 0, duplicate: 3, dead_lettered: 0, rejections: [] });
+    assert.deepEqual(await pipeline.getOnlineFeatures("u1", NOW), before);
+    assert.deepEqual(await store.readTiles(pipeline.views[0], "u1"), tiles);
+    const offline = await pipeline.getOfflineFeatures("u1", NOW);
+    assert.deepEqual(offline, before);
+    assert.equal(before.features.transaction_count_24h, 2);
+    assert.equal(before.features.distinct_merchant_categories_24h, 2);
+  } finally {
+    await store.close();
+  }
+});
+
+Deno.test("FeaturePipeline.processBatch() throws RetryableError when the cache is down and repairs on retry", async () => {
+  const real = new MemoryOnlineCache({ now: () => NOW });
+  let down = true;
+  const flaky: OnlineCache = {
+    getMany: (k) =>
+      down ? Promise.reject(new RetryableError("Cannot read: down")) : real.getMany(k),
+    setMany: (e, t) => real.setMany(e, t),
+    deleteMany: (k) => real.deleteMany(k),
+    close: () => real.close(),
+  };
+  const { store, pipeline } = await setup(flaky);
+  try {
+    const batch = [{ payload: event("a", "u1", 5) }];
+    await assert.rejects(() => pipeline.processBatch(batch), RetryableError);
+    down = false;
+    const r = await pipeline.processBatch(batch);
+    assert.equal(r.duplicate, 1);
+    assert.equal((await pipeline.getOnlineFeatures("u1", NOW)).features.transaction_count_1h, 1);
+  } finally {
+    await store.close();
+  }
+});

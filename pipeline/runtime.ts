@@ -1,0 +1,77 @@
+/**
+ * Opens the configured store and cache: real Postgres and Redis when their
+ * URLs are set, otherwise embedded PGlite under `DATA_DIR` and the
+ * in-memory cache (warmed from the store).
+ *
+ * @module
+ */
+import { join } from "node:path";
+import type { Registry } from "prom-client";
+import type { FeaturesConfig } from "./config.ts";
+import { FeaturePipeline } from "./feature_pipeline.ts";
+import { DEMO_VIEW, type FeatureView } from "./features/mod.ts";
+import { MemoryOnlineCache, type OnlineCache, RedisOnlineCache } from "./online/mod.ts";
+import { type FeatureStore, PgliteFeatureStore, PostgresFeatureStore } from "./store/mod.ts";
+
+/** An opened pipeline with its store and cache. */
+export interface FeatureRuntime {
+  pipeline: FeaturePipeline;
+  store: FeatureStore;
+  cache: OnlineCache;
+  /** Views seen for the first time (their tiles were backfilled). */
+  newViews: FeatureView[];
+  close(): Promise<void>;
+}
+
+/** Options of {@linkcode openFeatureRuntime}. */
+export interface OpenFeatureRuntimeOptions {
+  registry?: Registry;
+  views?: readonly FeatureView[];
+  /** Skip warming the in-memory cache from the store. */
+  skipWarm?: boolean;
+}
+
+/**
+ * Opens store and cache from `config`, applies migrations, registers the
+ * views (backfilling new versions) and warms an in-memory cache.
+ */
+export async function openFeatureRuntime(
+  config: FeaturesConfig,
+  options: OpenFeatureRuntimeOptions = {},
+): Promise<FeatureRuntime> {
+  const store: FeatureStore = config.databaseUrl
+    ? new PostgresFeatureStore(config.databaseUrl)
+    : new PgliteFeatureStore(join(config.dataDir, "pglite"));
+  const cache: OnlineCache = config.redisUrl
+    ? new RedisOnlineCache(config.redisUrl)
+    : new MemoryOnlineCache();
+  const close = async () => {
+    await cache.close();
+    await store.close();
+  };
+  try {
+    await store.migrate();
+    const views = options.views ?? [DEMO_VIEW];
+    const newViews: FeatureView[] = [];
+    for (const v of views) {
+      if (await store.registerView(v) === "new") {
+        await store.backfill(v);
+        newViews.push(v);
+      }
+    }
+    const pipeline = new FeaturePipeline({
+      store,
+      cache,
+      views,
+      registry: options.registry,
+      maxFutureMs: config.maxFutureMs,
+    });
+    if ((!config.redisUrl || newViews.length > 0) && !options.skipWarm) {
+      await pipeline.rebuildOnline();
+    }
+    return { pipeline, store, cache, newViews, close };
+  } catch (error) {
+    await close();
+    throw error;
+  }
+}

@@ -1,0 +1,305 @@
+/**
+ * The SQL shared by the Postgres and PGlite adapters (same schema, same
+ * dialect). Bulk statements take one JSON parameter read with
+ * `json_to_recordset`, so a batch is one statement per table whatever its
+ * size, and both drivers bind it the same way.
+ *
+ * @module
+ */
+import { type SQL, sql } from "drizzle-orm";
+import { canonicalDefinition, type FeatureView, type WindowEvent } from "../features/mod.ts";
+import { FeatureViewError, translateStoreError } from "../errors.ts";
+import type {
+  DeadLetterInput,
+  DeadLetterRow,
+  FeatureStore,
+  StoredEvent,
+  TileRecord,
+  ViewRegistration,
+} from "./port.ts";
+import { grainsOfView, tileDeltas } from "./_tiles.ts";
+
+/** Something that runs a drizzle `sql` query. */
+export interface SqlRunner {
+  execute(query: SQL): Promise<unknown>;
+}
+
+/** A drizzle database: runs queries and transactions. */
+export interface SqlDatabase extends SqlRunner {
+  transaction<T>(fn: (tx: SqlRunner) => Promise<T>): Promise<T>;
+}
+
+type Row = Record<string, unknown>;
+
+/** Rows of a result from either driver (postgres-js: an array; PGlite: `{rows}`). */
+export function rowsOf(result: unknown): Row[] {
+  if (Array.isArray(result)) return result as Row[];
+  return ((result as { rows?: Row[] }).rows ?? []) as Row[];
+}
+
+/** sha256 hex of a text. */
+export async function sha256Hex(text: string): Promise<string> {
+  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
+  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+/** The `FeatureStore` over a drizzle database; adapters add connect, migrate and close. */
+export abstract class SqlFeatureStore implements FeatureStore {
+  protected abstract readonly backend: string;
+  protected abstract get db(): SqlDatabase;
+  abstract migrate(): Promise<void>;
+  abstract close(): Promise<void>;
+
+  /** Runs `fn`, translating transient driver errors into `RetryableError`. */
+  protected async guard<T>(what: string, fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (error) {
+      throw translateStoreError(`Cannot ${what} in ${this.backend}`, error);
+    }
+  }
+
+  async registerView(view: FeatureView): Promise<ViewRegistration> {
+    const definition = canonicalDefinition(view);
+    const hash = await sha256Hex(definition);
+    return this.guard("register feature view", async () => {
+      const inserted = rowsOf(
+        await this.db.execute(sql`
+        INSERT INTO feature_views (name, version, definition_hash, definition)
+        VALUES (${view.name}, ${view.version}, ${hash}, ${definition}::jsonb)
+        ON CONFLICT (name, version) DO NOTHING RETURNING name`),
+      );
+      if (inserted.length > 0) return "new";
+      const [row] = rowsOf(
+        await this.db.execute(sql`
+        SELECT definition_hash FROM feature_views
+        WHERE name = ${view.name} AND version = ${view.version}`),
+      );
+      if (row?.definition_hash !== hash) {
+        throw new FeatureViewError(
+          `Cannot register feature view '${view.name}' v${view.version}: its definition changed; ` +
+            `give the new definition a new version`,
+        );
+      }
+      return "current";
+    });
+  }
+
+  writeBatch(
+    events: readonly StoredEvent[],
+    deadLetters: readonly DeadLetterInput[],
+    views: readonly FeatureView[],
+  ): Promise<StoredEvent[]> {
+    if (events.length === 0 && deadLetters.length === 0) return Promise.resolve([]);
+    return this.guard("write batch", () =>
+      this.db.transaction(async (tx) => {
+        let accepted: StoredEvent[] = [];
+        if (events.length > 0) {
+          const ids = rowsOf(await tx.execute(insertEvents(events)));
+          const fresh = new Set(ids.map((r) => r.event_id as string));
+          accepted = fresh.size === events.length
+            ? [...events]
+            : events.filter((e) => fresh.has(e.eventId));
+          const deltas = tileDeltas(views, accepted);
+          if (deltas.length > 0) await tx.execute(upsertTiles(JSON.stringify(deltas)));
+        }
+        if (deadLetters.length > 0) await tx.execute(insertDeadLetters(deadLetters));
+        return accepted;
+      }));
+  }
+
+  writeDeadLetters(rows: readonly DeadLetterInput[]): Promise<void> {
+    if (rows.length === 0) return Promise.resolve();
+    return this.guard("write dead letters", async () => {
+      await this.db.execute(insertDeadLetters(rows));
+    });
+  }
+
+  loadEvents(
+    view: FeatureView,
+    entityIds: readonly string[],
+    fromMs: number,
+    toMs: number,
+  ): Promise<Map<string, WindowEvent[]>> {
+    const out = new Map<string, WindowEvent[]>();
+    if (entityIds.length === 0) return Promise.resolve(out);
+    return this.guard("load events", async () => {
+      const rows = rowsOf(
+        await this.db.execute(sql`
+        SELECT entity_id, event_time_ms, amount, category FROM raw_events
+        WHERE entity_id IN (SELECT json_array_elements_text(${JSON.stringify(entityIds)}::json))
+          AND event_time_ms >= ${Math.floor(fromMs)} AND event_time_ms < ${Math.ceil(toMs)}
+        ORDER BY entity_id, event_time_ms`),
+      );
+      for (const r of rows) {
+        const id = r.entity_id as string;
+        let list = out.get(id);
+        if (!list) out.set(id, list = []);
+        list.push({
+          timeMs: Number(r.event_time_ms),
+          amount: Number(r.amount),
+          category: (r.category as string) ?? view.missingCategory,
+        });
+      }
+      return out;
+    });
+  }
+
+  loadPayloads(eventIds: readonly string[]): Promise<Map<string, Record<string, unknown>>> {
+    const out = new Map<string, Record<string, unknown>>();
+    if (eventIds.length === 0) return Promise.resolve(out);
+    return this.guard("load payloads", async () => {
+      const rows = rowsOf(
+        await this.db.execute(sql`
+        SELECT event_id, payload FROM raw_events
+        WHERE event_id IN (SELECT json_array_elements_text(${JSON.stringify(eventIds)}::json))`),
+      );
+      for (const r of rows) out.set(r.event_id as string, parseJson(r.payload));
+      return out;
+    });
+  }
+
+  readTiles(view: FeatureView, entityId: string): Promise<TileRecord[]> {
+    return this.guard("read tiles", async () => {
+      const rows = rowsOf(
+        await this.db.execute(sql`
+        SELECT entity_id, tile_ms, tile_index, count, sum, max, categories, max_time_ms
+        FROM feature_tiles
+        WHERE view = ${view.name} AND version = ${view.version} AND entity_id = ${entityId}
+        ORDER BY tile_ms, tile_index`),
+      );
+      return rows.map((r) => ({
+        entityId: r.entity_id as string,
+        tileMs: Number(r.tile_ms),
+        tileIndex: Number(r.tile_index),
+        count: Number(r.count),
+        sum: Number(r.sum),
+        max: Number(r.max),
+        categories: parseJson(r.categories) as Record<string, number>,
+        maxTimeMs: Number(r.max_time_ms),
+      }));
+    });
+  }
+
+  backfill(view: FeatureView): Promise<number> {
+    return this.guard("backfill tiles", () =>
+      this.db.transaction(async (tx) => {
+        await tx.execute(sql`
+          DELETE FROM feature_tiles WHERE view = ${view.name} AND version = ${view.version}`);
+        let n = 0;
+        for (const g of grainsOfView(view)) {
+          const rows = rowsOf(await tx.execute(backfillGrain(view, g.tileMs, g.categories)));
+          n += rows.length;
+        }
+        await tx.execute(sql`
+          UPDATE feature_views SET backfilled_at = now()
+          WHERE name = ${view.name} AND version = ${view.version}`);
+        return n;
+      }));
+  }
+
+  listEntities(fromMs: number, afterId: string | null, limit: number): Promise<string[]> {
+    return this.guard("list entities", async () => {
+      const rows = rowsOf(
+        await this.db.execute(sql`
+        SELECT DISTINCT entity_id FROM raw_events
+        WHERE event_time_ms >= ${Math.floor(fromMs)} AND entity_id > ${afterId ?? ""}
+        ORDER BY entity_id LIMIT ${limit}`),
+      );
+      return rows.map((r) => r.entity_id as string);
+    });
+  }
+
+  listDeadLetters(limit: number): Promise<DeadLetterRow[]> {
+    return this.guard("list dead letters", async () => {
+      const rows = rowsOf(
+        await this.db.execute(sql`
+        SELECT id, reason, payload_base64, meta, created_at FROM dead_letters
+        ORDER BY id DESC LIMIT ${limit}`),
+      );
+      return rows.map((r) => ({
+        id: Number(r.id),
+        reason: r.reason as string,
+        payloadBase64: r.payload_base64 as string,
+        meta: parseJson(r.meta) as Record<string, string>,
+        createdAt: new Date(r.created_at as string),
+      }));
+    });
+  }
+
+  countEvents(): Promise<number> {
+    return this.guard("count events", async () => {
+      const [row] = rowsOf(await this.db.execute(sql`SELECT count(*) AS n FROM raw_events`));
+      return Number(row.n);
+    });
+  }
+}
+
+function parseJson(v: unknown): Record<string, unknown> {
+  return (typeof v === "string" ? JSON.parse(v) : v) as Record<string, unknown>;
+}
+
+function insertEvents(events: readonly StoredEvent[]): SQL {
+  const json = JSON.stringify(events.map((e) => ({
+    i: e.eventId,
+    e: e.entityId,
+    t: e.timeMs,
+    a: e.amount,
+    c: e.category,
+    p: e.payload,
+    at: e.acceptedAtMs,
+  })));
+  return sql`
+    INSERT INTO raw_events (event_id, entity_id, event_time_ms, amount, category, payload, accepted_at_ms)
+    SELECT x.i, x.e, x.t, x.a, x.c, x.p, x.at
+    FROM json_to_recordset(${json}::json) AS x(i text, e text, t bigint, a float8, c text, p jsonb, at bigint)
+    ON CONFLICT (event_id) DO NOTHING
+    RETURNING event_id`;
+}
+
+function upsertTiles(json: string): SQL {
+  return sql`
+    INSERT INTO feature_tiles AS ft
+      (view, version, entity_id, tile_ms, tile_index, count, sum, max, categories, max_time_ms)
+    SELECT x.view, x.version, x.entity_id, x.tile_ms, x.tile_index, x.count, x.sum, x.max,
+      x.categories, x.max_time_ms
+    FROM json_to_recordset(${json}::json) AS x(view text, version int, entity_id text,
+      tile_ms bigint, tile_index bigint, count bigint, sum float8, max float8, categories jsonb,
+      max_time_ms bigint)
+    ON CONFLICT (view, version, entity_id, tile_ms, tile_index) DO UPDATE SET
+      count = ft.count + excluded.count,
+      sum = ft.sum + excluded.sum,
+      max = GREATEST(ft.max, excluded.max),
+      max_time_ms = GREATEST(ft.max_time_ms, excluded.max_time_ms),
+      categories = CASE WHEN excluded.categories = '{}'::jsonb THEN ft.categories ELSE (
+        SELECT jsonb_object_agg(k, n) FROM (
+          SELECT key AS k, sum(value::bigint) AS n FROM (
+            SELECT * FROM jsonb_each_text(ft.categories)
+            UNION ALL SELECT * FROM jsonb_each_text(excluded.categories)
+          ) u GROUP BY key
+        ) g
+      ) END`;
+}
+
+function insertDeadLetters(rows: readonly DeadLetterInput[]): SQL {
+  const json = JSON.stringify(rows.map((r) => ({ r: r.reason, p: r.payloadBase64, m: r.meta })));
+  return sql`
+    INSERT INTO dead_letters (reason, payload_base64, meta)
+    SELECT x.r, x.p, x.m FROM json_to_recordset(${json}::json) AS x(r text, p text, m jsonb)`;
+}
+
+function backfillGrain(view: FeatureView, tileMs: number, categories: boolean): SQL {
+  const cats = categories ? sql`jsonb_object_agg(category, n)` : sql`'{}'::jsonb`;
+  return sql`
+    INSERT INTO feature_tiles
+      (view, version, entity_id, tile_ms, tile_index, count, sum, max, categories, max_time_ms)
+    SELECT ${view.name}, ${view.version}, entity_id, ${tileMs}, tile_index, sum(n), sum(s),
+      max(m), ${cats}, max(mt)
+    FROM (
+      SELECT entity_id, floor(event_time_ms::float8 / ${tileMs})::bigint AS tile_index, category,
+        count(*) AS n, sum(amount) AS s, max(amount) AS m, max(event_time_ms) AS mt
+      FROM raw_events GROUP BY 1, 2, 3
+    ) x
+    GROUP BY entity_id, tile_index
+    RETURNING 1 AS one`;
+}
