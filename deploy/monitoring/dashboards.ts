@@ -196,9 +196,25 @@ function servingDashboard(): DashboardFile {
 function featuresDashboard(): DashboardFile {
   return dashboard("ml-features", "ML platform / Features", ["features"], [
     {
-      title: "Freshness p99: broker receipt to feature commit",
+      title: "Freshness p99: broker receipt to commit, accepted to online",
       unit: "s",
-      targets: [{ expr: "source:ingest_freshness_seconds:p99_5m", legend: "{{source}}" }],
+      targets: [
+        { expr: "source:ingest_freshness_seconds:p99_5m", legend: "ingest {{source}}" },
+        { expr: "job:features_freshness_seconds:p99_5m", legend: "pipeline {{job}}" },
+      ],
+    },
+    {
+      title: "Null rate of computed features (pipeline writes)",
+      unit: "percentunit",
+      targets: [{ expr: "max by (feature) (features_value_null_rate)", legend: "{{feature}}" }],
+    },
+    {
+      title: "Range of computed features (pipeline writes: min, mean, max)",
+      targets: [
+        { expr: "min by (feature) (features_value_min)", legend: "min {{feature}}" },
+        { expr: "avg by (feature) (features_value_mean)", legend: "mean {{feature}}" },
+        { expr: "max by (feature) (features_value_max)", legend: "max {{feature}}" },
+      ],
     },
     {
       title: "Age of online features used at the edge",
@@ -218,7 +234,7 @@ function featuresDashboard(): DashboardFile {
       }],
     },
     {
-      title: "Null or non-finite rate per feature",
+      title: "Null or non-finite rate of served model inputs (edge)",
       unit: "percentunit",
       targets: [{
         expr: "max by (model_name, model_version, feature) (ml_feature_null_ratio)",
@@ -226,8 +242,7 @@ function featuresDashboard(): DashboardFile {
       }],
     },
     {
-      title: "Value range per feature (window min and max)",
-      width: 24,
+      title: "Range of served model inputs (edge window min and max)",
       targets: [
         {
           expr: "min by (model_name, feature) (ml_feature_value_min)",
@@ -279,6 +294,25 @@ function ingestionDashboard(): DashboardFile {
       title: "Events per second by source and outcome",
       unit: "reqps",
       targets: [{ expr: "source:ingest_messages:rate5m", legend: "{{source}} {{outcome}}" }],
+    },
+    {
+      title: "Dead letters by reason",
+      unit: "reqps",
+      targets: [{ expr: "reason:features_dead_letters:rate5m", legend: "{{reason}}" }],
+    },
+    {
+      title: "Pipeline events by outcome",
+      unit: "reqps",
+      targets: [{ expr: "job:features_events:rate5m", legend: "{{job}} {{outcome}}" }],
+    },
+    {
+      title: "Pipeline batch time p99",
+      unit: "s",
+      targets: [{
+        expr:
+          `histogram_quantile(0.99, sum by (job, le) (rate(features_batch_duration_seconds_bucket[${RATE}])))`,
+        legend: "{{job}}",
+      }],
     },
     {
       title: "Dead letters by source",
