@@ -29,6 +29,8 @@ export const OPSETS = { onnx: 17, ml: 3 } as const;
 export const IR_VERSION = 8;
 
 const encoder = new TextEncoder();
+/** The smallest positive (subnormal) float32. */
+const SMALLEST_FLOAT32 = 1.401298464324817e-45;
 type Attribute = Record<string, unknown>;
 
 function floats(name: string, values: ArrayLike<number>): Attribute {
@@ -135,6 +137,15 @@ export function gbdtToOnnx(model: GbdtModel, options: OnnxExportOptions = {}): U
       }
     }
   });
+  if (!leaves.weights.some((w) => w < 0) && leaves.nodeIds.length > 0) {
+    // onnxruntime treats a binary ensemble whose weights are all ≥ 0 as
+    // probabilities and labels rows by `score > 0.5` instead of `score > 0`.
+    // One extra vote of the smallest negative float32 keeps it on log-odds
+    // without changing any sum.
+    leaves.treeIds.push(leaves.treeIds[0]);
+    leaves.nodeIds.push(leaves.nodeIds[0]);
+    leaves.weights.push(-SMALLEST_FLOAT32);
+  }
   const attribute = [
     floats("base_values", [model.baseScore]),
     ints("class_ids", leaves.nodeIds.map(() => 0)),
