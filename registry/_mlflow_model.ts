@@ -18,12 +18,12 @@ export function renderMlmodel(
   manifest: ModelManifest,
   options: { runId: string; artifactPath: string; createdAt?: Date },
 ): string {
-  const inputs = JSON.stringify([{
+  const inputs = pythonJson([{
     type: "tensor",
     "tensor-spec": { dtype: "float32", shape: [-1, manifest.inputs.length] },
     name: manifest.input_name,
   }]);
-  const outputs = JSON.stringify([
+  const outputs = pythonJson([
     {
       type: "tensor",
       "tensor-spec": { dtype: "int64", shape: [-1] },
@@ -65,6 +65,16 @@ export function renderMlmodel(
     `utc_time_created: '${created}'`,
     "",
   ].join("\n");
+}
+
+/** JSON with Python's `json.dumps` separators, as MLflow writes signatures. */
+function pythonJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(pythonJson).join(", ")}]`;
+  if (value !== null && typeof value === "object") {
+    const entries = Object.entries(value).map(([k, v]) => `${JSON.stringify(k)}: ${pythonJson(v)}`);
+    return `{${entries.join(", ")}}`;
+  }
+  return JSON.stringify(value);
 }
 
 function yamlString(text: string): string {
