@@ -1,0 +1,217 @@
+/**
+ * `createApp(deps)`: the Hono app of the edge, built from its dependencies
+ * (model source, online feature reader, config, metrics registry, clock).
+ * Constructing it starts loading and warming the default model.
+ *
+ * @module
+ */
+import { Hono } from "hono";
+import { Registry } from "prom-client";
+import type { EdgeConfig } from "./config.ts";
+import { createDriftGauge, PsiDriftMonitor } from "./drift.ts";
+import { EdgeError } from "./errors.ts";
+import { handleError } from "./http/errors.ts";
+import { type EdgeEnv, frame } from "./http/middleware.ts";
+import { registerRoutes } from "./http/routes.ts";
+import { createLogger, type Logger } from "./log.ts";
+import { createEdgeMetrics, type EdgeMetrics } from "./metrics.ts";
+import { type LoadedModel, type ModelSource, ModelStore } from "./models/mod.ts";
+import type { OnlineFeatureReader } from "./online/mod.ts";
+import { OnlineAccess } from "./online_access.ts";
+import { PredictionCache } from "./prediction_cache.ts";
+import { RolloutCounters, type RolloutSink } from "./rollout.ts";
+import { PredictionService } from "./service.ts";
+
+/** Version reported by `/v2` and `/openapi.json`. */
+export const EDGE_VERSION = "1.0.0";
+
+/** A clock. */
+export interface Clock {
+  /** Epoch milliseconds. */
+  now(): number;
+}
+
+/** Dependencies of {@linkcode createApp}. */
+export interface EdgeDeps {
+  config: EdgeConfig;
+  /** Where models come from. */
+  models: ModelSource;
+  /** Online features; null or absent when there is no online store. */
+  online?: OnlineFeatureReader | null;
+  /** Registry the metrics are registered on (default: a new one). */
+  registry?: Registry;
+  clock?: Clock;
+  /** Where rollout counters are written; null turns them off. */
+  rollout?: RolloutSink | null;
+  logger?: Logger;
+}
+
+/** The Hono app plus handles for tests and the entry point. */
+export type EdgeApp = Hono<EdgeEnv> & {
+  /** Resolves when the default model is loaded and warmed (rejects if it cannot be). */
+  warmup(): Promise<void>;
+  /** The model store (loaded versions, routes). */
+  models: ModelStore;
+  /** The metrics. */
+  metrics: EdgeMetrics;
+  /** The rollout counters, when enabled. */
+  rollout: RolloutCounters | null;
+  /** Flushes counters and releases sessions. */
+  close(): Promise<void>;
+};
+
+/**
+ * Builds the edge app.
+ *
+ * @example
+ * ```ts
+ * const app = createApp({ config: defaultEdgeConfig(), models: new RegistryModelSource(registry) });
+ * await app.warmup();
+ * const res = await app.request("/predict", { method: "POST", body, headers });
+ * ```
+ */
+export function createApp(deps: EdgeDeps): EdgeApp {
+  const config = deps.config;
+  const now = deps.clock ? () => deps.clock!.now() : Date.now;
+  const logger = deps.logger ?? createLogger(config.logLevel);
+  const metrics = createEdgeMetrics(deps.registry ?? new Registry());
+  const drift = createDriftGauge(metrics.registry);
+  const monitored = new Map<string, LoadedModel>();
+  const store = new ModelStore({
+    source: deps.models,
+    maxVersions: config.maxVersions,
+    pollMs: config.pointerPollMs,
+    now,
+    coalesce: config.coalesce,
+    maxRows: config.coalesceMaxRows,
+    onLoad(name, version, ok, error) {
+      metrics.inc(metrics.modelLoads, [name, ok ? "success" : "error"]);
+      if (ok) logger.log("info", "Model loaded", { model_name: name, model_version: version });
+      else {
+        logger.log("error", `Cannot load model '${name}' version ${version}`, {
+          error: error instanceof Error ? error.message : String(error),
+        });
+      }
+    },
+    onRefreshError(name, error) {
+      logger.log("warn", `Cannot refresh model '${name}'`, {
+        error: error instanceof Error ? error.message : String(error),
+      });
+    },
+    onChange(loaded) {
+      metrics.activeModels.set(loaded.length);
+      syncDrift(loaded, monitored, drift);
+    },
+  });
+  const reader = deps.online ?? null;
+  const observable = reader as
+    | { observeCache?: (fn: (h: number, m: number) => void) => void }
+    | null;
+  observable?.observeCache?.((hits, misses) => {
+    if (hits) metrics.featureCacheHits.inc(hits);
+    if (misses) metrics.featureCacheMisses.inc(misses);
+  });
+  const online = new OnlineAccess({
+    reader,
+    timeoutMs: config.onlineTimeoutMs,
+    metrics,
+    logger,
+    now,
+  });
+  const rollout = deps.rollout
+    ? new RolloutCounters({
+      sink: deps.rollout,
+      now,
+      onError: (error) =>
+        logger.log("warn", "Cannot write rollout counters", { error: String(error) }),
+    })
+    : null;
+  const cache = new PredictionCache({
+    ttlMs: config.predictionCacheTtlMs,
+    maxEntries: config.predictionCacheMax,
+    now,
+  });
+  const service = new PredictionService({
+    config,
+    store,
+    online,
+    metrics,
+    logger,
+    cache,
+    rollout,
+    drift,
+    now,
+  });
+
+  const app = new Hono<EdgeEnv>();
+  app.use(frame(config, metrics, logger));
+  app.onError((err, c) => handleError(err, c, logger));
+  app.notFound((c) => {
+    c.set("route", "unmatched");
+    return handleError(
+      new EdgeError("not_found", `Not found: ${c.req.path.slice(0, 200)}`),
+      c,
+      logger,
+    );
+  });
+  registerRoutes(app, {
+    config,
+    store,
+    service,
+    online,
+    metrics,
+    startedAtMs: now(),
+    now,
+    version: EDGE_VERSION,
+  });
+
+  const warm = (async () => {
+    const model = await store.acquire(config.defaultModel, config.defaultVersion);
+    store.release(model);
+  })();
+  warm.catch(() => {}); // reported by onLoad and /ready; awaited by warmup()
+
+  return Object.assign(app, {
+    warmup: async () => {
+      try {
+        await warm;
+      } catch {
+        const model = await store.acquire(config.defaultModel, config.defaultVersion);
+        store.release(model);
+      }
+    },
+    models: store,
+    metrics,
+    rollout,
+    close: async () => {
+      await rollout?.close();
+      await store.close();
+    },
+  });
+}
+
+function syncDrift(
+  loaded: LoadedModel[],
+  monitored: Map<string, LoadedModel>,
+  drift: ReturnType<typeof createDriftGauge>,
+): void {
+  const live = new Set(loaded);
+  for (const [k, m] of monitored) {
+    if (!live.has(m)) {
+      drift.remove(m.name, m.version);
+      monitored.delete(k);
+    }
+  }
+  for (const m of loaded) {
+    const k = `${m.name}\u0000${m.version}`;
+    if (monitored.get(k) === m || !m.manifest.baseline) continue;
+    drift.add(
+      new PsiDriftMonitor({
+        modelName: m.name,
+        modelVersion: m.version,
+        baseline: m.manifest.baseline,
+      }),
+    );
+    monitored.set(k, m);
+  }
+}

@@ -1,0 +1,122 @@
+/**
+ * Feature assembly: the exact float32 vector a model is fed, built from the
+ * request's features merged over the entity's online features, with the
+ * manifest's transforms, time-derived features and explicit defaults.
+ * Never fills a missing feature silently.
+ *
+ * @module
+ */
+import { applyTransform, coerceEncoded, TransformError } from "../pipeline/features/mod.ts";
+import type { FieldIssue } from "../schemas/errors.ts";
+import type { ModelInput, ModelManifest } from "../schemas/manifest.ts";
+
+/** A raw feature value of a request. */
+export type FeatureValue = number | string | boolean | null;
+
+const TIME_KINDS = new Set(["hour_of_day", "day_of_week", "is_weekend", "is_night"]);
+
+/** What assembly needs for one instance. */
+export interface AssemblyInput {
+  /** Raw request features. */
+  features: Record<string, FeatureValue>;
+  /** Online feature values, or null when none were read. */
+  online: Record<string, number> | null;
+  /** Instant used by time-derived features when the request lacks their source (epoch ms). */
+  timeMs: number;
+}
+
+/** The assembled vector and how it was made. */
+export interface Assembled {
+  /** The model input row (manifest order). */
+  row: Float32Array;
+  /** The row by input name, as reported in `features_used`. */
+  used: Record<string, number>;
+  /** Inputs that took the manifest's explicit default. */
+  defaultsUsed: string[];
+  /** Inputs found nowhere (empty when complete). */
+  missing: string[];
+  /** Values that were present but invalid. */
+  issues: FieldIssue[];
+}
+
+function isTime(input: ModelInput): boolean {
+  return input.transform !== undefined && TIME_KINDS.has(input.transform.kind);
+}
+
+/**
+ * Whether the request alone supplies every input (directly, through a
+ * transform of a raw field, or a time-derived one); then no online read is
+ * needed because request features win anyway.
+ */
+export function requestCovers(manifest: ModelManifest, features: Record<string, FeatureValue>) {
+  for (const input of manifest.inputs) {
+    const v = features[input.name];
+    if (v !== undefined && v !== null) continue;
+    const t = input.transform;
+    if (!t) return false;
+    if (isTime(input)) continue;
+    if (t.kind === "crc32_mod" && t.missing !== undefined) continue;
+    const raw = features[t.source];
+    if (raw === undefined || raw === null) return false;
+  }
+  return true;
+}
+
+/**
+ * Builds the model input row of one instance. `prefix` is prepended to
+ * issue paths (`features` or `instances.3`).
+ */
+export function assembleFeatures(
+  manifest: ModelManifest,
+  input: AssemblyInput,
+  prefix = "features",
+): Assembled {
+  const n = manifest.inputs.length;
+  const row = new Float32Array(n);
+  const used: Record<string, number> = {};
+  const defaultsUsed: string[] = [];
+  const missing: string[] = [];
+  const issues: FieldIssue[] = [];
+  for (let i = 0; i < n; i++) {
+    const spec = manifest.inputs[i];
+    let value: number | undefined;
+    let field = spec.name;
+    try {
+      const direct = input.features[spec.name];
+      if (direct !== undefined && direct !== null) {
+        value = coerceEncoded(spec.name, direct);
+      } else if (input.online && input.online[spec.name] !== undefined) {
+        value = input.online[spec.name];
+      } else if (spec.transform) {
+        field = spec.transform.source;
+        const raw = input.features[field];
+        if (raw !== undefined && raw !== null) value = applyTransform(spec.transform, raw);
+        else if (isTime(spec)) value = applyTransform(spec.transform, input.timeMs);
+        else if (spec.transform.kind === "crc32_mod" && spec.transform.missing !== undefined) {
+          value = applyTransform(spec.transform, null);
+        }
+      }
+    } catch (error) {
+      const message = error instanceof TransformError || error instanceof Error
+        ? error.message
+        : String(error);
+      issues.push({ path: `${prefix}.${field}`, message });
+      continue;
+    }
+    if (value === undefined && spec.default !== undefined) {
+      value = spec.default;
+      defaultsUsed.push(spec.name);
+    }
+    if (value === undefined) {
+      missing.push(spec.name);
+      continue;
+    }
+    row[i] = value;
+    if (!Number.isFinite(row[i])) {
+      issues.push({ path: `${prefix}.${spec.name}`, message: "Out of the float32 range" });
+      continue;
+    }
+    used[spec.name] = row[i] === value ? value : row[i];
+  }
+  return { row, used, defaultsUsed, missing, issues };
+}

@@ -1,0 +1,101 @@
+/**
+ * Request framing: request id, CORS, API-key auth, access log and the
+ * `ml_api_requests_total` counter by route template.
+ *
+ * @module
+ */
+import type { Context, MiddlewareHandler } from "hono";
+import type { EdgeConfig } from "../config.ts";
+import { EdgeError } from "../errors.ts";
+import type { Logger } from "../log.ts";
+import type { EdgeMetrics } from "../metrics.ts";
+
+/** Variables the middleware sets on the context. */
+export type EdgeEnv = { Variables: { requestId: string; route: string; startedAt: number } };
+
+const REQUEST_ID = /^[A-Za-z0-9._:@-]{1,128}$/;
+const encoder = new TextEncoder();
+
+/** Compares two strings in time that depends only on their lengths. */
+export function constantTimeEqual(a: string, b: string): boolean {
+  const x = encoder.encode(a);
+  const y = encoder.encode(b);
+  const n = Math.max(x.length, y.length);
+  let diff = x.length ^ y.length;
+  for (let i = 0; i < n; i++) diff |= (x[i] ?? 0) ^ (y[i] ?? 0);
+  return diff === 0;
+}
+
+/** The first middleware: id, timing, CORS, log and metrics. */
+export function frame(
+  config: EdgeConfig,
+  metrics: EdgeMetrics,
+  logger: Logger,
+): MiddlewareHandler<EdgeEnv> {
+  const origins = new Set(config.corsOrigins);
+  const anyOrigin = origins.has("*");
+  return async (c, next) => {
+    const startedAt = performance.now();
+    const given = c.req.header("x-request-id");
+    const requestId = given && REQUEST_ID.test(given) ? given : crypto.randomUUID();
+    c.set("requestId", requestId);
+    c.set("startedAt", startedAt);
+    c.set("route", "unmatched");
+    const origin = c.req.header("origin");
+    const allowed = origin !== undefined && (anyOrigin || origins.has(origin));
+    if (c.req.method === "OPTIONS" && origin && c.req.header("access-control-request-method")) {
+      c.header("X-Request-ID", requestId);
+      if (!allowed) return c.body(null, 204);
+      corsHeaders(c, origin, anyOrigin, config.corsCredentials);
+      c.header("Access-Control-Allow-Methods", "GET, HEAD, POST, OPTIONS");
+      c.header("Access-Control-Allow-Headers", "authorization, content-type, x-request-id");
+      c.header("Access-Control-Max-Age", "600");
+      return c.body(null, 204);
+    }
+    await next();
+    c.header("X-Request-ID", requestId);
+    if (allowed) corsHeaders(c, origin, anyOrigin, config.corsCredentials);
+    const route = c.get("route");
+    metrics.inc(metrics.apiRequests, [route, c.req.method, String(c.res.status)]);
+    if (logger.enabled("debug")) {
+      logger.log("debug", "request", {
+        request_id: requestId,
+        method: c.req.method,
+        route,
+        status: c.res.status,
+        duration_ms: performance.now() - startedAt,
+      });
+    }
+  };
+}
+
+function corsHeaders(c: Context, origin: string, anyOrigin: boolean, credentials: boolean): void {
+  if (anyOrigin && !credentials) {
+    c.header("Access-Control-Allow-Origin", "*");
+  } else {
+    c.header("Access-Control-Allow-Origin", origin);
+    c.header("Vary", "Origin");
+  }
+  if (credentials) c.header("Access-Control-Allow-Credentials", "true");
+  c.header("Access-Control-Expose-Headers", "x-request-id, retry-after");
+}
+
+/** Checks the Bearer API key when keys are configured. */
+export function requireApiKey(config: EdgeConfig): (c: Context) => void {
+  const keys = config.apiKeys;
+  return (c) => {
+    if (keys.length === 0) return;
+    const header = c.req.header("authorization") ?? "";
+    const m = /^Bearer\s+(.+)$/i.exec(header);
+    let ok = false;
+    // Every key is compared, so the time does not reveal which one matched.
+    for (const key of keys) ok = constantTimeEqual(m?.[1] ?? "", key) || ok;
+    if (!ok) {
+      throw new EdgeError(
+        "unauthorized",
+        m ? "Invalid API key" : "Missing API key: send Authorization: Bearer <key>",
+        { headers: { "WWW-Authenticate": 'Bearer realm="edge"' } },
+      );
+    }
+  };
+}

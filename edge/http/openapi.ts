@@ -1,0 +1,181 @@
+/**
+ * `/openapi.json`, generated from the zod schemas with `z.toJSONSchema`
+ * (OpenAPI 3.1, whose schemas are JSON Schema 2020-12).
+ *
+ * @module
+ */
+import { z } from "zod";
+import {
+  BatchPredictRequestSchema,
+  BatchPredictResponseSchema,
+  ErrorResponseSchema,
+  PredictRequestSchema,
+  PredictResponseSchema,
+} from "../../schemas/prediction.ts";
+import * as s from "./schemas.ts";
+
+function schema(t: z.ZodType, io: "input" | "output"): Record<string, unknown> {
+  const out = z.toJSONSchema(t, { io, unrepresentable: "any" }) as Record<string, unknown>;
+  delete out.$schema;
+  return out;
+}
+
+const ERROR = { $ref: "#/components/schemas/ErrorResponse" };
+const json = (sch: unknown) => ({ "application/json": { schema: sch } });
+
+function op(options: {
+  summary: string;
+  tags: string[];
+  ok?: z.ZodType;
+  okText?: string;
+  body?: z.ZodType;
+  params?: string[];
+  auth?: boolean;
+  errors: number[];
+}) {
+  const responses: Record<string, unknown> = {};
+  if (options.ok) {
+    responses["200"] = { description: "OK", content: json(schema(options.ok, "output")) };
+  }
+  if (options.okText) {
+    responses["200"] = {
+      description: "OK",
+      content: { [options.okText]: { schema: { type: "string" } } },
+    };
+  }
+  for (const code of options.errors) {
+    responses[String(code)] = { description: `Error ${code}`, content: json(ERROR) };
+  }
+  responses.default = { description: "Error", content: json(ERROR) };
+  const o: Record<string, unknown> = {
+    summary: options.summary,
+    tags: options.tags,
+    operationId: options.summary.replace(/[^A-Za-z0-9]+/g, "_").toLowerCase(),
+    responses,
+  };
+  if (options.params) {
+    o.parameters = options.params.map((p) => ({
+      name: p,
+      in: "path",
+      required: true,
+      schema: { type: "string", pattern: "^[A-Za-z0-9_.-]{1,100}$" },
+    }));
+  }
+  if (options.body) {
+    o.requestBody = { required: true, content: json(schema(options.body, "input")) };
+  }
+  if (options.auth) o.security = [{ bearer: [] }, {}];
+  return o;
+}
+
+/** Builds the OpenAPI document of the edge. */
+export function openApiDocument(options: { auth: boolean; version: string }) {
+  const auth = options.auth;
+  const predictErrors = [400, 401, 404, 413, 415, 422, 503];
+  const v2Model = (suffix: string, params: string[], summary: string, ok: z.ZodType) => ({
+    [`/v2/models/{name}${params.includes("version") ? "/versions/{version}" : ""}${suffix}`]: {
+      get: op({ summary, tags: ["v2"], ok, params, auth, errors: [401, 404, 503] }),
+    },
+  });
+  const infer = (params: string[], summary: string) => ({
+    [`/v2/models/{name}${params.includes("version") ? "/versions/{version}" : ""}/infer`]: {
+      post: op({
+        summary,
+        tags: ["v2"],
+        ok: s.InferResponseSchema,
+        body: s.InferRequestSchema,
+        params,
+        auth,
+        errors: predictErrors,
+      }),
+    },
+  });
+  return {
+    openapi: "3.1.0",
+    info: {
+      title: "Edge prediction service",
+      version: options.version,
+      description:
+        "Real-time fraud scoring: reference-compatible /predict, batch, Open Inference Protocol v2.",
+    },
+    paths: {
+      "/predict": {
+        post: op({
+          summary: "Predict one instance",
+          tags: ["predict"],
+          ok: PredictResponseSchema,
+          body: PredictRequestSchema,
+          auth,
+          errors: predictErrors,
+        }),
+      },
+      "/predict/batch": {
+        post: op({
+          summary: "Predict a batch",
+          tags: ["predict"],
+          ok: BatchPredictResponseSchema,
+          body: BatchPredictRequestSchema,
+          auth,
+          errors: predictErrors,
+        }),
+      },
+      "/health": {
+        get: op({
+          summary: "Liveness and dependency checks",
+          tags: ["ops"],
+          ok: s.HealthResponseSchema,
+          errors: [],
+        }),
+      },
+      "/ready": {
+        get: op({ summary: "Readiness", tags: ["ops"], ok: s.ReadyResponseSchema, errors: [503] }),
+      },
+      "/models": {
+        get: op({
+          summary: "List models",
+          tags: ["models"],
+          ok: s.ModelListSchema,
+          auth,
+          errors: [401],
+        }),
+      },
+      "/models/{name}": {
+        get: op({
+          summary: "Describe a model",
+          tags: ["models"],
+          ok: s.ModelInfoSchema,
+          params: ["name"],
+          auth,
+          errors: [401, 404, 503],
+        }),
+      },
+      "/metrics": {
+        get: op({ summary: "Prometheus metrics", tags: ["ops"], okText: "text/plain", errors: [] }),
+      },
+      "/v2": {
+        get: op({
+          summary: "Server metadata",
+          tags: ["v2"],
+          ok: s.ServerMetadataSchema,
+          errors: [],
+        }),
+      },
+      "/v2/health/live": {
+        get: op({ summary: "Server live", tags: ["v2"], ok: s.LiveSchema, errors: [] }),
+      },
+      "/v2/health/ready": {
+        get: op({ summary: "Server ready", tags: ["v2"], ok: s.ServerReadySchema, errors: [503] }),
+      },
+      ...v2Model("", ["name"], "Model metadata", s.ModelMetadataSchema),
+      ...v2Model("", ["name", "version"], "Model version metadata", s.ModelMetadataSchema),
+      ...v2Model("/ready", ["name"], "Model ready", s.ModelReadySchema),
+      ...v2Model("/ready", ["name", "version"], "Model version ready", s.ModelReadySchema),
+      ...infer(["name"], "Infer"),
+      ...infer(["name", "version"], "Infer with a version"),
+    },
+    components: {
+      schemas: { ErrorResponse: schema(ErrorResponseSchema, "output") },
+      securitySchemes: { bearer: { type: "http", scheme: "bearer" } },
+    },
+  };
+}

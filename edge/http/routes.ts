@@ -1,0 +1,222 @@
+/**
+ * The routes of the edge. Each route sets its template (for metrics) and
+ * its allowed methods; any other method answers 405 with `Allow`.
+ *
+ * @module
+ */
+import type { Context, Hono } from "hono";
+import { BatchPredictRequestSchema, PredictRequestSchema } from "../../schemas/prediction.ts";
+import type { EdgeConfig } from "../config.ts";
+import { EdgeError } from "../errors.ts";
+import type { EdgeMetrics } from "../metrics.ts";
+import type { ModelStore } from "../models/mod.ts";
+import type { OnlineAccess } from "../online_access.ts";
+import type { PredictionService } from "../service.ts";
+import { readJson } from "./body.ts";
+import { DOCS_CSS, DOCS_HTML, DOCS_JS } from "./_docs_assets.ts";
+import { type EdgeEnv, requireApiKey } from "./middleware.ts";
+import { openApiDocument } from "./openapi.ts";
+import { InferRequestSchema } from "./schemas.ts";
+import { inferOutputs, modelMetadata, tensorRows } from "./v2.ts";
+
+/** What the routes need. */
+export interface RouteDeps {
+  config: EdgeConfig;
+  store: ModelStore;
+  service: PredictionService;
+  online: OnlineAccess;
+  metrics: EdgeMetrics;
+  startedAtMs: number;
+  now: () => number;
+  version: string;
+}
+
+type Handler = (c: Context<EdgeEnv>) => Response | Promise<Response>;
+const NAME = /^[A-Za-z0-9_.-]{1,100}$/;
+
+/** Registers every route on `app`. */
+export function registerRoutes(app: Hono<EdgeEnv>, d: RouteDeps): void {
+  const auth = requireApiKey(d.config);
+  const table = new Map<string, Map<string, Handler>>();
+  const on = (method: "GET" | "POST", path: string, handler: Handler, secured = false) => {
+    const methods = table.get(path) ?? new Map<string, Handler>();
+    methods.set(method, (c) => {
+      c.set("route", path.replace(/:(\w+)/g, "{$1}"));
+      if (secured) auth(c);
+      return handler(c);
+    });
+    table.set(path, methods);
+  };
+  const ctx = (c: Context<EdgeEnv>) => ({
+    requestId: c.get("requestId"),
+    startedAt: c.get("startedAt"),
+  });
+  const limit = d.config.bodyLimitBytes;
+  const name = (c: Context<EdgeEnv>) => {
+    const n = c.req.param("name") ?? "";
+    if (!NAME.test(n)) {
+      throw new EdgeError("model_not_found", `Model not found '${n.slice(0, 100)}'`);
+    }
+    return n;
+  };
+  const version = (c: Context<EdgeEnv>) => c.req.param("version") ?? d.config.defaultVersion;
+
+  on("POST", "/predict", async (c) => {
+    const req = await readJson(c, PredictRequestSchema, limit);
+    return c.json(await d.service.predict(req, ctx(c)));
+  }, true);
+  on("POST", "/predict/batch", async (c) => {
+    const req = await readJson(c, BatchPredictRequestSchema, limit);
+    return c.json(await d.service.predictBatch(req, ctx(c)));
+  }, true);
+
+  on("GET", "/health", (c) => c.json(health(d)));
+  on("GET", "/ready", (c) => {
+    const { defaultModel: m, defaultVersion: v } = d.config;
+    if (!d.store.isReady(m, v)) {
+      d.store.acquire(m, v).then((x) => d.store.release(x), () => {});
+      throw new EdgeError("model_not_ready", `Model not ready '${m}'`);
+    }
+    const loaded = d.store.loaded(m).find((x) => x.version === resolved(d.store, m, v));
+    return c.json({ ready: true, model_name: m, model_version: loaded?.version ?? "" });
+  });
+  on("GET", "/models", async (c) => {
+    const names = new Set([d.config.defaultModel, ...d.store.loaded().map((m) => m.name)]);
+    const models = [];
+    for (const n of [...names].sort()) {
+      try {
+        models.push(await modelInfo(d, n));
+      } catch (error) {
+        if (!(error instanceof EdgeError && error.code === "model_not_found")) throw error;
+      }
+    }
+    return c.json({ default_model: d.config.defaultModel, models });
+  }, true);
+  on("GET", "/models/:name", async (c) => c.json(await modelInfo(d, name(c))), true);
+  on("GET", "/metrics", async (c) => {
+    d.metrics.activeModels.set(d.store.loaded().length);
+    const text = await d.metrics.registry.metrics();
+    return c.body(text, 200, { "Content-Type": d.metrics.registry.contentType });
+  });
+  on(
+    "GET",
+    "/openapi.json",
+    (c) => c.json(openApiDocument({ auth: d.config.apiKeys.length > 0, version: d.version })),
+  );
+  const asset = (type: string, body: string): Handler => (c) =>
+    c.body(body, 200, {
+      "Content-Type": type,
+      "Content-Security-Policy": "default-src 'self'",
+      "Cache-Control": "public, max-age=300",
+    });
+  on("GET", "/docs", asset("text/html; charset=utf-8", DOCS_HTML));
+  on("GET", "/docs/docs.js", asset("text/javascript; charset=utf-8", DOCS_JS));
+  on("GET", "/docs/docs.css", asset("text/css; charset=utf-8", DOCS_CSS));
+
+  on("GET", "/v2", (c) => c.json({ name: "rtml-edge", version: d.version, extensions: [] }));
+  on("GET", "/v2/health/live", (c) => c.json({ live: true }));
+  on("GET", "/v2/health/ready", (c) => {
+    if (!d.store.isReady(d.config.defaultModel, d.config.defaultVersion)) {
+      throw new EdgeError("model_not_ready", `Model not ready '${d.config.defaultModel}'`);
+    }
+    return c.json({ ready: true });
+  });
+  for (const base of ["/v2/models/:name", "/v2/models/:name/versions/:version"]) {
+    on("GET", base, async (c) => {
+      const n = name(c);
+      const model = await d.store.acquire(n, version(c));
+      d.store.release(model);
+      const route = d.store.route(n);
+      return c.json(modelMetadata(model, route?.versions ?? [model.version]));
+    }, true);
+    on("GET", `${base}/ready`, async (c) => {
+      const n = name(c);
+      const model = await d.store.acquire(n, version(c));
+      d.store.release(model);
+      return c.json({ name: n, ready: true });
+    }, true);
+    on("POST", `${base}/infer`, async (c) => {
+      const req = await readJson(c, InferRequestSchema, limit);
+      const n = name(c);
+      const model = await d.store.acquire(n, version(c));
+      try {
+        const { data, n: rows } = tensorRows(model, req);
+        if (rows > d.config.batchMax) {
+          throw new EdgeError("validation_failed", `Too many rows: ${rows}`, {
+            details: [{ path: "inputs.0.shape", message: `At most ${d.config.batchMax} rows` }],
+          });
+        }
+        const scored = await d.service.scoreRows(n, model.version, data, rows);
+        const outputs = inferOutputs(scored.model, req, scored.labels, scored.probabilities);
+        const body: Record<string, unknown> = {
+          model_name: n,
+          model_version: scored.model.version,
+          outputs,
+        };
+        if (req.id !== undefined) body.id = req.id;
+        return c.json(body);
+      } finally {
+        d.store.release(model);
+      }
+    }, true);
+  }
+
+  for (const [path, methods] of table) {
+    for (const [method, handler] of methods) app.on(method, path, handler);
+    const allow = [...methods.keys(), ...(methods.has("GET") ? ["HEAD"] : [])].join(", ");
+    app.all(path, (c) => {
+      c.set("route", path.replace(/:(\w+)/g, "{$1}"));
+      throw new EdgeError("method_not_allowed", `Method not allowed: ${c.req.method}`, {
+        headers: { Allow: allow },
+      });
+    });
+  }
+}
+
+function resolved(store: ModelStore, name: string, selector: string): string | undefined {
+  const route = store.route(name);
+  if (!route) return undefined;
+  if (Object.hasOwn(route.aliases, selector)) return route.aliases[selector];
+  return selector === "latest" ? route.versions.at(-1) : selector;
+}
+
+function health(d: RouteDeps) {
+  const online = d.online.health();
+  const regErrors = [...d.store.lastErrors.values()];
+  const loaded = d.store.loaded().length;
+  const modelsOk = d.store.isReady(d.config.defaultModel, d.config.defaultVersion);
+  const registry = regErrors.length > 0
+    ? { status: "degraded" as const, kind: d.store.source.kind, last_error: regErrors[0] }
+    : { status: "ok" as const, kind: d.store.source.kind };
+  const degraded = !modelsOk || online.status === "degraded" || registry.status === "degraded";
+  return {
+    status: degraded ? "degraded" : "healthy",
+    timestamp: new Date(d.now()).toISOString(),
+    uptime_s: (d.now() - d.startedAtMs) / 1000,
+    checks: {
+      models: { status: modelsOk ? "ok" : "degraded", loaded },
+      online_store: online,
+      registry,
+    },
+  };
+}
+
+async function modelInfo(d: RouteDeps, name: string) {
+  const route = await d.store.routeOf(name);
+  const aliasesOf = (v: string) =>
+    Object.entries(route.aliases).filter(([, x]) => x === v).map(([a]) => a);
+  return {
+    name,
+    aliases: route.aliases,
+    available_versions: route.versions,
+    traffic: route.traffic,
+    versions: d.store.loaded(name).map((m) => ({
+      version: m.version,
+      sha256: m.sha256,
+      loaded_at: m.loadedAt,
+      framework: m.manifest.framework,
+      inputs: m.manifest.inputs.map((i) => i.name),
+      aliases: aliasesOf(m.version),
+    })),
+  };
+}

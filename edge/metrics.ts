@@ -1,0 +1,148 @@
+/**
+ * The edge's Prometheus metrics, registered on a registry passed in. The
+ * reference platform's names are kept (`ml_predictions_total`,
+ * `ml_prediction_duration_seconds`, ...), with a `variant` label added where
+ * an arm of an A/B split serves.
+ *
+ * @module
+ */
+import { Counter, Gauge, Histogram, type Registry } from "prom-client";
+
+const LATENCY_BUCKETS = [
+  0.00005,
+  0.0001,
+  0.00025,
+  0.0005,
+  0.001,
+  0.0025,
+  0.005,
+  0.01,
+  0.025,
+  0.05,
+  0.1,
+  0.25,
+  0.5,
+  1,
+];
+
+/** Every metric of the edge. */
+export interface EdgeMetrics {
+  registry: Registry;
+  predictions: Counter<"model_name" | "model_version" | "status" | "variant">;
+  predictionDuration: Histogram<"model_name" | "variant">;
+  batchPredictions: Counter<"model_name" | "model_version" | "status">;
+  modelLoads: Counter<"model_name" | "status">;
+  activeModels: Gauge;
+  apiRequests: Counter<"route" | "method" | "status">;
+  featureCacheHits: Counter;
+  featureCacheMisses: Counter;
+  featureAge: Histogram;
+  predictionCacheHits: Counter<"model_name">;
+  predictionCacheMisses: Counter<"model_name">;
+  onlineErrors: Counter<"reason">;
+  shadowPredictions: Counter<"model_name" | "agreement">;
+  /** A cached child of a labelled counter (label lookups cost on the hot path). */
+  inc(counter: Counter<string>, labels: string[], value?: number): void;
+  /** A cached child of a labelled histogram. */
+  observe(h: Histogram<string>, labels: string[], value: number): void;
+}
+
+/** Registers the edge metrics on `registry`. */
+export function createEdgeMetrics(registry: Registry): EdgeMetrics {
+  const registers = [registry];
+  const children = new Map<string, { inc(v?: number): void; observe(v: number): void }>();
+  const child = (m: Counter<string> | Histogram<string>, labels: string[]) => {
+    const k = `${(m as unknown as { name: string }).name}\u0000${labels.join("\u0000")}`;
+    let c = children.get(k);
+    if (!c) {
+      c = (m as Counter<string>).labels(...labels) as unknown as typeof c;
+      children.set(k, c!);
+    }
+    return c!;
+  };
+  return {
+    registry,
+    predictions: new Counter({
+      name: "ml_predictions_total",
+      help: "Predictions served, by model, version, status and A/B variant",
+      labelNames: ["model_name", "model_version", "status", "variant"],
+      registers,
+    }),
+    predictionDuration: new Histogram({
+      name: "ml_prediction_duration_seconds",
+      help: "Time to serve one prediction (features, model, response)",
+      labelNames: ["model_name", "variant"],
+      buckets: LATENCY_BUCKETS,
+      registers,
+    }),
+    batchPredictions: new Counter({
+      name: "ml_batch_predictions_total",
+      help: "Batch prediction requests",
+      labelNames: ["model_name", "model_version", "status"],
+      registers,
+    }),
+    modelLoads: new Counter({
+      name: "ml_model_loads_total",
+      help: "Model version loads",
+      labelNames: ["model_name", "status"],
+      registers,
+    }),
+    activeModels: new Gauge({
+      name: "ml_active_models",
+      help: "Model versions loaded and warmed",
+      registers,
+    }),
+    apiRequests: new Counter({
+      name: "ml_api_requests_total",
+      help: "HTTP requests by route template, method and status",
+      labelNames: ["route", "method", "status"],
+      registers,
+    }),
+    featureCacheHits: new Counter({
+      name: "ml_feature_cache_hits_total",
+      help: "Online feature lookups answered by the in-isolate cache",
+      registers,
+    }),
+    featureCacheMisses: new Counter({
+      name: "ml_feature_cache_misses_total",
+      help: "Online feature lookups that went to the store",
+      registers,
+    }),
+    featureAge: new Histogram({
+      name: "ml_feature_age_seconds",
+      help: "Age of the newest event behind the online features used",
+      buckets: [1, 5, 15, 60, 300, 900, 3600, 21600, 86400, 604800],
+      registers,
+    }),
+    predictionCacheHits: new Counter({
+      name: "ml_prediction_cache_hits_total",
+      help: "Predictions answered from the prediction cache",
+      labelNames: ["model_name"],
+      registers,
+    }),
+    predictionCacheMisses: new Counter({
+      name: "ml_prediction_cache_misses_total",
+      help: "Predictions computed by the model",
+      labelNames: ["model_name"],
+      registers,
+    }),
+    onlineErrors: new Counter({
+      name: "ml_online_store_errors_total",
+      help: "Failed online feature reads, by reason",
+      labelNames: ["reason"],
+      registers,
+    }),
+    shadowPredictions: new Counter({
+      name: "ml_shadow_predictions_total",
+      help: "Challenger predictions scored in shadow mode, by agreement with the champion",
+      labelNames: ["model_name", "agreement"],
+      registers,
+    }),
+    inc(counter, labels, value = 1) {
+      child(counter, labels).inc(value);
+    },
+    observe(h, labels, value) {
+      child(h, labels).observe(value);
+    },
+  };
+}

@@ -1,0 +1,72 @@
+/**
+ * `RegistryModelSource`: serves models straight from a `ModelRegistry`
+ * (the `LocalRegistry` folder in the embedded default). Traffic splits come
+ * from the edge config since a plain registry has no pointer.
+ *
+ * @module
+ */
+import type { TrafficSplit } from "../../schemas/pointer.ts";
+import { PlatformError } from "../../schemas/errors.ts";
+import type { ModelPackage, ModelRegistry } from "../../registry/port.ts";
+import { EdgeError } from "../errors.ts";
+import type { ModelRoute, ModelSource } from "./port.ts";
+
+const SINGLE: TrafficSplit = { mode: "single", challenger_percent: 0 };
+
+/** A model source over a registry adapter. */
+export class RegistryModelSource implements ModelSource {
+  readonly kind: string;
+  readonly #registry: ModelRegistry;
+  readonly #traffic: Record<string, TrafficSplit>;
+
+  constructor(
+    registry: ModelRegistry,
+    options: { traffic?: Record<string, TrafficSplit>; kind?: string } = {},
+  ) {
+    this.#registry = registry;
+    this.#traffic = options.traffic ?? {};
+    this.kind = options.kind ?? "local";
+  }
+
+  listModels(): Promise<string[]> {
+    return this.#registry.listModels();
+  }
+
+  async getRoute(name: string): Promise<ModelRoute> {
+    const [versions, aliases] = await Promise.all([
+      translate(() => this.#registry.listVersions(name)),
+      translate(() => this.#registry.getAliases(name)),
+    ]);
+    const traffic = this.#traffic[name] ?? SINGLE;
+    const list = versions.map((v) => v.version);
+    const shas = versions.map((v) => `${v.version}:${v.sha256}`).join(",");
+    return {
+      revision: `${shas}|${JSON.stringify(aliases)}|${traffic.mode}:${traffic.challenger_percent}`,
+      aliases,
+      versions: list,
+      traffic,
+    };
+  }
+
+  getPackage(name: string, version: string): Promise<ModelPackage> {
+    return translate(() => this.#registry.getPackage(name, version));
+  }
+}
+
+/** Translates registry errors into edge errors, keeping not-found codes. */
+async function translate<T>(fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (error) {
+    if (error instanceof EdgeError) throw error;
+    if (error instanceof PlatformError) {
+      if (error.code === "model_not_found" || error.code === "version_not_found") {
+        throw new EdgeError(error.code, error.message, { cause: error });
+      }
+      throw new EdgeError("model_load_failed", error.message, { cause: error });
+    }
+    throw new EdgeError("model_load_failed", `Cannot read the model registry: ${error}`, {
+      cause: error,
+    });
+  }
+}

@@ -1,0 +1,253 @@
+/**
+ * `ModelStore`: the versions of each model held in memory as warmed ONNX
+ * sessions, and the route (aliases, traffic) requests resolve against.
+ *
+ * A route change is applied only after every version it names has been
+ * built and warmed beside the old ones; then the route is swapped in one
+ * assignment. Requests in flight hold their version (reference counted), so
+ * they finish on the old session; unreferenced versions beyond `maxVersions`
+ * are released.
+ *
+ * @module
+ */
+import type { ModelManifest } from "../../schemas/manifest.ts";
+import { EdgeError } from "../errors.ts";
+import { OnnxSession } from "../onnx_session.ts";
+import type { ModelRoute, ModelSource } from "./port.ts";
+
+/** One warmed version of a model. */
+export interface LoadedModel {
+  name: string;
+  version: string;
+  manifest: ModelManifest;
+  session: OnnxSession;
+  sha256: string;
+  /** ISO time it finished warming. */
+  loadedAt: string;
+  /** Requests currently using it. */
+  inflight: number;
+  /** Evicted; released when `inflight` drops to 0. */
+  retired: boolean;
+  /** Last time it served (for eviction order). */
+  lastUsedMs: number;
+}
+
+/** Options of {@linkcode ModelStore}. */
+export interface ModelStoreOptions {
+  source: ModelSource;
+  /** Versions per model in memory at most (aliased versions are always kept). */
+  maxVersions?: number;
+  /** Least time between two route checks of one model (ms). */
+  pollMs?: number;
+  /** Epoch ms clock. */
+  now?: () => number;
+  /** Coalescing options of the sessions. */
+  coalesce?: boolean;
+  maxRows?: number;
+  /** Called after each load attempt (for metrics and logs). */
+  onLoad?: (name: string, version: string, ok: boolean, error?: unknown) => void;
+  /** Called when a background route check fails. */
+  onRefreshError?: (name: string, error: unknown) => void;
+  /** Called after a model is unloaded or loaded. */
+  onChange?: (loaded: LoadedModel[]) => void;
+}
+
+interface ModelState {
+  route: ModelRoute;
+  checkedAt: number;
+}
+
+/** Loaded model versions and their routes. */
+export class ModelStore {
+  readonly source: ModelSource;
+  readonly #opts: Required<Pick<ModelStoreOptions, "maxVersions" | "pollMs" | "now">>;
+  readonly #options: ModelStoreOptions;
+  readonly #states = new Map<string, ModelState>();
+  readonly #loaded = new Map<string, LoadedModel>();
+  readonly #loading = new Map<string, Promise<LoadedModel>>();
+  readonly #refreshing = new Map<string, Promise<ModelRoute>>();
+  /** Last error of a route check, per model (for /health). */
+  readonly lastErrors = new Map<string, string>();
+
+  constructor(options: ModelStoreOptions) {
+    this.source = options.source;
+    this.#options = options;
+    this.#opts = {
+      maxVersions: options.maxVersions ?? 4,
+      pollMs: options.pollMs ?? 1000,
+      now: options.now ?? Date.now,
+    };
+  }
+
+  /** The current route of a model, if it was resolved once. */
+  route(name: string): ModelRoute | undefined {
+    return this.#states.get(name)?.route;
+  }
+
+  /** Loaded versions, optionally of one model. */
+  loaded(name?: string): LoadedModel[] {
+    return [...this.#loaded.values()].filter((m) => !m.retired && (!name || m.name === name));
+  }
+
+  /** Whether `selector` of `name` resolves to a warmed version without I/O. */
+  isReady(name: string, selector: string): boolean {
+    const route = this.route(name);
+    if (!route) return false;
+    const version = resolveSelector(route, selector);
+    return version !== undefined && this.#loaded.has(key(name, version));
+  }
+
+  /**
+   * Resolves `selector` (alias, version number or `latest`) of model `name`
+   * to a warmed version, loading it if needed, and marks it in use. Call
+   * {@linkcode ModelStore.release} when done.
+   */
+  async acquire(name: string, selector: string): Promise<LoadedModel> {
+    const route = await this.#currentRoute(name);
+    const version = resolveSelector(route, selector);
+    if (version === undefined) {
+      throw new EdgeError(
+        "version_not_found",
+        `Version not found for model '${name}': ${selector}`,
+      );
+    }
+    const model = this.#loaded.get(key(name, version)) ?? await this.#load(name, version);
+    model.inflight++;
+    model.lastUsedMs = this.#opts.now();
+    return model;
+  }
+
+  /** Marks a version acquired with {@linkcode ModelStore.acquire} as no longer in use. */
+  release(model: LoadedModel): void {
+    model.inflight--;
+    if (model.retired && model.inflight === 0) void model.session.release();
+  }
+
+  /**
+   * Checks the route of `name` now; versions it names are built and warmed
+   * before the route is swapped in.
+   */
+  refresh(name: string): Promise<ModelRoute> {
+    const running = this.#refreshing.get(name);
+    if (running) return running;
+    const p = this.#doRefresh(name).finally(() => this.#refreshing.delete(name));
+    this.#refreshing.set(name, p);
+    return p;
+  }
+
+  /** Releases every session. */
+  async close(): Promise<void> {
+    const all = [...this.#loaded.values()];
+    this.#loaded.clear();
+    await Promise.all(all.map((m) => m.session.release()));
+  }
+
+  /** The route of `name`, checked at most every `pollMs` (the check runs beside requests). */
+  routeOf(name: string): Promise<ModelRoute> {
+    return this.#currentRoute(name);
+  }
+
+  async #currentRoute(name: string): Promise<ModelRoute> {
+    const state = this.#states.get(name);
+    if (!state) return await this.refresh(name);
+    if (this.#opts.now() - state.checkedAt >= this.#opts.pollMs && !this.#refreshing.has(name)) {
+      // Serve from the current route; the check (and any swap) runs beside it.
+      this.refresh(name).catch(() => {});
+    }
+    return state.route;
+  }
+
+  async #doRefresh(name: string): Promise<ModelRoute> {
+    const previous = this.#states.get(name);
+    let route: ModelRoute;
+    try {
+      route = await this.source.getRoute(name);
+      if (!previous || previous.route.revision !== route.revision) {
+        // Build and warm every aliased version before the route points at it.
+        const wanted = new Set(Object.values(route.aliases));
+        if (wanted.size === 0 && route.versions.length > 0) wanted.add(route.versions.at(-1)!);
+        await Promise.all(
+          [...wanted].map((v) => this.#loaded.get(key(name, v)) ?? this.#load(name, v)),
+        );
+      }
+      this.lastErrors.delete(name);
+    } catch (error) {
+      if (previous) previous.checkedAt = this.#opts.now();
+      if (!(error instanceof EdgeError && error.code === "model_not_found")) {
+        this.lastErrors.set(name, error instanceof Error ? error.message : String(error));
+        this.#options.onRefreshError?.(name, error);
+      }
+      throw error;
+    }
+    this.#states.set(name, { route, checkedAt: this.#opts.now() });
+    this.#evict(name);
+    return route;
+  }
+
+  #load(name: string, version: string): Promise<LoadedModel> {
+    const k = key(name, version);
+    const running = this.#loading.get(k);
+    if (running) return running;
+    const p = (async () => {
+      try {
+        const pkg = await this.source.getPackage(name, version);
+        const session = await OnnxSession.create(pkg.onnx, pkg.manifest, {
+          coalesce: this.#options.coalesce,
+          maxRows: this.#options.maxRows,
+        });
+        const model: LoadedModel = {
+          name,
+          version,
+          manifest: pkg.manifest,
+          session,
+          sha256: pkg.manifest.sha256,
+          loadedAt: new Date(this.#opts.now()).toISOString(),
+          inflight: 0,
+          retired: false,
+          lastUsedMs: this.#opts.now(),
+        };
+        this.#loaded.set(k, model);
+        this.#options.onLoad?.(name, version, true);
+        this.#evict(name);
+        this.#options.onChange?.(this.loaded());
+        return model;
+      } catch (error) {
+        this.#options.onLoad?.(name, version, false, error);
+        throw error;
+      } finally {
+        this.#loading.delete(k);
+      }
+    })();
+    this.#loading.set(k, p);
+    return p;
+  }
+
+  /** Drops least recently used, unaliased versions beyond `maxVersions`. */
+  #evict(name: string): void {
+    const pinned = new Set(Object.values(this.route(name)?.aliases ?? {}));
+    const mine = this.loaded(name);
+    let excess = mine.length - this.#opts.maxVersions;
+    if (excess <= 0) return;
+    const candidates = mine.filter((m) => !pinned.has(m.version))
+      .sort((a, b) => a.lastUsedMs - b.lastUsedMs);
+    for (const m of candidates) {
+      if (excess-- <= 0) break;
+      this.#loaded.delete(key(name, m.version));
+      m.retired = true;
+      if (m.inflight === 0) void m.session.release();
+    }
+    this.#options.onChange?.(this.loaded());
+  }
+}
+
+/** Resolves an alias, a version number or `latest` against a route. */
+export function resolveSelector(route: ModelRoute, selector: string): string | undefined {
+  if (Object.hasOwn(route.aliases, selector)) return route.aliases[selector];
+  if (selector === "latest") return route.versions.at(-1);
+  if (route.versions.includes(selector)) return selector;
+  return undefined;
+}
+
+function key(name: string, version: string): string {
+  return `${name}\u0000${version}`;
+}

@@ -1,0 +1,40 @@
+/**
+ * `MemoryOnlineReader`: online features from an in-process cache (the
+ * pipeline's in-memory online cache in the embedded default), holding the
+ * same JSON states at the same keys as Redis.
+ *
+ * @module
+ */
+import { KeyValueOnlineReader, type OnlineCacheOptions } from "./_kv.ts";
+
+/** Anything that returns the values of many keys at once. */
+export interface KeyValueGetter {
+  mget(keys: string[]): Promise<(string | null)[]>;
+}
+
+/** An online feature reader over an in-memory key-value cache. */
+export class MemoryOnlineReader extends KeyValueOnlineReader {
+  readonly kind = "memory";
+  readonly #store: KeyValueGetter;
+
+  constructor(store: KeyValueGetter, options: OnlineCacheOptions = {}) {
+    super(options);
+    this.#store = store;
+  }
+
+  protected mget(keys: string[]): Promise<unknown[]> {
+    return this.#store.mget(keys);
+  }
+}
+
+/** A plain in-memory key-value map with `mget`, for tests and demos. */
+export class MemoryKeyValue implements KeyValueGetter {
+  readonly #map = new Map<string, string>();
+  /** Stores `value` (a JSON text) at `key`. */
+  set(key: string, value: string): void {
+    this.#map.set(key, value);
+  }
+  mget(keys: string[]): Promise<(string | null)[]> {
+    return Promise.resolve(keys.map((k) => this.#map.get(k) ?? null));
+  }
+}

@@ -1,0 +1,12 @@
+/**
+ * Online features at the edge: the {@linkcode OnlineFeatureReader} port and
+ * its adapters ({@linkcode UpstashOnlineReader} for Redis through the Upstash
+ * REST API, {@linkcode MemoryOnlineReader} for the embedded in-memory cache),
+ * both with an optional bounded in-isolate cache.
+ *
+ * @module
+ */
+export type { OnlineFeatureReader, OnlineFeatures } from "./port.ts";
+export type { OnlineCacheOptions } from "./_kv.ts";
+export { type KeyValueGetter, MemoryKeyValue, MemoryOnlineReader } from "./memory.ts";
+export { UpstashOnlineReader } from "./upstash.ts";

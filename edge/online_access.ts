@@ -1,0 +1,95 @@
+/**
+ * Online feature access with a deadline: reads through the reader, gives up
+ * after the timeout, remembers failures for `/health`, and counts cache hits,
+ * misses and feature age.
+ *
+ * @module
+ */
+import type { FeatureView } from "../pipeline/features/mod.ts";
+import type { EdgeMetrics } from "./metrics.ts";
+import type { OnlineFeatureReader, OnlineFeatures } from "./online/mod.ts";
+import type { Logger } from "./log.ts";
+
+/** Health of the online store as last seen. */
+export interface OnlineHealth {
+  status: "ok" | "degraded" | "disabled";
+  kind: string;
+  last_error?: string;
+}
+
+/** Reads online features within a deadline. */
+export class OnlineAccess {
+  readonly reader: OnlineFeatureReader | null;
+  readonly #timeoutMs: number;
+  readonly #metrics: EdgeMetrics;
+  readonly #log: Logger;
+  readonly #now: () => number;
+  #lastError: string | undefined;
+
+  constructor(options: {
+    reader: OnlineFeatureReader | null;
+    timeoutMs: number;
+    metrics: EdgeMetrics;
+    logger: Logger;
+    now: () => number;
+  }) {
+    this.reader = options.reader;
+    this.#timeoutMs = options.timeoutMs;
+    this.#metrics = options.metrics;
+    this.#log = options.logger;
+    this.#now = options.now;
+  }
+
+  /** The health of the store. */
+  health(): OnlineHealth {
+    if (!this.reader) return { status: "disabled", kind: "none" };
+    if (this.#lastError) {
+      return { status: "degraded", kind: this.reader.kind, last_error: this.#lastError };
+    }
+    return { status: "ok", kind: this.reader.kind };
+  }
+
+  /**
+   * Features of the entities, or `null` when there is no reader or the read
+   * failed or timed out (the failure is recorded; the caller falls back).
+   */
+  async read(
+    view: FeatureView,
+    entityIds: string[],
+    asOfMs: number[],
+    requestId?: string,
+  ): Promise<OnlineFeatures[] | null> {
+    if (!this.reader) return null;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const deadline = new Promise<"timeout">((resolve) => {
+      timer = setTimeout(() => resolve("timeout"), this.#timeoutMs);
+    });
+    try {
+      const result = await Promise.race([this.reader.read(view, entityIds, asOfMs), deadline]);
+      if (result === "timeout") {
+        this.#fail("timeout", `Online read timed out after ${this.#timeoutMs} ms`, requestId);
+        return null;
+      }
+      this.#lastError = undefined;
+      const now = this.#now();
+      for (const f of result) {
+        if (f.asOfMs !== null) {
+          this.#metrics.featureAge.observe(Math.max(0, (now - f.asOfMs) / 1000));
+        }
+      }
+      return result;
+    } catch (error) {
+      const text = error instanceof Error ? error.message : String(error);
+      this.#fail("error", `Online read failed: ${text}`, requestId);
+      return null;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  #fail(reason: string, message: string, requestId?: string): void {
+    this.#lastError = message;
+    this.#metrics.inc(this.#metrics.onlineErrors, [reason]);
+    this.#log.log("warn", message, { request_id: requestId, store: this.reader?.kind });
+  }
+}

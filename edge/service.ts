@@ -1,0 +1,392 @@
+/**
+ * The prediction service behind the HTTP routes: picks the arm, assembles
+ * features (request over online), consults the prediction cache, scores,
+ * records metrics, rollout counters and drift, and scores the challenger
+ * in shadow mode after the response is sent.
+ *
+ * @module
+ */
+import { type FeatureView, getFeatureView } from "../pipeline/features/mod.ts";
+import type { FieldIssue } from "../schemas/errors.ts";
+import type { BatchPredictRequest, BatchPredictResponse } from "../schemas/prediction.ts";
+import type { PredictRequest, PredictResponse } from "../schemas/prediction.ts";
+import { parseIsoUtc } from "../schemas/time.ts";
+import type { EdgeConfig } from "./config.ts";
+import type { DriftGauge } from "./drift.ts";
+import { EdgeError } from "./errors.ts";
+import { type Assembled, assembleFeatures, type FeatureValue, requestCovers } from "./features.ts";
+import type { Logger } from "./log.ts";
+import type { EdgeMetrics } from "./metrics.ts";
+import type { LoadedModel, ModelStore } from "./models/mod.ts";
+import type { OnlineAccess } from "./online_access.ts";
+import { PredictionCache } from "./prediction_cache.ts";
+import type { RolloutCounters } from "./rollout.ts";
+import { chooseArm } from "./routing.ts";
+
+/** Per-request context. */
+export interface RequestContext {
+  requestId: string;
+  /** `performance.now()` when the request arrived. */
+  startedAt: number;
+}
+
+/** Dependencies of {@linkcode PredictionService}. */
+export interface PredictionServiceDeps {
+  config: EdgeConfig;
+  store: ModelStore;
+  online: OnlineAccess;
+  metrics: EdgeMetrics;
+  logger: Logger;
+  cache: PredictionCache;
+  rollout: RolloutCounters | null;
+  drift: DriftGauge | null;
+  now: () => number;
+}
+
+interface Instance {
+  features: Record<string, FeatureValue>;
+  entityId?: string;
+  timeMs: number;
+}
+
+interface Prepared {
+  assembled: Assembled[];
+  online: (Record<string, number> | null)[];
+  asOf: (number | null)[];
+}
+
+const inputNames = new WeakMap<LoadedModel, string[]>();
+
+/** Scores requests against the loaded models. */
+export class PredictionService {
+  readonly #d: PredictionServiceDeps;
+
+  constructor(deps: PredictionServiceDeps) {
+    this.#d = deps;
+  }
+
+  /** Serves `POST /predict`. */
+  async predict(req: PredictRequest, ctx: RequestContext): Promise<PredictResponse> {
+    const name = req.model_name ?? this.#d.config.defaultModel;
+    const nowMs = this.#d.now();
+    const timeMs = this.#requestTime(req.timestamp, "timestamp", nowMs);
+    const explicit = req.version;
+    const arm = await this.#arm(name, explicit, req.entity_id, req.features, ctx.requestId);
+    const model = await this.#d.store.acquire(name, arm.selector);
+    let ok = false;
+    try {
+      const view = this.#view(model);
+      const entityId = req.entity_id ?? entityOf(req.features, view);
+      const inst: Instance = { features: req.features, entityId, timeMs };
+      const prep = await this.#prepare(model, view, [inst], () => "features", ctx.requestId);
+      const a = prep.assembled[0];
+      const cacheKey = this.#d.cache.enabled ? PredictionCache.key(name, model.version, a.row) : "";
+      let score = cacheKey ? this.#d.cache.get(cacheKey) : undefined;
+      const cached = score !== undefined;
+      this.#d.metrics.inc(
+        cached ? this.#d.metrics.predictionCacheHits : this.#d.metrics.predictionCacheMisses,
+        [name],
+      );
+      if (!score) {
+        const p = await model.session.scoreRow(a.row);
+        score = { p0: p[0], p1: p[1] };
+        if (cacheKey) this.#d.cache.set(cacheKey, score);
+      }
+      this.#observeDrift(model, a.row, 1);
+      const latencyMs = performance.now() - ctx.startedAt;
+      const res: PredictResponse = {
+        prediction: this.#label(model, score.p1),
+        probabilities: req.return_probabilities ? [score.p0, score.p1] : null,
+        model_name: name,
+        model_version: model.version,
+        timestamp: new Date(this.#d.now()).toISOString(),
+        latency_ms: latencyMs,
+        features_used: a.used,
+        request_id: ctx.requestId,
+        variant: arm.variant,
+        cached,
+        features_as_of: prep.asOf[0] === null ? null : new Date(prep.asOf[0]).toISOString(),
+      };
+      if (a.defaultsUsed.length > 0) res.defaults_used = a.defaultsUsed;
+      ok = true;
+      this.#count(model, arm.variant, latencyMs, true);
+      if (arm.shadow) {
+        const online = prep.online[0];
+        setTimeout(() => void this.#shadow(name, inst, online, res.prediction, ctx.requestId), 0);
+      }
+      return res;
+    } finally {
+      if (!ok) this.#count(model, arm.variant, performance.now() - ctx.startedAt, false);
+      this.#d.store.release(model);
+    }
+  }
+
+  /** Serves `POST /predict/batch`: one online round trip, one model run. */
+  async predictBatch(req: BatchPredictRequest, ctx: RequestContext): Promise<BatchPredictResponse> {
+    const name = req.model_name ?? this.#d.config.defaultModel;
+    if (req.instances.length > this.#d.config.batchMax) {
+      throw new EdgeError("validation_failed", `Too many instances: ${req.instances.length}`, {
+        details: [{ path: "instances", message: `At most ${this.#d.config.batchMax} instances` }],
+      });
+    }
+    const nowMs = this.#d.now();
+    const arm = await this.#arm(name, req.version, undefined, {}, ctx.requestId);
+    const model = await this.#d.store.acquire(name, arm.selector);
+    let status = "error";
+    try {
+      const view = this.#view(model);
+      const instances = req.instances.map((f, i): Instance => ({
+        features: f,
+        entityId: entityOf(f, view) ?? stringOrUndefined(f.entity_id),
+        timeMs: typeof f.timestamp === "string"
+          ? this.#requestTime(f.timestamp, `instances.${i}.timestamp`, nowMs)
+          : nowMs,
+      }));
+      const prep = await this.#prepare(
+        model,
+        view,
+        instances,
+        (i) => `instances.${i}`,
+        ctx.requestId,
+      );
+      const w = model.session.width;
+      const data = new Float32Array(instances.length * w);
+      prep.assembled.forEach((a, i) => data.set(a.row, i * w));
+      const { probabilities } = await model.session.score(data, instances.length);
+      this.#observeDrift(model, data, instances.length);
+      const predictions: number[] = new Array(instances.length);
+      const probs: number[][] | null = req.return_probabilities ? [] : null;
+      for (let i = 0; i < instances.length; i++) {
+        predictions[i] = this.#label(model, probabilities[2 * i + 1]);
+        probs?.push([probabilities[2 * i], probabilities[2 * i + 1]]);
+      }
+      const total = performance.now() - ctx.startedAt;
+      status = "success";
+      return {
+        predictions,
+        probabilities: probs,
+        model_name: name,
+        model_version: model.version,
+        timestamp: new Date(this.#d.now()).toISOString(),
+        batch_size: instances.length,
+        total_latency_ms: total,
+        avg_latency_ms: total / instances.length,
+        request_id: ctx.requestId,
+        variant: arm.variant,
+      };
+    } finally {
+      this.#d.metrics.inc(this.#d.metrics.batchPredictions, [name, model.version, status]);
+      this.#d.store.release(model);
+    }
+  }
+
+  /** Scores raw rows (Open Inference Protocol); returns the model used and its scores. */
+  async scoreRows(name: string, selector: string, data: Float32Array, n: number) {
+    const model = await this.#d.store.acquire(name, selector);
+    try {
+      const scores = n === 1
+        ? { n, probabilities: await model.session.scoreRow(data) }
+        : await model.session.score(data, n);
+      const labels = new Array<number>(n);
+      for (let i = 0; i < n; i++) labels[i] = this.#label(model, scores.probabilities[2 * i + 1]);
+      this.#observeDrift(model, data, n);
+      return { model, labels, probabilities: scores.probabilities };
+    } finally {
+      this.#d.store.release(model);
+    }
+  }
+
+  async #arm(
+    name: string,
+    explicit: string | undefined,
+    entityId: string | undefined,
+    features: Record<string, FeatureValue>,
+    requestId: string,
+  ): Promise<{ selector: string; variant: string; shadow: boolean }> {
+    if (explicit !== undefined) {
+      const route = await this.#d.store.routeOf(name);
+      const variant = Object.hasOwn(route.aliases, explicit) ? explicit : "pinned";
+      return { selector: explicit, variant, shadow: false };
+    }
+    const fallback = this.#d.config.defaultVersion;
+    const route = await this.#d.store.routeOf(name);
+    if (fallback !== "champion" || !route.aliases.champion) {
+      return { selector: fallback, variant: fallback, shadow: false };
+    }
+    const sticky = entityId ?? stringOrUndefined(features.user_id) ?? requestId;
+    const arm = chooseArm(route.traffic, route.aliases.challenger !== undefined, sticky);
+    return { selector: arm.variant, variant: arm.variant, shadow: arm.shadow };
+  }
+
+  #view(model: LoadedModel): FeatureView | undefined {
+    const fv = model.manifest.feature_view;
+    return fv ? getFeatureView(fv.name, fv.version) : undefined;
+  }
+
+  async #prepare(
+    model: LoadedModel,
+    view: FeatureView | undefined,
+    instances: Instance[],
+    prefix: (i: number) => string,
+    requestId: string,
+  ): Promise<Prepared> {
+    const online: (Record<string, number> | null)[] = instances.map(() => null);
+    const asOf: (number | null)[] = instances.map(() => null);
+    const need = view
+      ? instances.map((inst, i) => ({ inst, i })).filter(({ inst }) =>
+        inst.entityId !== undefined && !requestCovers(model.manifest, inst.features)
+      )
+      : [];
+    let onlineFailed = false;
+    if (view && need.length > 0) {
+      const got = await this.#d.online.read(
+        view,
+        need.map((x) => x.inst.entityId!),
+        need.map((x) => x.inst.timeMs),
+        requestId,
+      );
+      onlineFailed = got === null && this.#d.online.reader !== null;
+      got?.forEach((f, j) => {
+        online[need[j].i] = f.values;
+        asOf[need[j].i] = f.asOfMs;
+      });
+    }
+    const assembled = instances.map((inst, i) =>
+      assembleFeatures(model.manifest, { ...inst, online: online[i] }, prefix(i))
+    );
+    checkAssembled(assembled, instances, prefix, onlineFailed);
+    return { assembled, online, asOf };
+  }
+
+  #label(model: LoadedModel, p1: number): number {
+    const idx = p1 >= model.manifest.threshold ? 1 : 0;
+    const c = model.manifest.classes[idx];
+    return typeof c === "number" ? c : idx;
+  }
+
+  #observeDrift(model: LoadedModel, data: Float32Array, n: number): void {
+    const monitor = this.#d.drift?.get(model.name, model.version);
+    if (!monitor) return;
+    let names = inputNames.get(model);
+    if (!names) {
+      names = model.manifest.inputs.map((i) => i.name);
+      inputNames.set(model, names);
+    }
+    if (n === 1) monitor.observe(data, names);
+    else monitor.observeRows(data, n, names);
+  }
+
+  #count(model: LoadedModel, variant: string, latencyMs: number, ok: boolean): void {
+    const m = this.#d.metrics;
+    m.inc(m.predictions, [model.name, model.version, ok ? "success" : "error", variant]);
+    m.observe(m.predictionDuration, [model.name, variant], latencyMs / 1000);
+    this.#d.rollout?.record(model.name, variant, latencyMs, !ok);
+  }
+
+  #requestTime(text: string | undefined, path: string, nowMs: number): number {
+    if (text === undefined) return nowMs;
+    const t = parseIsoUtc(text);
+    if (t === null) {
+      throw new EdgeError("validation_failed", `Invalid ${path}: ${JSON.stringify(text)}`, {
+        details: [{ path, message: "Must be an ISO 8601 timestamp" }],
+      });
+    }
+    return t;
+  }
+
+  async #shadow(
+    name: string,
+    inst: Instance,
+    online: Record<string, number> | null,
+    served: number,
+    requestId: string,
+  ): Promise<void> {
+    const started = performance.now();
+    let model: LoadedModel | undefined;
+    try {
+      model = await this.#d.store.acquire(name, "challenger");
+      const a = assembleFeatures(model.manifest, { ...inst, online });
+      if (a.missing.length > 0 || a.issues.length > 0) {
+        throw new Error(
+          `Challenger lacks features: ${[...a.missing, ...a.issues.map((i) => i.path)].join(", ")}`,
+        );
+      }
+      const p = await model.session.scoreRow(a.row);
+      const disagreed = this.#label(model, p[1]) !== served;
+      this.#d.metrics.inc(this.#d.metrics.shadowPredictions, [
+        name,
+        disagreed ? "disagree" : "agree",
+      ]);
+      this.#d.rollout?.shadow(name, "challenger", disagreed);
+      this.#count(model, "challenger_shadow", performance.now() - started, true);
+    } catch (error) {
+      this.#d.metrics.inc(this.#d.metrics.shadowPredictions, [name, "error"]);
+      this.#d.logger.log("warn", "Shadow prediction failed", {
+        request_id: requestId,
+        model_name: name,
+        error: error instanceof Error ? error.message : String(error),
+      });
+    } finally {
+      if (model) this.#d.store.release(model);
+    }
+  }
+}
+
+function checkAssembled(
+  assembled: Assembled[],
+  instances: Instance[],
+  prefix: (i: number) => string,
+  onlineFailed: boolean,
+): void {
+  const details: FieldIssue[] = [];
+  const bad: number[] = [];
+  const missingAll = new Set<string>();
+  assembled.forEach((a, i) => {
+    if (a.missing.length === 0 && a.issues.length === 0) return;
+    bad.push(i);
+    details.push(...a.issues);
+    for (const m of a.missing) {
+      missingAll.add(m);
+      details.push({
+        path: `${prefix(i)}.${m}`,
+        message: instances[i].entityId === undefined
+          ? "Missing: not in the request and no entity id to look up online features"
+          : "Missing: neither in the request nor in the online features",
+      });
+    }
+  });
+  if (details.length === 0) return;
+  if (onlineFailed && missingAll.size > 0) {
+    throw new EdgeError(
+      "online_store_unavailable",
+      `Online features unavailable and the request lacks: ${[...missingAll].join(", ")}`,
+      { details, headers: { "Retry-After": "1" } },
+    );
+  }
+  const batch = instances.length > 1 || prefix(0) !== "features";
+  const message = batch
+    ? `Invalid instances: ${bad.join(", ")}`
+    : missingAll.size > 0
+    ? `Missing features: ${[...missingAll].join(", ")}`
+    : `Invalid features: ${details.map((d) => d.path).join(", ")}`;
+  throw new EdgeError(
+    missingAll.size > 0 && !batch ? "missing_features" : "validation_failed",
+    message,
+    {
+      details,
+    },
+  );
+}
+
+function entityOf(
+  features: Record<string, FeatureValue>,
+  view: FeatureView | undefined,
+): string | undefined {
+  return view ? stringOrUndefined(features[view.entityKey]) : undefined;
+}
+
+function stringOrUndefined(v: FeatureValue | undefined): string | undefined {
+  if (typeof v === "string" && v !== "") return v;
+  if (typeof v === "number" && Number.isFinite(v)) return String(v);
+  return undefined;
+}

@@ -1,0 +1,122 @@
+/**
+ * Test fixtures of the edge: small, real ONNX models (a logistic regression
+ * graph written without Python) packaged with a valid manifest.
+ *
+ * @example
+ * ```ts
+ * import { logisticPackage } from "./mod.ts";
+ * const pkg = await logisticPackage({ name: "m", inputs: [{ name: "x" }], weights: [1] });
+ * ```
+ *
+ * @module
+ */
+import type { ModelInput, ModelManifest } from "../../schemas/manifest.ts";
+import { ModelManifestSchema } from "../../schemas/manifest.ts";
+import * as w from "./_onnx_writer.ts";
+
+/** Options of {@linkcode logisticOnnx}. */
+export interface LogisticOptions {
+  /** One weight per input. */
+  weights: number[];
+  /** Intercept (default 0). */
+  bias?: number;
+  /** Name of the input tensor (default `input`). */
+  inputName?: string;
+}
+
+/**
+ * The bytes of an ONNX graph computing `p1 = sigmoid(x · w + b)` with
+ * outputs `label` (INT64 `[N]`, `p1 > 0.5`) and `probabilities` (FP32
+ * `[N, 2]`), as skl2onnx exports a classifier with `zipmap=False`.
+ */
+export function logisticOnnx(options: LogisticOptions): Uint8Array {
+  const f = options.weights.length;
+  return w.model({
+    nodes: [
+      w.node("MatMul", [options.inputName ?? "input", "W"], ["z0"]),
+      w.node("Add", ["z0", "B"], ["z"]),
+      w.node("Sigmoid", ["z"], ["p1"]),
+      w.node("Sub", ["one", "p1"], ["p0"]),
+      w.node("Concat", ["p0", "p1"], ["probabilities"], [w.intAttr("axis", 1)]),
+      w.node("Greater", ["p1", "half"], ["gt"]),
+      w.node("Cast", ["gt"], ["label2d"], [w.intAttr("to", w.ONNX_INT64)]),
+      w.node("Squeeze", ["label2d", "axes"], ["label"]),
+    ],
+    initializers: [
+      w.floatTensor("W", [f, 1], options.weights),
+      w.floatTensor("B", [1], [options.bias ?? 0]),
+      w.floatTensor("one", [1], [1]),
+      w.floatTensor("half", [1], [0.5]),
+      w.int64Tensor("axes", [1], [1]),
+    ],
+    inputs: [w.valueInfo(options.inputName ?? "input", w.ONNX_FLOAT, [null, f])],
+    outputs: [
+      w.valueInfo("label", w.ONNX_INT64, [null]),
+      w.valueInfo("probabilities", w.ONNX_FLOAT, [null, 2]),
+    ],
+  });
+}
+
+/** Hex sha256 of bytes. */
+export async function sha256Hex(bytes: Uint8Array): Promise<string> {
+  const digest = await crypto.subtle.digest("SHA-256", bytes as Uint8Array<ArrayBuffer>);
+  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+/** Options of {@linkcode logisticPackage}. */
+export interface LogisticPackageOptions extends LogisticOptions {
+  name: string;
+  version?: string;
+  inputs: Partial<ModelInput>[] & { name: string }[];
+  featureView?: ModelManifest["feature_view"];
+  threshold?: number;
+}
+
+/** A complete model package (bytes + parsed manifest) of a logistic graph. */
+export async function logisticPackage(
+  options: LogisticPackageOptions,
+): Promise<{ manifest: ModelManifest; onnx: Uint8Array }> {
+  const onnx = logisticOnnx(options);
+  const manifest = ModelManifestSchema.parse({
+    name: options.name,
+    version: options.version ?? "1",
+    created_at: "2026-11-28T00:00:00Z",
+    sha256: await sha256Hex(onnx),
+    framework: "edge-test-logreg",
+    input_name: options.inputName ?? "input",
+    inputs: options.inputs,
+    outputs: { label: "label", probabilities: "probabilities" },
+    threshold: options.threshold ?? 0.5,
+    training_data: { fingerprint: "test", rows: 0 },
+    feature_view: options.featureView,
+  });
+  return { manifest, onnx };
+}
+
+/** The eight inputs of the demo fraud model, in the reference's order. */
+export const DEMO_INPUTS: ModelInput[] = [
+  {
+    name: "hour_of_day",
+    dtype: "float32",
+    transform: { kind: "hour_of_day", source: "timestamp" },
+  },
+  {
+    name: "day_of_week",
+    dtype: "float32",
+    transform: { kind: "day_of_week", source: "timestamp" },
+  },
+  { name: "is_weekend", dtype: "float32", transform: { kind: "is_weekend", source: "timestamp" } },
+  { name: "transaction_count_24h", dtype: "float32" },
+  { name: "avg_amount_30d", dtype: "float32" },
+  { name: "amount", dtype: "float32", transform: { kind: "identity", source: "amount" } },
+  {
+    name: "merchant_category_encoded",
+    dtype: "float32",
+    transform: { kind: "crc32_mod", source: "merchant_category", modulo: 100, missing: "unknown" },
+  },
+  {
+    name: "payment_method_encoded",
+    dtype: "float32",
+    transform: { kind: "crc32_mod", source: "payment_method", modulo: 10, missing: "unknown" },
+  },
+];

@@ -1,0 +1,43 @@
+/**
+ * Builds the production dependencies of the edge from an `EdgeConfig`:
+ * the model source (local registry folder or Redis pointer), the Upstash
+ * online reader and rollout sink.
+ *
+ * @module
+ */
+import { Redis } from "@upstash/redis";
+import { LocalRegistry } from "../registry/mod.ts";
+import type { EdgeDeps } from "./app.ts";
+import type { EdgeConfig } from "./config.ts";
+import { RegistryModelSource, UpstashPointerSource } from "./models/mod.ts";
+import { UpstashOnlineReader } from "./online/mod.ts";
+import { UpstashRolloutSink } from "./rollout.ts";
+
+/** An `@upstash/redis` client tuned for the edge: no retries (the edge has deadlines), raw strings. */
+export function edgeRedis(upstash: { url: string; token: string }): Redis {
+  return new Redis({
+    url: upstash.url,
+    token: upstash.token,
+    automaticDeserialization: false,
+    enableTelemetry: false,
+    retry: { retries: 0 },
+  });
+}
+
+/** The dependencies `deploy.ts` passes to `createApp`. */
+export function buildEdgeDeps(config: EdgeConfig): EdgeDeps {
+  const redis = config.upstash ? edgeRedis(config.upstash) : undefined;
+  const models = config.modelSource === "pointer"
+    ? new UpstashPointerSource(redis!, [config.defaultModel])
+    : new RegistryModelSource(new LocalRegistry({ root: config.registryDir }), {
+      traffic: config.traffic,
+    });
+  const online = config.onlineStore === "upstash" && redis
+    ? new UpstashOnlineReader(redis, {
+      cacheTtlMs: config.featureCacheTtlMs,
+      cacheMax: config.featureCacheMax,
+    })
+    : null;
+  const rollout = config.rolloutCounters && redis ? new UpstashRolloutSink(redis) : null;
+  return { config, models, online, rollout };
+}
