@@ -13,32 +13,58 @@ const CONTROLLER_PORT = 59093;
 /** The env var tests get. */
 export const KAFKA_ENV = { KAFKA_BROKERS: `127.0.0.1:${PORT}` };
 
-async function ready(): Promise<boolean> {
-  const { Kafka, logLevel } = await import("kafkajs");
-  const kafka = new Kafka({
-    clientId: "services-ready",
-    brokers: [KAFKA_ENV.KAFKA_BROKERS],
-    logLevel: logLevel.NOTHING,
-    connectionTimeout: 1000,
-    retry: { retries: 0 },
-  });
-  const admin = kafka.admin();
+/**
+ * Sends a Metadata (v0) request over raw TCP and checks the broker lists
+ * itself: proves the broker serves requests without loading a client library.
+ */
+export async function kafkaMetadataOk(host: string, port: number): Promise<boolean> {
+  const clientId = new TextEncoder().encode("services-ready");
+  const body = new Uint8Array(4 + 2 + 2 + 4 + 2 + clientId.length + 4);
+  const view = new DataView(body.buffer);
+  view.setInt32(0, body.length - 4);
+  view.setInt16(4, 3); // api_key Metadata
+  view.setInt16(6, 0); // api_version 0
+  view.setInt32(8, 7); // correlation_id
+  view.setInt16(12, clientId.length);
+  body.set(clientId, 14);
+  view.setInt32(14 + clientId.length, 0); // no topics listed: all topics
+  let conn: Deno.TcpConn | null = null;
+  const timer = setTimeout(() => conn?.close(), 2000);
   try {
-    await admin.connect();
-    await admin.listTopics();
-    return true;
+    conn = await Deno.connect({ hostname: host, port });
+    await conn.write(body);
+    const buf = new Uint8Array(65536);
+    let got = 0;
+    while (got < 12) {
+      const n = await conn.read(buf.subarray(got));
+      if (n === null) return false;
+      got += n;
+    }
+    const res = new DataView(buf.buffer);
+    return res.getInt32(4) === 7 && res.getInt32(8) >= 1;
   } catch {
     return false;
   } finally {
-    await admin.disconnect().catch(() => {});
+    clearTimeout(timer);
+    try {
+      conn?.close();
+    } catch {
+      // Closed by the timer.
+    }
   }
+}
+
+function ready(): Promise<boolean> {
+  return kafkaMetadataOk("127.0.0.1", PORT);
 }
 
 async function ensureLibs(ctx: ServiceContext): Promise<string> {
   const dir = `${ctx.root}/deploy/kafka`;
   const libs = `${dir}/libs`;
-  const marker = `${libs}/.complete`;
-  if (await exists(marker)) return libs;
+  const marker = `${libs}/.pom-sha256`;
+  const pomHash = await sha256Hex(await Deno.readFile(`${dir}/pom.xml`));
+  if ((await exists(marker)) && (await Deno.readTextFile(marker)).trim() === pomHash) return libs;
+  await Deno.remove(libs, { recursive: true }).catch(() => {});
   if (!(await which("java"))) await aptInstall("kafka", ["openjdk-17-jre-headless"]);
   if (!(await which("mvn"))) await aptInstall("kafka", ["maven"]);
   console.log("[services] kafka: resolving broker jars with mvn (cached in ~/.m2)");
@@ -51,7 +77,7 @@ async function ensureLibs(ctx: ServiceContext): Promise<string> {
     "dependency:copy-dependencies",
     `-DoutputDirectory=${libs}`,
   ]);
-  await Deno.writeTextFile(marker, "");
+  await Deno.writeTextFile(marker, `${pomHash}\n`);
   return libs;
 }
 
@@ -81,6 +107,11 @@ function properties(dataDir: string): string {
   ].join("\n");
 }
 
+async function sha256Hex(data: Uint8Array): Promise<string> {
+  const digest = await crypto.subtle.digest("SHA-256", data as Uint8Array<ArrayBuffer>);
+  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
 function clusterId(): string {
   const bytes = crypto.getRandomValues(new Uint8Array(16));
   return btoa(String.fromCharCode(...bytes)).replace(/\+/g, "-").replace(/\//g, "_")
@@ -100,7 +131,15 @@ export const kafkaService = processService({
     const props = `${dir}/server.properties`;
     await Deno.mkdir(dir, { recursive: true });
     await Deno.writeTextFile(props, properties(dataDir));
-    const java = ["java", "-Xms128m", "-Xmx512m", "-XX:+UseSerialGC", "-cp", `${libs}/*`];
+    const java = [
+      "java",
+      "-Xms128m",
+      "-Xmx512m",
+      "-XX:+UseSerialGC",
+      `-Dlog4j2.configurationFile=${ctx.root}/deploy/kafka/log4j2.properties`,
+      "-cp",
+      `${libs}/*`,
+    ];
     if (!(await exists(`${dataDir}/meta.properties`))) {
       await runOk("format the Kafka storage", [
         ...java,
