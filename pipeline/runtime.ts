@@ -39,6 +39,7 @@ export async function openFeatureRuntime(
   config: FeaturesConfig,
   options: OpenFeatureRuntimeOptions = {},
 ): Promise<FeatureRuntime> {
+  if (!config.databaseUrl) await Deno.mkdir(config.dataDir, { recursive: true });
   const store: FeatureStore = config.databaseUrl
     ? new PostgresFeatureStore(config.databaseUrl)
     : new PgliteFeatureStore(join(config.dataDir, "pglite"));

@@ -1,0 +1,28 @@
+/**
+ * `deno task features:serve`: the features HTTP API on FEATURES_PORT.
+ *
+ * @module
+ */
+import { Registry } from "prom-client";
+import { resolveFeaturesConfig } from "../config.ts";
+import { createFeatureApp } from "../http.ts";
+import { openFeatureRuntime } from "../runtime.ts";
+import { runCli } from "./_args.ts";
+
+if (import.meta.main) {
+  await runCli(async () => {
+    const config = resolveFeaturesConfig();
+    const registry = new Registry();
+    const rt = await openFeatureRuntime(config, { registry });
+    const app = createFeatureApp({ pipeline: rt.pipeline, registry });
+    const server = Deno.serve({ port: config.port, hostname: "127.0.0.1" }, app.fetch);
+    const stop = async () => {
+      await server.shutdown();
+      await rt.close();
+      Deno.exit(0);
+    };
+    Deno.addSignalListener("SIGINT", stop);
+    Deno.addSignalListener("SIGTERM", stop);
+    await server.finished;
+  });
+}

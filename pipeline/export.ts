@@ -1,0 +1,169 @@
+/**
+ * Training-set export: reads a labels file (`entity_id` or the view's
+ * entity key, `timestamp`, `label`, optional `event_id`), computes the
+ * point-in-time rows and writes CSV or Parquet (`hyparquet-writer`).
+ *
+ * @module
+ */
+import { parquetWriteBuffer } from "hyparquet-writer";
+import { parseIsoUtc } from "../schemas/time.ts";
+import type { FeatureView } from "./features/mod.ts";
+import type { FeatureStore } from "./store/port.ts";
+import {
+  type LabelRow,
+  type PointInTimeOptions,
+  pointInTimeRows,
+  type TrainingRecord,
+} from "./training_set.ts";
+import { FeatureRequestError } from "./errors.ts";
+
+/** Parses label records (from CSV or JSONL) into label rows, or throws naming the row. */
+export function parseLabels(
+  view: FeatureView,
+  records: readonly Record<string, unknown>[],
+  source: string,
+): LabelRow[] {
+  return records.map((r, i) => {
+    const where = `Cannot read labels '${source}' row ${i + 1}`;
+    const entity = r.entity_id ?? r[view.entityKey];
+    if (entity === undefined || entity === null || String(entity) === "") {
+      throw new FeatureRequestError(`${where}: entity_id is missing`);
+    }
+    const ts = r.timestamp ?? r.as_of;
+    const t = typeof ts === "number" ? ts : typeof ts === "string" ? parseIsoUtc(ts) : null;
+    if (t === null) {
+      throw new FeatureRequestError(`${where}: timestamp ${JSON.stringify(ts)} is not ISO 8601`);
+    }
+    const raw = r.label;
+    const label = raw === true || raw === "True" || raw === "true"
+      ? 1
+      : raw === false || raw === "False" || raw === "false"
+      ? 0
+      : Number(raw);
+    if (!Number.isFinite(label)) {
+      throw new FeatureRequestError(`${where}: label ${JSON.stringify(raw)} is not a number`);
+    }
+    const ev = r.event_id;
+    return {
+      entityId: String(entity),
+      timeMs: t,
+      label,
+      ...(ev !== undefined && ev !== null && ev !== "" ? { eventId: String(ev) } : {}),
+    };
+  });
+}
+
+/** Reads a labels file: `.csv` (header row) or `.jsonl`. */
+export async function readLabelsFile(view: FeatureView, path: string): Promise<LabelRow[]> {
+  const text = await Deno.readTextFile(path);
+  const records = path.endsWith(".csv") ? parseCsvRecords(text) : text.split("\n")
+    .filter((l) => l.trim() !== "").map((l) => JSON.parse(l));
+  return parseLabels(view, records, path);
+}
+
+function parseCsvRecords(text: string): Record<string, string>[] {
+  const lines = text.split(/\r?\n/).filter((l) => l.trim() !== "");
+  const header = splitCsvLine(lines[0] ?? "");
+  return lines.slice(1).map((l) => {
+    const cells = splitCsvLine(l);
+    return Object.fromEntries(header.map((h, i) => [h, cells[i] ?? ""]));
+  });
+}
+
+function splitCsvLine(line: string): string[] {
+  const out: string[] = [];
+  let cur = "", quoted = false;
+  for (let i = 0; i < line.length; i++) {
+    const ch = line[i];
+    if (quoted) {
+      if (ch === '"' && line[i + 1] === '"') (cur += '"', i++);
+      else if (ch === '"') quoted = false;
+      else cur += ch;
+    } else if (ch === '"') quoted = true;
+    else if (ch === ",") (out.push(cur), cur = "");
+    else cur += ch;
+  }
+  out.push(cur);
+  return out;
+}
+
+function csvCell(v: string | number | boolean | null | undefined): string {
+  if (v === null || v === undefined) return "";
+  const s = String(v);
+  return /[",\n\r]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s;
+}
+
+/**
+ * Writes the point-in-time rows of `labels` to `outPath` (`.parquet` or
+ * `.csv`) and returns the number of rows.
+ */
+export async function exportTrainingSet(
+  store: FeatureStore,
+  view: FeatureView,
+  labels: readonly LabelRow[],
+  outPath: string,
+  options: PointInTimeOptions = {},
+): Promise<number> {
+  const parquet = outPath.endsWith(".parquet");
+  if (!parquet && !outPath.endsWith(".csv")) {
+    throw new FeatureRequestError(`Cannot export to '${outPath}': use a .parquet or .csv file`);
+  }
+  let columns: string[] | null = null;
+  const data: Record<string, unknown[]> = {};
+  const file = parquet
+    ? null
+    : await Deno.open(outPath, { write: true, create: true, truncate: true });
+  const enc = new TextEncoder();
+  let n = 0;
+  try {
+    for await (const rows of pointInTimeRows(store, view, labels, options)) {
+      if (rows.length === 0) continue;
+      if (!columns) {
+        columns = Object.keys(rows[0]);
+        for (const c of columns) data[c] = [];
+        if (file) await file.write(enc.encode(columns.join(",") + "\n"));
+      }
+      if (file) {
+        const text = rows.map((r) => columns!.map((c) => csvCell(r[c])).join(",")).join("\n");
+        await writeAll(file, enc.encode(text + "\n"));
+      } else {
+        for (const r of rows) for (const c of columns) data[c].push(r[c]);
+      }
+      n += rows.length;
+    }
+  } finally {
+    file?.close();
+  }
+  if (parquet) await Deno.writeFile(outPath, new Uint8Array(toParquet(columns ?? [], data)));
+  return n;
+}
+
+async function writeAll(file: Deno.FsFile, bytes: Uint8Array): Promise<void> {
+  for (let off = 0; off < bytes.length;) off += await file.write(bytes.subarray(off));
+}
+
+const STRING_COLUMNS = new Set([
+  "entity_id",
+  "as_of",
+  "event_id",
+  "timestamp",
+  "merchant_category",
+  "payment_method",
+]);
+
+function toParquet(columns: string[], data: Record<string, unknown[]>): ArrayBuffer {
+  return parquetWriteBuffer({
+    columnData: columns.map((name) => {
+      if (STRING_COLUMNS.has(name)) return { name, data: data[name] as string[], type: "STRING" };
+      if (name === "label") return { name, data: data[name] as number[], type: "INT32" };
+      return {
+        name,
+        data: (data[name] as (number | null)[]).map((v) => (typeof v === "number" ? v : null)),
+        type: "DOUBLE",
+      };
+    }),
+  });
+}
+
+/** Row type written by the export. */
+export type { TrainingRecord };

@@ -1,0 +1,44 @@
+import assert from "node:assert/strict";
+import { createFeatureApp } from "./http.ts";
+import { FeaturePipeline } from "./feature_pipeline.ts";
+import { MemoryOnlineCache } from "./online/memory.ts";
+import { PgliteFeatureStore } from "./store/pglite.ts";
+import { ErrorResponseSchema } from "../schemas/prediction.ts";
+
+const NOW = Date.UTC(2026, 2, 20, 12, 0, 0);
+
+Deno.test("createFeatureApp() serves offline and online features and 422 on a bad as_of", async () => {
+  const store = new PgliteFeatureStore();
+  await store.migrate();
+  try {
+    const pipeline = new FeaturePipeline({ store, cache: new MemoryOnlineCache(), now: () => NOW });
+    await pipeline.processBatch([{
+      payload: JSON.stringify({
+        event_id: "e1",
+        user_id: "u1",
+        amount: 12.5,
+        timestamp: new Date(NOW - 3_600_000).toISOString(),
+      }),
+    }]);
+    const app = createFeatureApp({ pipeline, now: () => NOW });
+    const off = await app.request("/features/user/u1?as_of=2026-03-20T11:30:00Z");
+    assert.equal(off.status, 200);
+    const body = await off.json();
+    assert.equal(body.entity_type, "user");
+    assert.equal(body.as_of, "2026-03-20T11:30:00.000Z");
+    assert.equal(body.features.amount_sum_24h, 12.5);
+    assert.equal(body.features.seconds_since_last_txn, 1800);
+    const before = await (await app.request("/features/user/u1?as_of=2026-03-20T11:00:00Z")).json();
+    assert.equal(before.features.transaction_count_24h, 0);
+    const on = await (await app.request("/features/user/u1/online")).json();
+    assert.equal(on.as_of, new Date(NOW).toISOString());
+    assert.equal(on.features.seconds_since_last_txn, 3600);
+    const bad = await app.request("/features/user/u1?as_of=yesterday");
+    assert.equal(bad.status, 422);
+    const err = ErrorResponseSchema.parse(await bad.json());
+    assert.equal(err.error.details?.[0].path, "as_of");
+    assert.equal((await app.request("/features/merchant/m1")).status, 404);
+  } finally {
+    await store.close();
+  }
+});
