@@ -1,0 +1,115 @@
+import assert from "node:assert/strict";
+import { LocalRegistry } from "../../registry/local.ts";
+import { runTrainCli } from "./train.ts";
+
+const CSV = new URL("../demo_data/fraud_detection.csv", import.meta.url).pathname;
+
+function capture() {
+  const lines: string[] = [];
+  const errors: string[] = [];
+  return {
+    lines,
+    errors,
+    out: { log: (l: string) => lines.push(l), error: (l: string) => errors.push(l) },
+  };
+}
+
+async function exists(path: string) {
+  try {
+    await Deno.stat(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function inTemp(fn: (dir: string) => Promise<void>) {
+  const dir = await Deno.makeTempDir();
+  try {
+    await fn(dir);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+Deno.test("runTrainCli() trains, prints progress and metrics, registers and sets the alias", async () => {
+  await inTemp(async (dir) => {
+    const c = capture();
+    const code = await runTrainCli(
+      [
+        "--data",
+        CSV,
+        "--label",
+        "label",
+        "--model",
+        "fraud_detector",
+        "--alias",
+        "champion",
+        "--trees",
+        "20",
+      ],
+      { DATA_DIR: dir },
+      c.out,
+    );
+    assert.equal(code, 0, c.errors.join("\n"));
+    assert.ok(c.lines.some((l) => l.startsWith("tree 20/20")));
+    assert.ok(c.lines.some((l) => l.includes("ROC AUC")));
+    const registry = new LocalRegistry({ root: `${dir}/registry` });
+    assert.deepEqual(await registry.getAliases("fraud_detector"), { champion: "1" });
+    const pkg = await registry.getPackage("fraud_detector", "champion");
+    assert.equal(pkg.manifest.params.nTrees, 20);
+  });
+});
+
+const badCases: [string, (dir: string) => Promise<string[]> | string[], RegExp][] = [
+  ["a missing file", (d) => ["--data", `${d}/nope.csv`], /nope\.csv': file not found/],
+  ["an empty file", async (d) => {
+    await Deno.writeTextFile(`${d}/empty.csv`, "");
+    return ["--data", `${d}/empty.csv`];
+  }, /empty\.csv': file is empty/],
+  ["a missing label column", async (d) => {
+    await Deno.writeTextFile(`${d}/x.csv`, "a,b\n1,2\n");
+    return ["--data", `${d}/x.csv`];
+  }, /x\.csv': label column 'label' not found/],
+  ["a non-numeric value", async (d) => {
+    await Deno.writeTextFile(`${d}/x.csv`, "a,label\n1,0\nfoo,1\n");
+    return ["--data", `${d}/x.csv`];
+  }, /x\.csv': column 'a' row 2 is not a number: 'foo'/],
+  ["NaN", async (d) => {
+    await Deno.writeTextFile(`${d}/x.jsonl`, '{"a":1,"label":0}\n{"a":"NaN","label":1}\n');
+    return ["--data", `${d}/x.jsonl`];
+  }, /x\.jsonl': column 'a' row 2 is not finite/],
+  ["Infinity", async (d) => {
+    await Deno.writeTextFile(`${d}/x.csv`, "a,label\nInfinity,0\n1,1\n");
+    return ["--data", `${d}/x.csv`];
+  }, /x\.csv': column 'a' row 1 is not finite/],
+  ["one class only", async (d) => {
+    await Deno.writeTextFile(`${d}/x.csv`, "a,label\n1,0\n2,0\n");
+    return ["--data", `${d}/x.csv`];
+  }, /x\.csv': label column 'label' has only one class/],
+  ["a bad number of trees", () => ["--data", CSV, "--trees", "ten"], /Invalid --trees/],
+  [
+    "--register without MLflow",
+    () => ["--data", CSV, "--register"],
+    /MLFLOW_TRACKING_URI is not set/,
+  ],
+];
+
+for (const [name, setup, message] of badCases) {
+  Deno.test(`runTrainCli() exits non-zero and writes nothing on ${name}`, async () => {
+    await inTemp(async (dir) => {
+      const c = capture();
+      const args = [...(await setup(dir)), "--label", "label", "--model", "m"];
+      const code = await runTrainCli(args, { DATA_DIR: `${dir}/data` }, c.out);
+      assert.notEqual(code, 0);
+      assert.match(c.errors.join("\n"), message);
+      assert.equal(await exists(`${dir}/data`), false);
+    });
+  });
+}
+
+Deno.test("runTrainCli() lists what is missing", async () => {
+  const c = capture();
+  assert.equal(await runTrainCli(["--data", CSV], {}, c.out), 2);
+  assert.match(c.errors[0], /Missing --label, --model/);
+});
