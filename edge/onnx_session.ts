@@ -148,7 +148,10 @@ export class OnnxSession {
       this.#queue.push({ row, resolve, reject });
       if (!this.#scheduled && !this.#running) {
         this.#scheduled = true;
-        this.#port().postMessage(null);
+        const port = this.#port();
+        // Keep the event loop alive only while rows wait for the flush.
+        setRef(this.#channel!.port1, true);
+        port.postMessage(null);
       }
     });
   }
@@ -170,9 +173,7 @@ export class OnnxSession {
     if (!this.#channel) {
       const channel = new MessageChannel();
       channel.port1.onmessage = () => void this.#flush();
-      // The channel must not keep a process alive on its own.
-      const unref = (channel.port1 as unknown as { unref?: () => void }).unref;
-      unref?.call(channel.port1);
+      setRef(channel.port1, false);
       this.#channel = channel;
     }
     return this.#channel.port2;
@@ -187,6 +188,9 @@ export class OnnxSession {
       await this.#drain();
     } finally {
       this.#running = false;
+      if (this.#queue.length === 0 && !this.#scheduled && this.#channel) {
+        setRef(this.#channel.port1, false);
+      }
     }
   }
 
@@ -206,6 +210,12 @@ export class OnnxSession {
       }
     }
   }
+}
+
+/** `ref()`/`unref()` of a port where the runtime has them (Deno, Node). */
+function setRef(port: MessagePort, on: boolean): void {
+  const p = port as unknown as { ref?: () => void; unref?: () => void };
+  (on ? p.ref : p.unref)?.call(port);
 }
 
 function errorText(e: unknown): string {

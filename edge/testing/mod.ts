@@ -120,3 +120,47 @@ export const DEMO_INPUTS: ModelInput[] = [
     transform: { kind: "crc32_mod", source: "payment_method", modulo: 10, missing: "unknown" },
   },
 ];
+
+/** The demo feature view reference of test manifests. */
+export const DEMO_VIEW_REF = { name: "user_transactions", version: 1, entity_key: "user_id" };
+
+/** Weights of the demo test model (one per {@linkcode DEMO_INPUTS}). */
+export const DEMO_WEIGHTS = [0.05, 0, 0, -0.05, 0.001, 0.002, 0.01, 0];
+
+/** A demo-shaped logistic package (8 reference inputs, demo feature view). */
+export function demoPackage(
+  overrides: Partial<LogisticPackageOptions> = {},
+): Promise<{ manifest: ModelManifest; onnx: Uint8Array }> {
+  return logisticPackage({
+    name: "fraud_detector",
+    inputs: DEMO_INPUTS,
+    weights: DEMO_WEIGHTS,
+    featureView: DEMO_VIEW_REF,
+    ...overrides,
+  });
+}
+
+/** `RequestInit` of a JSON POST. */
+export function jsonPost(body: unknown, headers: Record<string, string> = {}): RequestInit {
+  return {
+    method: "POST",
+    body: typeof body === "string" ? body : JSON.stringify(body),
+    headers: { "content-type": "application/json", ...headers },
+  };
+}
+
+/** The reference's fraud request body (`pipeline/demo_data/requests/fraud_transaction.json`). */
+export const REFERENCE_FRAUD_REQUEST = {
+  features: {
+    hour_of_day: 1,
+    day_of_week: 3,
+    is_weekend: 0,
+    transaction_count_24h: 1,
+    avg_amount_30d: 1000.0,
+    amount: 300.0,
+    merchant_category_encoded: 63,
+    payment_method_encoded: 5,
+  },
+  model_name: "fraud_detector",
+  return_probabilities: true,
+};
