@@ -36,8 +36,10 @@ async function ensureVenv(ctx: ServiceContext): Promise<string> {
   await Deno.remove(venv, { recursive: true }).catch(() => {});
   let made = await run([python ?? "python3", "-m", "venv", venv]);
   if (made.code !== 0) {
+    // Debian's python3 needs python3-venv for ensurepip.
     await aptInstall("mlflow", ["python3-venv"]);
-    made = await run(["python3", "-m", "venv", venv]);
+    await Deno.remove(venv, { recursive: true }).catch(() => {});
+    made = await run(["/usr/bin/python3", "-m", "venv", venv]);
     if (made.code !== 0) throw new ServiceError(`Cannot create the mlflow virtualenv ${venv}`);
   }
   await runOk("install mlflow", [
