@@ -1,0 +1,111 @@
+/**
+ * deploy/compose.yaml cannot run here (no Docker); this keeps it consistent
+ * with the local services script (ports, credentials, versions), with the
+ * deno tasks it runs, and with the Prometheus targets that scrape it.
+ */
+import assert from "node:assert/strict";
+import { parse } from "yaml";
+import { SERVICES } from "../../deploy/services/mod.ts";
+import { MLFLOW_VERSION } from "../../deploy/services/mlflow.ts";
+
+const ROOT = new URL("../../", import.meta.url).pathname;
+// deno-lint-ignore no-explicit-any
+type Obj = Record<string, any>;
+const compose: Obj = parse(await Deno.readTextFile(`${ROOT}deploy/compose.yaml`), {
+  merge: true,
+});
+const services: Record<string, Obj> = compose.services;
+const tasks = new Set(Object.keys(JSON.parse(await Deno.readTextFile(`${ROOT}deno.json`)).tasks));
+
+function hostPorts(name: string): number[] {
+  return (services[name]?.ports ?? []).map((p: string) => {
+    const parts = String(p).split(":");
+    assert.equal(parts[0], "127.0.0.1", `${name}: ${p} must publish on loopback only`);
+    return Number(parts[1]);
+  });
+}
+
+function portOf(value: string): number {
+  const m = /:(\d+)(?:\/|$)/.exec(value);
+  assert.ok(m, `no port in ${value}`);
+  return Number(m[1]);
+}
+
+Deno.test("compose publishes every local service on the port the services script uses", () => {
+  for (const [name, service] of Object.entries(SERVICES)) {
+    assert.ok(services[name], `compose has no service ${name}`);
+    const urls = Object.entries(service.env).filter(([k]) =>
+      /URL|URI|ENDPOINT|BROKERS|HOST$/.test(k)
+    );
+    assert.ok(urls.length > 0, name);
+    for (const [key, value] of urls) {
+      assert.ok(
+        hostPorts(name).includes(portOf(value)),
+        `${name}: ${key}=${value} but compose publishes ${hostPorts(name)}`,
+      );
+    }
+  }
+});
+
+Deno.test("compose uses the services script's credentials and versions", async () => {
+  const db = new URL(SERVICES.postgres.env.DATABASE_URL);
+  const pg = services.postgres.environment;
+  assert.equal(pg.POSTGRES_USER, db.username);
+  assert.equal(pg.POSTGRES_PASSWORD, db.password);
+  assert.equal(pg.POSTGRES_DB, db.pathname.slice(1));
+  assert.match(services.postgres.image, /^postgres:15/);
+  assert.match(services.redis.image, /^redis:7/);
+  assert.equal(
+    services.gateway.environment.UPSTASH_GATEWAY_TOKEN,
+    SERVICES.gateway.env.UPSTASH_REDIS_REST_TOKEN,
+  );
+  assert.ok(
+    services.pubsub.command.includes(`--project=${SERVICES.pubsub.env.PUBSUB_PROJECT_ID}`),
+  );
+  assert.equal(services.mlflow.image.split(":v")[1], MLFLOW_VERSION);
+  const pom = await Deno.readTextFile(`${ROOT}deploy/kafka/pom.xml`);
+  const kafka = /<kafka\.version>([^<]+)</.exec(pom)?.[1];
+  assert.equal(services.kafka.image, `apache/kafka:${kafka}`);
+});
+
+Deno.test("compose platform containers run deno tasks and files that exist", async () => {
+  let checked = 0;
+  for (const [name, s] of Object.entries(services)) {
+    const cmd = s.command as string[] | undefined;
+    if (!Array.isArray(cmd) || cmd[0] !== "deno") continue;
+    if (cmd[1] === "task") assert.ok(tasks.has(cmd[2]), `${name}: no task ${cmd[2]}`);
+    else await Deno.stat(`${ROOT}${cmd.at(-1)}`);
+    checked++;
+  }
+  assert.ok(checked >= 8, `only ${checked} deno containers`);
+  for (const name of ["prometheus", "alertmanager", "grafana"]) {
+    for (const v of services[name].volumes as string[]) {
+      const source = v.split(":")[0];
+      await Deno.stat(`${ROOT}deploy/${source}`);
+    }
+  }
+  for (const source of ["kafka", "kinesis", "pubsub", "http"]) {
+    assert.equal(services[`ingest-${source}`].environment.INGEST_SOURCE, source);
+  }
+});
+
+Deno.test("compose services are what the Prometheus file targets scrape", async () => {
+  const dir = `${ROOT}deploy/monitoring/prometheus/targets/`;
+  let checked = 0;
+  for await (const e of Deno.readDir(dir)) {
+    const groups: Obj[] = parse(await Deno.readTextFile(`${dir}${e.name}`));
+    for (const target of groups.flatMap((g) => g.targets as string[])) {
+      const [host, port] = target.split(":");
+      const s = services[host];
+      assert.ok(s, `${e.name}: ${host} is not a compose service`);
+      const env = s.environment ?? {};
+      const listens = Number(
+        env.INGEST_PORT ?? env.FEATURES_PORT ?? env.REGISTRY_PORT ??
+          (host === "edge" ? 8000 : host.startsWith("ingest-") ? 8091 : NaN),
+      );
+      assert.equal(Number(port), listens, `${e.name}: ${target}`);
+      checked++;
+    }
+  }
+  assert.equal(checked, 7);
+});
