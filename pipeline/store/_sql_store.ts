@@ -240,7 +240,12 @@ function parseJson(v: unknown): Record<string, unknown> {
 }
 
 function insertEvents(events: readonly StoredEvent[]): SQL {
-  const json = JSON.stringify(events.map((e) => ({
+  // Sorted ids give concurrent writers one lock order (no deadlock on shared ids).
+  const sorted = [...events].sort((
+    a,
+    b,
+  ) => (a.eventId < b.eventId ? -1 : a.eventId > b.eventId ? 1 : 0));
+  const json = JSON.stringify(sorted.map((e) => ({
     i: e.eventId,
     e: e.entityId,
     t: e.timeMs,
