@@ -103,8 +103,13 @@ export class ModelStore {
    * {@linkcode ModelStore.release} when done.
    */
   async acquire(name: string, selector: string): Promise<LoadedModel> {
-    const route = await this.#currentRoute(name);
-    const version = resolveSelector(route, selector);
+    let route = await this.#currentRoute(name);
+    let version = resolveSelector(route, selector);
+    if (version === undefined) {
+      // A version published since the last check: look once more (concurrent misses share it).
+      route = await this.refresh(name);
+      version = resolveSelector(route, selector);
+    }
     if (version === undefined) {
       throw new EdgeError(
         "version_not_found",

@@ -1,0 +1,114 @@
+import assert from "node:assert/strict";
+import { DEMO_VIEW, mergeEvents } from "../pipeline/features/mod.ts";
+import { redisKeys } from "../schemas/pointer.ts";
+import { BatchPredictResponseSchema } from "../schemas/prediction.ts";
+import { testApp } from "./_test_support.ts";
+import { MemoryKeyValue, MemoryOnlineReader } from "./online/mod.ts";
+import { OnnxSession } from "./onnx_session.ts";
+import { jsonPost, REFERENCE_FRAUD_REQUEST } from "./testing/mod.ts";
+
+const NOW = Date.parse("2026-03-20T12:00:00Z");
+
+class CountingKeyValue extends MemoryKeyValue {
+  calls: string[][] = [];
+  override mget(keys: string[]) {
+    this.calls.push(keys);
+    return super.mget(keys);
+  }
+}
+
+Deno.test("createApp() POST /predict/batch reads online features once and runs the model once", async () => {
+  const kv = new CountingKeyValue();
+  for (const [id, n] of [["u1", 1], ["u2", 3]] as const) {
+    const events = Array.from(
+      { length: n },
+      (_, i) => ({ timeMs: NOW - (i + 1) * 60_000, amount: 10, category: "grocery" }),
+    );
+    kv.set(
+      redisKeys.online(DEMO_VIEW.name, DEMO_VIEW.version, id),
+      JSON.stringify(mergeEvents(DEMO_VIEW, null, events)),
+    );
+  }
+  await using t = await testApp({}, {
+    clock: { now: () => NOW },
+    online: new MemoryOnlineReader(kv),
+  });
+  const runs: number[] = [];
+  const model = t.app.models.loaded("fraud_detector")[0];
+  const original = model.session.score.bind(model.session);
+  model.session.score = (data: Float32Array, n: number) => {
+    runs.push(n);
+    return original(data, n);
+  };
+  const instances = [
+    { user_id: "u1", amount: 5 },
+    { user_id: "u2", amount: 6, merchant_category: "travel" },
+    { ...REFERENCE_FRAUD_REQUEST.features },
+    { user_id: "u3", amount: 7 },
+  ];
+  const res = await t.app.request("/predict/batch", jsonPost({ instances }));
+  assert.equal(res.status, 200);
+  const body = BatchPredictResponseSchema.parse(await res.json());
+  assert.equal(body.batch_size, 4);
+  assert.equal(body.predictions.length, 4);
+  assert.equal(body.probabilities!.length, 4);
+  assert.deepEqual(runs, [4]);
+  assert.equal(kv.calls.length, 1);
+  assert.equal(kv.calls[0].length, 3, "the complete instance needs no online read");
+  assert.ok(body.avg_latency_ms <= body.total_latency_ms);
+  // Same answers as single predictions.
+  for (let i = 0; i < instances.length; i++) {
+    const one = await (await t.app.request("/predict", jsonPost({ features: instances[i] })))
+      .json();
+    assert.ok(Math.abs(one.probabilities[1] - body.probabilities![i][1]) < 1e-6);
+  }
+});
+
+Deno.test("createApp() POST /predict/batch lists every failing index and field", async () => {
+  await using t = await testApp({}, { clock: { now: () => NOW } });
+  const ok = { ...REFERENCE_FRAUD_REQUEST.features };
+  const res = await t.app.request(
+    "/predict/batch",
+    jsonPost({ instances: [ok, { amount: 1 }, ok, { ...ok, amount: "x" }] }),
+  );
+  assert.equal(res.status, 422);
+  const body = await res.json();
+  assert.match(body.error.message, /1, 3/);
+  const paths = body.error.details.map((d: { path: string }) => d.path).sort();
+  assert.deepEqual(paths, [
+    "instances.1.avg_amount_30d",
+    "instances.1.transaction_count_24h",
+    "instances.3.amount",
+  ]);
+});
+
+Deno.test("createApp() POST /predict/batch enforces the configured instance limit", async () => {
+  await using t = await testApp({ batchMax: 3 });
+  const instances = Array.from({ length: 4 }, () => REFERENCE_FRAUD_REQUEST.features);
+  const res = await t.app.request("/predict/batch", jsonPost({ instances }));
+  assert.equal(res.status, 422);
+  assert.equal((await res.json()).error.details[0].path, "instances");
+  const empty = await t.app.request("/predict/batch", jsonPost({ instances: [] }));
+  assert.equal(empty.status, 422);
+});
+
+Deno.test("OnnxSession.scoreRow() coalesces concurrent rows into one run with the same answers", async () => {
+  await using t = await testApp();
+  const session: OnnxSession = t.app.models.loaded()[0].session;
+  const rows = Array.from(
+    { length: 50 },
+    (_, i) => Float32Array.from([i % 24, 1, 0, i, 50, i * 10, 3, 4]),
+  );
+  const alone = await Promise.all(
+    rows.map((r) => session.score(r, 1).then((s) => s.probabilities[1])),
+  );
+  const runs: number[] = [];
+  const original = session.score.bind(session);
+  session.score = (d: Float32Array, n: number) => {
+    runs.push(n);
+    return original(d, n);
+  };
+  const together = await Promise.all(rows.map((r) => session.scoreRow(r)));
+  assert.deepEqual(runs, [50]);
+  together.forEach((p, i) => assert.equal(p[1], alone[i]));
+});
