@@ -166,15 +166,18 @@ async function downLocked(
   order: ServiceName[],
   log: (line: string) => void,
 ): Promise<void> {
-  for (const name of [...order].reverse()) {
-    const t0 = performance.now();
-    try {
-      await SERVICES[name].stop(ctx);
-      log(`[services] ${name}: stopped (${((performance.now() - t0) / 1000).toFixed(1)} s)`);
-    } catch (e) {
-      log(`[services] ${name}: stop failed: ${e instanceof Error ? e.message : e}`);
-    }
-  }
+  // In parallel: each stop mostly waits for its processes to be reaped.
+  await Promise.all(
+    [...order].reverse().map(async (name) => {
+      const t0 = performance.now();
+      try {
+        await SERVICES[name].stop(ctx);
+        log(`[services] ${name}: stopped (${((performance.now() - t0) / 1000).toFixed(1)} s)`);
+      } catch (e) {
+        log(`[services] ${name}: stop failed: ${e instanceof Error ? e.message : e}`);
+      }
+    }),
+  );
   await updateEnvFile(ctx, [], order);
 }
 
