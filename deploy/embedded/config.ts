@@ -1,0 +1,46 @@
+/**
+ * Configuration of the embedded default (`deno task start`), resolved once
+ * at start-up. The parts it composes read their own variables (`EDGE_*`,
+ * `FEATURES_*`, `DATABASE_URL`, ...); this adds where to listen and where
+ * the state lives.
+ *
+ * @module
+ */
+import { z } from "zod";
+import { envBool, envInt, envList, parseConfig } from "../../schemas/config.ts";
+
+const schema = z.object({
+  /** Folder of all embedded state (PGlite, registry). Default `.data`. */
+  DATA_DIR: z.string().min(1).default(".data"),
+  /** Interface to listen on. Default `127.0.0.1`. */
+  HOST: z.string().min(1).default("127.0.0.1"),
+  /** Port to listen on. Default 8000. */
+  PORT: envInt(8000, 0, 65535),
+  /** Train and load the demo model and events when no model exists. Default true. */
+  DEMO_BOOTSTRAP: envBool(true),
+  /** API keys for `POST /ingest/events` (empty: open, as on loopback). */
+  INGEST_API_KEYS: envList([]),
+});
+
+/** Resolved embedded configuration. */
+export interface EmbeddedConfig {
+  dataDir: string;
+  host: string;
+  port: number;
+  demoBootstrap: boolean;
+  ingestApiKeys: string[];
+}
+
+/** Reads and validates the embedded configuration; throws `ConfigError` listing every problem. */
+export function resolveEmbeddedConfig(
+  env: Record<string, string | undefined> = Deno.env.toObject(),
+): EmbeddedConfig {
+  const c = parseConfig("embedded", schema, env);
+  return {
+    dataDir: c.DATA_DIR,
+    host: c.HOST,
+    port: c.PORT,
+    demoBootstrap: c.DEMO_BOOTSTRAP,
+    ingestApiKeys: c.INGEST_API_KEYS,
+  };
+}
