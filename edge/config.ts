@@ -127,7 +127,8 @@ export function resolveEdgeConfig(
     if (!(error instanceof ConfigError)) throw error;
     issues.push(...error.details);
   }
-  const { traffic, bad } = parseTraffic(e?.EDGE_TRAFFIC ?? []);
+  const list = (v: string | undefined) => (v ?? "").split(",").map((x) => x.trim()).filter(Boolean);
+  const { traffic, bad } = parseTraffic(list(env.EDGE_TRAFFIC));
   for (const entry of bad) {
     issues.push({
       path: "EDGE_TRAFFIC",
@@ -149,7 +150,8 @@ export function resolveEdgeConfig(
       message: "Required by EDGE_MODEL_SOURCE=pointer or EDGE_ONLINE_STORE=upstash",
     });
   }
-  if (e?.EDGE_CORS_CREDENTIALS && e.EDGE_CORS_ORIGINS.includes("*")) {
+  const credentials = ["1", "true", "yes", "TRUE"].includes(env.EDGE_CORS_CREDENTIALS ?? "");
+  if (credentials && list(env.EDGE_CORS_ORIGINS).includes("*")) {
     issues.push({ path: "EDGE_CORS_ORIGINS", message: "Cannot be * when credentials are allowed" });
   }
   if (issues.length > 0 || !e) throw new ConfigError("edge", issues);

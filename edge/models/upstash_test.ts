@@ -1,0 +1,83 @@
+import assert from "node:assert/strict";
+import { encodeBase64 } from "./_test_base64.ts";
+import { redisKeys } from "../../schemas/pointer.ts";
+import { EdgeError } from "../errors.ts";
+import { demoPackage, sha256Hex } from "../testing/mod.ts";
+import { type PointerRedis, UpstashPointerSource } from "./upstash.ts";
+
+/** The two `@upstash/redis` calls the source makes, over a Map. */
+function fakeRedis(map: Map<string, string>): PointerRedis {
+  return {
+    get: (key: string) => Promise.resolve(map.get(key) ?? null),
+    mget: (...keys: string[]) => Promise.resolve(keys.map((k) => map.get(k) ?? null)),
+  } as unknown as PointerRedis;
+}
+
+async function publish(map: Map<string, string>, bias = 0, corrupt = false) {
+  const pkg = await demoPackage({ bias });
+  const manifestBytes = new TextEncoder().encode(JSON.stringify(pkg.manifest));
+  const manifestSha = await sha256Hex(manifestBytes);
+  const onnx = corrupt ? pkg.onnx.slice(1) : pkg.onnx;
+  map.set(redisKeys.blob(pkg.manifest.sha256), encodeBase64(onnx));
+  map.set(redisKeys.blob(manifestSha), encodeBase64(manifestBytes));
+  return {
+    sha256: pkg.manifest.sha256,
+    location: `redis:${redisKeys.blob(pkg.manifest.sha256)}`,
+    manifest_sha256: manifestSha,
+  };
+}
+
+Deno.test("UpstashPointerSource reads the pointer and verified blobs", async () => {
+  const map = new Map<string, string>();
+  const champion = { version: "3", ...(await publish(map)) };
+  const challenger = { version: "4", ...(await publish(map, 1)) };
+  map.set(
+    redisKeys.pointer("fraud_detector"),
+    JSON.stringify({
+      model_name: "fraud_detector",
+      revision: 7,
+      updated_at: "2026-11-28T00:00:00Z",
+      champion,
+      challenger,
+      traffic: { mode: "canary", challenger_percent: 10 },
+    }),
+  );
+  const source = new UpstashPointerSource(fakeRedis(map), ["fraud_detector"]);
+  const route = await source.getRoute("fraud_detector");
+  assert.deepEqual(route, {
+    revision: "7",
+    aliases: { champion: "3", challenger: "4" },
+    versions: ["3", "4"],
+    traffic: { mode: "canary", challenger_percent: 10 },
+  });
+  const pkg = await source.getPackage("fraud_detector", "4");
+  assert.equal(pkg.manifest.version, "4");
+  assert.equal(await sha256Hex(pkg.onnx), challenger.sha256);
+  await assert.rejects(
+    () => source.getPackage("fraud_detector", "5"),
+    (e: unknown) => e instanceof EdgeError && e.code === "version_not_found",
+  );
+  await assert.rejects(
+    () => source.getRoute("other"),
+    (e: unknown) => e instanceof EdgeError && e.code === "model_not_found",
+  );
+});
+
+Deno.test("UpstashPointerSource refuses a blob whose sha256 does not match", async () => {
+  const map = new Map<string, string>();
+  const champion = { version: "1", ...(await publish(map, 0, true)) };
+  map.set(
+    redisKeys.pointer("fraud_detector"),
+    JSON.stringify({
+      model_name: "fraud_detector",
+      revision: 1,
+      updated_at: "2026-11-28T00:00:00Z",
+      champion,
+    }),
+  );
+  const source = new UpstashPointerSource(fakeRedis(map), ["fraud_detector"]);
+  await assert.rejects(
+    () => source.getPackage("fraud_detector", "1"),
+    (e: unknown) => e instanceof EdgeError && /sha256 does not match/.test(e.message),
+  );
+});

@@ -1,0 +1,60 @@
+import assert from "node:assert/strict";
+import { DEMO_VIEW, mergeEvents } from "../../pipeline/features/mod.ts";
+import { redisKeys } from "../../schemas/pointer.ts";
+import { MemoryKeyValue, MemoryOnlineReader } from "./mod.ts";
+
+const NOW = Date.parse("2026-03-20T12:00:00Z");
+
+class Counting extends MemoryKeyValue {
+  calls = 0;
+  override mget(keys: string[]) {
+    this.calls++;
+    return super.mget(keys);
+  }
+}
+
+function store(): Counting {
+  const kv = new Counting();
+  const state = mergeEvents(DEMO_VIEW, null, [{ timeMs: NOW - 60_000, amount: 10, category: "a" }]);
+  kv.set(redisKeys.online(DEMO_VIEW.name, DEMO_VIEW.version, "u1"), JSON.stringify(state));
+  kv.set(redisKeys.online(DEMO_VIEW.name, DEMO_VIEW.version, "bad"), "{not json");
+  return kv;
+}
+
+Deno.test("MemoryOnlineReader.read() computes windows for many entities in one mget", async () => {
+  const kv = store();
+  const r = new MemoryOnlineReader(kv);
+  const [u1, none, bad] = await r.read(DEMO_VIEW, ["u1", "nobody", "bad"], [NOW, NOW, NOW]);
+  assert.equal(kv.calls, 1);
+  assert.equal(u1.values.transaction_count_24h, 1);
+  assert.equal(u1.asOfMs, NOW - 60_000);
+  assert.equal(none.values.transaction_count_24h, 0);
+  assert.equal(none.values.seconds_since_last_txn, 2_592_000);
+  assert.equal(none.asOfMs, null);
+  assert.equal(bad.values.transaction_count_24h, 0, "an unreadable state is an empty window");
+});
+
+Deno.test("MemoryOnlineReader caches states for the TTL within its bound", async () => {
+  let now = NOW;
+  const kv = store();
+  const counts = { hits: 0, misses: 0 };
+  const r = new MemoryOnlineReader(kv, { cacheTtlMs: 500, cacheMax: 1, now: () => now });
+  r.observeCache((h, m) => {
+    counts.hits += h;
+    counts.misses += m;
+  });
+  await r.read(DEMO_VIEW, ["u1"], [now]);
+  await r.read(DEMO_VIEW, ["u1"], [now]);
+  assert.equal(kv.calls, 1);
+  await r.read(DEMO_VIEW, ["nobody"], [now]); // evicts u1 (bound 1)
+  await r.read(DEMO_VIEW, ["u1"], [now]);
+  assert.equal(kv.calls, 3);
+  now += 501;
+  await r.read(DEMO_VIEW, ["u1"], [now]);
+  assert.equal(kv.calls, 4);
+  assert.deepEqual(counts, { hits: 1, misses: 4 });
+  const off = new MemoryOnlineReader(kv);
+  await off.read(DEMO_VIEW, ["u1"], [now]);
+  await off.read(DEMO_VIEW, ["u1"], [now]);
+  assert.equal(kv.calls, 6, "TTL 0 turns the cache off");
+});
