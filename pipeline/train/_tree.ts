@@ -37,6 +37,10 @@ export interface TreeContext {
   offset: Int32Array;
   /** Total bins over all features. */
   totalBins: number;
+  /** Features with at least two bins (the others cannot split). */
+  active: Int32Array;
+  /** Scratch space of `rows` length for partitioning. */
+  scratch: Uint32Array;
 }
 
 interface Split {
@@ -64,15 +68,16 @@ function buildHistogram(
 ): Float64Array {
   const hist = new Float64Array(ctx.totalBins * 3);
   const { codes, rows: n } = ctx.data;
-  for (let f = 0; f < ctx.nBins.length; f++) {
-    if (ctx.nBins[f] < 2) continue;
+  const { grad, hess, active, offset } = ctx;
+  for (let a = 0; a < active.length; a++) {
+    const f = active[a];
     const base = f * n;
-    const off = ctx.offset[f] * 3;
+    const off = offset[f] * 3;
     for (let i = start; i < end; i++) {
       const r = rows[i];
       const k = off + codes[base + r] * 3;
-      hist[k] += ctx.grad[r];
-      hist[k + 1] += ctx.hess[r];
+      hist[k] += grad[r];
+      hist[k + 1] += hess[r];
       hist[k + 2] += 1;
     }
   }
@@ -114,7 +119,10 @@ function findSplit(
   return best;
 }
 
-/** Moves rows with code ≤ bin to the front of [start, end); returns the boundary. */
+/**
+ * Moves rows with code ≤ bin to the front of [start, end), keeping their
+ * order on both sides (ascending row numbers read memory in order).
+ */
 function partition(
   ctx: TreeContext,
   rows: Uint32Array,
@@ -122,20 +130,18 @@ function partition(
   end: number,
   s: Split,
 ): number {
-  const codes = ctx.data.codes;
-  const base = s.feature * ctx.data.rows;
-  let i = start;
-  let j = end - 1;
-  while (i <= j) {
-    if (codes[base + rows[i]] <= s.bin) i++;
-    else {
-      const t = rows[i];
-      rows[i] = rows[j];
-      rows[j] = t;
-      j--;
-    }
+  const { codes, rows: n } = ctx.data;
+  const base = s.feature * n;
+  const scratch = ctx.scratch;
+  let left = start;
+  let right = 0;
+  for (let i = start; i < end; i++) {
+    const r = rows[i];
+    if (codes[base + r] <= s.bin) rows[left++] = r;
+    else scratch[right++] = r;
   }
-  return i;
+  rows.set(scratch.subarray(0, right), left);
+  return left;
 }
 
 function grow(

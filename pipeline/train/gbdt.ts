@@ -141,6 +141,8 @@ export function trainGbdt(
     nBins,
     offset,
     totalBins,
+    active: Int32Array.from(nBins.keys()).filter((f) => nBins[f] > 1),
+    scratch: new Uint32Array(n),
     maxDepth: p.maxDepth,
     minLeaf: p.minLeaf,
     learningRate: p.learningRate,
@@ -164,7 +166,7 @@ export function trainGbdt(
       rows.set(all.subarray(0, sampleSize));
       rows.subarray(0, sampleSize).sort();
       count = sampleSize;
-    } else rows.set(all.slice().sort());
+    } else rows.set(all);
     const before = count < n ? scores.slice() : null;
     const tree = growTree(ctx, rows, count, scores);
     if (before) {
@@ -176,7 +178,7 @@ export function trainGbdt(
       }
     }
     trees.push(tree);
-    onProgress?.({ tree: t + 1, trees: p.nTrees, trainLoss: meanLogLoss(y, scores) });
+    if (onProgress) onProgress({ tree: t + 1, trees: p.nTrees, trainLoss: meanLogLoss(y, scores) });
   }
   return { kind: "gbdt", features, baseScore, trees, params: p };
 }
