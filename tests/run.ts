@@ -96,6 +96,16 @@ async function denoTest(args: string[], env: Record<string, string>) {
   return { code, summary: parseSummary(tail) };
 }
 
+/**
+ * deno.json is edited by str_replace in parallel work, so its layout is not
+ * checked. `--ignore` replaces the configured excludes, so they are repeated.
+ */
+async function fmtIgnore(): Promise<string> {
+  const config = JSON.parse(await Deno.readTextFile(`${ROOT}/deno.json`));
+  const excluded: string[] = [...(config.exclude ?? []), ...(config.fmt?.exclude ?? [])];
+  return `--ignore=${[...new Set([...excluded, "deno.json"])].join(",")}`;
+}
+
 function wantedServices(): string[] | null {
   const raw = (Deno.env.get("TEST_SERVICES") ?? "").trim();
   if (raw === "none") return null;
@@ -126,8 +136,7 @@ async function main(): Promise<number> {
 
   const staticChecks = Deno.env.get("TEST_SKIP_STATIC") !== "1";
   if (staticChecks) {
-    // deno.json is edited by str_replace in parallel work; its layout is not checked.
-    await step("deno fmt --check", () => deno(["fmt", "--check", "--ignore=deno.json"]));
+    await step("deno fmt --check", async () => deno(["fmt", "--check", await fmtIgnore()]));
     await step("deno lint", () => deno(["lint"]));
     await step("deno check", () => deno(["check", "."]));
   }
