@@ -113,3 +113,54 @@ Deno.test("runTrainCli() lists what is missing", async () => {
   assert.equal(await runTrainCli(["--data", CSV], {}, c.out), 2);
   assert.match(c.errors[0], /Missing --label, --model/);
 });
+
+Deno.test("runTrainCli() applies a transforms file and stores the transforms in the manifest", async () => {
+  await inTemp(async (dir) => {
+    const transforms = [
+      { name: "amount_log", transform: { kind: "log1p", source: "amount" } },
+      { name: "is_weekend", transform: { kind: "bool", source: "is_weekend" } },
+    ];
+    await Deno.writeTextFile(`${dir}/t.json`, JSON.stringify(transforms));
+    const c = capture();
+    const code = await runTrainCli(
+      [
+        ...["--data", CSV, "--label", "label", "--model", "m", "--algo", "logreg"],
+        ...["--features", "amount_log,is_weekend,risk_score", "--transforms", `${dir}/t.json`],
+        ...["--registry-dir", `${dir}/reg`],
+      ],
+      {},
+      c.out,
+    );
+    assert.equal(code, 0, c.errors.join("\n"));
+    const pkg = await new LocalRegistry({ root: `${dir}/reg` }).getPackage("m", "latest");
+    assert.deepEqual(pkg.manifest.inputs.map((i) => [i.name, i.transform?.kind]), [
+      ["amount_log", "log1p"],
+      ["is_weekend", "bool"],
+      ["risk_score", undefined],
+    ]);
+    assert.equal(pkg.manifest.golden!.rows[0][0], Math.fround(pkg.manifest.golden!.rows[0][0]));
+  });
+});
+
+Deno.test("runTrainCli() rejects an invalid transforms file and writes nothing", async () => {
+  await inTemp(async (dir) => {
+    await Deno.writeTextFile(
+      `${dir}/t.json`,
+      JSON.stringify([{ name: "x", transform: { kind: "nope" } }]),
+    );
+    const c = capture();
+    const args = [
+      "--data",
+      CSV,
+      "--label",
+      "label",
+      "--model",
+      "m",
+      "--transforms",
+      `${dir}/t.json`,
+    ];
+    assert.equal(await runTrainCli([...args, "--registry-dir", `${dir}/reg`], {}, c.out), 2);
+    assert.match(c.errors[0], /Cannot read transforms '.*t\.json'/);
+    assert.equal(await exists(`${dir}/reg`), false);
+  });
+});
