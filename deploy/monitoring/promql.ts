@@ -76,6 +76,40 @@ export function metricNames(expr: string): string[] {
   return [...names].sort();
 }
 
+/** A series selector with the label names its matchers use. */
+export interface Selector {
+  /** Metric name. */
+  name: string;
+  /** Label names in its `{...}` matchers. */
+  labels: string[];
+}
+
+/** Series selectors of `expr` with the label names each one matches on. */
+export function selectors(expr: string): Selector[] {
+  const s = stripStrings(expr);
+  const out: Selector[] = [];
+  const re = /([A-Za-z_:][A-Za-z0-9_:]*)\s*\{([^}]*)\}/g;
+  for (const m of s.matchAll(re)) {
+    const labels = [...m[2].matchAll(/([A-Za-z_][A-Za-z0-9_]*)\s*(?:=~|!~|!=|=)/g)].map((l) =>
+      l[1]
+    );
+    out.push({ name: m[1], labels });
+  }
+  for (const name of metricNames(expr)) {
+    if (!out.some((o) => o.name === name)) out.push({ name, labels: [] });
+  }
+  return out;
+}
+
+/** Label names used in `by (...)` and `without (...)` clauses of `expr`. */
+export function groupingLabels(expr: string): string[] {
+  const labels = new Set<string>();
+  for (const m of stripStrings(expr).matchAll(/\b(?:by|without)\s*\(([^)]*)\)/g)) {
+    for (const l of m[1].split(",")) if (l.trim() !== "") labels.add(l.trim());
+  }
+  return [...labels].sort();
+}
+
 /**
  * Sample names a Prometheus text exposition declares or carries: every
  * `# TYPE` name (histograms and summaries add `_bucket`, `_sum`, `_count`)

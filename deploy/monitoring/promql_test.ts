@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { exposedNames, metricNames } from "./promql.ts";
+import { exposedNames, groupingLabels, metricNames, selectors } from "./promql.ts";
 
 Deno.test("metricNames() returns selectors and skips functions, clauses and matchers", () => {
   assert.deepEqual(
@@ -37,4 +37,18 @@ Deno.test("exposedNames() expands histogram suffixes and reads sample lines", ()
     "g 3",
   ].join("\n");
   assert.deepEqual([...exposedNames(text)].sort(), ["c", "g", "h", "h_bucket", "h_count", "h_sum"]);
+});
+
+Deno.test("selectors() lists matcher label names per metric", () => {
+  assert.deepEqual(
+    selectors(`sum by (a) (rate(x_total{status!="ok", route=~"/p.*"}[5m])) / y`),
+    [{ name: "x_total", labels: ["status", "route"] }, { name: "y", labels: [] }],
+  );
+});
+
+Deno.test("groupingLabels() reads by and without clauses", () => {
+  assert.deepEqual(
+    groupingLabels("sum by (model, le) (rate(h[5m])) / sum without(instance) (c)"),
+    ["instance", "le", "model"],
+  );
 });
