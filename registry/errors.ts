@@ -13,7 +13,8 @@ export type RegistryErrorCode =
   | "artifact_invalid"
   | "registry_unavailable"
   | "registry_conflict"
-  | "invalid_request";
+  | "invalid_request"
+  | "publish_failed";
 
 /** An error from a registry adapter. */
 export class RegistryError extends PlatformError {

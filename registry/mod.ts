@@ -5,6 +5,10 @@
  * - {@linkcode ModelRegistry} is the port; {@linkcode LocalRegistry} (a
  *   folder, the embedded default) and {@linkcode MlflowRegistry} (an MLflow 3
  *   tracking server over REST) are its adapters.
+ * - `validatePackage` checks a version before anything is published;
+ *   `ModelPublisher` puts packages and the model pointer into a
+ *   `RegistryStore` (Upstash/Redis or memory); `SyncWorker` follows aliases
+ *   by polling and webhooks; `createSyncService` wires it all from config.
  * - Every adapter verifies the sha256 of `model.onnx` on load and refuses a
  *   corrupt or mismatched package with a {@linkcode RegistryError}.
  *
@@ -22,3 +26,22 @@ export { RegistryError, type RegistryErrorCode } from "./errors.ts";
 export { LocalRegistry, type LocalRegistryOptions } from "./local.ts";
 export { MlflowRegistry, type MlflowRegistryOptions } from "./mlflow.ts";
 export { sha256Hex } from "./_package.ts";
+export { mlflowOptionsFrom, type RegistryConfig, resolveRegistryConfig } from "./config.ts";
+export {
+  type LogAndRegisterInput,
+  logAndRegisterModel,
+  type LogAndRegisterResult,
+  type MlflowTrainLogConfig,
+} from "./mlflow_train_log.ts";
+export {
+  validatePackage,
+  type ValidationOptions,
+  type ValidationReason,
+  type ValidationResult,
+} from "./validate.ts";
+export { ModelPublisher, type ModelPublisherOptions } from "./publish.ts";
+export { type SyncOutcome, SyncWorker, type SyncWorkerOptions } from "./sync.ts";
+export { signMlflowWebhook, WebhookVerifier } from "./webhook.ts";
+export { createRegistryMetrics, type RegistryMetrics } from "./metrics.ts";
+export { createSyncService, registryFromConfig, storeFromConfig } from "./wiring.ts";
+export * from "./store/mod.ts";

@@ -16,6 +16,7 @@ import { sha256Hex } from "./_package.ts";
 /** Why a package was refused (the `reason` label of `registry_validation_failures_total`). */
 export type ValidationReason =
   | "sha256_mismatch"
+  | "manifest_invalid"
   | "onnx_load_failed"
   | "input_mismatch"
   | "output_mismatch"

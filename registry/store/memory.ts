@@ -1,0 +1,51 @@
+/**
+ * `MemoryRegistryStore`: the in-process adapter of the `RegistryStore` port,
+ * used by the embedded default and by tests.
+ *
+ * @module
+ */
+import type { RegistryStore } from "./port.ts";
+
+/** A registry store in process memory. */
+export class MemoryRegistryStore implements RegistryStore {
+  readonly #values = new Map<string, string>();
+  readonly #hashes = new Map<string, Map<string, string>>();
+
+  get(key: string): Promise<string | null> {
+    return Promise.resolve(this.#values.get(key) ?? null);
+  }
+
+  setIfAbsent(key: string, value: string): Promise<boolean> {
+    if (this.#values.has(key)) return Promise.resolve(false);
+    this.#values.set(key, value);
+    return Promise.resolve(true);
+  }
+
+  compareAndSet(key: string, expected: string | null, next: string): Promise<boolean> {
+    if ((this.#values.get(key) ?? null) !== expected) return Promise.resolve(false);
+    this.#values.set(key, next);
+    return Promise.resolve(true);
+  }
+
+  hgetall(key: string): Promise<Record<string, string>> {
+    return Promise.resolve(Object.fromEntries(this.#hashes.get(key) ?? []));
+  }
+
+  hgetallMany(keys: string[]): Promise<Record<string, string>[]> {
+    return Promise.all(keys.map((k) => this.hgetall(k)));
+  }
+
+  /** Adds to hash fields, as the edge's counters do (HINCRBY). */
+  hincrby(key: string, fields: Record<string, number>): void {
+    const hash = this.#hashes.get(key) ?? new Map<string, string>();
+    for (const [field, by] of Object.entries(fields)) {
+      hash.set(field, String(Number(hash.get(field) ?? 0) + by));
+    }
+    this.#hashes.set(key, hash);
+  }
+
+  /** Overwrites a value (tests use it to damage a blob). */
+  set(key: string, value: string): void {
+    this.#values.set(key, value);
+  }
+}

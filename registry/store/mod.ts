@@ -1,0 +1,9 @@
+/**
+ * Where the registry publishes: the `RegistryStore` port and its adapters,
+ * `MemoryRegistryStore` (embedded default) and `UpstashRegistryStore`.
+ *
+ * @module
+ */
+export type { RegistryStore } from "./port.ts";
+export { MemoryRegistryStore } from "./memory.ts";
+export { type StoreRedis, upstashRedis, UpstashRegistryStore } from "./upstash.ts";

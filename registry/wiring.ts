@@ -1,0 +1,113 @@
+/**
+ * Builds the registry's runtime from a resolved config: the registry adapter
+ * (MLflow when `MLFLOW_TRACKING_URI` is set, else the local folder), the
+ * publishing store (Upstash when its URL and token are set, else memory),
+ * the sync worker, the webhook verifier and the HTTP app.
+ *
+ * @module
+ */
+import { Registry } from "prom-client";
+import type { RegistryConfig } from "./config.ts";
+import { mlflowOptionsFrom } from "./config.ts";
+import { createRegistryApp, type RolloutAdmin } from "./http.ts";
+import { LocalRegistry } from "./local.ts";
+import {
+  createRegistryMetrics,
+  jsonLog,
+  type RegistryLog,
+  type RegistryMetrics,
+} from "./metrics.ts";
+import { MlflowRegistry } from "./mlflow.ts";
+import type { ModelRegistry } from "./port.ts";
+import { ModelPublisher } from "./publish.ts";
+import { MemoryRegistryStore } from "./store/memory.ts";
+import type { RegistryStore } from "./store/port.ts";
+import { upstashRedis, UpstashRegistryStore } from "./store/upstash.ts";
+import { SyncWorker } from "./sync.ts";
+import { WebhookVerifier } from "./webhook.ts";
+
+/** The registry adapter the config selects. */
+export function registryFromConfig(config: RegistryConfig): ModelRegistry {
+  const mlflow = mlflowOptionsFrom(config);
+  return mlflow ? new MlflowRegistry(mlflow) : new LocalRegistry({ root: config.registryDir });
+}
+
+/** The publishing store the config selects. */
+export function storeFromConfig(config: RegistryConfig): RegistryStore {
+  if (config.UPSTASH_REDIS_REST_URL && config.UPSTASH_REDIS_REST_TOKEN) {
+    return new UpstashRegistryStore(
+      upstashRedis(config.UPSTASH_REDIS_REST_URL, config.UPSTASH_REDIS_REST_TOKEN),
+    );
+  }
+  return new MemoryRegistryStore();
+}
+
+/** Everything the sync service runs. */
+export interface SyncService {
+  registry: ModelRegistry;
+  store: RegistryStore;
+  publisher: ModelPublisher;
+  worker: SyncWorker;
+  metrics: RegistryMetrics;
+  promRegistry: Registry;
+  app: ReturnType<typeof createRegistryApp>;
+  log: RegistryLog;
+}
+
+/** Overrides for tests and the embedded default. */
+export interface SyncServiceOverrides {
+  registry?: ModelRegistry;
+  store?: RegistryStore;
+  log?: RegistryLog;
+  rollout?: (deps: Omit<SyncService, "app">) => RolloutAdmin;
+}
+
+/** Wires the sync service from config (no I/O until `worker.start()`). */
+export function createSyncService(
+  config: RegistryConfig,
+  overrides: SyncServiceOverrides = {},
+): SyncService {
+  const registry = overrides.registry ?? registryFromConfig(config);
+  const store = overrides.store ?? storeFromConfig(config);
+  const log = overrides.log ?? jsonLog;
+  const promRegistry = new Registry();
+  const metrics = createRegistryMetrics(promRegistry);
+  const largePackages = new Map<string, Uint8Array>();
+  const publisher = new ModelPublisher({
+    store,
+    blobMaxBytes: config.REGISTRY_BLOB_MAX_BYTES,
+    publicUrl: config.REGISTRY_PUBLIC_URL,
+    largePackages,
+  });
+  const worker = new SyncWorker({
+    registry,
+    publisher,
+    models: config.REGISTRY_MODELS,
+    pollIntervalMs: config.REGISTRY_POLL_INTERVAL_MS,
+    validation: {
+      tolerance: config.REGISTRY_VALIDATION_TOLERANCE,
+      latencyBudgetMs: config.REGISTRY_VALIDATION_LATENCY_MS,
+    },
+    metrics,
+    log,
+    firstCanaryPercent: config.canarySteps[0],
+  });
+  const base = { registry, store, publisher, worker, metrics, promRegistry, log };
+  const rollout = overrides.rollout?.(base);
+  const app = createRegistryApp({
+    worker,
+    metrics,
+    promRegistry,
+    log,
+    verifier: config.REGISTRY_WEBHOOK_SECRET
+      ? new WebhookVerifier({
+        secret: config.REGISTRY_WEBHOOK_SECRET,
+        toleranceSeconds: config.REGISTRY_WEBHOOK_TOLERANCE_S,
+      })
+      : undefined,
+    adminToken: config.REGISTRY_ADMIN_TOKEN,
+    rollout,
+    largePackages,
+  });
+  return { ...base, app };
+}
