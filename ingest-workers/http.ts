@@ -1,0 +1,186 @@
+/**
+ * `POST /ingest/events`: a JSON array or NDJSON of raw events, at most
+ * 10 000 events or 5 MiB, committed through the pipeline before the 202
+ * answer (so a 202 means durable). Errors use the shared JSON error shape.
+ *
+ * @module
+ */
+import { Hono } from "hono";
+import type { ErrorResponse } from "../schemas/prediction.ts";
+import { IngestRequestError, isRetryable } from "./errors.ts";
+import type { IngestMetrics } from "./metrics.ts";
+import type { IngestPipeline, PipelineInput } from "./port.ts";
+
+/** Most events in one request. */
+export const MAX_EVENTS_PER_REQUEST = 10_000;
+/** Largest request body. */
+export const MAX_BODY_BYTES = 5 * 1024 * 1024;
+
+/** Dependencies of {@linkcode createIngestRoutes}. */
+export interface IngestRoutesOptions {
+  pipeline: IngestPipeline;
+  /** Accepted keys (`x-api-key` or `Authorization: Bearer`); empty = open. */
+  apiKeys?: string[];
+  metrics?: IngestMetrics;
+}
+
+/** The 202 body. */
+export interface IngestAccepted {
+  accepted: number;
+  duplicate: number;
+  rejected: number;
+  rejections: { index: number; reason: string }[];
+}
+
+/** Builds the Hono routes of the HTTP source; mount them on any app. */
+export function createIngestRoutes(options: IngestRoutesOptions): Hono {
+  const app = new Hono();
+  const keys = options.apiKeys ?? [];
+  app.post("/ingest/events", async (c) => {
+    if (keys.length > 0) checkApiKey(c.req.raw.headers, keys);
+    const body = await readCapped(c.req.raw);
+    const messages = splitEvents(body, c.req.header("content-type") ?? "");
+    let result;
+    try {
+      result = await options.pipeline.processBatch(messages);
+    } catch (error) {
+      if (!isRetryable(error)) throw error;
+      throw new IngestRequestError(
+        "service_unavailable",
+        503,
+        "Cannot ingest events: storage is unavailable",
+        {
+          cause: error,
+        },
+      );
+    }
+    const out: IngestAccepted = {
+      accepted: result.accepted,
+      duplicate: result.duplicate,
+      rejected: result.dead_lettered,
+      rejections: result.rejections,
+    };
+    options.metrics?.messages.inc({ source: "http", outcome: "accepted" }, out.accepted);
+    options.metrics?.messages.inc({ source: "http", outcome: "duplicate" }, out.duplicate);
+    options.metrics?.messages.inc({ source: "http", outcome: "dead_lettered" }, out.rejected);
+    options.metrics?.httpRequests.inc({ status: "202" });
+    return c.json(out, 202);
+  });
+  app.onError((error, c) => {
+    const status = error instanceof IngestRequestError ? error.status : 500;
+    const code = error instanceof IngestRequestError ? error.code : "internal_error";
+    const message = error instanceof IngestRequestError
+      ? error.message
+      : "Cannot ingest events: internal error";
+    options.metrics?.httpRequests.inc({ status: String(status) });
+    const body: ErrorResponse = { error: { code, message, status } };
+    const headers: Record<string, string> = status === 503 ? { "retry-after": "1" } : {};
+    return c.json(body, status as 400, headers);
+  });
+  return app;
+}
+
+function checkApiKey(headers: Headers, keys: string[]): void {
+  const bearer = headers.get("authorization")?.match(/^Bearer\s+(.+)$/i)?.[1];
+  const given = headers.get("x-api-key") ?? bearer;
+  if (given === undefined || given === null) {
+    throw new IngestRequestError("unauthorized", 401, "Cannot ingest events: API key missing");
+  }
+  if (!keys.some((k) => constantTimeEqual(k, given))) {
+    throw new IngestRequestError("unauthorized", 401, "Cannot ingest events: API key not valid");
+  }
+}
+
+function constantTimeEqual(a: string, b: string): boolean {
+  const x = new TextEncoder().encode(a);
+  const y = new TextEncoder().encode(b);
+  let diff = x.length ^ y.length;
+  for (let i = 0; i < Math.max(x.length, y.length); i++) diff |= (x[i] ?? 0) ^ (y[i] ?? 0);
+  return diff === 0;
+}
+
+function tooLarge(what: string): IngestRequestError {
+  return new IngestRequestError("payload_too_large", 413, `Cannot ingest events: ${what}`);
+}
+
+/** Reads the body, refusing more than {@linkcode MAX_BODY_BYTES} without buffering it all. */
+async function readCapped(req: Request): Promise<Uint8Array> {
+  const declared = Number(req.headers.get("content-length") ?? "0");
+  if (declared > MAX_BODY_BYTES) {
+    throw tooLarge(`body is ${declared} bytes, limit ${MAX_BODY_BYTES}`);
+  }
+  if (!req.body) return new Uint8Array();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for await (const chunk of req.body) {
+    size += chunk.byteLength;
+    if (size > MAX_BODY_BYTES) throw tooLarge(`body exceeds ${MAX_BODY_BYTES} bytes`);
+    chunks.push(chunk);
+  }
+  const out = new Uint8Array(size);
+  let at = 0;
+  for (const c of chunks) {
+    out.set(c, at);
+    at += c.byteLength;
+  }
+  return out;
+}
+
+/**
+ * A JSON array becomes one message per element; anything else is NDJSON,
+ * split on raw newlines so a non-UTF-8 line reaches the dead-letter table
+ * with its bytes intact.
+ */
+export function splitEvents(body: Uint8Array, contentType: string): PipelineInput[] {
+  const first = body.find((b) => b !== 0x20 && b !== 0x0a && b !== 0x0d && b !== 0x09);
+  let out: PipelineInput[];
+  if (first === 0x5b /* [ */ && !/ndjson|jsonl/i.test(contentType)) {
+    let items: unknown;
+    try {
+      items = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(body));
+    } catch (error) {
+      throw new IngestRequestError(
+        "invalid_json",
+        400,
+        "Cannot parse body: not a valid JSON array",
+        {
+          cause: error,
+        },
+      );
+    }
+    if (!Array.isArray(items)) {
+      throw new IngestRequestError("invalid_json", 400, "Cannot parse body: not a JSON array");
+    }
+    checkCount(items.length);
+    out = items.map((item) => ({ payload: JSON.stringify(item), meta: { source: "http" } }));
+  } else {
+    out = [];
+    let start = 0;
+    for (let i = 0; i <= body.length; i++) {
+      if (i < body.length && body[i] !== 0x0a) continue;
+      const line = trimLine(body.subarray(start, i));
+      start = i + 1;
+      if (line.length === 0) continue;
+      out.push({ payload: line, meta: { source: "http" } });
+      checkCount(out.length);
+    }
+  }
+  if (out.length === 0) {
+    throw new IngestRequestError("empty_body", 400, "Cannot ingest events: no events in body");
+  }
+  return out;
+}
+
+function checkCount(n: number): void {
+  if (n > MAX_EVENTS_PER_REQUEST) {
+    throw tooLarge(`more than ${MAX_EVENTS_PER_REQUEST} events in one request`);
+  }
+}
+
+function trimLine(line: Uint8Array): Uint8Array {
+  let s = 0;
+  let e = line.length;
+  while (s < e && (line[s] === 0x20 || line[s] === 0x09 || line[s] === 0x0d)) s++;
+  while (e > s && (line[e - 1] === 0x20 || line[e - 1] === 0x09 || line[e - 1] === 0x0d)) e--;
+  return line.subarray(s, e);
+}

@@ -1,0 +1,114 @@
+import assert from "node:assert/strict";
+import { Registry } from "prom-client";
+import { MemorySource } from "./memory.ts";
+import { createIngestMetrics } from "./metrics.ts";
+import { testEvent, TestPipeline } from "./_test_pipeline.ts";
+import { IngestWorker } from "./worker.ts";
+
+async function until(cond: () => boolean, what: string, ms = 5000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error(`Timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
+Deno.test("IngestWorker commits every valid event once and dead-letters invalid ones", async () => {
+  const source = new MemorySource({ maxBatch: 3 });
+  const pipeline = new TestPipeline();
+  const worker = new IngestWorker({ source, pipeline });
+  source.publish([
+    testEvent("a"),
+    testEvent("b"),
+    testEvent("a"),
+    "{not json",
+    new Uint8Array([0xff, 0xfe, 0x7b]),
+    JSON.stringify({ event_id: "c" }),
+    testEvent("d"),
+  ]);
+  const run = worker.run();
+  await until(() => source.pending === 0 && source.inFlight === 0, "drain");
+  await worker.stop();
+  await run;
+  assert.deepEqual(pipeline.committed, ["a", "b", "d"]);
+  assert.deepEqual(pipeline.deadLetters.map((d) => d.reason), [
+    "Payload is not valid JSON",
+    "Payload is not UTF-8",
+    "Invalid event: user_id, amount, timestamp",
+  ]);
+  assert.equal(worker.state, "stopped");
+});
+
+Deno.test("IngestWorker does not ack while the pipeline is down and resumes by itself", async () => {
+  const source = new MemorySource();
+  const pipeline = new TestPipeline();
+  const registry = new Registry();
+  const metrics = createIngestMetrics(registry);
+  const worker = new IngestWorker({
+    source,
+    pipeline,
+    metrics,
+    backoffInitialMs: 5,
+    backoffMaxMs: 20,
+  });
+  pipeline.down = true;
+  source.publish([testEvent("x"), testEvent("y")]);
+  const run = worker.run();
+  await until(() => pipeline.calls >= 3, "retries");
+  assert.equal(worker.state, "degraded");
+  assert.equal(source.pending + source.inFlight, 2);
+  assert.match(await registry.metrics(), /ingest_degraded\{source="memory"\} 1/);
+  pipeline.down = false;
+  await until(() => pipeline.committed.length === 2, "recovery");
+  await until(() => worker.state === "running", "running state");
+  await worker.stop();
+  await run;
+  assert.deepEqual(pipeline.committed, ["x", "y"]);
+  assert.match(await registry.metrics(), /ingest_degraded\{source="memory"\} 0/);
+});
+
+Deno.test("IngestWorker dead-letters a message that keeps failing after maxDeliveries", async () => {
+  const source = new MemorySource();
+  const pipeline = new TestPipeline();
+  pipeline.poisonId = "bad";
+  const worker = new IngestWorker({ source, pipeline, maxDeliveries: 3, backoffInitialMs: 1 });
+  source.publish([testEvent("ok1"), testEvent("bad"), testEvent("ok2")]);
+  const run = worker.run();
+  await until(() => source.pending === 0 && source.inFlight === 0, "drain");
+  await worker.stop();
+  await run;
+  assert.deepEqual(pipeline.committed, ["ok1", "ok2"]);
+  assert.equal(pipeline.deadLetters.length, 1);
+  assert.match(
+    pipeline.deadLetters[0].reason,
+    /^Gave up after 3 failed deliveries: Cannot process event 'bad'/,
+  );
+});
+
+Deno.test("IngestWorker.stop() lets the batch in flight commit and ack", async () => {
+  const source = new MemorySource();
+  const inner = new TestPipeline();
+  let release!: () => void;
+  const gate = new Promise<void>((r) => release = r);
+  let entered = false;
+  const pipeline = {
+    async processBatch(m: Parameters<TestPipeline["processBatch"]>[0]) {
+      entered = true;
+      await gate;
+      return inner.processBatch(m);
+    },
+    deadLetter: inner.deadLetter.bind(inner),
+  };
+  const worker = new IngestWorker({ source, pipeline });
+  source.publish([testEvent("p"), testEvent("q")]);
+  const run = worker.run();
+  await until(() => entered, "batch in flight");
+  const stopping = worker.stop();
+  assert.equal(worker.state, "stopping");
+  release();
+  await stopping;
+  await run;
+  assert.deepEqual(inner.committed, ["p", "q"]);
+  assert.equal(source.inFlight, 0);
+  assert.equal(source.pending, 0);
+});
