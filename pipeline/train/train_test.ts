@@ -4,13 +4,17 @@ import { parseCsv, resolveInputs, TrainError, TrainingDataError, trainModel } fr
 const CSV = new URL("../demo_data/fraud_detection.csv", import.meta.url).pathname;
 const CREATED = "2026-01-01T00:00:00.000Z";
 
-Deno.test("trainModel() trains the demo fraud model with a validation ROC AUC above 0.8", async () => {
+// scikit-learn's GradientBoostingClassifier() scores 0.8424–0.8428 on this split
+// (`deno task bench:train`); the bar is that minus 0.01.
+const SKLEARN_BAR = 0.8424 - 0.01;
+
+Deno.test("trainModel() trains the demo fraud model within 0.01 of scikit-learn's ROC AUC", async () => {
   const { pkg, report } = await trainModel({ data: CSV, label: "label", name: "fraud_detector" });
   assert.equal(report.rows, 1000);
   assert.equal(report.trainRows, 800);
   assert.equal(report.validationRows, 200);
   assert.equal(report.validation.positives, 38);
-  assert.ok(report.validation.roc_auc > 0.8, `${report.validation.roc_auc}`);
+  assert.ok(report.validation.roc_auc >= SKLEARN_BAR, `${report.validation.roc_auc}`);
   assert.equal(pkg.manifest.metrics.roc_auc, report.validation.roc_auc);
   assert.equal(pkg.manifest.inputs.length, 9);
   assert.equal(pkg.manifest.params.nTrees, 100);
