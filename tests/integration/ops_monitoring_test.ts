@@ -124,3 +124,14 @@ Deno.test("Alertmanager routes critical to the webhook and email, warning to ema
   assert.equal(await route("severity=warning"), "team-email");
   assert.equal(await route("severity=info"), "chat-webhook");
 });
+
+Deno.test("every alert's runbook link points at a section of the monitoring README", async () => {
+  const alerts = await Deno.readTextFile(`${MONITORING}${RULES[1]}`);
+  const readme = await Deno.readTextFile(`${MONITORING}README.md`);
+  const anchors = new Set(
+    [...readme.matchAll(/^#+ (.+)$/gm)].map((m) => m[1].toLowerCase().replace(/[^a-z0-9]+/g, "")),
+  );
+  const links = [...alerts.matchAll(/runbook: deploy\/monitoring\/README\.md#(\w+)/g)];
+  assert.ok(links.length >= 10);
+  for (const [, anchor] of links) assert.ok(anchors.has(anchor), `no runbook section #${anchor}`);
+});
