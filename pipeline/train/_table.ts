@@ -20,6 +20,10 @@ export interface RawTable {
 
 /** Splits CSV text into rows of fields (RFC 4180 quotes, CRLF or LF). */
 export function splitCsv(text: string): string[][] {
+  if (!text.includes('"')) {
+    // Fast path: without quotes, lines and commas are the whole grammar.
+    return text.split(/\r?\n|\r/).filter((l) => l.trim() !== "").map((l) => l.split(","));
+  }
   const rows: string[][] = [];
   let row: string[] = [];
   let field = "";
