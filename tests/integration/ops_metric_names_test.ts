@@ -5,8 +5,13 @@
  * The names come from each part as it runs: the edge app built in-process
  * (`createApp`, then `GET /metrics`), a worker's registry (ingest metrics plus
  * the feature pipeline's, as one worker process registers them), the registry
- * sync worker's metrics, and prom-client's default process metrics as they
- * come out in Deno.
+ * sync worker's metrics.
+ *
+ * prom-client's default process metrics (`collectDefaultMetrics`) are not
+ * registered by any part yet; the System dashboard's memory, CPU and event
+ * loop panels name them. They are accepted only while listed in
+ * {@linkcode AWAITING_DEFAULT_METRICS} and only if prom-client really
+ * produces them under Deno, so a typo still fails.
  */
 import assert from "node:assert/strict";
 import { parse } from "yaml";
@@ -29,6 +34,15 @@ const ROOT = new URL("../../", import.meta.url).pathname;
 const RULES = `${ROOT}deploy/monitoring/prometheus/rules/`;
 /** Labels Prometheus adds to every series of a target, and histogram/summary labels. */
 const TARGET_LABELS = new Set(["job", "instance", "region", "le", "quantile"]);
+/**
+ * Default prom-client metrics the dashboards use before the parts register
+ * them (`collectDefaultMetrics({ register })` in each process).
+ */
+const AWAITING_DEFAULT_METRICS = new Set([
+  "process_resident_memory_bytes",
+  "process_cpu_seconds_total",
+  "nodejs_eventloop_lag_p99_seconds",
+]);
 
 interface Exported {
   /** Sample names (histograms with `_bucket`, `_sum`, `_count`) to the part that exports them. */
@@ -83,11 +97,6 @@ async function collectExported(): Promise<Exported> {
   addText(out, "registry", await registry.metrics());
   addRegistry(out, "registry", registry);
 
-  // prom-client's process metrics, as they come out under Deno.
-  const process = new Registry();
-  collectDefaultMetrics({ register: process });
-  addText(out, "process", await process.metrics());
-  addRegistry(out, "process", process);
   return out;
 }
 
@@ -108,7 +117,22 @@ async function loadRules(): Promise<{ where: string; expr: string; record?: stri
   return out;
 }
 
+async function promClientDefaults(): Promise<Exported> {
+  const out: Exported = { names: new Map(), labels: new Map() };
+  const process = new Registry();
+  collectDefaultMetrics({ register: process });
+  addText(out, "prom-client defaults", await process.metrics());
+  addRegistry(out, "prom-client defaults", process);
+  return out;
+}
+
 const exported = await collectExported();
+const defaults = await promClientDefaults();
+for (const name of AWAITING_DEFAULT_METRICS) {
+  if (exported.names.has(name) || !defaults.names.has(name)) continue;
+  exported.names.set(name, "awaiting collectDefaultMetrics");
+  exported.labels.set(name, defaults.labels.get(name) ?? new Set());
+}
 const rules = await loadRules();
 const recorded = new Set(rules.flatMap((r) => r.record ? [r.record] : []));
 const expressions = [...rules, ...dashboardExpressions(buildDashboards())];
@@ -137,7 +161,6 @@ Deno.test("metric names: each part exports the metrics the rules were written fo
       "features_freshness_seconds_bucket",
     ],
     registry: ["registry_validation_failures_total", "registry_rollbacks_total"],
-    process: ["process_resident_memory_bytes", "nodejs_eventloop_lag_p99_seconds"],
   };
   for (const [part, names] of Object.entries(expectations)) {
     for (const name of names) assert.equal(exported.names.get(name), part, name);
@@ -181,6 +204,12 @@ Deno.test("metric names: label matchers and groupings use labels the metrics hav
     }
   }
   assert.deepEqual(problems, []);
+});
+
+Deno.test("metric names: awaited default metrics are real prom-client names", () => {
+  for (const name of AWAITING_DEFAULT_METRICS) {
+    assert.ok(defaults.names.has(name), `${name} is not a prom-client default metric`);
+  }
 });
 
 Deno.test("metric names: the name checker rejects a metric that does not exist", () => {
