@@ -17,7 +17,7 @@ export interface MlflowClientOptions {
   /** Basic auth (`MLFLOW_TRACKING_USERNAME` / `MLFLOW_TRACKING_PASSWORD`). */
   username?: string;
   password?: string;
-  /** Per-request timeout for API calls in ms (default 5000). */
+  /** Per-request timeout for API calls in ms (default 10000). */
   timeoutMs?: number;
   /** Per-request timeout for artifact transfers in ms (default 30000). */
   artifactTimeoutMs?: number;
@@ -65,7 +65,7 @@ export class MlflowClient {
       const pair = `${options.username}:${options.password ?? ""}`;
       this.#headers.authorization = `Basic ${btoa(pair)}`;
     }
-    this.#timeoutMs = options.timeoutMs ?? 5000;
+    this.#timeoutMs = options.timeoutMs ?? 10000;
     this.#artifactTimeoutMs = options.artifactTimeoutMs ?? 30000;
     this.#fetch = options.fetch ?? fetch;
   }

@@ -21,7 +21,7 @@ const RegistryEnvSchema = z.object({
   MLFLOW_TRACKING_PASSWORD: optional,
   MLFLOW_EXPERIMENT_NAME: z.string().min(1).default("platform-models"),
   /** Timeout of one MLflow API call (ms). */
-  REGISTRY_TIMEOUT_MS: envInt(5000, 100, 120_000),
+  REGISTRY_TIMEOUT_MS: envInt(10_000, 100, 120_000),
   DATA_DIR: z.string().min(1).default(".data"),
   /** Folder of the local registry (default `$DATA_DIR/registry`). */
   REGISTRY_DIR: optional,
