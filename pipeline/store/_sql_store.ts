@@ -17,7 +17,7 @@ import type {
   TileRecord,
   ViewRegistration,
 } from "./port.ts";
-import { grainsOfView, tileDeltas } from "./_tiles.ts";
+import { grainsOfView } from "./_tiles.ts";
 
 /** Something that runs a drizzle `sql` query. */
 export interface SqlRunner {
@@ -85,27 +85,23 @@ export abstract class SqlFeatureStore implements FeatureStore {
     });
   }
 
+  /**
+   * One statement (atomic on its own, one round trip): insert the events,
+   * add the ones actually inserted to the tiles (aggregated in SQL, one row
+   * per tile, in key order), store the dead letters, return inserted ids.
+   */
   writeBatch(
     events: readonly StoredEvent[],
     deadLetters: readonly DeadLetterInput[],
     views: readonly FeatureView[],
   ): Promise<StoredEvent[]> {
     if (events.length === 0 && deadLetters.length === 0) return Promise.resolve([]);
-    return this.guard("write batch", () =>
-      this.db.transaction(async (tx) => {
-        let accepted: StoredEvent[] = [];
-        if (events.length > 0) {
-          const ids = rowsOf(await tx.execute(insertEvents(events)));
-          const fresh = new Set(ids.map((r) => r.event_id as string));
-          accepted = fresh.size === events.length
-            ? [...events]
-            : events.filter((e) => fresh.has(e.eventId));
-          const deltas = tileDeltas(views, accepted);
-          if (deltas.length > 0) await tx.execute(upsertTiles(JSON.stringify(deltas)));
-        }
-        if (deadLetters.length > 0) await tx.execute(insertDeadLetters(deadLetters));
-        return accepted;
-      }));
+    return this.guard("write batch", async () => {
+      const rows = rowsOf(await this.db.execute(writeBatchStatement(events, deadLetters, views)));
+      if (rows.length === events.length) return [...events];
+      const fresh = new Set(rows.map((r) => r.event_id as string));
+      return events.filter((e) => fresh.has(e.eventId));
+    });
   }
 
   writeDeadLetters(rows: readonly DeadLetterInput[]): Promise<void> {
@@ -239,13 +235,13 @@ function parseJson(v: unknown): Record<string, unknown> {
   return (typeof v === "string" ? JSON.parse(v) : v) as Record<string, unknown>;
 }
 
-function insertEvents(events: readonly StoredEvent[]): SQL {
+function eventsJson(events: readonly StoredEvent[]): string {
   // Sorted ids give concurrent writers one lock order (no deadlock on shared ids).
   const sorted = [...events].sort((
     a,
     b,
   ) => (a.eventId < b.eventId ? -1 : a.eventId > b.eventId ? 1 : 0));
-  const json = JSON.stringify(sorted.map((e) => ({
+  return JSON.stringify(sorted.map((e) => ({
     i: e.eventId,
     e: e.entityId,
     t: e.timeMs,
@@ -254,36 +250,71 @@ function insertEvents(events: readonly StoredEvent[]): SQL {
     p: e.payload,
     at: e.acceptedAtMs,
   })));
-  return sql`
-    INSERT INTO raw_events (event_id, entity_id, event_time_ms, amount, category, payload, accepted_at_ms)
-    SELECT x.i, x.e, x.t, x.a, x.c, x.p, x.at
-    FROM json_to_recordset(${json}::json) AS x(i text, e text, t bigint, a float8, c text, p jsonb, at bigint)
-    ON CONFLICT (event_id) DO NOTHING
-    RETURNING event_id`;
 }
 
-function upsertTiles(json: string): SQL {
+/** `(view, version, tile_ms, with_categories)` rows of every tile size of `views`. */
+function grainsValues(views: readonly FeatureView[]): SQL {
+  const rows = views.flatMap((v) =>
+    grainsOfView(v).map((g) =>
+      sql`(${v.name}::text, ${v.version}::int, ${g.tileMs}::bigint, ${g.categories}::boolean)`
+    )
+  );
+  return sql.join(rows, sql`, `);
+}
+
+function writeBatchStatement(
+  events: readonly StoredEvent[],
+  deadLetters: readonly DeadLetterInput[],
+  views: readonly FeatureView[],
+): SQL {
+  const dead = deadLetters.length === 0
+    ? sql``
+    : sql`, dead AS (${insertDeadLetters(deadLetters)})`;
+  if (events.length === 0) {
+    return sql`WITH none AS (SELECT 1) ${dead} SELECT NULL::text AS event_id WHERE false`;
+  }
+  const tiles = views.length === 0 ? sql`` : sql`,
+    grains(view, version, tile_ms, cats) AS (VALUES ${grainsValues(views)}),
+    per_cat AS (
+      SELECT g.view, g.version, g.tile_ms, g.cats, ins.entity_id,
+        floor(ins.event_time_ms::float8 / g.tile_ms)::bigint AS tile_index, ins.category,
+        count(*) AS n, sum(ins.amount) AS s, max(ins.amount) AS m, max(ins.event_time_ms) AS mt
+      FROM ins CROSS JOIN grains g
+      GROUP BY 1, 2, 3, 4, 5, 6, 7
+    ),
+    tiles AS (
+      INSERT INTO feature_tiles AS ft
+        (view, version, entity_id, tile_ms, tile_index, count, sum, max, categories, max_time_ms)
+      SELECT view, version, entity_id, tile_ms, tile_index, sum(n), sum(s), max(m),
+        CASE WHEN bool_or(cats) THEN jsonb_object_agg(category, n) ELSE '{}'::jsonb END, max(mt)
+      FROM per_cat
+      GROUP BY view, version, entity_id, tile_ms, tile_index
+      ORDER BY view, version, entity_id, tile_ms, tile_index
+      ON CONFLICT (view, version, entity_id, tile_ms, tile_index) DO UPDATE SET
+        count = ft.count + excluded.count,
+        sum = ft.sum + excluded.sum,
+        max = GREATEST(ft.max, excluded.max),
+        max_time_ms = GREATEST(ft.max_time_ms, excluded.max_time_ms),
+        categories = CASE WHEN excluded.categories = '{}'::jsonb THEN ft.categories ELSE (
+          SELECT jsonb_object_agg(k, n) FROM (
+            SELECT key AS k, sum(value::bigint) AS n FROM (
+              SELECT * FROM jsonb_each_text(ft.categories)
+              UNION ALL SELECT * FROM jsonb_each_text(excluded.categories)
+            ) u GROUP BY key
+          ) g
+        ) END
+    )`;
   return sql`
-    INSERT INTO feature_tiles AS ft
-      (view, version, entity_id, tile_ms, tile_index, count, sum, max, categories, max_time_ms)
-    SELECT x.view, x.version, x.entity_id, x.tile_ms, x.tile_index, x.count, x.sum, x.max,
-      x.categories, x.max_time_ms
-    FROM json_to_recordset(${json}::json) AS x(view text, version int, entity_id text,
-      tile_ms bigint, tile_index bigint, count bigint, sum float8, max float8, categories jsonb,
-      max_time_ms bigint)
-    ON CONFLICT (view, version, entity_id, tile_ms, tile_index) DO UPDATE SET
-      count = ft.count + excluded.count,
-      sum = ft.sum + excluded.sum,
-      max = GREATEST(ft.max, excluded.max),
-      max_time_ms = GREATEST(ft.max_time_ms, excluded.max_time_ms),
-      categories = CASE WHEN excluded.categories = '{}'::jsonb THEN ft.categories ELSE (
-        SELECT jsonb_object_agg(k, n) FROM (
-          SELECT key AS k, sum(value::bigint) AS n FROM (
-            SELECT * FROM jsonb_each_text(ft.categories)
-            UNION ALL SELECT * FROM jsonb_each_text(excluded.categories)
-          ) u GROUP BY key
-        ) g
-      ) END`;
+    WITH ins AS (
+      INSERT INTO raw_events
+        (event_id, entity_id, event_time_ms, amount, category, payload, accepted_at_ms)
+      SELECT x.i, x.e, x.t, x.a, x.c, x.p, x.at
+      FROM json_to_recordset(${eventsJson(events)}::json)
+        AS x(i text, e text, t bigint, a float8, c text, p jsonb, at bigint)
+      ON CONFLICT (event_id) DO NOTHING
+      RETURNING event_id, entity_id, event_time_ms, amount, category
+    )${tiles}${dead}
+    SELECT event_id FROM ins`;
 }
 
 function insertDeadLetters(rows: readonly DeadLetterInput[]): SQL {

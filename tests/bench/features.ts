@@ -1,0 +1,220 @@
+/**
+ * Benchmark of the feature pipeline (`deno task bench:features [--quick]`):
+ * processBatch throughput into real Postgres + Redis and into PGlite,
+ * freshness at 5 000 events/s, point-in-time export rows/s, online read
+ * latency over HTTP from Redis, and the pure window read per call.
+ *
+ * Needs `deno task services:up postgres redis`. Works in a throw-away
+ * database and a view name of its own, removed at the end.
+ *
+ * @module
+ */
+import { Redis } from "ioredis";
+import { FeaturePipeline, type PipelineMessage } from "../../pipeline/feature_pipeline.ts";
+import {
+  computeWindowFeatures,
+  DEMO_VIEW,
+  type FeatureView,
+  parseOnlineState,
+} from "../../pipeline/features/mod.ts";
+import { createFeatureApp } from "../../pipeline/http.ts";
+import { exportTrainingSet } from "../../pipeline/export.ts";
+import { RedisOnlineCache } from "../../pipeline/online/redis.ts";
+import { MemoryOnlineCache } from "../../pipeline/online/memory.ts";
+import { PgliteFeatureStore } from "../../pipeline/store/pglite.ts";
+import { PostgresFeatureStore } from "../../pipeline/store/postgres.ts";
+import { redisKeys } from "../../schemas/pointer.ts";
+import { serviceEnv } from "../_services.ts";
+import { createTempDatabase } from "../contracts/feature_store_fixtures.ts";
+
+const quick = Deno.args.includes("--quick");
+const CATEGORIES = ["grocery", "restaurant", "travel", "electronics", "jewelry", "gas_station"];
+const NOW = Date.now();
+let seq = 0;
+
+function message(users: number, spreadMs: number, atMs = NOW): PipelineMessage {
+  const i = seq++;
+  return {
+    payload: JSON.stringify({
+      event_id: `bench-${NOW}-${i}`,
+      user_id: `user_${(i * 7919) % users}`,
+      amount: Math.round(((i * 37) % 50000) + 100) / 100,
+      timestamp: new Date(atMs - ((i * 104729) % spreadMs)).toISOString(),
+      merchant_category: CATEGORIES[i % CATEGORIES.length],
+      payment_method: i % 3 ? "credit_card" : "debit_card",
+      risk_score: (i % 100) / 100,
+    }),
+  };
+}
+
+function pct(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))];
+}
+
+async function throughput(
+  label: string,
+  pipelines: FeaturePipeline[],
+  batches: number,
+  users: number,
+): Promise<number> {
+  const size = 1000;
+  const all = Array.from(
+    { length: batches * pipelines.length },
+    () => Array.from({ length: size }, () => message(users, 2 * 86_400_000)),
+  );
+  await pipelines[0].processBatch(Array.from({ length: size }, () => message(users, 86_400_000)));
+  const t0 = performance.now();
+  await Promise.all(pipelines.map(async (p, w) => {
+    for (let b = w; b < all.length; b += pipelines.length) await p.processBatch(all[b]);
+  }));
+  const s = (performance.now() - t0) / 1000;
+  const rate = (all.length * size) / s;
+  console.log(
+    `${label}: ${all.length * size} events in ${s.toFixed(2)} s = ${Math.round(rate)} events/s`,
+  );
+  return rate;
+}
+
+async function freshness(pipeline: FeaturePipeline, rate: number, seconds: number, users: number) {
+  // Events arrive at `rate`/s; a consumer loop takes whatever has arrived
+  // (up to 1000) and processes it; freshness = visible online - arrival.
+  const start = performance.now();
+  const total = Math.floor(rate * seconds);
+  const lat: number[] = [];
+  let taken = 0;
+  while (taken < total) {
+    const now = performance.now();
+    const arrived = Math.min(total, Math.floor(((now - start) / 1000) * rate));
+    if (arrived <= taken) {
+      await new Promise((r) => setTimeout(r, 2));
+      continue;
+    }
+    const n = Math.min(1000, arrived - taken);
+    const arrivals = Array.from({ length: n }, (_, k) => start + ((taken + k) / rate) * 1000);
+    await pipeline.processBatch(Array.from({ length: n }, () => message(users, 3_600_000)));
+    const done = performance.now();
+    for (const a of arrivals) lat.push(done - a);
+    taken += n;
+  }
+  lat.sort((a, b) => a - b);
+  console.log(
+    `freshness at ${rate} events/s for ${seconds} s (Postgres + Redis): p50 ${
+      pct(lat, 0.5).toFixed(1)
+    } ms, p99 ${pct(lat, 0.99).toFixed(1)} ms, max ${lat[lat.length - 1].toFixed(1)} ms`,
+  );
+}
+
+async function onlineReads(
+  pipeline: FeaturePipeline,
+  cache: RedisOnlineCache,
+  view: FeatureView,
+  users: number,
+) {
+  const app = createFeatureApp({ pipeline });
+  const server = Deno.serve({ port: 0, hostname: "127.0.0.1", onListen: () => {} }, app.fetch);
+  const url = `http://127.0.0.1:${server.addr.port}/features/user`;
+  const n = quick ? 500 : 5000;
+  const lat: number[] = [];
+  for (let i = 0; i < n + 200; i++) {
+    const t0 = performance.now();
+    const res = await fetch(`${url}/user_${(i * 31) % users}/online`);
+    await res.json();
+    if (i >= 200) lat.push(performance.now() - t0);
+  }
+  await server.shutdown();
+  lat.sort((a, b) => a - b);
+  console.log(
+    `GET /features/user/{id}/online from Redis, sequential, ${n} requests: p50 ${
+      pct(lat, 0.5).toFixed(3)
+    } ms, p99 ${pct(lat, 0.99).toFixed(3)} ms`,
+  );
+  const [raw] = await cache.getMany([redisKeys.online(view.name, view.version, "user_0")]);
+  const state = parseOnlineState(raw);
+  const iters = 200_000;
+  let sink = 0;
+  const t0 = performance.now();
+  for (let i = 0; i < iters; i++) {
+    sink += computeWindowFeatures(view, state, NOW + i).transaction_count_24h;
+  }
+  const us = ((performance.now() - t0) * 1000) / iters;
+  console.log(
+    `computeWindowFeatures (state of ${raw?.length ?? 0} bytes): ${us.toFixed(2)} µs/call (${
+      sink > 0 ? "ok" : "empty"
+    })`,
+  );
+}
+
+async function exportRate(store: PostgresFeatureStore, view: FeatureView, users: number) {
+  const rows = quick ? 20_000 : 200_000;
+  const labels = Array.from({ length: rows }, (_, i) => ({
+    entityId: `user_${(i * 13) % users}`,
+    timeMs: NOW - ((i * 7907) % (2 * 86_400_000)),
+    label: i % 2,
+  }));
+  const dir = await Deno.makeTempDir({ prefix: "bench-export-" });
+  try {
+    for (const ext of ["parquet", "csv"]) {
+      const t0 = performance.now();
+      const n = await exportTrainingSet(store, view, labels, `${dir}/set.${ext}`, {
+        chunkEntities: 2000,
+      });
+      const s = (performance.now() - t0) / 1000;
+      console.log(`export ${n} rows to .${ext} (Postgres): ${Math.round(n / s)} rows/s`);
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+async function main() {
+  const env = await serviceEnv("postgres", "redis");
+  const db = await createTempDatabase(env.DATABASE_URL);
+  const view: FeatureView = { ...DEMO_VIEW, name: `bench_${crypto.randomUUID().slice(0, 8)}` };
+  const stores = [new PostgresFeatureStore(db.url, { maxConnections: 4 })];
+  const caches = [new RedisOnlineCache(env.REDIS_URL), new RedisOnlineCache(env.REDIS_URL)];
+  const users = 50_000;
+  try {
+    await stores[0].migrate();
+    const pipes = caches.map((cache) =>
+      new FeaturePipeline({ store: stores[0], cache, views: [view] })
+    );
+    const batches = quick ? 5 : 60;
+    await throughput(
+      "processBatch Postgres + Redis, 1 worker, batches of 1000",
+      [pipes[0]],
+      batches,
+      users,
+    );
+    await throughput(
+      "processBatch Postgres + Redis, 2 workers, batches of 1000",
+      pipes,
+      batches / 2,
+      users,
+    );
+    await freshness(pipes[0], 5000, quick ? 2 : 10, users);
+    await exportRate(stores[0], view, users);
+    await onlineReads(pipes[0], caches[0], view, users);
+    const lite = new PgliteFeatureStore();
+    try {
+      await lite.migrate();
+      const p = new FeaturePipeline({ store: lite, cache: new MemoryOnlineCache(), views: [view] });
+      await throughput("processBatch PGlite + memory, batches of 1000", [p], quick ? 3 : 20, users);
+    } finally {
+      await lite.close();
+    }
+  } finally {
+    const admin = new Redis(env.REDIS_URL);
+    let cursor = "0";
+    do {
+      const [next, keys] = await admin.scan(cursor, "MATCH", `fv:${view.name}:*`, "COUNT", 5000);
+      if (keys.length > 0) await admin.del(...keys);
+      cursor = next;
+    } while (cursor !== "0");
+    await admin.quit();
+    for (const c of caches) await c.close();
+    for (const s of stores) await s.close();
+    await db.drop();
+  }
+}
+
+if (import.meta.main) await main();
