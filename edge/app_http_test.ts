@@ -211,3 +211,14 @@ Deno.test("createApp() GET /metrics keeps the reference names and labels routes 
   assert.match(text, /ml_prediction_duration_seconds_bucket\{le="0.0005"/);
   assert.match(text, /ml_active_models 1/);
 });
+
+Deno.test("createApp() answers 404 for model names a registry would refuse", async () => {
+  await using t = await testApp();
+  for (const name of ["\u001a", "../etc", "a b", ".hidden"]) {
+    const res = await t.app.request(
+      "/predict",
+      jsonPost({ ...REFERENCE_FRAUD_REQUEST, model_name: name }),
+    );
+    await error(res, 404, "model_not_found");
+  }
+});

@@ -20,6 +20,21 @@ function schema(t: z.ZodType, io: "input" | "output"): Record<string, unknown> {
   return out;
 }
 
+const PREDICT_EXAMPLE = {
+  features: {
+    hour_of_day: 1,
+    day_of_week: 3,
+    is_weekend: 0,
+    transaction_count_24h: 1,
+    avg_amount_30d: 1000.0,
+    amount: 300.0,
+    merchant_category_encoded: 63,
+    payment_method_encoded: 5,
+  },
+  model_name: "fraud_detector",
+  return_probabilities: true,
+};
+
 const ERROR = { $ref: "#/components/schemas/ErrorResponse" };
 const json = (sch: unknown) => ({ "application/json": { schema: sch } });
 
@@ -32,6 +47,7 @@ function op(options: {
   params?: string[];
   auth?: boolean;
   errors: number[];
+  example?: unknown;
 }) {
   const responses: Record<string, unknown> = {};
   if (options.ok) {
@@ -62,7 +78,9 @@ function op(options: {
     }));
   }
   if (options.body) {
-    o.requestBody = { required: true, content: json(schema(options.body, "input")) };
+    const content: Record<string, Record<string, unknown>> = json(schema(options.body, "input"));
+    if (options.example) content["application/json"].example = options.example;
+    o.requestBody = { required: true, content };
   }
   if (options.auth) o.security = [{ bearer: [] }, {}];
   return o;
@@ -105,6 +123,7 @@ export function openApiDocument(options: { auth: boolean; version: string }) {
           tags: ["predict"],
           ok: PredictResponseSchema,
           body: PredictRequestSchema,
+          example: PREDICT_EXAMPLE,
           auth,
           errors: predictErrors,
         }),
@@ -115,6 +134,9 @@ export function openApiDocument(options: { auth: boolean; version: string }) {
           tags: ["predict"],
           ok: BatchPredictResponseSchema,
           body: BatchPredictRequestSchema,
+          example: {
+            instances: [PREDICT_EXAMPLE.features, { ...PREDICT_EXAMPLE.features, amount: 12.5 }],
+          },
           auth,
           errors: predictErrors,
         }),

@@ -32,7 +32,7 @@ export interface RouteDeps {
 }
 
 type Handler = (c: Context<EdgeEnv>) => Response | Promise<Response>;
-const NAME = /^[A-Za-z0-9_.-]{1,100}$/;
+const NAME = /^(?!\.)[A-Za-z0-9_.-]{1,100}$/;
 
 /** Registers every route on `app`. */
 export function registerRoutes(app: Hono<EdgeEnv>, d: RouteDeps): void {
@@ -140,12 +140,7 @@ export function registerRoutes(app: Hono<EdgeEnv>, d: RouteDeps): void {
       const n = name(c);
       const model = await d.store.acquire(n, version(c));
       try {
-        const { data, n: rows } = tensorRows(model, req);
-        if (rows > d.config.batchMax) {
-          throw new EdgeError("validation_failed", `Too many rows: ${rows}`, {
-            details: [{ path: "inputs.0.shape", message: `At most ${d.config.batchMax} rows` }],
-          });
-        }
+        const { data, n: rows } = tensorRows(model, req, d.config.batchMax);
         const scored = await d.service.scoreRows(n, model.version, data, rows);
         const outputs = inferOutputs(scored.model, req, scored.labels, scored.probabilities);
         const body: Record<string, unknown> = {

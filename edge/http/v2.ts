@@ -25,6 +25,7 @@ function flatten(t: Tensor, path: string, issues: FieldIssue[]): number[] {
 export function tensorRows(
   model: LoadedModel,
   req: InferRequest,
+  maxRows: number,
 ): { data: Float32Array; n: number } {
   const m = model.manifest;
   const width = m.inputs.length;
@@ -77,12 +78,13 @@ export function tensorRows(
       }
       cols.push(v);
     }
-    data = new Float32Array(n * width);
-    if (issues.length === 0) {
+    data = new Float32Array(issues.length === 0 && n <= maxRows ? n * width : 0);
+    if (issues.length === 0 && n <= maxRows) {
       for (let r = 0; r < n; r++) for (let c = 0; c < width; c++) data[r * width + c] = cols[c][r];
     }
   }
   if (issues.length === 0 && n === 0) issues.push({ path: "inputs.0.shape", message: "No rows" });
+  if (n > maxRows) issues.push({ path: "inputs.0.shape", message: `At most ${maxRows} rows` });
   if (issues.length === 0 && data.some((x) => !Number.isFinite(x))) {
     issues.push({ path: "inputs", message: "Values must be finite float32 numbers" });
   }

@@ -63,6 +63,9 @@ async function translate<T>(fn: () => Promise<T>): Promise<T> {
       if (error.code === "model_not_found" || error.code === "version_not_found") {
         throw new EdgeError(error.code, error.message, { cause: error });
       }
+      if (error.code === "invalid_request") {
+        throw new EdgeError("version_not_found", error.message, { cause: error });
+      }
       throw new EdgeError("model_load_failed", error.message, { cause: error });
     }
     throw new EdgeError("model_load_failed", `Cannot read the model registry: ${error}`, {

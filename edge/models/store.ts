@@ -52,6 +52,8 @@ export interface ModelStoreOptions {
   onChange?: (loaded: LoadedModel[]) => void;
 }
 
+const MODEL_NAME = /^(?!\.)[A-Za-z0-9_.-]{1,100}$/;
+
 interface ModelState {
   route: ModelRoute;
   checkedAt: number;
@@ -153,6 +155,9 @@ export class ModelStore {
   }
 
   async #currentRoute(name: string): Promise<ModelRoute> {
+    if (!MODEL_NAME.test(name)) {
+      throw new EdgeError("model_not_found", `Model not found '${name.slice(0, 100)}'`);
+    }
     const state = this.#states.get(name);
     if (!state) return await this.refresh(name);
     if (this.#opts.now() - state.checkedAt >= this.#opts.pollMs && !this.#refreshing.has(name)) {
