@@ -157,24 +157,66 @@ export async function spawnDetached(
   return child.pid;
 }
 
-/** Sends `signal` to the whole process group led by `pid` (and to `pid` itself). */
+/** State and process-group id of `pid` from /proc, or null when it is gone. */
+function procStat(pid: number | string): { state: string; pgid: number } | null {
+  try {
+    const stat = Deno.readTextFileSync(`/proc/${pid}/stat`);
+    // Fields after the parenthesised command: state ppid pgrp ...
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return { state: fields[0], pgid: Number(fields[2]) };
+  } catch {
+    return null;
+  }
+}
+
+function pgidOf(pid: number): number | null {
+  return procStat(pid)?.pgid ?? null;
+}
+
+/**
+ * Sends `signal` to the process group led by `pid`. A PID that now belongs
+ * to a process outside that group (a reused PID) is left alone.
+ */
 export function signalGroup(pid: number, signal: Deno.Signal): void {
-  for (const target of [-pid, pid]) {
+  try {
+    Deno.kill(-pid, signal);
+  } catch {
+    // No such group.
+  }
+  if (pgidOf(pid) === pid) {
     try {
-      Deno.kill(target, signal);
+      Deno.kill(pid, signal);
     } catch {
       // Already gone.
     }
   }
 }
 
+/**
+ * True while a process of the group led by `pid` runs. Zombies do not count:
+ * our children are re-parented to an init that may reap them late.
+ */
+function groupAlive(pid: number): boolean {
+  if (!alive(-pid)) return pgidOf(pid) === pid;
+  try {
+    for (const entry of Deno.readDirSync("/proc")) {
+      if (!/^\d+$/.test(entry.name)) continue;
+      const st = procStat(entry.name);
+      if (st && st.pgid === pid && st.state !== "Z") return true;
+    }
+    return false;
+  } catch {
+    return true; // No /proc: trust kill(0).
+  }
+}
+
 /** Stops the process group led by `pid`: SIGTERM, then SIGKILL after `graceMs`. */
 export async function stopGroup(pid: number, graceMs = 10_000): Promise<void> {
-  if (!alive(-pid) && !alive(pid)) return;
+  if (!groupAlive(pid)) return;
   signalGroup(pid, "SIGTERM");
   const deadline = Date.now() + graceMs;
   while (Date.now() < deadline) {
-    if (!alive(-pid) && !alive(pid)) return;
+    if (!groupAlive(pid)) return;
     await sleep(100);
   }
   signalGroup(pid, "SIGKILL");
