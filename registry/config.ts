@@ -8,6 +8,7 @@
 import { z } from "zod";
 import { envBool, envInt, envList, parseConfig } from "../schemas/config.ts";
 import type { MlflowRegistryOptions } from "./mlflow.ts";
+import type { RolloutPolicy } from "./rollout.ts";
 
 const num = (def: number, min: number, max: number) =>
   z.coerce.number().min(min).max(max).default(def);
@@ -61,6 +62,8 @@ const RegistryEnvSchema = z.object({
   REGISTRY_ROLLBACK_ERROR_MARGIN: num(0.02, 0, 1),
   /** Roll back when challenger p99 exceeds champion's × this factor. */
   REGISTRY_ROLLBACK_P99_FACTOR: num(1.5, 1, 100),
+  /** ... and by at least this many ms (the edge's latency buckets are coarse). */
+  REGISTRY_ROLLBACK_P99_MIN_DELTA_MS: num(2, 0, 10_000),
   /** Roll back when shadow disagreement exceeds this fraction. */
   REGISTRY_ROLLBACK_SHADOW_DISAGREEMENT: num(0.1, 0, 1),
   REGISTRY_ROLLOUT_INTERVAL_MS: envInt(5000, 100),
@@ -86,6 +89,19 @@ export function resolveRegistryConfig(
     ...parsed,
     registryDir: parsed.REGISTRY_DIR ?? `${parsed.DATA_DIR}/registry`,
     canarySteps,
+  };
+}
+
+/** The rollout policy of a resolved config. */
+export function rolloutPolicyFrom(config: RegistryConfig): RolloutPolicy {
+  return {
+    steps: config.canarySteps,
+    minRequests: config.REGISTRY_CANARY_MIN_REQUESTS,
+    minStepMs: config.REGISTRY_CANARY_MIN_STEP_S * 1000,
+    errorMargin: config.REGISTRY_ROLLBACK_ERROR_MARGIN,
+    p99Factor: config.REGISTRY_ROLLBACK_P99_FACTOR,
+    p99MinDeltaMs: config.REGISTRY_ROLLBACK_P99_MIN_DELTA_MS,
+    shadowDisagreement: config.REGISTRY_ROLLBACK_SHADOW_DISAGREEMENT,
   };
 }
 

@@ -72,12 +72,12 @@ export class SyncWorker {
 
   constructor(options: SyncWorkerOptions) {
     this.#o = {
-      pollIntervalMs: 1000,
-      challengerMode: "canary",
-      firstCanaryPercent: 5,
-      retryRefusedMs: 60_000,
-      now: Date.now,
       ...options,
+      pollIntervalMs: options.pollIntervalMs ?? 1000,
+      challengerMode: options.challengerMode ?? "canary",
+      firstCanaryPercent: options.firstCanaryPercent ?? 5,
+      retryRefusedMs: options.retryRefusedMs ?? 60_000,
+      now: options.now ?? Date.now,
       validation: options.validation ?? {},
     };
     for (const model of options.models) {

@@ -8,8 +8,9 @@
  */
 import { Registry } from "prom-client";
 import type { RegistryConfig } from "./config.ts";
-import { mlflowOptionsFrom } from "./config.ts";
-import { createRegistryApp, type RolloutAdmin } from "./http.ts";
+import { mlflowOptionsFrom, rolloutPolicyFrom } from "./config.ts";
+import { RolloutController } from "./rollout.ts";
+import { createRegistryApp } from "./http.ts";
 import { LocalRegistry } from "./local.ts";
 import {
   createRegistryMetrics,
@@ -50,6 +51,7 @@ export interface SyncService {
   worker: SyncWorker;
   metrics: RegistryMetrics;
   promRegistry: Registry;
+  rollout: RolloutController;
   app: ReturnType<typeof createRegistryApp>;
   log: RegistryLog;
 }
@@ -59,7 +61,7 @@ export interface SyncServiceOverrides {
   registry?: ModelRegistry;
   store?: RegistryStore;
   log?: RegistryLog;
-  rollout?: (deps: Omit<SyncService, "app">) => RolloutAdmin;
+  now?: () => number;
 }
 
 /** Wires the sync service from config (no I/O until `worker.start()`). */
@@ -92,8 +94,19 @@ export function createSyncService(
     log,
     firstCanaryPercent: config.canarySteps[0],
   });
-  const base = { registry, store, publisher, worker, metrics, promRegistry, log };
-  const rollout = overrides.rollout?.(base);
+  const rollout = new RolloutController({
+    registry,
+    publisher,
+    store,
+    worker,
+    models: config.REGISTRY_MODELS,
+    policy: rolloutPolicyFrom(config),
+    metrics,
+    log,
+    intervalMs: config.REGISTRY_ROLLOUT_INTERVAL_MS,
+    now: overrides.now,
+  });
+  const base = { registry, store, publisher, worker, metrics, promRegistry, log, rollout };
   const app = createRegistryApp({
     worker,
     metrics,

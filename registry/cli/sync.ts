@@ -24,8 +24,10 @@ async function main(): Promise<void> {
   }, service.app.fetch);
   // The first cycle may fail (MLflow down): the worker keeps polling.
   await service.worker.start();
+  if (config.REGISTRY_ROLLOUT_ENABLED) service.rollout.start();
   const stop = async () => {
     service.log("info", "Registry sync stopping");
+    service.rollout.stop();
     await service.worker.stop();
     await server.shutdown();
   };
