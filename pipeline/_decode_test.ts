@@ -1,0 +1,25 @@
+import assert from "node:assert/strict";
+import { decodeEvent, toBase64 } from "./_decode.ts";
+
+const NOW = Date.UTC(2026, 2, 20, 12);
+const ok = { event_id: "e", user_id: "u", amount: 1, timestamp: "2026-03-20T11:00:00Z" };
+
+Deno.test("decodeEvent() rejects what Postgres could not store and labels reasons", () => {
+  const nul = decodeEvent(JSON.stringify({ ...ok, merchant_category: "a\u0000b" }), NOW, 300_000);
+  assert.ok("label" in nul && nul.label === "nul_character");
+  const bad = decodeEvent(JSON.stringify({ ...ok, amount: "1" }), NOW, 300_000);
+  assert.ok("label" in bad && bad.label === "invalid_amount");
+  const future = decodeEvent(
+    JSON.stringify({ ...ok, timestamp: "2026-03-20T12:05:01Z" }),
+    NOW,
+    300_000,
+  );
+  assert.ok("label" in future && future.label === "invalid_timestamp");
+  const good = decodeEvent(new TextEncoder().encode(JSON.stringify(ok)), NOW, 300_000);
+  assert.ok("timeMs" in good && good.timeMs === Date.UTC(2026, 2, 20, 11));
+});
+
+Deno.test("toBase64() encodes raw bytes and strings as UTF-8", () => {
+  assert.equal(toBase64(new Uint8Array([0xff, 0x00])), "/wA=");
+  assert.equal(toBase64("é"), "w6k=");
+});

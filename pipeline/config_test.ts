@@ -1,0 +1,15 @@
+import assert from "node:assert/strict";
+import { ConfigError } from "../schemas/errors.ts";
+import { resolveFeaturesConfig } from "./config.ts";
+
+Deno.test("resolveFeaturesConfig() applies defaults and lists every bad variable", () => {
+  const c = resolveFeaturesConfig({});
+  assert.equal(c.dataDir, ".data");
+  assert.equal(c.maxFutureMs, 300_000);
+  assert.equal(c.databaseUrl, undefined);
+  assert.throws(
+    () => resolveFeaturesConfig({ DATABASE_URL: "mysql://x", FEATURES_PORT: "0" }),
+    (e: unknown) =>
+      e instanceof ConfigError && /DATABASE_URL/.test(e.message) && /FEATURES_PORT/.test(e.message),
+  );
+});
