@@ -10,7 +10,8 @@
  * 4. stops the services it started, prints a summary, and exits non-zero
  *    on any failure. `TEST_SKIP_STATIC=1` skips step 1 for quick local runs
  *    (deno test then type-checks the tests itself); `TEST_KEEP_SERVICES=1`
- *    leaves the services it started running.
+ *    leaves the services it started running; `TEST_TIMEOUT_SECONDS` (default
+ *    2400) bounds deno test so a hung test fails the run instead of CI.
  *
  * @module
  */
@@ -86,6 +87,15 @@ async function denoTest(args: string[], env: Record<string, string>) {
     stdout: "piped",
     stderr: "inherit",
   }).spawn();
+  const limit = Number(Deno.env.get("TEST_TIMEOUT_SECONDS") ?? "2400");
+  const timer = setTimeout(() => {
+    console.error(`deno test still running after ${limit} s: stopping it`);
+    try {
+      child.kill("SIGKILL");
+    } catch {
+      // Already finished.
+    }
+  }, limit * 1000);
   const decoder = new TextDecoder();
   let tail = "";
   for await (const chunk of child.stdout) {
@@ -93,6 +103,7 @@ async function denoTest(args: string[], env: Record<string, string>) {
     tail = (tail + decoder.decode(chunk, { stream: true })).slice(-4000);
   }
   const { code } = await child.status;
+  clearTimeout(timer);
   return { code, summary: parseSummary(tail) };
 }
 
