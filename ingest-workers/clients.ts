@@ -70,6 +70,7 @@ export function createSource(config: IngestConfig, deps: SourceDeps = {}): Messa
         groupId: config.kafka.groupId,
         maxBatch: config.maxBatch,
         maxBytesPerPartition: config.kafka.maxBytesPerPartition,
+        sessionTimeoutMs: config.kafka.sessionTimeoutMs,
         metrics: deps.metrics,
       });
     case "kinesis": {

@@ -29,6 +29,7 @@ const schema = z.object({
   KAFKA_GROUP_ID: z.string().min(1).default("ingest-workers"),
   KAFKA_CLIENT_ID: z.string().min(1).default("ingest-worker"),
   KAFKA_MAX_BYTES_PER_PARTITION: envInt(1_048_576, 1024),
+  KAFKA_SESSION_TIMEOUT_MS: envInt(30_000, 3000),
   KINESIS_ENDPOINT: z.string().url().optional(),
   KINESIS_STREAM: z.string().min(1).default("transactions"),
   KINESIS_LEASE_MS: envInt(10_000, 500),
@@ -69,6 +70,8 @@ export interface IngestConfig {
     groupId: string;
     clientId: string;
     maxBytesPerPartition: number;
+    /** How long the group waits for a silent member before giving its partitions away. Default 30 s. */
+    sessionTimeoutMs: number;
   };
   kinesis: {
     endpoint?: string;
@@ -117,6 +120,7 @@ export function resolveIngestConfig(
       groupId: c.KAFKA_GROUP_ID,
       clientId: c.KAFKA_CLIENT_ID,
       maxBytesPerPartition: c.KAFKA_MAX_BYTES_PER_PARTITION,
+      sessionTimeoutMs: c.KAFKA_SESSION_TIMEOUT_MS,
     },
     kinesis: {
       endpoint: c.KINESIS_ENDPOINT,

@@ -1,0 +1,61 @@
+/**
+ * The worker's own HTTP surface: `/health` (alive, with state), `/ready`
+ * (200 only while pulling normally), `/metrics` (Prometheus text), and, for
+ * the HTTP source, `POST /ingest/events`.
+ *
+ * @module
+ */
+import { Hono } from "hono";
+import type { Registry } from "prom-client";
+
+/** What the ops routes report. */
+export interface WorkerStatus {
+  /** `starting`, `running`, `degraded`, `stopping`, `stopped`. */
+  state: string;
+  /** Whether the source is connected and able to deliver. */
+  sourceReady: boolean;
+  lastError?: string;
+}
+
+/** Options of {@linkcode createWorkerApp}. */
+export interface WorkerAppOptions {
+  source: string;
+  registry: Registry;
+  status(): WorkerStatus;
+  /** The HTTP source's routes, once the pipeline is open (`undefined` answers 503 until then). */
+  ingestRoutes?: () => Hono | undefined;
+}
+
+/** Builds the Hono app of a worker process. */
+export function createWorkerApp(options: WorkerAppOptions): Hono {
+  const app = new Hono();
+  app.get("/health", (c) => {
+    const s = options.status();
+    const status = s.state === "degraded" ? "degraded" : "ok";
+    return c.json({
+      status,
+      state: s.state,
+      source: options.source,
+      last_error: s.lastError ?? null,
+    });
+  });
+  app.get("/ready", (c) => {
+    const s = options.status();
+    const ready = s.state === "running" && s.sourceReady;
+    return c.json({ ready, state: s.state, source: options.source }, ready ? 200 : 503);
+  });
+  app.get("/metrics", async (c) => {
+    c.header("content-type", options.registry.contentType);
+    return c.body(await options.registry.metrics());
+  });
+  if (options.ingestRoutes) {
+    const routes = options.ingestRoutes;
+    app.all("/ingest/*", (c) => {
+      const r = routes();
+      if (r) return r.fetch(c.req.raw);
+      const message = "Cannot ingest events: the feature pipeline is not open yet";
+      return c.json({ error: { code: "service_unavailable", message, status: 503 } }, 503);
+    });
+  }
+  return app;
+}
