@@ -4,7 +4,7 @@
  * is in the launcher's process group, so stopping the group stops it too.
  */
 import { processService } from "./_service.ts";
-import { aptInstall, exists, run } from "./_proc.ts";
+import { aptInstall, exists, run, which } from "./_proc.ts";
 
 const PORT = 58085;
 
@@ -42,6 +42,7 @@ export const pubsubService = processService({
   readyTimeoutMs: 60_000,
   ready,
   async prepare() {
+    if (!(await which("java"))) await aptInstall("pubsub", ["openjdk-17-jre-headless"]);
     let bin = await launcher();
     if (!bin) {
       await aptInstall("pubsub", ["google-cloud-cli-pubsub-emulator"]);
