@@ -273,22 +273,37 @@ function writeBatchStatement(
   if (events.length === 0) {
     return sql`WITH none AS (SELECT 1) ${dead} SELECT NULL::text AS event_id WHERE false`;
   }
+  // Tiles of sizes without a `distinct` feature skip the category grouping.
   const tiles = views.length === 0 ? sql`` : sql`,
     grains(view, version, tile_ms, cats) AS (VALUES ${grainsValues(views)}),
-    per_cat AS (
+    keyed AS (
       SELECT g.view, g.version, g.tile_ms, g.cats, ins.entity_id,
         floor(ins.event_time_ms::float8 / g.tile_ms)::bigint AS tile_index, ins.category,
-        count(*) AS n, sum(ins.amount) AS s, max(ins.amount) AS m, max(ins.event_time_ms) AS mt
+        ins.amount, ins.event_time_ms
       FROM ins CROSS JOIN grains g
-      GROUP BY 1, 2, 3, 4, 5, 6, 7
+    ),
+    per_cat AS (
+      SELECT view, version, tile_ms, entity_id, tile_index, category,
+        count(*) AS n, sum(amount) AS s, max(amount) AS m, max(event_time_ms) AS mt
+      FROM keyed WHERE cats
+      GROUP BY 1, 2, 3, 4, 5, 6
+    ),
+    deltas AS (
+      SELECT view, version, entity_id, tile_ms, tile_index, count(*) AS n, sum(amount) AS s,
+        max(amount) AS m, '{}'::jsonb AS c, max(event_time_ms) AS mt
+      FROM keyed WHERE NOT cats
+      GROUP BY 1, 2, 3, 4, 5
+      UNION ALL
+      SELECT view, version, entity_id, tile_ms, tile_index, sum(n), sum(s), max(m),
+        jsonb_object_agg(category, n), max(mt)
+      FROM per_cat
+      GROUP BY 1, 2, 3, 4, 5
     ),
     tiles AS (
       INSERT INTO feature_tiles AS ft
         (view, version, entity_id, tile_ms, tile_index, count, sum, max, categories, max_time_ms)
-      SELECT view, version, entity_id, tile_ms, tile_index, sum(n), sum(s), max(m),
-        CASE WHEN bool_or(cats) THEN jsonb_object_agg(category, n) ELSE '{}'::jsonb END, max(mt)
-      FROM per_cat
-      GROUP BY view, version, entity_id, tile_ms, tile_index
+      SELECT view, version, entity_id, tile_ms, tile_index, n, s, m, c, mt
+      FROM deltas
       ORDER BY view, version, entity_id, tile_ms, tile_index
       ON CONFLICT (view, version, entity_id, tile_ms, tile_index) DO UPDATE SET
         count = ft.count + excluded.count,

@@ -34,6 +34,8 @@ export class PostgresFeatureStore extends SqlFeatureStore {
       max: options.maxConnections ?? 4,
       connect_timeout: this.#connectTimeout,
       onnotice: () => {},
+      // Batch aggregates (thousands of tiles) fit in memory instead of spilling to disk.
+      connection: { work_mem: "32MB" },
     });
     this.#db = drizzle(this.#client) as unknown as SqlDatabase;
   }
