@@ -24,6 +24,9 @@ export interface OnnxPackageOptions {
   goldenSkew?: number;
   featureView?: ModelManifest["feature_view"];
   inputNames?: string[];
+  /** Explicit weights and bias (default derived from `seed`). */
+  weights?: number[];
+  bias?: number;
 }
 
 /** A real, valid ONNX package (LinearClassifier) with 8 golden rows. */
@@ -31,8 +34,10 @@ export function onnxPackage(name: string, options: OnnxPackageOptions = {}): Mod
   const features = options.graphFeatures ?? 3;
   const declared = options.manifestInputs ?? features;
   const seed = options.seed ?? 1;
-  const weights = Float32Array.from({ length: features }, (_, i) => ((i + 1) * seed) / 10);
-  const bias = -0.25 * seed;
+  const weights = options.weights
+    ? Float32Array.from(options.weights)
+    : Float32Array.from({ length: features }, (_, i) => ((i + 1) * seed) / 10);
+  const bias = options.bias ?? -0.25 * seed;
   const model = {
     kind: "logreg",
     features,

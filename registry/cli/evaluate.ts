@@ -1,0 +1,182 @@
+/**
+ * `deno task model:evaluate --model fraud_detector --data <csv|jsonl> [--label is_fraud]`
+ *
+ * Scores champion and challenger on the same held-out point-in-time set (a
+ * file written by `deno task features:export`, or any CSV/JSONL with the
+ * models' raw fields or inputs and a label column), promotes the challenger
+ * only when it beats the champion by the margins on PR AUC and on recall at
+ * a fixed precision, and logs the decision and both metric sets to MLflow
+ * (when `MLFLOW_TRACKING_URI` is set). `--dry-run` decides without promoting.
+ *
+ * @module
+ */
+import { parseArgs } from "node:util";
+import { PlatformError } from "../../schemas/errors.ts";
+import { readTable } from "../../pipeline/train/mod.ts";
+import { resolveRegistryConfig } from "../config.ts";
+import {
+  evaluateChampionChallenger,
+  type EvaluationPolicy,
+  type EvaluationResult,
+} from "../evaluate.ts";
+import { MlflowRegistry } from "../mlflow.ts";
+import { sha256Hex } from "../_package.ts";
+import { createSyncService, type SyncService } from "../wiring.ts";
+
+/** Parsed options of the command. */
+export interface EvaluateArgs {
+  model: string;
+  data: string;
+  label: string;
+  policy: EvaluationPolicy;
+  dryRun: boolean;
+}
+
+/** Parses argv; throws with a usage message on bad input. */
+export function parseEvaluateArgs(args: string[]): EvaluateArgs {
+  const { values } = parseArgs({
+    args,
+    options: {
+      model: { type: "string", default: "fraud_detector" },
+      data: { type: "string" },
+      label: { type: "string", default: "is_fraud" },
+      precision: { type: "string", default: "0.9" },
+      "min-pr-auc-gain": { type: "string", default: "0.005" },
+      "min-recall-gain": { type: "string", default: "0.005" },
+      "dry-run": { type: "boolean", default: false },
+    },
+  });
+  if (!values.data) {
+    throw new Error(
+      "Missing --data <csv|jsonl>: a held-out point-in-time set (deno task features:export)",
+    );
+  }
+  const num = (name: string, v: string, min: number, max: number) => {
+    const n = Number(v);
+    if (!(n >= min && n <= max)) {
+      throw new Error(`--${name} must be in [${min}, ${max}], got '${v}'`);
+    }
+    return n;
+  };
+  return {
+    model: values.model!,
+    data: values.data,
+    label: values.label!,
+    dryRun: values["dry-run"]!,
+    policy: {
+      precision: num("precision", values.precision!, 0.01, 1),
+      minPrAucGain: num("min-pr-auc-gain", values["min-pr-auc-gain"]!, 0, 1),
+      minRecallGain: num("min-recall-gain", values["min-recall-gain"]!, 0, 1),
+    },
+  };
+}
+
+/** Runs the evaluation (and the promotion when earned); returns the result. */
+export async function runEvaluate(
+  args: EvaluateArgs,
+  service: SyncService,
+): Promise<EvaluationResult> {
+  const table = await readTable(args.data);
+  if (!table.columns.includes(args.label)) {
+    throw new Error(`Cannot evaluate on '${args.data}': no label column '${args.label}'`);
+  }
+  const labels = table.records.map((r, i) => {
+    const y = Number(r[args.label]);
+    if (y !== 0 && y !== 1) {
+      throw new Error(
+        `Cannot evaluate on '${args.data}': row ${i + 1} label '${r[args.label]}' is not 0 or 1`,
+      );
+    }
+    return y;
+  });
+  const champion = await service.registry.getPackage(args.model, "champion");
+  const challenger = await service.registry.getPackage(args.model, "challenger");
+  const result = await evaluateChampionChallenger(
+    champion,
+    challenger,
+    table.records,
+    labels,
+    args.policy,
+  );
+  const promoted = result.promote && !args.dryRun;
+  if (service.registry instanceof MlflowRegistry) {
+    await logToMlflow(
+      service.registry,
+      args,
+      result,
+      promoted,
+      sha256Hex(await Deno.readFile(args.data)),
+    );
+  }
+  if (promoted) await service.rollout.promote(args.model);
+  return result;
+}
+
+async function logToMlflow(
+  registry: MlflowRegistry,
+  args: EvaluateArgs,
+  result: EvaluationResult,
+  promoted: boolean,
+  dataSha: string,
+): Promise<void> {
+  const run = await registry.createRun(`evaluate-${args.model}`, {
+    "platform.kind": "evaluate",
+    "platform.model": args.model,
+    "platform.decision": result.promote ? "promote" : "keep",
+  });
+  const metrics = (["champion", "challenger"] as const).flatMap((who) =>
+    (["pr_auc", "roc_auc", "recall_at_precision"] as const).map((k) => ({
+      key: `${who}.${k}`,
+      value: Number.isFinite(result[who][k]) ? result[who][k] : 0,
+      timestamp: Date.now(),
+      step: 0,
+    }))
+  );
+  const params = {
+    model: args.model,
+    champion_version: result.champion.version,
+    challenger_version: result.challenger.version,
+    data: args.data,
+    data_sha256: dataSha,
+    rows: String(result.rows),
+    positives: String(result.positives),
+    precision: String(args.policy.precision),
+    min_pr_auc_gain: String(args.policy.minPrAucGain),
+    min_recall_gain: String(args.policy.minRecallGain),
+    decision: result.promote ? "promote" : "keep",
+    promoted: String(promoted),
+  };
+  await registry.client.post("runs/log-batch", {
+    run_id: run.info.run_id,
+    metrics,
+    params: Object.entries(params).map(([key, value]) => ({ key, value: value.slice(0, 6000) })),
+  });
+  await registry.client.putArtifact(
+    `${run.info.artifact_uri.replace(/\/+$/, "")}/evaluation.json`,
+    JSON.stringify({ ...result, promoted, data: args.data, data_sha256: dataSha }, null, 2),
+  );
+  await registry.finishRun(run.info.run_id, "FINISHED");
+}
+
+if (import.meta.main) {
+  try {
+    const args = parseEvaluateArgs(Deno.args);
+    const service = createSyncService(resolveRegistryConfig(), { log: () => {} });
+    const result = await runEvaluate(args, service);
+    console.log(JSON.stringify(result, null, 2));
+    console.log(
+      result.promote
+        ? args.dryRun
+          ? "Decision: promote (dry run, nothing changed)"
+          : "Decision: promoted the challenger"
+        : `Decision: keep the champion (${result.reasons.join("; ")})`,
+    );
+  } catch (error) {
+    console.error(
+      error instanceof PlatformError
+        ? `${error.code}: ${error.message}`
+        : String(error instanceof Error ? error.message : error),
+    );
+    Deno.exit(1);
+  }
+}
