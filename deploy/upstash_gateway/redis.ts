@@ -45,10 +45,12 @@ const encoder = new TextEncoder();
 export class RedisConnection {
   readonly #opts: RedisOptions;
   #conn: Deno.TcpConn | null = null;
-  #writer: WritableStreamDefaultWriter<Uint8Array> | null = null;
-  #connecting: Promise<void> | null = null;
+  /** Set once the handshake is done: commands may be written. */
+  #ready = false;
+  #connecting = false;
   #out: string[] = [];
   #flushQueued = false;
+  #writing = false;
   #pending: Pending[] = [];
   #head = 0;
   #closed = false;
@@ -63,7 +65,7 @@ export class RedisConnection {
     return new Promise<Reply[]>((resolve, reject) => {
       this.#pending.push({ count: commands.length, replies: [], resolve, reject });
       for (const cmd of commands) encodeCommand(cmd, this.#out);
-      if (this.#writer) this.#scheduleFlush();
+      if (this.#ready) this.#scheduleFlush();
       else this.#connect();
     });
   }
@@ -75,31 +77,45 @@ export class RedisConnection {
   }
 
   #scheduleFlush(): void {
-    if (this.#flushQueued) return;
+    if (this.#flushQueued || this.#writing) return;
     this.#flushQueued = true;
     queueMicrotask(() => this.#flush());
   }
 
-  #flush(): void {
+  /**
+   * Writes everything queued. While a write is in flight, new commands
+   * accumulate and go out together in the next write.
+   */
+  async #flush(): Promise<void> {
     this.#flushQueued = false;
-    const writer = this.#writer;
-    if (!writer || this.#out.length === 0) return;
-    const bytes = encoder.encode(this.#out.join(""));
-    this.#out = [];
-    writer.write(bytes).catch((e) => this.#drop(new RedisUnavailableError(String(e), e)));
+    const conn = this.#conn;
+    if (!conn || !this.#ready || this.#writing) return;
+    this.#writing = true;
+    try {
+      while (this.#out.length > 0 && this.#conn === conn) {
+        const bytes = encoder.encode(this.#out.join(""));
+        this.#out = [];
+        await writeAll(conn, bytes);
+      }
+    } catch (e) {
+      this.#drop(new RedisUnavailableError(e instanceof Error ? e.message : String(e), e), conn);
+    } finally {
+      this.#writing = false;
+    }
   }
 
   #connect(): void {
     if (this.#connecting) return;
-    this.#connecting = (async () => {
+    this.#connecting = true;
+    (async () => {
+      let conn: Deno.TcpConn | undefined;
       try {
-        const conn = await Deno.connect({ hostname: this.#opts.hostname, port: this.#opts.port });
+        conn = await Deno.connect({ hostname: this.#opts.hostname, port: this.#opts.port });
         conn.setNoDelay(true);
         this.#conn = conn;
         this.#read(conn);
-        const writer = conn.writable.getWriter();
-        await this.#handshake(writer);
-        this.#writer = writer;
+        await this.#handshake(conn);
+        this.#ready = true;
         this.#scheduleFlush();
       } catch (e) {
         this.#drop(
@@ -111,13 +127,13 @@ export class RedisConnection {
           ),
         );
       } finally {
-        this.#connecting = null;
+        this.#connecting = false;
       }
     })();
   }
 
   /** AUTH and SELECT go first, ahead of the commands already queued. */
-  async #handshake(writer: WritableStreamDefaultWriter<Uint8Array>): Promise<void> {
+  async #handshake(conn: Deno.TcpConn): Promise<void> {
     const setup: string[][] = [];
     const { username, password, db } = this.#opts;
     if (password) setup.push(username ? ["AUTH", username, password] : ["AUTH", password]);
@@ -128,7 +144,7 @@ export class RedisConnection {
     const done = new Promise<Reply[]>((resolve, reject) => {
       this.#pending.splice(this.#head, 0, { count: setup.length, replies: [], resolve, reject });
     });
-    await writer.write(encoder.encode(out.join("")));
+    await writeAll(conn, encoder.encode(out.join("")));
     const replies = await done;
     const failed = replies.find((r) => r instanceof ReplyError) as ReplyError | undefined;
     if (failed) throw new RedisUnavailableError(`handshake failed: ${failed.message}`);
@@ -136,9 +152,12 @@ export class RedisConnection {
 
   async #read(conn: Deno.TcpConn): Promise<void> {
     const parser = new ReplyParser();
+    const buf = new Uint8Array(64 * 1024);
     try {
-      for await (const chunk of conn.readable) {
-        parser.push(chunk);
+      while (true) {
+        const n = await conn.read(buf);
+        if (n === null) break;
+        parser.push(buf.subarray(0, n));
         for (let r = parser.next(); r !== undefined; r = parser.next()) this.#deliver(r.value);
       }
       this.#drop(new RedisUnavailableError("connection closed by Redis"), conn);
@@ -167,7 +186,7 @@ export class RedisConnection {
     this.#pending = [];
     this.#head = 0;
     this.#out = [];
-    this.#writer = null;
+    this.#ready = false;
     const conn = this.#conn;
     this.#conn = null;
     try {
@@ -177,4 +196,9 @@ export class RedisConnection {
     }
     for (const p of pending) p.reject(error);
   }
+}
+
+async function writeAll(conn: Deno.TcpConn, bytes: Uint8Array): Promise<void> {
+  let off = 0;
+  while (off < bytes.length) off += await conn.write(bytes.subarray(off));
 }
