@@ -179,3 +179,22 @@ Deno.test("gateway sends base64 only when asked", async () => {
     { result: 2 },
   ]);
 });
+
+Deno.test("gateway matches replies to requests under concurrency, transactions included", async () => {
+  const r = client("base64");
+  const k = `${prefix}conc:`;
+  const jobs = Array.from({ length: 300 }, async (_, i) => {
+    if (i % 3 === 0) {
+      const tx = r.multi();
+      tx.set(`${k}${i}`, String(i));
+      tx.incrby(`${k}${i}`, i);
+      tx.get(`${k}${i}`);
+      return JSON.stringify(await tx.exec()) === JSON.stringify(["OK", 2 * i, 2 * i]);
+    }
+    await r.set(`${k}${i}`, `v${i}`);
+    const [a, b] = await r.mget<string[]>(`${k}${i}`, `${k}none`);
+    return a === `v${i}` && b === null;
+  });
+  const results = await Promise.all(jobs);
+  assert.deepEqual(results.map((ok, i) => ok ? -1 : i).filter((i) => i >= 0), []);
+});
