@@ -15,6 +15,10 @@ const schema = z.object({
   DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//).optional(),
   /** Real Redis for the online cache; when unset the in-memory cache is used. */
   REDIS_URL: z.string().regex(/^rediss?:\/\//).optional(),
+  /** Upstash REST endpoint for the online cache, used when REDIS_URL is unset. */
+  UPSTASH_REDIS_REST_URL: z.string().regex(/^https?:\/\//).optional(),
+  /** Token of UPSTASH_REDIS_REST_URL. */
+  UPSTASH_REDIS_REST_TOKEN: z.string().min(1).optional(),
   /** Accepted future skew of event timestamps, ms. Default 300000 (5 minutes). */
   FEATURES_MAX_FUTURE_MS: envInt(DEFAULT_MAX_FUTURE_MS, 0, 86_400_000),
   /** Port of `features:serve`. Default 8091. */
@@ -28,6 +32,7 @@ export interface FeaturesConfig {
   dataDir: string;
   databaseUrl?: string;
   redisUrl?: string;
+  upstash?: { url: string; token: string };
   maxFutureMs: number;
   port: number;
   batchSize: number;
@@ -37,11 +42,21 @@ export interface FeaturesConfig {
 export function resolveFeaturesConfig(
   env: Record<string, string | undefined> = Deno.env.toObject(),
 ): FeaturesConfig {
-  const c = parseConfig("features", schema, env);
+  const c = parseConfig(
+    "features",
+    schema.refine(
+      (v) => !v.UPSTASH_REDIS_REST_URL || v.UPSTASH_REDIS_REST_TOKEN,
+      { path: ["UPSTASH_REDIS_REST_TOKEN"], message: "Required with UPSTASH_REDIS_REST_URL" },
+    ),
+    env,
+  );
   return {
     dataDir: c.DATA_DIR,
     databaseUrl: c.DATABASE_URL,
     redisUrl: c.REDIS_URL,
+    upstash: c.UPSTASH_REDIS_REST_URL
+      ? { url: c.UPSTASH_REDIS_REST_URL, token: c.UPSTASH_REDIS_REST_TOKEN ?? "" }
+      : undefined,
     maxFutureMs: c.FEATURES_MAX_FUTURE_MS,
     port: c.FEATURES_PORT,
     batchSize: c.FEATURES_BATCH_SIZE,

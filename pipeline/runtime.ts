@@ -1,7 +1,8 @@
 /**
- * Opens the configured store and cache: real Postgres and Redis when their
- * URLs are set, otherwise embedded PGlite under `DATA_DIR` and the
- * in-memory cache (warmed from the store).
+ * Opens the configured store and cache: real Postgres when DATABASE_URL is
+ * set, else embedded PGlite under `DATA_DIR`; Redis over TCP when REDIS_URL
+ * is set, else the Upstash REST API when UPSTASH_REDIS_REST_URL is, else
+ * the in-memory cache (warmed from the store).
  *
  * @module
  */
@@ -10,7 +11,12 @@ import type { Registry } from "prom-client";
 import type { FeaturesConfig } from "./config.ts";
 import { FeaturePipeline } from "./feature_pipeline.ts";
 import { DEMO_VIEW, type FeatureView } from "./features/mod.ts";
-import { MemoryOnlineCache, type OnlineCache, RedisOnlineCache } from "./online/mod.ts";
+import {
+  MemoryOnlineCache,
+  type OnlineCache,
+  RedisOnlineCache,
+  UpstashOnlineCache,
+} from "./online/mod.ts";
 import { type FeatureStore, PgliteFeatureStore, PostgresFeatureStore } from "./store/mod.ts";
 
 /** An opened pipeline with its store and cache. */
@@ -45,7 +51,10 @@ export async function openFeatureRuntime(
     : new PgliteFeatureStore(join(config.dataDir, "pglite"));
   const cache: OnlineCache = config.redisUrl
     ? new RedisOnlineCache(config.redisUrl)
+    : config.upstash
+    ? new UpstashOnlineCache(config.upstash)
     : new MemoryOnlineCache();
+  const sharedCache = !(cache instanceof MemoryOnlineCache);
   const close = async () => {
     await cache.close();
     await store.close();
@@ -67,7 +76,7 @@ export async function openFeatureRuntime(
       registry: options.registry,
       maxFutureMs: config.maxFutureMs,
     });
-    if ((!config.redisUrl || newViews.length > 0) && !options.skipWarm) {
+    if ((!sharedCache || newViews.length > 0) && !options.skipWarm) {
       await pipeline.rebuildOnline();
     }
     return { pipeline, store, cache, newViews, close };

@@ -35,7 +35,7 @@ if (import.meta.main) {
           } s`,
         );
       }
-      if (config.redisUrl) {
+      if (config.redisUrl || config.upstash) {
         console.log(`online state rebuilt for ${await rt.pipeline.rebuildOnline()} entities`);
       }
     } finally {

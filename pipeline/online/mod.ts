@@ -1,9 +1,11 @@
 /**
  * The online cache: the `OnlineCache` port, its in-memory adapter (the
- * embedded default) and its Redis adapter (ioredis, pipelined writes).
+ * embedded default), its Redis adapter (ioredis, pipelined writes) and its
+ * Upstash REST adapter.
  *
  * @module
  */
 export type { CacheEntry, OnlineCache } from "./port.ts";
 export { MemoryOnlineCache, type MemoryOnlineCacheOptions } from "./memory.ts";
 export { RedisOnlineCache } from "./redis.ts";
+export { UpstashOnlineCache, type UpstashOnlineCacheOptions } from "./upstash.ts";
