@@ -1,0 +1,203 @@
+/**
+ * The edge as it is deployed (`deno serve` of `edge/deploy.ts` with only
+ * net, env and read permissions), following the run's model pointer in
+ * Redis and reading online features through the Upstash gateway; plus the
+ * client side: the reference's sample requests, by-entity requests and a
+ * latency run over real HTTP.
+ *
+ * @module
+ */
+import { freePort } from "./workers.ts";
+
+const ROOT = new URL("../../../", import.meta.url).pathname;
+
+/** A running edge. */
+export interface DemoEdge {
+  base: string;
+  /** `/ready` body once ready. */
+  waitReady(timeoutMs: number): Promise<{ model_name: string; model_version: string }>;
+  logs(): string;
+  stop(): Promise<void>;
+}
+
+/** Starts `deno serve edge/deploy.ts` serving `model` from its Redis pointer. */
+export function spawnEdge(model: string, env: Record<string, string>): DemoEdge {
+  const port = freePort();
+  const child = new Deno.Command(Deno.execPath(), {
+    args: [
+      "serve",
+      "--allow-net",
+      "--allow-env",
+      "--allow-read",
+      "--host",
+      "127.0.0.1",
+      "--port",
+      String(port),
+      "edge/deploy.ts",
+    ],
+    cwd: ROOT,
+    env: {
+      EDGE_MODEL_SOURCE: "pointer",
+      EDGE_DEFAULT_MODEL: model,
+      EDGE_ONLINE_STORE: "upstash",
+      EDGE_POINTER_POLL_MS: "500",
+      EDGE_LOG_LEVEL: "warn",
+      UPSTASH_REDIS_REST_URL: env.UPSTASH_REDIS_REST_URL,
+      UPSTASH_REDIS_REST_TOKEN: env.UPSTASH_REDIS_REST_TOKEN,
+      NO_COLOR: "1",
+    },
+    stdin: "null",
+    stdout: "null",
+    stderr: "piped",
+  }).spawn();
+  let log = "";
+  const reading = (async () => {
+    const decoder = new TextDecoder();
+    for await (const chunk of child.stderr) {
+      log = (log + decoder.decode(chunk, { stream: true })).slice(-4096);
+    }
+  })();
+  const base = `http://127.0.0.1:${port}`;
+  return {
+    base,
+    logs: () => log,
+    async waitReady(timeoutMs) {
+      const end = Date.now() + timeoutMs;
+      let last = "not listening";
+      while (Date.now() < end) {
+        try {
+          const res = await fetch(`${base}/ready`, { signal: AbortSignal.timeout(2000) });
+          const body = await res.json();
+          if (res.status === 200) return body;
+          last = JSON.stringify(body);
+        } catch (e) {
+          last = e instanceof Error ? e.message : String(e);
+        }
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      throw new Error(`Edge not ready after ${timeoutMs} ms: ${last}; logs: ${log.slice(-800)}`);
+    },
+    async stop() {
+      try {
+        child.kill("SIGTERM");
+      } catch { /* already gone */ }
+      await child.status;
+      await reading.catch(() => {});
+    },
+  };
+}
+
+/** One `/predict` answer as the demo reports it. */
+export interface Scored {
+  name: string;
+  status: number;
+  prediction?: number;
+  probability?: number;
+  model_version?: string;
+  variant?: string;
+  features_as_of?: string | null;
+  error?: string;
+}
+
+/** POSTs `body` to `/predict`. */
+export async function predict(base: string, name: string, body: unknown): Promise<Scored> {
+  const res = await fetch(`${base}/predict`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify(body),
+  });
+  const json = await res.json();
+  if (res.status !== 200) {
+    return { name, status: res.status, error: json?.error?.message ?? JSON.stringify(json) };
+  }
+  return {
+    name,
+    status: 200,
+    prediction: json.prediction,
+    probability: json.probabilities?.[1],
+    model_version: json.model_version,
+    variant: json.variant,
+    features_as_of: json.features_as_of,
+  };
+}
+
+/** The reference's sample requests (`pipeline/demo_data/requests/*.json`, responses skipped). */
+export async function sampleRequests(): Promise<{ name: string; body: Record<string, unknown> }[]> {
+  const dir = `${ROOT}pipeline/demo_data/requests`;
+  const out: { name: string; body: Record<string, unknown> }[] = [];
+  for await (const entry of Deno.readDir(dir)) {
+    if (!entry.isFile || !entry.name.endsWith(".json")) continue;
+    const body = JSON.parse(await Deno.readTextFile(`${dir}/${entry.name}`));
+    if ("prediction" in body || !("features" in body)) continue;
+    out.push({ name: entry.name, body });
+  }
+  return out.sort((a, b) => a.name.localeCompare(b.name));
+}
+
+/** Latency percentiles of a run, in milliseconds. */
+export interface LatencyReport {
+  requests: number;
+  concurrency: number;
+  failed: number;
+  p50: number;
+  p95: number;
+  p99: number;
+  max: number;
+  perSecond: number;
+  versions: Record<string, number>;
+}
+
+function percentile(sorted: number[], q: number): number {
+  if (sorted.length === 0) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)];
+}
+
+/**
+ * Sends `total` requests made by `makeBody(i)` with `concurrency` in
+ * flight and measures each round trip on the client.
+ */
+export async function latencyRun(
+  base: string,
+  total: number,
+  concurrency: number,
+  makeBody: (i: number) => unknown,
+): Promise<LatencyReport> {
+  const times: number[] = [];
+  const versions: Record<string, number> = {};
+  let failed = 0;
+  let next = 0;
+  const t0 = performance.now();
+  const loop = async () => {
+    while (next < total) {
+      const body = JSON.stringify(makeBody(next++));
+      const s = performance.now();
+      try {
+        const res = await fetch(`${base}/predict`, {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body,
+        });
+        const json = await res.json();
+        times.push(performance.now() - s);
+        if (res.status !== 200) failed++;
+        else versions[json.model_version] = (versions[json.model_version] ?? 0) + 1;
+      } catch {
+        failed++;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, loop));
+  const seconds = (performance.now() - t0) / 1000;
+  times.sort((a, b) => a - b);
+  return {
+    requests: total,
+    concurrency,
+    failed,
+    p50: percentile(times, 0.5),
+    p95: percentile(times, 0.95),
+    p99: percentile(times, 0.99),
+    max: times.at(-1) ?? NaN,
+    perSecond: total / seconds,
+    versions,
+  };
+}

@@ -1,0 +1,137 @@
+/**
+ * The demo's printed summary: a few plain-text tables, nothing more.
+ *
+ * @module
+ */
+import type { DemoSummary } from "./mod.ts";
+
+const f = (n: number | undefined, digits = 3) =>
+  n === undefined || !Number.isFinite(n) ? "–" : n.toFixed(digits);
+const ms = (n: number) => `${(n / 1000).toFixed(1)} s`;
+
+function table(rows: (string | number)[][]): string {
+  const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => String(r[c]).length)));
+  return rows.map((r) =>
+    "  " + r.map((v, c) => c === 0 ? String(v).padEnd(widths[c]) : String(v).padStart(widths[c]))
+      .join("  ")
+  ).join("\n");
+}
+
+/** Formats a {@linkcode DemoSummary} for a terminal. */
+export function formatSummary(s: DemoSummary): string {
+  const out: string[] = [];
+  out.push(
+    `\n=== Demo ${s.runId}: ${s.ok ? "OK" : "FAILED"} in ${ms(s.totalMs)} (model '${s.model}')`,
+  );
+  if (s.ingest) {
+    const i = s.ingest;
+    out.push("\nIngestion (one worker process per stream, counts from each worker's /metrics):");
+    out.push(table([
+      ["stream", "produced", "accepted", "duplicate", "dead-lettered"],
+      ...(["kafka", "kinesis", "pubsub"] as const).map((src) => [
+        src,
+        i.produced[src],
+        i.perSource[src].accepted,
+        i.perSource[src].duplicate,
+        i.perSource[src].dead_lettered,
+      ]),
+      [
+        "total",
+        Object.values(i.produced).reduce((a, b) => a + b, 0),
+        i.totals.accepted,
+        i.totals.duplicate,
+        i.totals.dead_lettered,
+      ],
+      ["expected", "", i.expected.accepted, i.expected.duplicate, i.expected.dead_lettered],
+    ]));
+    const reasons = new Map<string, number>();
+    for (const d of i.deadLetters) reasons.set(d.reason, (reasons.get(d.reason) ?? 0) + 1);
+    out.push(
+      `  Postgres: ${i.storedEvents} events of the run, ${i.deadLetters.length} dead letters ` +
+        `(${[...reasons].map(([r, n]) => `${n}× ${r}`).join("; ")})`,
+    );
+    out.push(
+      `  Redis = Postgres: ${i.online.users} users, ${i.online.compared} feature values, ` +
+        `${i.online.mismatches.length} mismatches; ingested in ${ms(i.ms)}`,
+    );
+  }
+  if (s.training) {
+    const t = s.training;
+    out.push(
+      `\nTraining set (point in time, from Postgres): ${t.train.rows} rows (${t.train.positives} positive), ` +
+        `held out ${t.holdout.rows} newest rows (${t.holdout.positives} positive)`,
+    );
+    out.push(table([
+      ["model", "version", "ROC AUC", "PR AUC", "recall@p0.9", "train ms"],
+      ...t.candidates.map((c) => [
+        c.algo,
+        c.version,
+        f(c.report.validation.roc_auc),
+        f(c.report.validation.pr_auc),
+        f(c.report.validation.recall_at_precision),
+        Math.round(c.report.timings.totalMs),
+      ]),
+    ]));
+  }
+  if (s.evaluation) {
+    const e = s.evaluation;
+    out.push(`\nEvaluate on the held-out set (${e.rows} rows, ${e.positives} positive):`);
+    out.push(table([
+      ["", "version", "ROC AUC", "PR AUC", "recall@p0.9"],
+      ...(["champion", "challenger"] as const).map((w) => [
+        w,
+        e[w].version,
+        f(e[w].roc_auc),
+        f(e[w].pr_auc),
+        f(e[w].recall_at_precision),
+      ]),
+    ]));
+    out.push(`  ${e.decision}`);
+    if (e.aliasesAfter) out.push(`  MLflow aliases now: ${JSON.stringify(e.aliasesAfter)}`);
+    if (e.pointer) {
+      out.push(
+        `  Redis pointer: revision ${e.pointer.revision}, champion v${e.pointer.champion}` +
+          `${
+            e.pointer.challenger ? `, challenger v${e.pointer.challenger}` : ""
+          }, traffic ${e.pointer.traffic}`,
+      );
+    }
+  }
+  if (s.serving) {
+    const v = s.serving;
+    out.push(
+      `\nEdge (deno serve edge/deploy.ts, pointer source) serving champion v${v.readyVersion}:`,
+    );
+    for (const r of [...v.samples, ...v.byEntity]) {
+      out.push(
+        r.status === 200
+          ? `  ${r.name}: prediction ${r.prediction}, p(fraud) ${
+            f(r.probability)
+          }, v${r.model_version} ${r.variant}` +
+            (r.features_as_of ? `, online features as of ${r.features_as_of}` : "")
+          : `  ${r.name}: HTTP ${r.status} ${r.error}`,
+      );
+    }
+    out.push("  Latency over real HTTP (client round trip, ms):");
+    out.push(table([
+      ["run", "requests", "failed", "p50", "p95", "p99", "max", "req/s"],
+      ...[v.sequential, v.concurrent].map((l) => [
+        `${l.concurrency} in flight`,
+        l.requests,
+        l.failed,
+        f(l.p50, 2),
+        f(l.p95, 2),
+        f(l.p99, 2),
+        f(l.max, 2),
+        Math.round(l.perSecond),
+      ]),
+    ]));
+  }
+  if (Object.keys(s.workerExitCodes).length > 0) {
+    out.push(`\nWorkers after SIGTERM: ${JSON.stringify(s.workerExitCodes)}`);
+  }
+  out.push("\nSteps:");
+  out.push(table(s.steps.map((st) => [st.name, ms(st.ms), st.ok ? "ok" : `FAILED: ${st.error}`])));
+  out.push(`\nTotal: ${ms(s.totalMs)}${s.totalMs > 180_000 ? " (over the 3 minute budget)" : ""}`);
+  return out.join("\n");
+}
