@@ -3,9 +3,9 @@
  * be one the code really exports, with the labels the expression uses.
  *
  * The names come from each part as it runs: the edge app built in-process
- * (`createApp`, then `GET /metrics`), a worker's registry (ingest metrics plus
- * the feature pipeline's, as one worker process registers them), the registry
- * sync worker's metrics.
+ * (`createApp`, then `GET /metrics`), a worker's app (`createWorkerApp`, then
+ * `GET /metrics`) over ingest metrics plus the feature pipeline's, as one
+ * worker process registers them, and the registry sync worker's metrics.
  *
  * prom-client's default process metrics (`collectDefaultMetrics`) are not
  * registered by any part yet; the System dashboard's memory, CPU and event
@@ -19,6 +19,7 @@ import { collectDefaultMetrics, Registry } from "prom-client";
 import { createApp, defaultEdgeConfig, RegistryModelSource } from "../../edge/mod.ts";
 import { LocalRegistry } from "../../registry/local.ts";
 import { createIngestMetrics } from "../../ingest-workers/metrics.ts";
+import { createWorkerApp } from "../../ingest-workers/server.ts";
 import { FeatureMetrics } from "../../pipeline/metrics.ts";
 import { createRegistryMetrics } from "../../registry/metrics.ts";
 import { buildDashboards, dashboardExpressions } from "../../deploy/monitoring/dashboards.ts";
@@ -84,11 +85,19 @@ async function collectExported(): Promise<Exported> {
     await Deno.remove(root, { recursive: true });
   }
 
-  // A regional worker: ingest metrics and the pipeline's on one registry.
+  // A regional worker: ingest metrics and the pipeline's on one registry,
+  // scraped through the worker's own /metrics route.
   const worker = new Registry();
   createIngestMetrics(worker);
   new FeatureMetrics(worker);
-  addText(out, "worker", await worker.metrics());
+  const workerApp = createWorkerApp({
+    source: "kafka",
+    registry: worker,
+    status: () => ({ state: "running", sourceReady: true }),
+  });
+  const workerRes = await workerApp.request("/metrics");
+  assert.equal(workerRes.status, 200, "worker /metrics");
+  addText(out, "worker", await workerRes.text());
   addRegistry(out, "worker", worker);
 
   // The registry sync worker and rollout controller.
