@@ -1,0 +1,134 @@
+/**
+ * The bulk SQL statements of the feature store. Each takes its rows as ONE
+ * JSON parameter read with `json_to_recordset`, so a batch is one statement
+ * whatever its size, and the postgres and PGlite drivers bind it the same way.
+ *
+ * @module
+ */
+import { type SQL, sql } from "drizzle-orm";
+import type { FeatureView } from "../features/mod.ts";
+import type { DeadLetterInput, StoredEvent } from "./port.ts";
+import { grainsOfView } from "./_tiles.ts";
+
+function eventsJson(events: readonly StoredEvent[]): string {
+  // Sorted ids give concurrent writers one lock order (no deadlock on shared ids).
+  const sorted = [...events].sort((
+    a,
+    b,
+  ) => (a.eventId < b.eventId ? -1 : a.eventId > b.eventId ? 1 : 0));
+  return JSON.stringify(sorted.map((e) => ({
+    i: e.eventId,
+    e: e.entityId,
+    t: e.timeMs,
+    a: e.amount,
+    c: e.category,
+    p: e.payload,
+    at: e.acceptedAtMs,
+  })));
+}
+
+/** `(view, version, tile_ms, with_categories)` rows of every tile size of `views`. */
+function grainsValues(views: readonly FeatureView[]): SQL {
+  const rows = views.flatMap((v) =>
+    grainsOfView(v).map((g) =>
+      sql`(${v.name}::text, ${v.version}::int, ${g.tileMs}::bigint, ${g.categories}::boolean)`
+    )
+  );
+  return sql.join(rows, sql`, `);
+}
+
+/** Inserts events, their tiles and dead letters in one statement; returns inserted ids. */
+export function writeBatchStatement(
+  events: readonly StoredEvent[],
+  deadLetters: readonly DeadLetterInput[],
+  views: readonly FeatureView[],
+): SQL {
+  const dead = deadLetters.length === 0
+    ? sql``
+    : sql`, dead AS (${insertDeadLetters(deadLetters)})`;
+  if (events.length === 0) {
+    return sql`WITH none AS (SELECT 1) ${dead} SELECT NULL::text AS event_id WHERE false`;
+  }
+  // Tiles of sizes without a `distinct` feature skip the category grouping.
+  const tiles = views.length === 0 ? sql`` : sql`,
+    grains(view, version, tile_ms, cats) AS (VALUES ${grainsValues(views)}),
+    keyed AS (
+      SELECT g.view, g.version, g.tile_ms, g.cats, ins.entity_id,
+        floor(ins.event_time_ms::float8 / g.tile_ms)::bigint AS tile_index, ins.category,
+        ins.amount, ins.event_time_ms
+      FROM ins CROSS JOIN grains g
+    ),
+    per_cat AS (
+      SELECT view, version, tile_ms, entity_id, tile_index, category,
+        count(*) AS n, sum(amount) AS s, max(amount) AS m, max(event_time_ms) AS mt
+      FROM keyed WHERE cats
+      GROUP BY 1, 2, 3, 4, 5, 6
+    ),
+    deltas AS (
+      SELECT view, version, entity_id, tile_ms, tile_index, count(*) AS n, sum(amount) AS s,
+        max(amount) AS m, '{}'::jsonb AS c, max(event_time_ms) AS mt
+      FROM keyed WHERE NOT cats
+      GROUP BY 1, 2, 3, 4, 5
+      UNION ALL
+      SELECT view, version, entity_id, tile_ms, tile_index, sum(n), sum(s), max(m),
+        jsonb_object_agg(category, n), max(mt)
+      FROM per_cat
+      GROUP BY 1, 2, 3, 4, 5
+    ),
+    tiles AS (
+      INSERT INTO feature_tiles AS ft
+        (view, version, entity_id, tile_ms, tile_index, count, sum, max, categories, max_time_ms)
+      SELECT view, version, entity_id, tile_ms, tile_index, n, s, m, c, mt
+      FROM deltas
+      ORDER BY view, version, entity_id, tile_ms, tile_index
+      ON CONFLICT (view, version, entity_id, tile_ms, tile_index) DO UPDATE SET
+        count = ft.count + excluded.count,
+        sum = ft.sum + excluded.sum,
+        max = GREATEST(ft.max, excluded.max),
+        max_time_ms = GREATEST(ft.max_time_ms, excluded.max_time_ms),
+        categories = CASE WHEN excluded.categories = '{}'::jsonb THEN ft.categories ELSE (
+          SELECT jsonb_object_agg(k, n) FROM (
+            SELECT key AS k, sum(value::bigint) AS n FROM (
+              SELECT * FROM jsonb_each_text(ft.categories)
+              UNION ALL SELECT * FROM jsonb_each_text(excluded.categories)
+            ) u GROUP BY key
+          ) g
+        ) END
+    )`;
+  return sql`
+    WITH ins AS (
+      INSERT INTO raw_events
+        (event_id, entity_id, event_time_ms, amount, category, payload, accepted_at_ms)
+      SELECT x.i, x.e, x.t, x.a, x.c, x.p, x.at
+      FROM json_to_recordset(${eventsJson(events)}::json)
+        AS x(i text, e text, t bigint, a float8, c text, p jsonb, at bigint)
+      ON CONFLICT (event_id) DO NOTHING
+      RETURNING event_id, entity_id, event_time_ms, amount, category
+    )${tiles}${dead}
+    SELECT event_id FROM ins`;
+}
+
+/** Inserts dead letters. */
+export function insertDeadLetters(rows: readonly DeadLetterInput[]): SQL {
+  const json = JSON.stringify(rows.map((r) => ({ r: r.reason, p: r.payloadBase64, m: r.meta })));
+  return sql`
+    INSERT INTO dead_letters (reason, payload_base64, meta)
+    SELECT x.r, x.p, x.m FROM json_to_recordset(${json}::json) AS x(r text, p text, m jsonb)`;
+}
+
+/** Rebuilds the tiles of one tile size of a view from raw events. */
+export function backfillGrain(view: FeatureView, tileMs: number, categories: boolean): SQL {
+  const cats = categories ? sql`jsonb_object_agg(category, n)` : sql`'{}'::jsonb`;
+  return sql`
+    INSERT INTO feature_tiles
+      (view, version, entity_id, tile_ms, tile_index, count, sum, max, categories, max_time_ms)
+    SELECT ${view.name}, ${view.version}, entity_id, ${tileMs}, tile_index, sum(n), sum(s),
+      max(m), ${cats}, max(mt)
+    FROM (
+      SELECT entity_id, floor(event_time_ms::float8 / ${tileMs})::bigint AS tile_index, category,
+        count(*) AS n, sum(amount) AS s, max(amount) AS m, max(event_time_ms) AS mt
+      FROM raw_events GROUP BY 1, 2, 3
+    ) x
+    GROUP BY entity_id, tile_index
+    RETURNING 1 AS one`;
+}
