@@ -105,6 +105,8 @@ Deno.test("createRegistryApp() reports not ready until a first sync and degraded
   try {
     assert.equal((await t.service.app.request("/ready")).status, 503);
     await t.service.worker.sync("m").catch(() => {});
+    // A model not registered yet has nothing to publish: ready, and health says why.
+    assert.equal((await t.service.app.request("/ready")).status, 200);
     const health = await (await t.service.app.request("/health")).json();
     assert.equal(health.models[0].last_error.code, "model_not_found");
     await t.registry.register(onnxPackage("m"));

@@ -112,9 +112,14 @@ export class SyncWorker {
     await Promise.allSettled([...this.#running.values()]);
   }
 
-  /** True once every model was synced at least once without error. */
+  /**
+   * True once every model was synced, or found to have nothing to publish
+   * yet (not registered), at least once.
+   */
   get ready(): boolean {
-    return [...this.#status.values()].every((s) => s.lastSyncAt !== null);
+    return [...this.#status.values()].every((s) =>
+      s.lastSyncAt !== null || s.lastError?.code === "model_not_found"
+    );
   }
 
   /** Per-model status. */
@@ -177,6 +182,7 @@ export class SyncWorker {
       const effective = pointer ?? await this.#o.publisher.readPointer(model);
       status.pointer = effective;
       status.lastSyncAt = new Date(this.#o.now()).toISOString();
+      if (status.lastError) this.#o.log("info", `Sync of model '${model}' recovered`, { model });
       status.lastError = null;
       this.#o.metrics.lastSync.set({ model }, this.#o.now() / 1000);
       if (effective) this.#o.metrics.pointerRevision.set({ model }, effective.revision);
@@ -195,9 +201,13 @@ export class SyncWorker {
     } catch (error) {
       const code = error instanceof PlatformError ? error.code : "internal";
       const message = error instanceof Error ? error.message : String(error);
+      const repeated = status.lastError?.code === code && status.lastError.message === message;
       status.lastError = { code, message, at: new Date(this.#o.now()).toISOString() };
       this.#o.metrics.syncErrors.inc({ model, code });
-      this.#o.log("warn", `Cannot sync model '${model}': ${message}`, { model, code, trigger });
+      // Log a failure when it starts or changes, not on every poll.
+      if (!repeated) {
+        this.#o.log("warn", `Cannot sync model '${model}': ${message}`, { model, code, trigger });
+      }
       throw error;
     } finally {
       end();
