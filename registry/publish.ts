@@ -106,11 +106,15 @@ export class ModelPublisher {
       const current = raw === null ? null : parsePointer(name, raw);
       const content = change(current);
       if (content === null) return null;
+      // Only the three decided fields are taken: a change that spreads the
+      // current pointer must not carry its old revision along.
       const next = ModelPointerSchema.parse({
         model_name: name,
         revision: (current?.revision ?? 0) + 1,
         updated_at: this.#now().toISOString(),
-        ...content,
+        champion: content.champion,
+        challenger: content.challenger,
+        traffic: content.traffic,
       });
       if (await this.store.compareAndSet(key, raw, JSON.stringify(next))) return next;
     }

@@ -53,6 +53,7 @@ Deno.test("RolloutController.evaluate() advances the canary after enough request
     const pointer = await t.service.publisher.readPointer("m");
     assert.deepEqual(pointer?.traffic, { mode: "canary", challenger_percent: 25 });
     assert.equal(pointer?.challenger?.version, "2");
+    assert.equal(pointer?.revision, 2, "edges only swap when the revision moves");
   } finally {
     await t.cleanup();
   }
