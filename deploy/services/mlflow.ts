@@ -79,7 +79,16 @@ export const mlflowService = processService({
         "1",
       ],
       // No background job runner (GenAI jobs): it costs ~1 GB RSS and tests do not use it.
-      env: { MLFLOW_HOME: dir, PYTHONUNBUFFERED: "1", MLFLOW_SERVER_ENABLE_JOB_EXECUTION: "false" },
+      env: {
+        MLFLOW_HOME: dir,
+        PYTHONUNBUFFERED: "1",
+        MLFLOW_SERVER_ENABLE_JOB_EXECUTION: "false",
+        // Webhooks to the registry's sync worker on loopback over plain HTTP,
+        // with no cached delivery settings between tests.
+        MLFLOW_WEBHOOK_ALLOWED_SCHEMES: "http,https",
+        MLFLOW_WEBHOOK_ALLOW_PRIVATE_IPS: "true",
+        MLFLOW_WEBHOOK_CACHE_TTL: "1",
+      },
     };
   },
 });
