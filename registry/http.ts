@@ -140,7 +140,7 @@ export function createRegistryApp(deps: RegistryAppDeps): Hono {
       return errorJson(c, 404, "model_not_found", `Model not found '${model}'`);
     }
     const reason = (await c.req.json().catch(() => ({})))?.reason ?? "manual";
-    return c.json(await deps.rollout.rollback(model, String(reason)));
+    return c.json(await deps.rollout.rollback(model, `manual: ${String(reason).slice(0, 500)}`));
   });
 
   app.get("/packages/:sha", (c) => {

@@ -120,3 +120,29 @@ Deno.test("createRegistryApp() reports not ready until a first sync and degraded
     await t.cleanup();
   }
 });
+
+Deno.test("createRegistryApp() rolls back a canary on POST /models/rollouts/<model>/rollback", async () => {
+  const t = await setup();
+  try {
+    await t.registry.register(onnxPackage("m"));
+    await t.registry.register(onnxPackage("m", { seed: 2 }));
+    await t.registry.setAlias("m", "champion", "1");
+    await t.registry.setAlias("m", "challenger", "2");
+    await t.service.worker.sync("m");
+    const res = await t.service.app.request("/models/rollouts/m/rollback", {
+      method: "POST",
+      headers: { authorization: "Bearer admin", "content-type": "application/json" },
+      body: JSON.stringify({ reason: "dashboard looked wrong" }),
+    });
+    assert.equal(res.status, 200);
+    assert.deepEqual(await res.json(), { restored: "1", removed: "2" });
+    assert.equal((await t.service.publisher.readPointer("m"))?.challenger, null);
+    const unknown = await t.service.app.request("/models/rollouts/zzz/rollback", {
+      method: "POST",
+      headers: { authorization: "Bearer admin" },
+    });
+    assert.equal(unknown.status, 404);
+  } finally {
+    await t.cleanup();
+  }
+});
