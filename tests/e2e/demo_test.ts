@@ -67,7 +67,12 @@ Deno.test("deno task demo ingests from three streams, promotes a champion and se
   const champion = evaluation.aliasesAfter!.champion;
   assert.equal(champion, evaluation.promote ? evaluation.challenger.version : "1");
   assert.equal(evaluation.pointer!.champion, champion);
+  assert.equal(s.serving!.readyBefore, "1");
   assert.equal(s.serving!.readyVersion, champion);
+  // The edge kept answering while the champion changed under it.
+  const during = s.serving!.duringPromotion;
+  assert.equal(during.failed, 0, JSON.stringify(during));
+  assert.ok((during.served[`${champion}/champion`] ?? 0) > 0, JSON.stringify(during.served));
 
   // Predictions over HTTP: the reference's requests and by-entity requests, all from the champion.
   const serving = s.serving!;
@@ -80,7 +85,7 @@ Deno.test("deno task demo ingests from three streams, promotes a champion and se
   }
   assert.ok(serving.byEntity.every((r) => r.features_as_of !== null), "online features used");
   for (const run of [serving.sequential, serving.concurrent]) {
-    assert.equal(run.failed, 0);
+    assert.equal(run.failed, 0, JSON.stringify(run.errors));
     assert.deepEqual(run.versions, { [champion]: run.requests });
   }
   assert.deepEqual(s.workerExitCodes, { kafka: 0, kinesis: 0, pubsub: 0 });

@@ -11,11 +11,17 @@ import { freePort } from "./workers.ts";
 
 const ROOT = new URL("../../../", import.meta.url).pathname;
 
+/** The edge's online read deadline in the demo (`EDGE_ONLINE_TIMEOUT_MS`; default 50). */
+export const ONLINE_TIMEOUT_MS = "1000";
+
 /** A running edge. */
 export interface DemoEdge {
   base: string;
-  /** `/ready` body once ready. */
-  waitReady(timeoutMs: number): Promise<{ model_name: string; model_version: string }>;
+  /** `/ready` body once ready (and serving `version`, when given). */
+  waitReady(
+    timeoutMs: number,
+    version?: string,
+  ): Promise<{ model_name: string; model_version: string }>;
   logs(): string;
   stop(): Promise<void>;
 }
@@ -41,6 +47,9 @@ export function spawnEdge(model: string, env: Record<string, string>): DemoEdge 
       EDGE_DEFAULT_MODEL: model,
       EDGE_ONLINE_STORE: "upstash",
       EDGE_POINTER_POLL_MS: "500",
+      // The default 50 ms deadline of an online read is for a regional Upstash; here the
+      // gateway, Redis, three workers and the load generator share two cores.
+      EDGE_ONLINE_TIMEOUT_MS: ONLINE_TIMEOUT_MS,
       EDGE_LOG_LEVEL: "warn",
       UPSTASH_REDIS_REST_URL: env.UPSTASH_REDIS_REST_URL,
       UPSTASH_REDIS_REST_TOKEN: env.UPSTASH_REDIS_REST_TOKEN,
@@ -61,14 +70,16 @@ export function spawnEdge(model: string, env: Record<string, string>): DemoEdge 
   return {
     base,
     logs: () => log,
-    async waitReady(timeoutMs) {
+    async waitReady(timeoutMs, version) {
       const end = Date.now() + timeoutMs;
       let last = "not listening";
       while (Date.now() < end) {
         try {
           const res = await fetch(`${base}/ready`, { signal: AbortSignal.timeout(2000) });
           const body = await res.json();
-          if (res.status === 200) return body;
+          if (res.status === 200 && (version === undefined || body.model_version === version)) {
+            return body;
+          }
           last = JSON.stringify(body);
         } catch (e) {
           last = e instanceof Error ? e.message : String(e);
@@ -96,6 +107,8 @@ export interface Scored {
   model_version?: string;
   variant?: string;
   features_as_of?: string | null;
+  /** The window features the model got (from Redis for by-entity requests). */
+  window?: Record<string, number>;
   error?: string;
 }
 
@@ -118,7 +131,12 @@ export async function predict(base: string, name: string, body: unknown): Promis
     model_version: json.model_version,
     variant: json.variant,
     features_as_of: json.features_as_of,
+    window: pick(json.features_used ?? {}, ["transaction_count_24h", "avg_amount_30d"]),
   };
+}
+
+function pick(o: Record<string, number>, keys: string[]): Record<string, number> {
+  return Object.fromEntries(keys.filter((k) => k in o).map((k) => [k, o[k]]));
 }
 
 /** The reference's sample requests (`pipeline/demo_data/requests/*.json`, responses skipped). */
@@ -145,6 +163,8 @@ export interface LatencyReport {
   max: number;
   perSecond: number;
   versions: Record<string, number>;
+  /** Failures by `status code` (status 0: no HTTP answer). */
+  errors: Record<string, number>;
 }
 
 function percentile(sorted: number[], q: number): number {
@@ -164,6 +184,8 @@ export async function latencyRun(
 ): Promise<LatencyReport> {
   const times: number[] = [];
   const versions: Record<string, number> = {};
+  const errors: Record<string, number> = {};
+  const fail = (key: string) => (errors[key] = (errors[key] ?? 0) + 1, failed++);
   let failed = 0;
   let next = 0;
   const t0 = performance.now();
@@ -179,10 +201,10 @@ export async function latencyRun(
         });
         const json = await res.json();
         times.push(performance.now() - s);
-        if (res.status !== 200) failed++;
+        if (res.status !== 200) fail(`${res.status} ${json?.error?.code ?? ""}`.trim());
         else versions[json.model_version] = (versions[json.model_version] ?? 0) + 1;
-      } catch {
-        failed++;
+      } catch (e) {
+        fail(`0 ${e instanceof Error ? e.name : "error"}`);
       }
     }
   };
@@ -199,5 +221,72 @@ export async function latencyRun(
     max: times.at(-1) ?? NaN,
     perSecond: total / seconds,
     versions,
+    errors,
+  };
+}
+
+/** What a background load saw. */
+export interface LoadStats {
+  requests: number;
+  failed: number;
+  /** Responses per `version/variant`. */
+  served: Record<string, number>;
+  /** Epoch ms of the first response from each `version/variant`. */
+  firstAt: Record<string, number>;
+}
+
+/** A load running until stopped. */
+export interface BackgroundLoad {
+  /** Resolves once `version` answered as `variant` (or after `timeoutMs`, with false). */
+  waitFor(version: string, variant: string, timeoutMs: number): Promise<boolean>;
+  stop(): Promise<LoadStats>;
+}
+
+/** Keeps `concurrency` requests in flight until stopped, counting failures and versions. */
+export function startLoad(
+  base: string,
+  concurrency: number,
+  makeBody: (i: number) => unknown,
+): BackgroundLoad {
+  const stats: LoadStats = { requests: 0, failed: 0, served: {}, firstAt: {} };
+  let stopped = false;
+  let i = 0;
+  const loop = async () => {
+    while (!stopped) {
+      stats.requests++;
+      try {
+        const res = await fetch(`${base}/predict`, {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify(makeBody(i++)),
+        });
+        const json = await res.json();
+        if (res.status !== 200) {
+          stats.failed++;
+          continue;
+        }
+        const key = `${json.model_version}/${json.variant}`;
+        stats.served[key] = (stats.served[key] ?? 0) + 1;
+        stats.firstAt[key] ??= Date.now();
+      } catch {
+        stats.failed++;
+      }
+    }
+  };
+  const loops = Array.from({ length: concurrency }, loop);
+  return {
+    async waitFor(version, variant, timeoutMs) {
+      const end = Date.now() + timeoutMs;
+      while (Date.now() < end) {
+        if (stats.firstAt[`${version}/${variant}`] !== undefined) return true;
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      return false;
+    },
+    async stop() {
+      stopped = true;
+      await Promise.all(loops);
+      return stats;
+    },
   };
 }

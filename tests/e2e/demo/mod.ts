@@ -10,9 +10,9 @@
  * @module
  */
 import { defaultContext, downServices, upServices } from "../../../deploy/services/mod.ts";
-import { MlflowRegistry } from "../../../registry/mod.ts";
 import { serviceEnv, type ServiceName } from "../../_services.ts";
-import { type EvaluationOutcome, publish, runEvaluate } from "./registry.ts";
+import type { EvaluationOutcome } from "./registry.ts";
+import { promoteAndServe, type ServingOutcome, type Step } from "./serve.ts";
 import { buildDemoStream, SOURCES } from "./events.ts";
 import { createStreams, type DemoStreams, produceAll, streamNames } from "./streams.ts";
 import { type DemoWorker, spawnWorker } from "./workers.ts";
@@ -32,15 +32,6 @@ import {
   referenceLabels,
   trainAndRegister,
 } from "./training.ts";
-import {
-  type DemoEdge,
-  type LatencyReport,
-  latencyRun,
-  predict,
-  sampleRequests,
-  type Scored,
-  spawnEdge,
-} from "./edge.ts";
 import { openFeatureRuntime, resolveFeaturesConfig } from "../../../pipeline/mod.ts";
 
 export { formatSummary } from "./report.ts";
@@ -85,13 +76,7 @@ export interface DemoSummary {
   ingest?: IngestOutcome & { online: { users: number; compared: number; mismatches: string[] } };
   training?: { train: ExportedSet; holdout: ExportedSet; candidates: Candidate[] };
   evaluation?: EvaluationOutcome;
-  serving?: {
-    readyVersion: string;
-    samples: Scored[];
-    byEntity: Scored[];
-    sequential: LatencyReport;
-    concurrent: LatencyReport;
-  };
+  serving?: ServingOutcome;
   /** Exit code of each worker after SIGTERM (0 = drained and stopped cleanly). */
   workerExitCodes: Record<string, number>;
   totalMs: number;
@@ -152,8 +137,6 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoSummary> {
   return summary;
 }
 
-type Step = <T>(name: string, fn: () => Promise<T>) => Promise<T>;
-
 async function runPipeline(
   summary: DemoSummary,
   env: Record<string, string>,
@@ -164,6 +147,10 @@ async function runPipeline(
   cleanups: (() => Promise<unknown>)[],
   log: (line: string) => void,
 ): Promise<void> {
+  const check = (name: string, ok: boolean, detail: string) => {
+    summary.steps.push({ name, ms: 0, ok, ...(ok ? {} : { error: detail }) });
+    log(ok ? `✔ ${name}` : `✘ ${name}: ${detail}`);
+  };
   const since = new Date(Date.now() - 5_000);
   const names = streamNames(runId);
   const stream = await step("build the event stream", () => buildDemoStream(runId, Date.now()));
@@ -190,36 +177,46 @@ async function runPipeline(
     () => waitForCounts(workers, expected, 90_000),
   );
   const ingestMs = performance.now() - ingestStart;
-  const stored = await step("check Postgres (events, dead letters)", async () => {
-    const out = await storedOutcome(env.DATABASE_URL, runId, since);
-    if (out.storedEvents !== stream.events.length) {
-      throw new Error(
-        `Expected ${stream.events.length} events of the run, found ${out.storedEvents}`,
-      );
-    }
-    if (out.deadLetters.length !== stream.invalid.length) {
-      throw new Error(
-        `Expected ${stream.invalid.length} dead letters, found ${out.deadLetters.length}`,
-      );
-    }
-    return out;
-  });
+  const totals = sumCounts(Object.values(perSource));
+  check(
+    "workers counted each message once",
+    JSON.stringify(totals) === JSON.stringify(expected),
+    `counted ${JSON.stringify(totals)}, expected ${JSON.stringify(expected)}`,
+  );
+  const stored = await step(
+    "read the run's events and dead letters in Postgres",
+    () => storedOutcome(env.DATABASE_URL, runId, since),
+  );
+  check(
+    "every valid event stored once",
+    stored.storedEvents === stream.events.length,
+    `expected ${stream.events.length} events of the run, found ${stored.storedEvents}`,
+  );
+  check(
+    "every invalid message dead-lettered once",
+    stored.deadLetters.length === stream.invalid.length,
+    `expected ${stream.invalid.length} dead letters, found ${stored.deadLetters.length}`,
+  );
   const runtime = await openFeatureRuntime(
     resolveFeaturesConfig({ DATABASE_URL: env.DATABASE_URL, REDIS_URL: env.REDIS_URL }),
     { skipWarm: true },
   );
   cleanups.push(() => runtime.close());
-  const online = await step("check Redis = Postgres for every user", async () => {
-    const out = await compareOnlineOffline(runtime, stream.users, Date.now());
-    if (out.mismatches.length > 0) {
-      throw new Error(`${out.mismatches.length} mismatches, first: ${out.mismatches[0]}`);
-    }
-    return out;
-  });
+  const online = await step(
+    "read every user's features from Redis and Postgres",
+    () => compareOnlineOffline(runtime, stream.users, Date.now()),
+  );
+  check(
+    "Redis = Postgres for every user",
+    online.mismatches.length === 0,
+    `${online.mismatches.length} of ${online.compared} values differ, e.g. ${
+      online.mismatches.slice(0, 3).join("; ")
+    }`,
+  );
   summary.ingest = {
     produced: producedCounts(stream),
     perSource,
-    totals: sumCounts(Object.values(perSource)),
+    totals,
     expected,
     ...stored,
     ms: ingestMs,
@@ -251,77 +248,16 @@ async function runPipeline(
   ];
   summary.training = { train, holdout, candidates };
 
-  const registryEnv = {
-    MLFLOW_TRACKING_URI: env.MLFLOW_TRACKING_URI,
-    UPSTASH_REDIS_REST_URL: env.UPSTASH_REDIS_REST_URL,
-    UPSTASH_REDIS_REST_TOKEN: env.UPSTASH_REDIS_REST_TOKEN,
-    REGISTRY_MODELS: model,
-  };
-  await step("validate + publish both versions to Redis", () => publish(registryEnv, model));
-  summary.evaluation = await step(
-    "evaluate on held-out set, promote if better",
-    () => runEvaluate(registryEnv, model, holdout.path),
-  );
-  const pointer = await step("publish the champion pointer", () => publish(registryEnv, model));
-  const aliases = await new MlflowRegistry({ trackingUri: env.MLFLOW_TRACKING_URI })
-    .getAliases(model);
-  summary.evaluation.aliasesAfter = aliases;
-  summary.evaluation.pointer = pointer;
-
-  const edge: DemoEdge = spawnEdge(model, env);
-  cleanups.push(() => edge.stop());
-  const ready = await step("edge serves the champion", async () => {
-    const r = await edge.waitReady(30_000);
-    if (r.model_version !== aliases.champion) {
-      throw new Error(`Edge serves version ${r.model_version}, champion is ${aliases.champion}`);
-    }
-    return r;
+  const served = await promoteAndServe({
+    env,
+    model,
+    holdoutPath: holdout.path,
+    users: stream.users,
+    events: stream.events,
+    latencyRequests: options.latencyRequests ?? 2000,
+    step,
+    cleanups,
   });
-  const serving = await step(
-    "score requests over HTTP",
-    () => score(edge.base, model, stream.users, stream.events, options.latencyRequests ?? 2000),
-  );
-  summary.serving = { readyVersion: ready.model_version, ...serving };
-}
-
-async function score(
-  base: string,
-  model: string,
-  users: string[],
-  events: { user_id: string; merchant_category?: string; payment_method?: string }[],
-  total: number,
-) {
-  const samples: Scored[] = [];
-  for (const s of await sampleRequests()) {
-    samples.push(await predict(base, s.name, { ...s.body, model_name: model }));
-  }
-  const byUser = new Map(events.map((e) => [e.user_id, e]));
-  const byEntity: Scored[] = [];
-  for (const [i, user] of users.slice(0, 5).entries()) {
-    const e = byUser.get(user)!;
-    byEntity.push(
-      await predict(base, user, {
-        model_name: model,
-        entity_id: user,
-        features: {
-          amount: [25, 1800, 60, 4200, 310][i],
-          merchant_category: i % 2 ? "jewelry" : e.merchant_category ?? "grocery",
-          payment_method: e.payment_method ?? "credit_card",
-        },
-      }),
-    );
-  }
-  const cats = ["grocery", "travel", "electronics", "jewelry", "cash_advance", "restaurant"];
-  const body = (i: number) => ({
-    model_name: model,
-    entity_id: users[i % users.length],
-    features: {
-      amount: Math.round((5 + (i * 7919) % 3000) * 100) / 100,
-      merchant_category: cats[i % cats.length],
-      payment_method: "credit_card",
-    },
-  });
-  const sequential = await latencyRun(base, total, 1, body);
-  const concurrent = await latencyRun(base, total, 16, (i) => body(i + total));
-  return { samples, byEntity, sequential, concurrent };
+  summary.evaluation = served.evaluation;
+  summary.serving = served.serving;
 }

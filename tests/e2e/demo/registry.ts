@@ -18,7 +18,8 @@ export interface PublishedPointer {
   traffic: string;
   /** Versions the validation refused, with why. */
   refused: string[];
-  /** Validation latency smoke runs (p99 ms) per version checked in this sync. */
+  /** When the pointer last moved (epoch ms). */
+  updatedAtMs: number;
 }
 
 /** Syncs `model` once from MLflow to Redis (validation first); throws when nothing is published. */
@@ -43,6 +44,7 @@ export async function publish(
       ? "single"
       : `${p.traffic.mode} ${p.traffic.challenger_percent} %`,
     refused,
+    updatedAtMs: Date.parse(p.updated_at),
   };
 }
 

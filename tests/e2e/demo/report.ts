@@ -4,6 +4,7 @@
  * @module
  */
 import type { DemoSummary } from "./mod.ts";
+import { ONLINE_TIMEOUT_MS } from "./edge.ts";
 
 const f = (n: number | undefined, digits = 3) =>
   n === undefined || !Number.isFinite(n) ? "–" : n.toFixed(digits);
@@ -44,12 +45,10 @@ export function formatSummary(s: DemoSummary): string {
       ],
       ["expected", "", i.expected.accepted, i.expected.duplicate, i.expected.dead_lettered],
     ]));
-    const reasons = new Map<string, number>();
-    for (const d of i.deadLetters) reasons.set(d.reason, (reasons.get(d.reason) ?? 0) + 1);
     out.push(
-      `  Postgres: ${i.storedEvents} events of the run, ${i.deadLetters.length} dead letters ` +
-        `(${[...reasons].map(([r, n]) => `${n}× ${r}`).join("; ")})`,
+      `  Postgres: ${i.storedEvents} events of the run, ${i.deadLetters.length} dead letters:`,
     );
+    for (const d of i.deadLetters) out.push(`    ${d.source.padEnd(8)} ${d.reason}`);
     out.push(
       `  Redis = Postgres: ${i.online.users} users, ${i.online.compared} feature values, ` +
         `${i.online.mismatches.length} mismatches; ingested in ${ms(i.ms)}`,
@@ -99,16 +98,27 @@ export function formatSummary(s: DemoSummary): string {
   }
   if (s.serving) {
     const v = s.serving;
+    const d = v.duringPromotion;
     out.push(
-      `\nEdge (deno serve edge/deploy.ts, pointer source) serving champion v${v.readyVersion}:`,
+      `\nEdge (deno serve edge/deploy.ts; pointer and online features through the Upstash ` +
+        `gateway, online read deadline ${ONLINE_TIMEOUT_MS} ms): champion v${v.readyBefore} ` +
+        `before, v${v.readyVersion} after`,
+    );
+    out.push(
+      `  During evaluate + promote: ${d.requests} requests, ${d.failed} failed, served ` +
+        Object.entries(d.served).map(([k, n]) => `${n}× v${k}`).join(", ") +
+        (d.swapMs === null ? "" : `; pointer moved → new champion answering in ${d.swapMs} ms`),
     );
     for (const r of [...v.samples, ...v.byEntity]) {
       out.push(
         r.status === 200
-          ? `  ${r.name}: prediction ${r.prediction}, p(fraud) ${
-            f(r.probability)
-          }, v${r.model_version} ${r.variant}` +
-            (r.features_as_of ? `, online features as of ${r.features_as_of}` : "")
+          ? `  ${r.name}: prediction ${r.prediction}, p(fraud) ${f(r.probability)}, ` +
+            `v${r.model_version} ${r.variant}` +
+            (r.features_as_of
+              ? `, from Redis: ${
+                Object.entries(r.window ?? {}).map(([k, n]) => `${k} ${f(n, 2)}`).join(", ")
+              } (last txn ${r.features_as_of})`
+              : "")
           : `  ${r.name}: HTTP ${r.status} ${r.error}`,
       );
     }
@@ -126,12 +136,24 @@ export function formatSummary(s: DemoSummary): string {
         Math.round(l.perSecond),
       ]),
     ]));
+    for (const l of [v.sequential, v.concurrent]) {
+      if (l.failed > 0) {
+        out.push(`  failures at ${l.concurrency} in flight: ${JSON.stringify(l.errors)}`);
+      }
+    }
   }
   if (Object.keys(s.workerExitCodes).length > 0) {
     out.push(`\nWorkers after SIGTERM: ${JSON.stringify(s.workerExitCodes)}`);
   }
   out.push("\nSteps:");
-  out.push(table(s.steps.map((st) => [st.name, ms(st.ms), st.ok ? "ok" : `FAILED: ${st.error}`])));
+  const width = Math.max(...s.steps.map((st) => st.name.length));
+  for (const st of s.steps) {
+    out.push(
+      `  ${st.name.padEnd(width)}  ${ms(st.ms).padStart(7)}  ${
+        st.ok ? "ok" : `FAILED: ${st.error}`
+      }`,
+    );
+  }
   out.push(`\nTotal: ${ms(s.totalMs)}${s.totalMs > 180_000 ? " (over the 3 minute budget)" : ""}`);
   return out.join("\n");
 }
