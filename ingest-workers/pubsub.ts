@@ -44,6 +44,9 @@ export class PubSubSource implements MessageSource {
     const max = this.#o.maxMessages ?? 2000;
     const sub = this.#o.pubsub.subscription(this.#o.subscription, {
       flowControl: { maxMessages: max, allowExcessMessages: false },
+      // Short deadlines: messages a crashed worker held come back within ~10 s, not minutes.
+      minAckDeadline: Duration.from({ seconds: 10 }),
+      maxAckDeadline: Duration.from({ seconds: 10 }),
       batching: { maxMessages: 1000, maxMilliseconds: 10 },
       streamingOptions: { maxStreams: 1, timeout: 5000 },
       closeOptions: { behavior: "NACK", timeout: Duration.from({ seconds: 2 }) },

@@ -69,11 +69,13 @@ async function setup() {
       await waitFor(
         async () => (await storedEvents(sql, runId)) === stream.valid.size,
         "every valid event in Postgres",
+        120_000,
       );
       await waitFor(
         async () =>
           new Set(payloadSet(await deadLettersOf(sql, runId))).size === stream.invalid.length,
         "every invalid event dead-lettered",
+        120_000,
       );
     },
     async cleanup() {
