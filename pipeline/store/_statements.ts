@@ -80,7 +80,7 @@ export function writeBatchStatement(
         (view, version, entity_id, tile_ms, tile_index, count, sum, max, categories, max_time_ms)
       SELECT view, version, entity_id, tile_ms, tile_index, n, s, m, c, mt
       FROM deltas
-      ORDER BY view, version, entity_id, tile_ms, tile_index
+      ORDER BY entity_id, tile_ms, tile_index, view, version
       ON CONFLICT (view, version, entity_id, tile_ms, tile_index) DO UPDATE SET
         count = ft.count + excluded.count,
         sum = ft.sum + excluded.sum,

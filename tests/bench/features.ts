@@ -194,13 +194,29 @@ async function main() {
     await freshness(pipes[0], 5000, quick ? 2 : 10, users);
     await exportRate(stores[0], view, users);
     await onlineReads(pipes[0], caches[0], view, users);
-    const lite = new PgliteFeatureStore();
+    const liteDir = await Deno.makeTempDir({ prefix: "bench-pglite-" });
     try {
-      await lite.migrate();
-      const p = new FeaturePipeline({ store: lite, cache: new MemoryOnlineCache(), views: [view] });
-      await throughput("processBatch PGlite + memory, batches of 1000", [p], quick ? 3 : 20, users);
+      for (const [label, dir] of [["in memory", undefined], ["file-backed", liteDir]] as const) {
+        const lite = new PgliteFeatureStore(dir);
+        try {
+          await lite.migrate();
+          const p = new FeaturePipeline({
+            store: lite,
+            cache: new MemoryOnlineCache(),
+            views: [view],
+          });
+          await throughput(
+            `processBatch PGlite (${label}) + memory cache, batches of 1000`,
+            [p],
+            quick ? 3 : 20,
+            users,
+          );
+        } finally {
+          await lite.close();
+        }
+      }
     } finally {
-      await lite.close();
+      await Deno.remove(liteDir, { recursive: true });
     }
   } finally {
     const admin = new Redis(env.REDIS_URL);

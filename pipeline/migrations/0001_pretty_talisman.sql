@@ -1,0 +1,2 @@
+ALTER TABLE "feature_tiles" DROP CONSTRAINT "feature_tiles_view_version_entity_id_tile_ms_tile_index_pk";--> statement-breakpoint
+ALTER TABLE "feature_tiles" ADD CONSTRAINT "feature_tiles_pk" PRIMARY KEY("entity_id","tile_ms","tile_index","view","version");
