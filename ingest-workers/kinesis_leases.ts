@@ -123,9 +123,10 @@ export class PostgresShardLeases implements ShardLeaseStore {
           want -= taken.length;
         }
         if (want > 0) await this.#stealOne(tx, stream, owner, ms, target);
-        return await tx<HeldLease[]>`
+        const held = await tx<HeldLease[]>`
           SELECT shard_id AS "shardId", checkpoint FROM ingest_kinesis_shards
           WHERE stream = ${stream} AND owner = ${owner} AND NOT finished ORDER BY shard_id`;
+        return held.map((h) => ({ shardId: h.shardId, checkpoint: h.checkpoint }));
       }));
   }
 
