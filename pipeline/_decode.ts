@@ -41,16 +41,20 @@ export function decodeEvent(
   } catch {
     return { reason: "Payload is not valid UTF-8", label: "not_utf8" };
   }
-  // Postgres text and jsonb cannot hold NUL; such an event could never be stored.
-  if (text.includes("\u0000") || text.includes("\\u0000")) {
-    return { reason: "Payload contains a NUL character", label: "nul_character" };
-  }
   let value: unknown;
   try {
     value = JSON.parse(text);
   } catch (error) {
     const detail = error instanceof Error ? error.message : String(error);
     return { reason: `Payload is not JSON: ${detail}`, label: "not_json" };
+  }
+  // Postgres text and jsonb hold neither NUL nor lone surrogates: such an
+  // event could never be stored and would fail its whole batch forever.
+  if (!storable(value)) {
+    return {
+      reason: "Payload contains a NUL character or a lone surrogate, which Postgres cannot store",
+      label: "unstorable_text",
+    };
   }
   const checked = validateEvent(value, { nowMs, maxFutureMs });
   if ("reason" in checked) {
@@ -59,4 +63,20 @@ export function decodeEvent(
     return { reason: `Invalid event: ${detail}`, label: `invalid_${first.split(".")[0]}` };
   }
   return checked;
+}
+
+function storableText(s: string): boolean {
+  return !s.includes("\u0000") && s.isWellFormed();
+}
+
+/** Whether every string (keys included) of a JSON value can be stored by Postgres. */
+function storable(value: unknown, depth = 0): boolean {
+  if (typeof value === "string") return storableText(value);
+  if (value === null || typeof value !== "object") return true;
+  if (depth > 64) return false;
+  if (Array.isArray(value)) return value.every((v) => storable(v, depth + 1));
+  for (const [k, v] of Object.entries(value)) {
+    if (!storableText(k) || !storable(v, depth + 1)) return false;
+  }
+  return true;
 }

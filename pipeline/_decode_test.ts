@@ -6,7 +6,13 @@ const ok = { event_id: "e", user_id: "u", amount: 1, timestamp: "2026-03-20T11:0
 
 Deno.test("decodeEvent() rejects what Postgres could not store and labels reasons", () => {
   const nul = decodeEvent(JSON.stringify({ ...ok, merchant_category: "a\u0000b" }), NOW, 300_000);
-  assert.ok("label" in nul && nul.label === "nul_character");
+  assert.ok("label" in nul && nul.label === "unstorable_text");
+  const lone = decodeEvent('{"event_id":"e","user_id":"\\ud800","amount":1}', NOW, 300_000);
+  assert.ok("label" in lone && lone.label === "unstorable_text");
+  const key = decodeEvent(JSON.stringify({ ...ok, ["k\u0000"]: 1 }), NOW, 300_000);
+  assert.ok("label" in key && key.label === "unstorable_text");
+  const escaped = decodeEvent(JSON.stringify({ ...ok, note: "\\u0000 is fine" }), NOW, 300_000);
+  assert.ok("timeMs" in escaped);
   const bad = decodeEvent(JSON.stringify({ ...ok, amount: "1" }), NOW, 300_000);
   assert.ok("label" in bad && bad.label === "invalid_amount");
   const future = decodeEvent(

@@ -111,3 +111,19 @@ Deno.test("FeaturePipeline.processBatch() throws RetryableError when the cache i
     await store.close();
   }
 });
+
+Deno.test("FeaturePipeline.processBatch() dead-letters text Postgres cannot store, keeps the rest", async () => {
+  const { store, pipeline } = await setup();
+  try {
+    const r = await pipeline.processBatch([
+      { payload: event("a", "u1", 5, 10, { merchant_category: "\ud800" }) },
+      { payload: event("b", "u1", 5, 10, { note: "nul\u0000" }) },
+      { payload: event("c", "u1", 5, 10, { merchant_category: "café 🍰" }) },
+    ]);
+    assert.equal(r.accepted, 1);
+    assert.equal(r.dead_lettered, 2);
+    assert.equal((await store.loadPayloads(["c"])).get("c")?.merchant_category, "café 🍰");
+  } finally {
+    await store.close();
+  }
+});
