@@ -18,11 +18,19 @@
  * the delivery MLflow would send (same headers, same HMAC) right after the
  * alias change, and says so.
  *
+ * A third phase measures request latency on the edge app itself (the edge's
+ * `createApp` in-process with the Redis pointer source, ~500 requests/s):
+ * p50/p99 in steady state against p50/p99 in the 2 s after each alias
+ * change (webhook-triggered sync), and failed requests.
+ *
  * Needs `deno task services:up mlflow redis gateway`.
  *
  * @module
  */
+import { Registry } from "prom-client";
+import { createApp, createLogger, defaultEdgeConfig } from "../../edge/mod.ts";
 import { ModelStore } from "../../edge/models/store.ts";
+import { edgeRedis } from "../../edge/wiring.ts";
 import { UpstashPointerSource } from "../../edge/models/upstash.ts";
 import { resolveRegistryConfig } from "../../registry/config.ts";
 import { MlflowRegistry } from "../../registry/mlflow.ts";
@@ -218,6 +226,113 @@ async function run(
   }
 }
 
+/** Edge request latency in steady state and right after swaps, under ~500 req/s. */
+async function swapLatency(): Promise<string[]> {
+  const env = await serviceEnv("mlflow", "gateway");
+  const name = `bench_swap_${crypto.randomUUID().slice(0, 6)}`;
+  const mlflow = new MlflowRegistry({ trackingUri: env.MLFLOW_TRACKING_URI });
+  await mlflow.register(onnxPackage(name, { seed: 1 }));
+  await mlflow.register(onnxPackage(name, { seed: 2 }));
+  await mlflow.setAlias(name, "champion", "1");
+  // The sync worker runs in its own process, as in production: its
+  // validation (onnxruntime smoke runs) must not share the edge's event loop.
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = listener.addr.port;
+  listener.close();
+  const sync = new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", new URL("../../registry/cli/sync.ts", import.meta.url).pathname],
+    env: {
+      MLFLOW_TRACKING_URI: env.MLFLOW_TRACKING_URI,
+      UPSTASH_REDIS_REST_URL: env.UPSTASH_REDIS_REST_URL,
+      UPSTASH_REDIS_REST_TOKEN: env.UPSTASH_REDIS_REST_TOKEN,
+      REGISTRY_MODELS: name,
+      REGISTRY_POLL_INTERVAL_MS: "250",
+      REGISTRY_PORT: String(port),
+      REGISTRY_ROLLOUT_ENABLED: "false",
+    },
+    stdout: "null",
+    stderr: "null",
+  }).spawn();
+  for (let i = 0; i < 600; i++) {
+    const ok = await fetch(`http://127.0.0.1:${port}/ready`).then(async (r) => {
+      await r.body?.cancel();
+      return r.ok;
+    }, () => false);
+    if (ok) break;
+    await sleep(100);
+  }
+  const edge = createApp({
+    config: defaultEdgeConfig({ defaultModel: name, pointerPollMs: 250, logLevel: "error" }),
+    models: new UpstashPointerSource(
+      edgeRedis({ url: env.UPSTASH_REDIS_REST_URL, token: env.UPSTASH_REDIS_REST_TOKEN }),
+      [name],
+    ),
+    registry: new Registry(),
+    logger: createLogger("error"),
+  });
+  await edge.warmup();
+  const samples: { at: number; ms: number; ok: boolean }[] = [];
+  let running = true;
+  const inflight = new Set<Promise<void>>();
+  const t0 = performance.now();
+  const load = (async () => {
+    let sent = 0;
+    while (running) {
+      const due = Math.floor(((performance.now() - t0) / 1000) * 500);
+      for (; sent < due; sent++) {
+        const started = performance.now();
+        const p: Promise<void> = Promise.resolve(edge.request("/predict", {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify({ features: { f0: (sent % 13) / 13, f1: 0.5, f2: -0.25 } }),
+        })).then(async (res) => {
+          await res.body?.cancel();
+          samples.push({ at: started - t0, ms: performance.now() - started, ok: res.ok });
+        }, () => {
+          samples.push({ at: started - t0, ms: performance.now() - started, ok: false });
+        }).finally(() => inflight.delete(p));
+        inflight.add(p);
+      }
+      await sleep(5);
+    }
+  })();
+  const swaps: number[] = [];
+  try {
+    await sleep(quick ? 2000 : 6000);
+    for (let i = 0; i < (quick ? 2 : 6); i++) {
+      await mlflow.setAlias(name, "champion", i % 2 === 0 ? "2" : "1");
+      swaps.push(performance.now() - t0);
+      await sleep(2500);
+    }
+  } finally {
+    running = false;
+    await load;
+    await Promise.all(inflight);
+    sync.kill("SIGTERM");
+    await sync.status;
+    await edge.close();
+  }
+  const inSwap = (at: number) => swaps.some((s) => at >= s && at < s + 2000);
+  const firstSwap = swaps[0];
+  const pct = (v: number[], q: number) => v[Math.min(v.length - 1, Math.floor(q * v.length))];
+  const describe = (rows: typeof samples) => {
+    const ms = rows.map((r) => r.ms).sort((a, b) => a - b);
+    return `${rows.length} requests, p50 ${pct(ms, 0.5).toFixed(2)} ms, p99 ${
+      pct(ms, 0.99).toFixed(2)
+    } ms, failed ${rows.filter((r) => !r.ok).length}`;
+  };
+  const steady = samples.filter((r) => r.at > 1000 && r.at < firstSwap);
+  const during = samples.filter((r) => inSwap(r.at));
+  const seconds = (performance.now() - t0) / 1000;
+  return [
+    `  offered ~500 req/s, achieved ${(samples.length / seconds).toFixed(0)} req/s over ${
+      seconds.toFixed(0)
+    } s`,
+    `  steady state:        ${describe(steady)}`,
+    `  2 s after each swap: ${describe(during)} (${swaps.length} swaps)`,
+  ];
+}
+
 if (import.meta.main) {
   console.log(`Registry benchmark: ${CHANGES} alias changes per mode, ${ISOLATES} edge isolates`);
   for (const mode of ["poll", "webhook"] as const) {
@@ -228,4 +343,8 @@ if (import.meta.main) {
     console.log(`  alias set in MLflow -> all ${ISOLATES} isolates serving it: ${s.edges}`);
     console.log(`  failed acquire() calls during swaps: ${failures}`);
   }
+  console.log(
+    "\n[edge latency during swaps] edge app in-process, registry:sync in its own process, registry poll 250 ms, edge poll 250 ms",
+  );
+  for (const line of await swapLatency()) console.log(line);
 }
