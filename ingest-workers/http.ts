@@ -177,10 +177,9 @@ function checkCount(n: number): void {
   }
 }
 
+/** Drops the `\r` of a CRLF line end; a blank line becomes empty. The rest stays byte for byte. */
 function trimLine(line: Uint8Array): Uint8Array {
-  let s = 0;
-  let e = line.length;
-  while (s < e && (line[s] === 0x20 || line[s] === 0x09 || line[s] === 0x0d)) s++;
-  while (e > s && (line[e - 1] === 0x20 || line[e - 1] === 0x09 || line[e - 1] === 0x0d)) e--;
-  return line.subarray(s, e);
+  const end = line.length > 0 && line[line.length - 1] === 0x0d ? line.length - 1 : line.length;
+  const blank = line.subarray(0, end).every((b) => b === 0x20 || b === 0x09);
+  return blank ? line.subarray(0, 0) : line.subarray(0, end);
 }

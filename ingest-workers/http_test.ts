@@ -1,0 +1,78 @@
+import assert from "node:assert/strict";
+import { ErrorResponseSchema } from "../schemas/prediction.ts";
+import { createIngestRoutes, MAX_BODY_BYTES, MAX_EVENTS_PER_REQUEST } from "./http.ts";
+import { testEvent, TestPipeline } from "./_test_pipeline.ts";
+
+function post(body: BodyInit, headers: Record<string, string> = {}) {
+  return new Request("http://x/ingest/events", { method: "POST", body, headers });
+}
+
+Deno.test("createIngestRoutes() answers 202 with accepted, duplicate and rejected counts for a JSON array", async () => {
+  const pipeline = new TestPipeline();
+  const app = createIngestRoutes({ pipeline });
+  const body = `[${testEvent("a")},${testEvent("b")},${testEvent("a")},{"event_id":"c"}]`;
+  const res = await app.request(post(body, { "content-type": "application/json" }));
+  assert.equal(res.status, 202);
+  const out = await res.json();
+  assert.deepEqual(
+    { accepted: out.accepted, duplicate: out.duplicate, rejected: out.rejected },
+    { accepted: 2, duplicate: 1, rejected: 1 },
+  );
+  assert.equal(out.rejections[0].index, 3);
+  assert.match(out.rejections[0].reason, /Invalid event/);
+});
+
+Deno.test("createIngestRoutes() takes NDJSON and keeps non-UTF-8 lines byte for byte", async () => {
+  const pipeline = new TestPipeline();
+  const app = createIngestRoutes({ pipeline });
+  const enc = new TextEncoder();
+  const bytes = new Uint8Array([
+    ...enc.encode(testEvent("n1") + "\r\n\n"),
+    0xff,
+    0xfe,
+    0x0a,
+    ...enc.encode(testEvent("n2")),
+  ]);
+  const res = await app.request(post(bytes, { "content-type": "application/x-ndjson" }));
+  assert.equal(res.status, 202);
+  assert.deepEqual(pipeline.committed, ["n1", "n2"]);
+  assert.deepEqual([...pipeline.deadLetters[0].payload], [0xff, 0xfe]);
+  assert.equal(pipeline.deadLetters[0].reason, "Payload is not UTF-8");
+});
+
+Deno.test("createIngestRoutes() refuses more than 10 000 events or 5 MiB with 413", async () => {
+  const app = createIngestRoutes({ pipeline: new TestPipeline() });
+  const many = Array.from({ length: MAX_EVENTS_PER_REQUEST + 1 }, () => "{}").join("\n");
+  const res = await app.request(post(many));
+  assert.equal(res.status, 413);
+  assert.equal(ErrorResponseSchema.parse(await res.json()).error.code, "payload_too_large");
+  const big = await app.request(post("x".repeat(MAX_BODY_BYTES + 1)));
+  assert.equal(big.status, 413);
+});
+
+Deno.test("createIngestRoutes() requires a valid API key when keys are configured", async () => {
+  const app = createIngestRoutes({ pipeline: new TestPipeline(), apiKeys: ["k1", "k2"] });
+  const missing = await app.request(post(testEvent("a")));
+  assert.equal(missing.status, 401);
+  assert.equal(ErrorResponseSchema.parse(await missing.json()).error.status, 401);
+  assert.equal((await app.request(post(testEvent("a"), { "x-api-key": "nope" }))).status, 401);
+  assert.equal((await app.request(post(testEvent("a"), { "x-api-key": "k2" }))).status, 202);
+  assert.equal(
+    (await app.request(post(testEvent("b"), { authorization: "Bearer k1" }))).status,
+    202,
+  );
+});
+
+Deno.test("createIngestRoutes() answers 400 for a broken JSON array and 503 while storage is down", async () => {
+  const pipeline = new TestPipeline();
+  const app = createIngestRoutes({ pipeline });
+  const bad = await app.request(post("[{", { "content-type": "application/json" }));
+  assert.equal(bad.status, 400);
+  assert.equal(ErrorResponseSchema.parse(await bad.json()).error.code, "invalid_json");
+  pipeline.down = true;
+  const down = await app.request(post(testEvent("a")));
+  assert.equal(down.status, 503);
+  assert.equal(down.headers.get("retry-after"), "1");
+  assert.equal(ErrorResponseSchema.parse(await down.json()).error.code, "service_unavailable");
+  assert.equal(pipeline.committed.length, 0);
+});
