@@ -84,6 +84,8 @@ Deno.test("deno task demo ingests from three streams, promotes a champion and se
     assert.ok(r.probability! >= 0 && r.probability! <= 1);
   }
   assert.ok(serving.byEntity.every((r) => r.features_as_of !== null), "online features used");
+  // A new event on each stream reached Redis and then the edge's answers.
+  assert.deepEqual(Object.keys(serving.freshness).sort(), ["kafka", "kinesis", "pubsub"]);
   for (const run of [serving.sequential, serving.concurrent]) {
     assert.equal(run.failed, 0, JSON.stringify(run.errors));
     assert.deepEqual(run.versions, { [champion]: run.requests });

@@ -32,7 +32,13 @@ import {
   referenceLabels,
   trainAndRegister,
 } from "./training.ts";
-import { openFeatureRuntime, resolveFeaturesConfig } from "../../../pipeline/mod.ts";
+import {
+  DEMO_VIEW,
+  openFeatureRuntime,
+  parseOnlineState,
+  resolveFeaturesConfig,
+} from "../../../pipeline/mod.ts";
+import { redisKeys } from "../../../schemas/pointer.ts";
 
 export { formatSummary } from "./report.ts";
 
@@ -257,6 +263,18 @@ async function runPipeline(
     latencyRequests: options.latencyRequests ?? 2000,
     step,
     cleanups,
+    onlineNewest: async (user) => {
+      const key = redisKeys.online(DEMO_VIEW.name, DEMO_VIEW.version, user);
+      const [raw] = await runtime.cache.getMany([key]);
+      return parseOnlineState(raw)?.newest ?? null;
+    },
+    produce: (source, records) =>
+      produceAll(streams.config, {
+        kafka: [],
+        kinesis: [],
+        pubsub: [],
+        [source]: records.map((r) => ({ ...r, source })),
+      }).then(() => {}),
   });
   summary.evaluation = served.evaluation;
   summary.serving = served.serving;

@@ -109,6 +109,12 @@ export function formatSummary(s: DemoSummary): string {
         Object.entries(d.served).map(([k, n]) => `${n}× v${k}`).join(", ") +
         (d.swapMs === null ? "" : `; pointer moved → new champion answering in ${d.swapMs} ms`),
     );
+    out.push(
+      `  New event produced → in Redis / in the edge's answer: ` +
+        Object.entries(v.freshness).map(([src, n]) => `${src} ${n.redisMs} / ${n.edgeMs} ms`)
+          .join(", ") +
+        " (the edge caches online features up to 1 s)",
+    );
     for (const r of [...v.samples, ...v.byEntity]) {
       out.push(
         r.status === 200

@@ -19,7 +19,7 @@ import {
   spawnEdge,
   startLoad,
 } from "./edge.ts";
-import type { DemoEvent } from "./events.ts";
+import { type DemoEvent, type DemoSource, SOURCES } from "./events.ts";
 import { type EvaluationOutcome, publish, type PublishedPointer, runEvaluate } from "./registry.ts";
 
 /** Runs one named step (recorded with its time). */
@@ -37,6 +37,8 @@ export interface ServingOutcome {
   };
   samples: Scored[];
   byEntity: Scored[];
+  /** One new event per stream: ms from produced to visible in Redis, and in the edge's answer. */
+  freshness: Record<string, { redisMs: number; edgeMs: number }>;
   sequential: LatencyReport;
   concurrent: LatencyReport;
 }
@@ -51,6 +53,10 @@ export interface ServeInput {
   latencyRequests: number;
   step: Step;
   cleanups: (() => Promise<unknown>)[];
+  /** Time of the newest event of `user` in the online store (Redis), epoch ms. */
+  onlineNewest(user: string): Promise<number | null>;
+  /** Produces raw messages on one of the run's streams (the workers are still running). */
+  produce(source: DemoSource, records: { key: string; value: string }[]): Promise<void>;
 }
 
 const CATEGORIES = ["grocery", "travel", "electronics", "jewelry", "cash_advance", "restaurant"];
@@ -121,6 +127,10 @@ export async function promoteAndServe(
     ? Math.max(0, first - pointer.updatedAtMs)
     : null;
 
+  const freshness = await step(
+    "new events: stream → worker → Redis → edge",
+    () => measureFreshness(edge.base, input),
+  );
   const scored = await step("score requests over HTTP", () => score(edge.base, input));
   return {
     evaluation,
@@ -128,9 +138,60 @@ export async function promoteAndServe(
       readyBefore,
       readyVersion,
       duringPromotion: { ...stats, swapMs },
+      freshness,
       ...scored,
     },
   };
+}
+
+/**
+ * Sends one new event per stream (three users), waits until Redis holds it,
+ * then asks the edge about the user (a different amount every time, so no
+ * prediction is cached) until its answer uses the new event.
+ */
+async function measureFreshness(
+  base: string,
+  input: ServeInput,
+): Promise<ServingOutcome["freshness"]> {
+  const out: ServingOutcome["freshness"] = {};
+  const until = async (what: string, t0: number, ok: () => Promise<boolean>) => {
+    while (!(await ok())) {
+      if (performance.now() - t0 > 20_000) throw new Error(`Timed out waiting for ${what}`);
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    return Math.round(performance.now() - t0);
+  };
+  await Promise.all(SOURCES.map(async (source, k) => {
+    const user = input.users[input.users.length - 1 - k];
+    const timeMs = Date.now();
+    const event = {
+      event_id: `fresh-${source}-${input.model}`,
+      user_id: user,
+      amount: 77.7,
+      timestamp: new Date(timeMs).toISOString(),
+      merchant_category: "travel",
+      payment_method: "credit_card",
+    };
+    const t0 = performance.now();
+    await input.produce(source, [{ key: user, value: JSON.stringify(event) }]);
+    const redisMs = await until(
+      `the new ${source} event of '${user}' in Redis`,
+      t0,
+      async () => ((await input.onlineNewest(user)) ?? 0) >= timeMs,
+    );
+    let i = 0;
+    const edgeMs = await until(`the edge to use the new ${source} event`, t0, async () => {
+      const r = await predict(base, user, {
+        model_name: input.model,
+        entity_id: user,
+        features: { amount: 10 + i++, merchant_category: "grocery", payment_method: "credit_card" },
+      });
+      return r.features_as_of !== undefined && r.features_as_of !== null &&
+        Date.parse(r.features_as_of) >= timeMs;
+    });
+    out[source] = { redisMs, edgeMs };
+  }));
+  return out;
 }
 
 async function score(base: string, input: ServeInput) {
