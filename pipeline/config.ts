@@ -21,6 +21,8 @@ const schema = z.object({
   UPSTASH_REDIS_REST_TOKEN: z.string().min(1).optional(),
   /** Accepted future skew of event timestamps, ms. Default 300000 (5 minutes). */
   FEATURES_MAX_FUTURE_MS: envInt(DEFAULT_MAX_FUTURE_MS, 0, 86_400_000),
+  /** Interface `features:serve` binds. Default 127.0.0.1 (0.0.0.0 in a container). */
+  FEATURES_HOSTNAME: z.string().min(1).default("127.0.0.1"),
   /** Port of `features:serve`. Default 8091. */
   FEATURES_PORT: envInt(8091, 1, 65535),
   /** Messages per `processBatch` call of the CLI loaders. Default 1000. */
@@ -34,6 +36,7 @@ export interface FeaturesConfig {
   redisUrl?: string;
   upstash?: { url: string; token: string };
   maxFutureMs: number;
+  hostname: string;
   port: number;
   batchSize: number;
 }
@@ -58,6 +61,7 @@ export function resolveFeaturesConfig(
       ? { url: c.UPSTASH_REDIS_REST_URL, token: c.UPSTASH_REDIS_REST_TOKEN ?? "" }
       : undefined,
     maxFutureMs: c.FEATURES_MAX_FUTURE_MS,
+    hostname: c.FEATURES_HOSTNAME,
     port: c.FEATURES_PORT,
     batchSize: c.FEATURES_BATCH_SIZE,
   };

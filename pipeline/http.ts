@@ -77,7 +77,7 @@ function parseAsOf(text: string | undefined, nowMs: number): number {
   const t = parseIsoUtc(text);
   if (t === null) {
     const message = "Must be an ISO 8601 timestamp";
-    throw new FeatureRequestError(`Cannot read as_of '${text}': ${message.toLowerCase()}`, {
+    throw new FeatureRequestError(`Cannot read as_of '${text}': not an ISO 8601 timestamp`, {
       details: [{ path: "as_of", message }],
     });
   }

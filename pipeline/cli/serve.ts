@@ -15,7 +15,7 @@ if (import.meta.main) {
     const registry = new Registry();
     const rt = await openFeatureRuntime(config, { registry });
     const app = createFeatureApp({ pipeline: rt.pipeline, registry });
-    const server = Deno.serve({ port: config.port, hostname: "127.0.0.1" }, app.fetch);
+    const server = Deno.serve({ port: config.port, hostname: config.hostname }, app.fetch);
     const stop = async () => {
       await server.shutdown();
       await rt.close();
