@@ -32,3 +32,4 @@ export * from "./pubsub_producer.ts";
 export * from "./http.ts";
 export * from "./http_producer.ts";
 export * from "./clients.ts";
+export * from "./replay.ts";
