@@ -17,6 +17,8 @@ if (import.meta.main) {
       requests: { type: "string", default: "2000" },
     },
   });
+  // The Pub/Sub client otherwise probes for a GCE metadata server the emulator does not need.
+  Deno.env.set("METADATA_SERVER_DETECTION", "none");
   const t0 = new Date();
   console.log(`Demo started at ${t0.toISOString()}`);
   const summary = await runDemo({

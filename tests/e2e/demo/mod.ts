@@ -79,6 +79,8 @@ export interface DemoSummary {
   ok: boolean;
   steps: DemoStep[];
   servicesStarted: string[];
+  /** The registered model in MLflow's UI. */
+  mlflowUrl?: string;
   ingest?: IngestOutcome & { online: { users: number; compared: number; mismatches: string[] } };
   training?: { train: ExportedSet; holdout: ExportedSet; candidates: Candidate[] };
   evaluation?: EvaluationOutcome;
@@ -254,6 +256,7 @@ async function runPipeline(
   ];
   summary.training = { train, holdout, candidates };
 
+  summary.mlflowUrl = `${env.MLFLOW_TRACKING_URI}/#/models/${model}`;
   const served = await promoteAndServe({
     env,
     model,

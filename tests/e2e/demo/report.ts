@@ -87,6 +87,7 @@ export function formatSummary(s: DemoSummary): string {
     ]));
     out.push(`  ${e.decision}`);
     if (e.aliasesAfter) out.push(`  MLflow aliases now: ${JSON.stringify(e.aliasesAfter)}`);
+    if (s.mlflowUrl) out.push(`  MLflow: ${s.mlflowUrl}`);
     if (e.pointer) {
       out.push(
         `  Redis pointer: revision ${e.pointer.revision}, champion v${e.pointer.champion}` +
@@ -160,6 +161,13 @@ export function formatSummary(s: DemoSummary): string {
       }`,
     );
   }
-  out.push(`\nTotal: ${ms(s.totalMs)}${s.totalMs > 180_000 ? " (over the 3 minute budget)" : ""}`);
+  const services = s.steps.find((st) => st.name === "services up")?.ms ?? 0;
+  out.push(
+    `\nTotal: ${ms(s.totalMs)}` +
+      (s.servicesStarted.length > 0
+        ? ` (of which ${ms(services)} starting ${s.servicesStarted.join(", ")})`
+        : " (services were already up)") +
+      (s.totalMs > 180_000 ? ", over the 3 minute budget" : ""),
+  );
   return out.join("\n");
 }
