@@ -22,9 +22,13 @@ import {
   type WindowEvent,
 } from "./features/mod.ts";
 import type { DeadLetterInput, FeatureStore, StoredEvent } from "./store/port.ts";
-import type { CacheEntry, OnlineCache } from "./online/port.ts";
+import { type OnlineCache, revisionOf } from "./online/port.ts";
+import { RetryableError } from "./errors.ts";
 import { FeatureMetrics } from "./metrics.ts";
 import { decodeEvent, toBase64 } from "./_decode.ts";
+
+/** Compare-and-set rounds before a batch gives up with `RetryableError`. */
+const MAX_CAS_ATTEMPTS = 8;
 
 /** A raw message from any source. */
 export interface PipelineMessage {
@@ -152,19 +156,13 @@ export class FeaturePipeline {
   }
 
   /**
-   * Pushes the new state of every entity touched by the batch. Entities
-   * whose state is missing online, or that had replayed events (a retry
-   * after a failed push, or a crash between commit and push), are rebuilt
-   * from the store, so the online state always converges to the truth.
+   * Pushes the new state of every entity touched by the batch with one
+   * compare-and-set per key (one round trip). Entities whose state is
+   * missing online, that had replayed events (a retry after a failed push,
+   * or a crash between commit and push), or whose key another worker wrote
+   * meanwhile, are rebuilt from the store, so the online state converges to
+   * the truth whatever the number of workers.
    */
-  async #readStates(entityIds: readonly string[]): Promise<Map<string, unknown>> {
-    const keys = this.views.flatMap((v) =>
-      entityIds.map((id) => redisKeys.online(v.name, v.version, id))
-    );
-    const values = keys.length === 0 ? [] : await this.#cache.getMany(keys);
-    return new Map(keys.map((k, i) => [k, values[i]]));
-  }
-
   async #pushOnline(
     accepted: readonly StoredEvent[],
     replayed: readonly StoredEvent[],
@@ -178,29 +176,75 @@ export class FeaturePipeline {
       if (!l) byEntity.set(e.entityId, l = []);
       l.push({ timeMs: e.timeMs, amount: e.amount, category: e.category });
     }
-    const rebuild = new Set(replayed.map((e) => e.entityId));
-    for (const id of rebuild) if (!byEntity.has(id)) byEntity.set(id, []);
-    const ids = [...byEntity.keys()];
-    const entries: CacheEntry[] = [];
+    const replayedIds = new Set(replayed.map((e) => e.entityId));
+    for (const id of replayedIds) if (!byEntity.has(id)) byEntity.set(id, []);
+    let oldest = Infinity;
+    for (const e of accepted) if (e.timeMs < oldest) oldest = e.timeMs;
+    for (const e of replayed) if (e.timeMs < oldest) oldest = e.timeMs;
     for (const view of this.views) {
-      const keys = ids.map((id) => redisKeys.online(view.name, view.version, id));
-      const states = new Map<string, OnlineEntityState>();
-      const missing: string[] = [];
-      ids.forEach((id, i) => {
-        const s = rebuild.has(id) ? null : parseOnlineState(current.get(keys[i]));
-        if (s) states.set(id, mergeEvents(view, s, byEntity.get(id)!));
-        else missing.push(id);
-      });
-      if (missing.length > 0) {
-        const from = Math.min(...[...accepted, ...replayed].map((e) => e.timeMs)) -
-          horizonMs(view);
-        const loaded = await this.#store.loadEvents(view, missing, from, Number.MAX_SAFE_INTEGER);
-        for (const id of missing) states.set(id, mergeEvents(view, null, loaded.get(id) ?? []));
+      let pending = [...byEntity.keys()];
+      let reads = current;
+      let rebuild = replayedIds;
+      for (let attempt = 0; pending.length > 0; attempt++) {
+        if (attempt === MAX_CAS_ATTEMPTS) {
+          throw new RetryableError(
+            `Cannot update the online state of ${pending.length} entities: other writers kept changing them`,
+          );
+        }
+        const keys = pending.map((id) => redisKeys.online(view.name, view.version, id));
+        const raws = keys.map((k) => {
+          const v = reads.get(k);
+          return typeof v === "string" ? v : null;
+        });
+        const states = await this.#nextStates(view, pending, raws, rebuild, byEntity, oldest);
+        const entries = pending.map((id, i) => {
+          const expectedRev = revisionOf(raws[i]);
+          const state = states.get(id)!;
+          state.rev = (expectedRev ?? 0) + 1;
+          return { key: keys[i], value: JSON.stringify(state), expectedRev };
+        });
+        const conflicts = new Set(await this.#cache.compareAndSetMany(entries, ONLINE_TTL_SECONDS));
+        if (this.#metrics && attempt === 0) this.#observeValues(view, states, accepted, nowMs);
+        pending = pending.filter((_, i) => conflicts.has(keys[i]));
+        if (pending.length === 0) break;
+        const again = pending.map((id) => redisKeys.online(view.name, view.version, id));
+        const fresh = await this.#cache.getMany(again);
+        reads = new Map(again.map((k, i) => [k, fresh[i]]));
+        rebuild = new Set(pending);
       }
-      ids.forEach((id, i) => entries.push({ key: keys[i], value: JSON.stringify(states.get(id)) }));
-      if (this.#metrics) this.#observeValues(view, states, accepted, nowMs);
     }
-    await this.#cache.setMany(entries, ONLINE_TTL_SECONDS);
+  }
+
+  async #readStates(entityIds: readonly string[]): Promise<Map<string, unknown>> {
+    const keys = this.views.flatMap((v) =>
+      entityIds.map((id) => redisKeys.online(v.name, v.version, id))
+    );
+    const values = keys.length === 0 ? [] : await this.#cache.getMany(keys);
+    return new Map(keys.map((k, i) => [k, values[i]]));
+  }
+
+  /** Merges the batch into each entity's state, or rebuilds it from the store. */
+  async #nextStates(
+    view: FeatureView,
+    ids: readonly string[],
+    raws: readonly (string | null)[],
+    rebuild: ReadonlySet<string>,
+    byEntity: ReadonlyMap<string, WindowEvent[]>,
+    oldestMs: number,
+  ): Promise<Map<string, OnlineEntityState>> {
+    const states = new Map<string, OnlineEntityState>();
+    const missing: string[] = [];
+    ids.forEach((id, i) => {
+      const s = rebuild.has(id) ? null : parseOnlineState(raws[i]);
+      if (s) states.set(id, mergeEvents(view, s, byEntity.get(id) ?? []));
+      else missing.push(id);
+    });
+    if (missing.length > 0) {
+      const from = oldestMs - horizonMs(view);
+      const loaded = await this.#store.loadEvents(view, missing, from, Number.MAX_SAFE_INTEGER);
+      for (const id of missing) states.set(id, mergeEvents(view, null, loaded.get(id) ?? []));
+    }
+    return states;
   }
 
   #observeValues(

@@ -96,6 +96,7 @@ Deno.test("FeaturePipeline.processBatch() throws RetryableError when the cache i
     getMany: (k) =>
       down ? Promise.reject(new RetryableError("Cannot read: down")) : real.getMany(k),
     setMany: (e, t) => real.setMany(e, t),
+    compareAndSetMany: (e, t) => real.compareAndSetMany(e, t),
     deleteMany: (k) => real.deleteMany(k),
     close: () => real.close(),
   };

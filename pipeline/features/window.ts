@@ -44,6 +44,11 @@ export type TailEvent = [number, number, string];
 export interface OnlineEntityState {
   /** Format version. */
   v: 1;
+  /**
+   * Write revision, +1 on every write; writers compare-and-set on it so
+   * concurrent workers lose no update. Serialised right after `v`.
+   */
+  rev?: number;
   /** Newest event time seen, epoch ms. */
   newest: number;
   /** Events with time < `sealed` are in `tiles`; the others are in `tail`. */
@@ -81,7 +86,7 @@ function grainsOf(view: FeatureView): Grain[] {
 
 /** A state with no event. */
 export function emptyOnlineState(): OnlineEntityState {
-  return { v: 1, newest: NO_TIME, sealed: NO_TIME, tiles: {}, tail: [] };
+  return { v: 1, rev: 0, newest: NO_TIME, sealed: NO_TIME, tiles: {}, tail: [] };
 }
 
 /**
@@ -122,7 +127,7 @@ export function mergeEvents(
     const rows = [...maps[i].values()].filter((r) => r[0] >= min).sort((x, y) => x[0] - y[0]);
     if (rows.length > 0) tiles[String(g.tileMs)] = rows;
   });
-  return { v: 1, newest, sealed, tiles, tail };
+  return { v: 1, rev: (prev.rev ?? 0) + 1, newest, sealed, tiles, tail };
 }
 
 function cloneRow(r: TileRow): TileRow {

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { CacheEntry, OnlineCache } from "./port.ts";
+import { type CacheEntry, type CasEntry, type OnlineCache, revisionOf } from "./port.ts";
 
 /** Options of {@linkcode MemoryOnlineCache}. */
 export interface MemoryOnlineCacheOptions {
@@ -47,6 +47,21 @@ export class MemoryOnlineCache implements OnlineCache {
     this.#writesSinceSweep += entries.length;
     if (this.#writesSinceSweep > 10_000) this.#sweep();
     return Promise.resolve();
+  }
+
+  /** Atomic: reads and writes happen in one synchronous step. */
+  compareAndSetMany(entries: readonly CasEntry[], ttlSeconds: number): Promise<string[]> {
+    const now = this.#now();
+    const ok: CacheEntry[] = [];
+    const conflicts: string[] = [];
+    for (const e of entries) {
+      const cur = this.#data.get(e.key);
+      const value = cur && cur.expiresAt > now ? cur.value : null;
+      if (revisionOf(value) === e.expectedRev) ok.push(e);
+      else conflicts.push(e.key);
+    }
+    void this.setMany(ok, ttlSeconds);
+    return Promise.resolve(conflicts);
   }
 
   deleteMany(keys: readonly string[]): Promise<void> {

@@ -5,7 +5,7 @@
  *
  * @module
  */
-export type { CacheEntry, OnlineCache } from "./port.ts";
+export { type CacheEntry, type CasEntry, type OnlineCache, revisionOf } from "./port.ts";
 export { MemoryOnlineCache, type MemoryOnlineCacheOptions } from "./memory.ts";
 export { RedisOnlineCache } from "./redis.ts";
 export { UpstashOnlineCache, type UpstashOnlineCacheOptions } from "./upstash.ts";

@@ -6,7 +6,8 @@
  */
 import { Redis } from "ioredis";
 import { RetryableError } from "../errors.ts";
-import type { CacheEntry, OnlineCache } from "./port.ts";
+import type { CacheEntry, CasEntry, OnlineCache } from "./port.ts";
+import { CAS_SCRIPT, casArgs } from "./_cas.ts";
 
 /** `OnlineCache` on Redis. Connects on first use; fails fast while Redis is down. */
 export class RedisOnlineCache implements OnlineCache {
@@ -40,6 +41,22 @@ export class RedisOnlineCache implements OnlineCache {
       const results = await p.exec();
       const failed = results?.find(([err]) => err);
       if (failed) throw failed[0];
+    } catch (error) {
+      throw this.#translate("write", error);
+    }
+  }
+
+  async compareAndSetMany(entries: readonly CasEntry[], ttlSeconds: number): Promise<string[]> {
+    if (entries.length === 0) return [];
+    try {
+      const keys = entries.map((e) => e.key);
+      const conflicts = await this.#redis.eval(
+        CAS_SCRIPT,
+        keys.length,
+        ...keys,
+        ...casArgs(entries, ttlSeconds),
+      ) as number[];
+      return conflicts.map((i) => keys[i - 1]);
     } catch (error) {
       throw this.#translate("write", error);
     }

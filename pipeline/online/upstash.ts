@@ -8,7 +8,8 @@
  */
 import { Redis } from "@upstash/redis";
 import { RetryableError } from "../errors.ts";
-import type { CacheEntry, OnlineCache } from "./port.ts";
+import type { CacheEntry, CasEntry, OnlineCache } from "./port.ts";
+import { CAS_SCRIPT, casArgs } from "./_cas.ts";
 
 /** Options of {@linkcode UpstashOnlineCache}. */
 export interface UpstashOnlineCacheOptions {
@@ -48,6 +49,21 @@ export class UpstashOnlineCache implements OnlineCache {
       const p = this.#redis.pipeline();
       for (const e of entries) p.set(e.key, e.value, { ex: ttlSeconds });
       await p.exec();
+    } catch (error) {
+      throw translate("write", error);
+    }
+  }
+
+  async compareAndSetMany(entries: readonly CasEntry[], ttlSeconds: number): Promise<string[]> {
+    if (entries.length === 0) return [];
+    try {
+      const keys = entries.map((e) => e.key);
+      const conflicts = await this.#redis.eval<string[], unknown>(
+        CAS_SCRIPT,
+        keys,
+        casArgs(entries, ttlSeconds),
+      );
+      return (Array.isArray(conflicts) ? conflicts : []).map((i) => keys[Number(i) - 1]);
     } catch (error) {
       throw translate("write", error);
     }

@@ -66,6 +66,34 @@ export function onlineCacheContract(name: string, factory: CacheFactory): void {
     assert.deepEqual(await cache.getMany([`${prefix}short`, `${prefix}long`]), [null, "y"]);
   });
 
+  test("compareAndSetMany() writes only keys whose revision is unchanged", async ({ cache, prefix }) => {
+    const state = (rev: number, n: number) => `{"v":1,"rev":${rev},"n":${n}}`;
+    const [a, b, c] = [`${prefix}a`, `${prefix}b`, `${prefix}c`];
+    assert.deepEqual(
+      await cache.compareAndSetMany([
+        { key: a, value: state(1, 1), expectedRev: null },
+        { key: b, value: state(1, 1), expectedRev: null },
+      ], 60),
+      [],
+    );
+    // b moved on meanwhile; a did not; c is absent but expected present.
+    await cache.setMany([{ key: b, value: state(2, 9) }], 60);
+    const conflicts = await cache.compareAndSetMany([
+      { key: a, value: state(2, 2), expectedRev: 1 },
+      { key: b, value: state(2, 2), expectedRev: 1 },
+      { key: c, value: state(1, 1), expectedRev: 3 },
+    ], 60);
+    assert.deepEqual(conflicts.sort(), [b, c].sort());
+    assert.deepEqual(await cache.getMany([a, b, c]), [state(2, 2), state(2, 9), null]);
+    // A value without a revision counts as revision 0.
+    await cache.setMany([{ key: c, value: '{"v":1,"newest":0}' }], 60);
+    assert.deepEqual(
+      await cache.compareAndSetMany([{ key: c, value: state(1, 5), expectedRev: 0 }], 60),
+      [],
+    );
+    assert.deepEqual(await cache.getMany([c]), [state(1, 5)]);
+  });
+
   test("deleteMany() removes keys", async ({ cache, prefix }) => {
     await cache.setMany([{ key: `${prefix}a`, value: "1" }, { key: `${prefix}b`, value: "2" }], 60);
     await cache.deleteMany([`${prefix}a`]);

@@ -8,6 +8,7 @@
 import assert from "node:assert/strict";
 import { UpstashOnlineCache } from "../../pipeline/online/upstash.ts";
 import { RetryableError } from "../../pipeline/errors.ts";
+import type { CasEntry } from "../../pipeline/online/port.ts";
 import { serviceEnv } from "../_services.ts";
 import { onlineCacheContract } from "./online_cache_contract.ts";
 
@@ -24,6 +25,10 @@ onlineCacheContract("UpstashOnlineCache", async () => {
     setMany: (e: readonly { key: string; value: string }[], ttl: number) => {
       written.push(...e.map((x) => x.key));
       return cache.setMany(e, ttl);
+    },
+    compareAndSetMany: (e: readonly CasEntry[], ttl: number) => {
+      written.push(...e.map((x) => x.key));
+      return cache.compareAndSetMany(e, ttl);
     },
     deleteMany: (k: readonly string[]) => cache.deleteMany(k),
     close: () => cache.close(),

@@ -1,0 +1,95 @@
+/**
+ * Several workers processing batches of the same entities at the same time
+ * (as Pub/Sub without ordering keys delivers them) must leave the online
+ * state equal to the offline truth: no lost update.
+ *
+ * @module
+ */
+import assert from "node:assert/strict";
+import { Redis } from "ioredis";
+import { FeaturePipeline, type PipelineMessage } from "../../pipeline/feature_pipeline.ts";
+import { DEMO_VIEW } from "../../pipeline/features/mod.ts";
+import { RedisOnlineCache } from "../../pipeline/online/redis.ts";
+import { PostgresFeatureStore } from "../../pipeline/store/postgres.ts";
+import { PgliteFeatureStore } from "../../pipeline/store/pglite.ts";
+import { MemoryOnlineCache } from "../../pipeline/online/memory.ts";
+import { serviceEnv } from "../_services.ts";
+import { createTempDatabase } from "../contracts/feature_store_fixtures.ts";
+
+Deno.test("FeaturePipeline workers racing on the same entities lose no online update", async () => {
+  const env = await serviceEnv("postgres", "redis");
+  const db = await createTempDatabase(env.DATABASE_URL);
+  const store = new PostgresFeatureStore(db.url, { maxConnections: 8 });
+  const view = { ...DEMO_VIEW, name: `race_${crypto.randomUUID().slice(0, 8)}` };
+  const caches = [0, 1, 2, 3].map(() => new RedisOnlineCache(env.REDIS_URL));
+  try {
+    await store.migrate();
+    const now = Date.now();
+    const workers = caches.map((cache) =>
+      new FeaturePipeline({ store, cache, views: [view], now: () => now })
+    );
+    let seq = 0;
+    const batch = (): PipelineMessage[] =>
+      Array.from({ length: 50 }, () => {
+        const i = seq++;
+        return {
+          payload: JSON.stringify({
+            event_id: `race-${i}`,
+            user_id: `u${i % 5}`,
+            amount: 1 + (i % 7),
+            timestamp: new Date(now - 60_000 - (i % 97) * 1000).toISOString(),
+          }),
+        };
+      });
+    for (let round = 0; round < 10; round++) {
+      await Promise.all(workers.map((w) => w.processBatch(batch())));
+    }
+    for (let u = 0; u < 5; u++) {
+      const online = await workers[0].getOnlineFeatures(`u${u}`, now, view);
+      const offline = await workers[0].getOfflineFeatures(`u${u}`, now, view);
+      assert.deepEqual(online.features, offline.features, `u${u}`);
+      assert.equal(online.features.transaction_count_1h, 400);
+    }
+  } finally {
+    const admin = new Redis(env.REDIS_URL);
+    const keys = await admin.keys(`fv:${view.name}:*`);
+    if (keys.length > 0) await admin.del(...keys);
+    await admin.quit();
+    for (const c of caches) await c.close();
+    await store.close();
+    await db.drop();
+  }
+});
+
+Deno.test("FeaturePipeline workers racing on PGlite and the memory cache lose no online update", async () => {
+  const store = new PgliteFeatureStore();
+  const cache = new MemoryOnlineCache();
+  try {
+    await store.migrate();
+    const now = Date.now();
+    const workers = [0, 1, 2].map(() => new FeaturePipeline({ store, cache, now: () => now }));
+    let seq = 0;
+    for (let round = 0; round < 6; round++) {
+      await Promise.all(workers.map((w) =>
+        w.processBatch(Array.from({ length: 30 }, () => {
+          const i = seq++;
+          return {
+            payload: JSON.stringify({
+              event_id: `m-${i}`,
+              user_id: `u${i % 3}`,
+              amount: 2,
+              timestamp: new Date(now - 120_000).toISOString(),
+            }),
+          };
+        }))
+      ));
+    }
+    for (let u = 0; u < 3; u++) {
+      const online = await workers[1].getOnlineFeatures(`u${u}`, now);
+      assert.equal(online.features.transaction_count_1h, 180);
+      assert.deepEqual(online, await workers[2].getOfflineFeatures(`u${u}`, now));
+    }
+  } finally {
+    await store.close();
+  }
+});
