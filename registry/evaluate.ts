@@ -9,7 +9,7 @@
  */
 import * as ort from "onnxruntime-web";
 import type { ModelManifest } from "../schemas/manifest.ts";
-import { applyTransform, type RawValue } from "../pipeline/features/mod.ts";
+import { applyTransform, getFeatureView, type RawValue } from "../pipeline/features/mod.ts";
 import { averagePrecision, recallAtPrecision, rocAuc } from "../pipeline/train/metrics.ts";
 import { RegistryError } from "./errors.ts";
 import type { ModelPackage } from "./port.ts";
@@ -42,23 +42,31 @@ export interface EvaluationResult {
   reasons: string[];
 }
 
-/** Builds the `[N, F]` input matrix of `manifest` from raw records. */
+/**
+ * Builds the `[N, F]` input matrix of `manifest` from raw records: the
+ * input's own column, else its transform (or, for a feature-view model, the
+ * view's transform of that name), else its default.
+ */
 export function inputMatrix(
   manifest: ModelManifest,
   records: Record<string, RawValue>[],
 ): Float32Array {
   const width = manifest.inputs.length;
+  const ref = manifest.feature_view;
+  const view = ref ? getFeatureView(ref.name, ref.version) : undefined;
   const out = new Float32Array(records.length * width);
   records.forEach((record, r) => {
     manifest.inputs.forEach((input, f) => {
       const direct = record[input.name];
+      const transform = input.transform ??
+        view?.eventFeatures.find((e) => e.name === input.name)?.transform;
       let value: number;
       if (
         direct !== undefined && direct !== null && direct !== "" && Number.isFinite(Number(direct))
       ) {
         value = Number(direct);
-      } else if (input.transform) {
-        value = applyTransform(input.transform, record[input.transform.source]);
+      } else if (transform) {
+        value = applyTransform(transform, record[transform.source]);
       } else if (input.default !== undefined) {
         value = input.default;
       } else {

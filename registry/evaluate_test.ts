@@ -64,6 +64,7 @@ Deno.test("runEvaluate() keeps the champion on a tie, even with zero margins", a
 });
 
 Deno.test("parseEvaluateArgs() requires --data and bounded thresholds", () => {
-  assert.throws(() => parseEvaluateArgs(["--model", "m"]), /Missing --data/);
+  assert.throws(() => parseEvaluateArgs(["--model", "m"]), /Missing --labels/);
+  assert.throws(() => parseEvaluateArgs(["--data", "a.csv", "--labels", "b.csv"]), /give one/);
   assert.throws(() => parseEvaluateArgs(["--data", "x.csv", "--precision", "2"]), /--precision/);
 });

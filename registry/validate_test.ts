@@ -12,7 +12,7 @@ function withManifest(pkg: ModelPackage, patch: Partial<ModelPackage["manifest"]
 
 Deno.test("validatePackage() accepts a package whose golden rows reproduce", async () => {
   const result = await validatePackage(onnxPackage("v_ok"), fast);
-  assert.equal(result.ok, true, result.message);
+  assert.equal(result.ok, true, result.message ?? "");
   assert.ok(result.maxGoldenError !== undefined && result.maxGoldenError <= 1e-5);
   assert.equal(result.latency?.runs, 20);
 });

@@ -1,9 +1,14 @@
 /**
+ * `deno task model:evaluate --model fraud_detector --labels <csv|jsonl>`
  * `deno task model:evaluate --model fraud_detector --data <csv|jsonl> [--label is_fraud]`
  *
- * Scores champion and challenger on the same held-out point-in-time set (a
- * file written by `deno task features:export`, or any CSV/JSONL with the
- * models' raw fields or inputs and a label column), promotes the challenger
+ * Scores champion and challenger on the same held-out point-in-time set:
+ * with `--labels` (entity id, timestamp, label, optional event_id) the rows
+ * are built from the feature store as of each label's time (Postgres when
+ * `DATABASE_URL` is set, else the embedded PGlite under `DATA_DIR`), with the
+ * champion's feature view; with `--data`, a file written by
+ * `deno task features:export` or any CSV/JSONL with the models' raw fields or
+ * inputs and a label column. Promotes the challenger
  * only when it beats the champion by the margins on PR AUC and on recall at
  * a fixed precision, and logs the decision and both metric sets to MLflow
  * (when `MLFLOW_TRACKING_URI` is set). `--dry-run` decides without promoting.
@@ -12,7 +17,20 @@
  */
 import { parseArgs } from "node:util";
 import { PlatformError } from "../../schemas/errors.ts";
+import { join } from "node:path";
 import { readTable } from "../../pipeline/train/mod.ts";
+import { readLabelsFile } from "../../pipeline/export.ts";
+import { pointInTimeRows } from "../../pipeline/training_set.ts";
+import {
+  DEMO_VIEW,
+  type FeatureStore,
+  getFeatureView,
+  PgliteFeatureStore,
+  PostgresFeatureStore,
+  type RawValue,
+  resolveFeaturesConfig,
+} from "../../pipeline/mod.ts";
+import type { ModelPackage } from "../port.ts";
 import { resolveRegistryConfig } from "../config.ts";
 import {
   evaluateChampionChallenger,
@@ -26,7 +44,10 @@ import { createSyncService, type SyncService } from "../wiring.ts";
 /** Parsed options of the command. */
 export interface EvaluateArgs {
   model: string;
-  data: string;
+  /** A held-out file with a label column (`--data`). */
+  data?: string;
+  /** A labels file; rows are built from the feature store (`--labels`). */
+  labels?: string;
   label: string;
   policy: EvaluationPolicy;
   dryRun: boolean;
@@ -39,6 +60,7 @@ export function parseEvaluateArgs(args: string[]): EvaluateArgs {
     options: {
       model: { type: "string", default: "fraud_detector" },
       data: { type: "string" },
+      labels: { type: "string" },
       label: { type: "string", default: "is_fraud" },
       precision: { type: "string", default: "0.9" },
       "min-pr-auc-gain": { type: "string", default: "0.005" },
@@ -46,9 +68,9 @@ export function parseEvaluateArgs(args: string[]): EvaluateArgs {
       "dry-run": { type: "boolean", default: false },
     },
   });
-  if (!values.data) {
+  if (!values.data === !values.labels) {
     throw new Error(
-      "Missing --data <csv|jsonl>: a held-out point-in-time set (deno task features:export)",
+      "Missing --labels <csv|jsonl> (point-in-time rows from the feature store) or --data <csv|jsonl> (a held-out set), give one",
     );
   }
   const num = (name: string, v: string, min: number, max: number) => {
@@ -61,7 +83,8 @@ export function parseEvaluateArgs(args: string[]): EvaluateArgs {
   return {
     model: values.model!,
     data: values.data,
-    label: values.label!,
+    labels: values.labels,
+    label: values.labels ? "label" : values.label!,
     dryRun: values["dry-run"]!,
     policy: {
       precision: num("precision", values.precision!, 0.01, 1),
@@ -75,26 +98,18 @@ export function parseEvaluateArgs(args: string[]): EvaluateArgs {
 export async function runEvaluate(
   args: EvaluateArgs,
   service: SyncService,
+  openStore: () => FeatureStore = storeFromEnv,
 ): Promise<EvaluationResult> {
-  const table = await readTable(args.data);
-  if (!table.columns.includes(args.label)) {
-    throw new Error(`Cannot evaluate on '${args.data}': no label column '${args.label}'`);
-  }
-  const labels = table.records.map((r, i) => {
-    const y = Number(r[args.label]);
-    if (y !== 0 && y !== 1) {
-      throw new Error(
-        `Cannot evaluate on '${args.data}': row ${i + 1} label '${r[args.label]}' is not 0 or 1`,
-      );
-    }
-    return y;
-  });
   const champion = await service.registry.getPackage(args.model, "champion");
   const challenger = await service.registry.getPackage(args.model, "challenger");
+  const source = args.labels ?? args.data!;
+  const { records, labels } = args.labels
+    ? await pointInTimeSet(args.labels, champion, openStore)
+    : await fileSet(args.data!, args.label);
   const result = await evaluateChampionChallenger(
     champion,
     challenger,
-    table.records,
+    records,
     labels,
     args.policy,
   );
@@ -105,11 +120,66 @@ export async function runEvaluate(
       args,
       result,
       promoted,
-      sha256Hex(await Deno.readFile(args.data)),
+      sha256Hex(await Deno.readFile(source)),
     );
   }
   if (promoted) await service.rollout.promote(args.model);
   return result;
+}
+
+/** The feature store of the features config: Postgres with DATABASE_URL, else PGlite. */
+function storeFromEnv(): FeatureStore {
+  const config = resolveFeaturesConfig();
+  return config.databaseUrl
+    ? new PostgresFeatureStore(config.databaseUrl)
+    : new PgliteFeatureStore(join(config.dataDir, "pglite"));
+}
+
+interface HeldOut {
+  records: Record<string, RawValue>[];
+  labels: number[];
+}
+
+async function fileSet(path: string, label: string): Promise<HeldOut> {
+  const table = await readTable(path);
+  if (!table.columns.includes(label)) {
+    throw new Error(`Cannot evaluate on '${path}': no label column '${label}'`);
+  }
+  const labels = table.records.map((r, i) => {
+    const y = Number(r[label]);
+    if (y !== 0 && y !== 1) {
+      throw new Error(
+        `Cannot evaluate on '${path}': row ${i + 1} label '${r[label]}' is not 0 or 1`,
+      );
+    }
+    return y;
+  });
+  return { records: table.records, labels };
+}
+
+/** Point-in-time rows for a labels file, from the feature store, with the champion's view. */
+async function pointInTimeSet(
+  path: string,
+  champion: ModelPackage,
+  openStore: () => FeatureStore,
+): Promise<HeldOut> {
+  const ref = champion.manifest.feature_view;
+  const view = ref ? getFeatureView(ref.name, ref.version) : DEMO_VIEW;
+  if (!view) {
+    throw new Error(`Cannot evaluate: unknown feature view '${ref?.name}' version ${ref?.version}`);
+  }
+  const store = openStore();
+  try {
+    await store.migrate();
+    const labelRows = await readLabelsFile(view, path);
+    const records: Record<string, RawValue>[] = [];
+    for await (const chunk of pointInTimeRows(store, view, labelRows)) {
+      for (const row of chunk) records.push(row as Record<string, RawValue>);
+    }
+    return { records, labels: records.map((r) => Number(r.label)) };
+  } finally {
+    await store.close();
+  }
 }
 
 async function logToMlflow(
@@ -136,7 +206,7 @@ async function logToMlflow(
     model: args.model,
     champion_version: result.champion.version,
     challenger_version: result.challenger.version,
-    data: args.data,
+    data: args.labels ? `feature store, labels ${args.labels}` : args.data!,
     data_sha256: dataSha,
     rows: String(result.rows),
     positives: String(result.positives),
@@ -153,7 +223,11 @@ async function logToMlflow(
   });
   await registry.client.putArtifact(
     `${run.info.artifact_uri.replace(/\/+$/, "")}/evaluation.json`,
-    JSON.stringify({ ...result, promoted, data: args.data, data_sha256: dataSha }, null, 2),
+    JSON.stringify(
+      { ...result, promoted, data: args.data, labels: args.labels, data_sha256: dataSha },
+      null,
+      2,
+    ),
   );
   await registry.finishRun(run.info.run_id, "FINISHED");
 }
