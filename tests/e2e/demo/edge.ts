@@ -67,6 +67,8 @@ export function spawnEdge(model: string, env: Record<string, string>): DemoEdge 
     }
   })();
   const base = `http://127.0.0.1:${port}`;
+  let exitCode: number | null = null;
+  const exited = child.status.then((s) => (exitCode = s.code));
   return {
     base,
     logs: () => log,
@@ -74,6 +76,10 @@ export function spawnEdge(model: string, env: Record<string, string>): DemoEdge 
       const end = Date.now() + timeoutMs;
       let last = "not listening";
       while (Date.now() < end) {
+        if (exitCode !== null) {
+          await reading.catch(() => {});
+          throw new Error(`Edge exited with code ${exitCode}: ${log.trim().slice(-800)}`);
+        }
         try {
           const res = await fetch(`${base}/ready`, { signal: AbortSignal.timeout(2000) });
           const body = await res.json();
@@ -92,7 +98,7 @@ export function spawnEdge(model: string, env: Record<string, string>): DemoEdge 
       try {
         child.kill("SIGTERM");
       } catch { /* already gone */ }
-      await child.status;
+      await exited;
       await reading.catch(() => {});
     },
   };
