@@ -61,10 +61,9 @@ export function inputMatrix(
       const transform = input.transform ??
         view?.eventFeatures.find((e) => e.name === input.name)?.transform;
       let value: number;
-      if (
-        direct !== undefined && direct !== null && direct !== "" && Number.isFinite(Number(direct))
-      ) {
-        value = Number(direct);
+      const number = asNumber(direct);
+      if (number !== undefined) {
+        value = number;
       } else if (transform) {
         value = applyTransform(transform, record[transform.source]);
       } else if (input.default !== undefined) {
@@ -81,6 +80,18 @@ export function inputMatrix(
     });
   });
   return out;
+}
+
+/** A raw cell as a number: numbers, numeric strings and booleans (`True`/`false`/...). */
+function asNumber(value: RawValue): number | undefined {
+  if (typeof value === "boolean") return value ? 1 : 0;
+  if (typeof value === "number") return Number.isFinite(value) ? value : undefined;
+  if (typeof value !== "string" || value.trim() === "") return undefined;
+  const lower = value.trim().toLowerCase();
+  if (lower === "true") return 1;
+  if (lower === "false") return 0;
+  const n = Number(value);
+  return Number.isFinite(n) ? n : undefined;
 }
 
 /** Probability of the positive class for every record (batches of 1000 rows). */

@@ -68,3 +68,19 @@ Deno.test("parseEvaluateArgs() requires --data and bounded thresholds", () => {
   assert.throws(() => parseEvaluateArgs(["--data", "a.csv", "--labels", "b.csv"]), /give one/);
   assert.throws(() => parseEvaluateArgs(["--data", "x.csv", "--precision", "2"]), /--precision/);
 });
+
+Deno.test("inputMatrix() reads numbers, booleans, transforms and defaults", async () => {
+  const { inputMatrix } = await import("./evaluate.ts");
+  const pkg = onnxPackage("m", { inputNames: ["a", "is_weekend", "amount_log"] });
+  pkg.manifest.inputs[2].transform = { kind: "log1p", source: "amount" };
+  pkg.manifest.inputs[0].default = 7;
+  const x = inputMatrix(pkg.manifest, [
+    { a: "1.5", is_weekend: "False", amount: 0 },
+    { is_weekend: true, amount: Math.E - 1 },
+  ]);
+  assert.deepEqual(Array.from(x), [1.5, 0, 0, 7, 1, 1]);
+  assert.throws(
+    () => inputMatrix({ ...pkg.manifest, inputs: [{ name: "zz", dtype: "float32" }] }, [{}]),
+    /row 1 lacks input 'zz'/,
+  );
+});
