@@ -8,7 +8,9 @@
  * - `validatePackage` checks a version before anything is published;
  *   `ModelPublisher` puts packages and the model pointer into a
  *   `RegistryStore` (Upstash/Redis or memory); `SyncWorker` follows aliases
- *   by polling and webhooks; `createSyncService` wires it all from config.
+ *   by polling and webhooks; `RolloutController` advances canaries, promotes
+ *   and rolls back from the edge's counters; `createSyncService` wires it all
+ *   from config. CLIs: `cli/sync.ts`, `cli/model.ts`, `cli/evaluate.ts`.
  * - Every adapter verifies the sha256 of `model.onnx` on load and refuses a
  *   corrupt or mismatched package with a {@linkcode RegistryError}.
  *
@@ -43,5 +45,16 @@ export { ModelPublisher, type ModelPublisherOptions } from "./publish.ts";
 export { type SyncOutcome, SyncWorker, type SyncWorkerOptions } from "./sync.ts";
 export { signMlflowWebhook, WebhookVerifier } from "./webhook.ts";
 export { createRegistryMetrics, type RegistryMetrics } from "./metrics.ts";
+export {
+  RolloutController,
+  type RolloutControllerOptions,
+  type RolloutDecision,
+  type RolloutPolicy,
+} from "./rollout.ts";
+export {
+  evaluateChampionChallenger,
+  type EvaluationPolicy,
+  type EvaluationResult,
+} from "./evaluate.ts";
 export { createSyncService, registryFromConfig, storeFromConfig } from "./wiring.ts";
 export * from "./store/mod.ts";

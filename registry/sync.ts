@@ -165,6 +165,16 @@ export class SyncWorker {
     try {
       const aliases = await this.#o.registry.getAliases(model);
       status.aliases = aliases;
+      if (status.pointer && (await this.#o.publisher.readPointer(model)) === null) {
+        // The pointer we published is gone (Redis restarted or was flushed):
+        // the blobs went with it, so publish them again.
+        for (const key of this.#published.keys()) {
+          if (key.startsWith(`${model}@`)) this.#published.delete(key);
+        }
+        this.#o.log("warn", `Pointer of model '${model}' vanished from the store; republishing`, {
+          model,
+        });
+      }
       const refused: ValidationResult[] = [];
       const champion = aliases.champion
         ? await this.#ensurePublished(model, aliases.champion, refused)

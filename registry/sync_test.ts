@@ -142,3 +142,22 @@ Deno.test("SyncWorker.sync() leaves the pointer alone when the registry is unava
     await t.cleanup();
   }
 });
+
+Deno.test("SyncWorker.sync() republishes blobs and pointer after the store lost them", async () => {
+  const t = await setup();
+  try {
+    const stored = await t.local.register(onnxPackage("m"));
+    await t.local.setAlias("m", "champion", "1");
+    await t.worker.sync("m");
+    t.store.clear();
+    const outcome = await t.worker.sync("m");
+    assert.equal(outcome.pointer?.revision, 1);
+    assert.notEqual(await t.store.get(redisKeys.blob(stored.sha256)), null);
+    assert.notEqual(
+      await t.store.get(redisKeys.blob(outcome.pointer!.champion.manifest_sha256!)),
+      null,
+    );
+  } finally {
+    await t.cleanup();
+  }
+});

@@ -44,6 +44,12 @@ export class MemoryRegistryStore implements RegistryStore {
     this.#hashes.set(key, hash);
   }
 
+  /** Forgets everything, as a restarted Redis without persistence would. */
+  clear(): void {
+    this.#values.clear();
+    this.#hashes.clear();
+  }
+
   /** Overwrites a value (tests use it to damage a blob). */
   set(key: string, value: string): void {
     this.#values.set(key, value);
