@@ -171,6 +171,10 @@ export interface LatencyReport {
   versions: Record<string, number>;
   /** Failures by `status code` (status 0: no HTTP answer). */
   errors: Record<string, number>;
+  /** The edge's own `latency_ms` of each answer (inside the handler), percentiles. */
+  server: { p50: number; p95: number; p99: number };
+  /** Answers served from the edge's prediction cache. */
+  cached: number;
 }
 
 function percentile(sorted: number[], q: number): number {
@@ -189,6 +193,8 @@ export async function latencyRun(
   makeBody: (i: number) => unknown,
 ): Promise<LatencyReport> {
   const times: number[] = [];
+  const inside: number[] = [];
+  let cached = 0;
   const versions: Record<string, number> = {};
   const errors: Record<string, number> = {};
   const fail = (key: string) => (errors[key] = (errors[key] ?? 0) + 1, failed++);
@@ -208,7 +214,11 @@ export async function latencyRun(
         const json = await res.json();
         times.push(performance.now() - s);
         if (res.status !== 200) fail(`${res.status} ${json?.error?.code ?? ""}`.trim());
-        else versions[json.model_version] = (versions[json.model_version] ?? 0) + 1;
+        else {
+          versions[json.model_version] = (versions[json.model_version] ?? 0) + 1;
+          inside.push(json.latency_ms);
+          if (json.cached) cached++;
+        }
       } catch (e) {
         fail(`0 ${e instanceof Error ? e.name : "error"}`);
       }
@@ -217,6 +227,7 @@ export async function latencyRun(
   await Promise.all(Array.from({ length: concurrency }, loop));
   const seconds = (performance.now() - t0) / 1000;
   times.sort((a, b) => a - b);
+  inside.sort((a, b) => a - b);
   return {
     requests: total,
     concurrency,
@@ -228,6 +239,12 @@ export async function latencyRun(
     perSecond: total / seconds,
     versions,
     errors,
+    server: {
+      p50: percentile(inside, 0.5),
+      p95: percentile(inside, 0.95),
+      p99: percentile(inside, 0.99),
+    },
+    cached,
   };
 }
 

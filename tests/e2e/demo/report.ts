@@ -143,6 +143,13 @@ export function formatSummary(s: DemoSummary): string {
         Math.round(l.perSecond),
       ]),
     ]));
+    out.push(
+      "  Inside the edge (latency_ms of each answer): " +
+        [v.sequential, v.concurrent].map((l) =>
+          `${l.concurrency} in flight p50 ${f(l.server.p50, 2)} / p95 ${f(l.server.p95, 2)} / ` +
+          `p99 ${f(l.server.p99, 2)} ms, ${l.cached} from the prediction cache`
+        ).join("; "),
+    );
     for (const l of [v.sequential, v.concurrent]) {
       if (l.failed > 0) {
         out.push(`  failures at ${l.concurrency} in flight: ${JSON.stringify(l.errors)}`);

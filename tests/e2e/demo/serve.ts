@@ -67,7 +67,8 @@ function entityRequest(model: string, users: string[], i: number) {
     model_name: model,
     entity_id: users[i % users.length],
     features: {
-      amount: Math.round((5 + (i * 7919) % 3000) * 100) / 100,
+      // A new amount every time: the prediction cache would otherwise answer repeated rows.
+      amount: Math.round((5 + ((i * 0.37) % 2000)) * 100) / 100,
       merchant_category: CATEGORIES[i % CATEGORIES.length],
       payment_method: "credit_card",
     },
