@@ -50,8 +50,8 @@ export const RAW_EVENT_FIELDS = [
 
 /**
  * Builds point-in-time rows for `labels` from the store (label order within
- * each chunk of entities),
- * yielded chunk by chunk (bounded memory for large label files).
+ * each chunk of entities), yielded chunk by chunk (bounded memory for large
+ * label files). The next chunk's events load while this one is computed.
  */
 export async function* pointInTimeRows(
   store: FeatureStore,
@@ -59,7 +59,7 @@ export async function* pointInTimeRows(
   labels: readonly LabelRow[],
   options: PointInTimeOptions = {},
 ): AsyncGenerator<TrainingRecord[]> {
-  const chunk = options.chunkEntities ?? 500;
+  const chunk = options.chunkEntities ?? 2000;
   const byEntity = new Map<string, number[]>();
   labels.forEach((l, i) => {
     const list = byEntity.get(l.entityId);
@@ -68,31 +68,35 @@ export async function* pointInTimeRows(
   });
   const entities = [...byEntity.keys()];
   const withEvents = labels.some((l) => l.eventId !== undefined);
-  let done = 0;
-  for (let i = 0; i < entities.length; i += chunk) {
-    const ids = entities.slice(i, i + chunk);
-    const idx = ids.flatMap((id) => byEntity.get(id)!);
+  const load = async (start: number) => {
+    const ids = entities.slice(start, start + chunk);
+    const idx = ids.flatMap((id) => byEntity.get(id)!).sort((a, b) => a - b);
     let lo = Infinity, hi = -Infinity;
     for (const j of idx) {
-      lo = Math.min(lo, labels[j].timeMs);
-      hi = Math.max(hi, labels[j].timeMs);
+      if (labels[j].timeMs < lo) lo = labels[j].timeMs;
+      if (labels[j].timeMs > hi) hi = labels[j].timeMs;
     }
-    const events = await store.loadEvents(view, ids, lo - horizonMs(view), hi);
-    const payloads = withEvents
-      ? await store.loadPayloads(idx.map((j) => labels[j].eventId).filter((x) => x !== undefined))
-      : new Map<string, Record<string, unknown>>();
+    const [events, payloads] = await Promise.all([
+      store.loadEvents(view, ids, lo - horizonMs(view), hi),
+      withEvents
+        ? store.loadPayloads(idx.map((j) => labels[j].eventId).filter((x) => x !== undefined))
+        : new Map<string, Record<string, unknown>>(),
+    ]);
+    return { idx, events, payloads };
+  };
+  let done = 0;
+  let next = entities.length > 0 ? load(0) : null;
+  for (let i = 0; next; i += chunk) {
+    const { idx, events, payloads } = await next;
+    next = i + chunk < entities.length ? load(i + chunk) : null;
+    // A rejected prefetch is rethrown by the next await; avoid an unhandled rejection meanwhile.
+    next?.catch(() => {});
     const out: TrainingRecord[] = [];
-    for (const j of idx.sort((a, b) => a - b)) {
+    for (const j of idx) {
       const l = labels[j];
       const p = l.eventId === undefined ? undefined : payloads.get(l.eventId);
-      out.push(
-        toRecord(
-          view,
-          l,
-          computeWindowFeaturesFromEvents(view, events.get(l.entityId) ?? [], l.timeMs),
-          withEvents ? p ?? {} : undefined,
-        ),
-      );
+      const w = computeWindowFeaturesFromEvents(view, events.get(l.entityId) ?? [], l.timeMs);
+      out.push(toRecord(view, l, w, withEvents ? p ?? {} : undefined));
     }
     done += out.length;
     options.onProgress?.(done, labels.length);
