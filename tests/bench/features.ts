@@ -121,8 +121,9 @@ async function onlineReads(
     await res.json();
     if (i >= 200) lat.push(performance.now() - t0);
   }
-  await server.shutdown();
   lat.sort((a, b) => a - b);
+  await wrkOnline(`${url}/user_0/online`);
+  await server.shutdown();
   console.log(
     `GET /features/user/{id}/online from Redis, sequential, ${n} requests: p50 ${
       pct(lat, 0.5).toFixed(3)
@@ -142,6 +143,26 @@ async function onlineReads(
       sink > 0 ? "ok" : "empty"
     })`,
   );
+}
+
+/** Latency under load from `wrk` (a separate process), when it is installed. */
+async function wrkOnline(url: string) {
+  try {
+    const out = await new Deno.Command("wrk", {
+      args: ["-t1", "-c8", `-d${quick ? 2 : 8}s`, "--latency", url],
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    const text = new TextDecoder().decode(out.stdout);
+    const p99 = /99%\s+(\S+)/.exec(text)?.[1];
+    const p50 = /50%\s+(\S+)/.exec(text)?.[1];
+    const rps = /Requests\/sec:\s+(\S+)/.exec(text)?.[1];
+    console.log(
+      `GET /features/user/{id}/online from Redis, wrk -c8: ${rps} req/s, p50 ${p50}, p99 ${p99}`,
+    );
+  } catch {
+    console.log("wrk not installed: skipped the concurrent online read measurement");
+  }
 }
 
 async function exportRate(store: PostgresFeatureStore, view: FeatureView, users: number) {
