@@ -26,7 +26,13 @@ export function formatSummary(s: DemoSummary): string {
   );
   if (s.ingest) {
     const i = s.ingest;
-    out.push("\nIngestion (one worker process per stream, counts from each worker's /metrics):");
+    out.push(
+      `\nIngestion: ${i.expected.accepted} sample events rebased to now, spread round robin over ` +
+        `the three streams (each user's history arrives through all three, so three workers ` +
+        `update one user's state concurrently), ${i.expected.duplicate} re-sent on another ` +
+        `stream, ${i.expected.dead_lettered} invalid messages. One worker process per stream; ` +
+        `counts from each worker's /metrics:`,
+    );
     out.push(table([
       ["stream", "produced", "accepted", "duplicate", "dead-lettered"],
       ...(["kafka", "kinesis", "pubsub"] as const).map((src) => [
