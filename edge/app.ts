@@ -16,7 +16,7 @@ import { registerRoutes } from "./http/routes.ts";
 import { createLogger, type Logger } from "./log.ts";
 import { createEdgeMetrics, type EdgeMetrics } from "./metrics.ts";
 import { type LoadedModel, type ModelSource, ModelStore } from "./models/mod.ts";
-import type { OnlineFeatureReader } from "./online/mod.ts";
+import { CoalescedOnlineReader, type OnlineFeatureReader } from "./online/mod.ts";
 import { OnlineAccess } from "./online_access.ts";
 import { PredictionCache } from "./prediction_cache.ts";
 import { RolloutCounters, type RolloutSink } from "./rollout.ts";
@@ -103,7 +103,9 @@ export function createApp(deps: EdgeDeps): EdgeApp {
       syncDrift(loaded, monitored, drift);
     },
   });
-  const reader = deps.online ?? null;
+  const reader = deps.online
+    ? (config.coalesce ? new CoalescedOnlineReader(deps.online) : deps.online)
+    : null;
   const observable = reader as
     | { observeCache?: (fn: (h: number, m: number) => void) => void }
     | null;
@@ -185,6 +187,7 @@ export function createApp(deps: EdgeDeps): EdgeApp {
     rollout,
     close: async () => {
       await rollout?.close();
+      if (reader instanceof CoalescedOnlineReader) reader.close();
       await store.close();
     },
   });

@@ -8,7 +8,7 @@
  */
 import { applyTransform, coerceEncoded, TransformError } from "../pipeline/features/mod.ts";
 import type { FieldIssue } from "../schemas/errors.ts";
-import type { ModelInput, ModelManifest } from "../schemas/manifest.ts";
+import type { ModelInput, ModelManifest, TransformSpec } from "../schemas/manifest.ts";
 
 /** A raw feature value of a request. */
 export type FeatureValue = number | string | boolean | null;
@@ -37,6 +37,22 @@ export interface Assembled {
   missing: string[];
   /** Values that were present but invalid. */
   issues: FieldIssue[];
+}
+
+// The instances of a batch share the request time: derive each time feature once.
+let memoTime = Number.NaN;
+const memo = new Map<string, number>();
+function timeFeature(kind: string, timeMs: number): number {
+  if (timeMs !== memoTime) {
+    memo.clear();
+    memoTime = timeMs;
+  }
+  let v = memo.get(kind);
+  if (v === undefined) {
+    v = applyTransform({ kind, source: "timestamp" } as TransformSpec, timeMs);
+    memo.set(kind, v);
+  }
+  return v;
 }
 
 function isTime(input: ModelInput): boolean {
@@ -91,7 +107,7 @@ export function assembleFeatures(
         field = spec.transform.source;
         const raw = input.features[field];
         if (raw !== undefined && raw !== null) value = applyTransform(spec.transform, raw);
-        else if (isTime(spec)) value = applyTransform(spec.transform, input.timeMs);
+        else if (isTime(spec)) value = timeFeature(spec.transform.kind, input.timeMs);
         else if (spec.transform.kind === "crc32_mod" && spec.transform.missing !== undefined) {
           value = applyTransform(spec.transform, null);
         }

@@ -185,29 +185,26 @@ export class OnnxSession {
     if (this.#running) return;
     this.#running = true;
     try {
-      await this.#drain();
+      // The emptiness check and `#running = false` happen in one synchronous
+      // step, so a row queued by a resolved caller always finds either a
+      // running loop or no loop (and then schedules one).
+      while (this.#queue.length > 0) {
+        const batch = this.#queue.splice(0, this.#maxRows);
+        const w = this.width;
+        const data = new Float32Array(batch.length * w);
+        for (let i = 0; i < batch.length; i++) data.set(batch[i].row, i * w);
+        try {
+          const { probabilities } = await this.score(data, batch.length);
+          for (let i = 0; i < batch.length; i++) {
+            batch[i].resolve(probabilities.subarray(2 * i, 2 * i + 2));
+          }
+        } catch (error) {
+          for (const p of batch) p.reject(error);
+        }
+      }
     } finally {
       this.#running = false;
-      if (this.#queue.length === 0 && !this.#scheduled && this.#channel) {
-        setRef(this.#channel.port1, false);
-      }
-    }
-  }
-
-  async #drain(): Promise<void> {
-    while (this.#queue.length > 0) {
-      const batch = this.#queue.splice(0, this.#maxRows);
-      const w = this.width;
-      const data = new Float32Array(batch.length * w);
-      for (let i = 0; i < batch.length; i++) data.set(batch[i].row, i * w);
-      try {
-        const { probabilities } = await this.score(data, batch.length);
-        for (let i = 0; i < batch.length; i++) {
-          batch[i].resolve(probabilities.subarray(2 * i, 2 * i + 2));
-        }
-      } catch (error) {
-        for (const p of batch) p.reject(error);
-      }
+      if (!this.#scheduled && this.#channel) setRef(this.#channel.port1, false);
     }
   }
 }

@@ -44,6 +44,7 @@ export async function readJson<S extends z.ZodType>(
   c: Context,
   schema: S,
   limit: number,
+  fast?: (value: unknown) => z.output<S> | undefined,
 ): Promise<z.output<S>> {
   const type = c.req.header("content-type");
   if (!type || !JSON_TYPE.test(type)) {
@@ -71,6 +72,8 @@ export async function readJson<S extends z.ZodType>(
       cause,
     });
   }
+  const quick = fast?.(value);
+  if (quick !== undefined) return quick;
   const parsed = schema.safeParse(value);
   if (!parsed.success) {
     const details = toFieldIssues(parsed.error).map((d) => ({ ...d, path: d.path || "(body)" }));

@@ -13,6 +13,7 @@ import type { ModelStore } from "../models/mod.ts";
 import type { OnlineAccess } from "../online_access.ts";
 import type { PredictionService } from "../service.ts";
 import { readJson } from "./body.ts";
+import { fastBatchRequest, fastPredictRequest } from "./fast_parse.ts";
 import { DOCS_CSS, DOCS_HTML, DOCS_JS } from "./_docs_assets.ts";
 import { type EdgeEnv, requireApiKey } from "./middleware.ts";
 import { openApiDocument } from "./openapi.ts";
@@ -40,8 +41,9 @@ export function registerRoutes(app: Hono<EdgeEnv>, d: RouteDeps): void {
   const table = new Map<string, Map<string, Handler>>();
   const on = (method: "GET" | "POST", path: string, handler: Handler, secured = false) => {
     const methods = table.get(path) ?? new Map<string, Handler>();
+    const template = path.replace(/:(\w+)/g, "{$1}");
     methods.set(method, (c) => {
-      c.set("route", path.replace(/:(\w+)/g, "{$1}"));
+      c.set("route", template);
       if (secured) auth(c);
       return handler(c);
     });
@@ -62,11 +64,11 @@ export function registerRoutes(app: Hono<EdgeEnv>, d: RouteDeps): void {
   const version = (c: Context<EdgeEnv>) => c.req.param("version") ?? d.config.defaultVersion;
 
   on("POST", "/predict", async (c) => {
-    const req = await readJson(c, PredictRequestSchema, limit);
+    const req = await readJson(c, PredictRequestSchema, limit, fastPredictRequest);
     return c.json(await d.service.predict(req, ctx(c)));
   }, true);
   on("POST", "/predict/batch", async (c) => {
-    const req = await readJson(c, BatchPredictRequestSchema, limit);
+    const req = await readJson(c, BatchPredictRequestSchema, limit, fastBatchRequest);
     return c.json(await d.service.predictBatch(req, ctx(c)));
   }, true);
 

@@ -10,3 +10,4 @@ export type { OnlineFeatureReader, OnlineFeatures } from "./port.ts";
 export type { OnlineCacheOptions } from "./_kv.ts";
 export { type KeyValueGetter, MemoryKeyValue, MemoryOnlineReader } from "./memory.ts";
 export { UpstashOnlineReader } from "./upstash.ts";
+export { CoalescedOnlineReader } from "./coalesce.ts";

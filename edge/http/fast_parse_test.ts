@@ -1,0 +1,62 @@
+import assert from "node:assert/strict";
+import fc from "fast-check";
+import { BatchPredictRequestSchema, PredictRequestSchema } from "../../schemas/prediction.ts";
+import { fastBatchRequest, fastPredictRequest } from "./fast_parse.ts";
+
+const value = fc.oneof(
+  fc.double({ noNaN: true, noDefaultInfinity: true }),
+  fc.string(),
+  fc.boolean(),
+  fc.constant(null),
+  fc.constant([]),
+  fc.constant({}),
+);
+const features = fc.dictionary(fc.string(), value, { maxKeys: 5 });
+const maybe = <T>(a: fc.Arbitrary<T>) => fc.option(a, { nil: undefined });
+const body = fc.record({
+  features: maybe(fc.oneof(features, value)),
+  entity_id: maybe(fc.oneof(fc.string({ maxLength: 300 }), value)),
+  model_name: maybe(fc.oneof(fc.string({ maxLength: 120 }), value)),
+  version: maybe(fc.oneof(fc.string(), value)),
+  return_probabilities: maybe(value),
+  timestamp: maybe(value),
+  extra: maybe(value),
+}, { requiredKeys: [] });
+
+Deno.test("fastPredictRequest() never accepts what the zod schema rejects, and agrees on the value", () => {
+  fc.assert(
+    fc.property(fc.oneof(body, value), (raw) => {
+      const v = JSON.parse(JSON.stringify(raw ?? null));
+      const fast = fastPredictRequest(v);
+      const slow = PredictRequestSchema.safeParse(v);
+      if (fast !== undefined) {
+        assert.ok(slow.success);
+        assert.deepEqual(fast, slow.data);
+      }
+    }),
+    { numRuns: 2000 },
+  );
+  const ok = { features: { amount: 1, c: "x", b: true, n: null }, entity_id: "u", version: "2" };
+  assert.deepEqual(fastPredictRequest(ok), PredictRequestSchema.parse(ok));
+});
+
+Deno.test("fastBatchRequest() never accepts what the zod schema rejects, and agrees on the value", () => {
+  const batch = fc.record({
+    instances: fc.oneof(fc.array(fc.oneof(features, value), { maxLength: 4 }), value),
+    model_name: maybe(fc.oneof(fc.string({ maxLength: 120 }), value)),
+    return_probabilities: maybe(value),
+  }, { requiredKeys: [] });
+  fc.assert(
+    fc.property(batch, (raw) => {
+      const v = JSON.parse(JSON.stringify(raw));
+      const fast = fastBatchRequest(v);
+      const slow = BatchPredictRequestSchema.safeParse(v);
+      if (fast !== undefined) {
+        assert.ok(slow.success);
+        assert.deepEqual(fast, slow.data);
+      }
+    }),
+    { numRuns: 2000 },
+  );
+  assert.ok(fastBatchRequest({ instances: [{ a: 1 }] }));
+});

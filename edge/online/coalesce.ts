@@ -1,0 +1,119 @@
+/**
+ * `CoalescedOnlineReader`: lookups of concurrent requests are queued and sent
+ * as one read (one MGET round trip) per feature view, flushed from a
+ * `MessageChannel` message so requests that arrived in the same turn of the
+ * event loop share it. Reads may overlap: a flush never waits for the
+ * previous one.
+ *
+ * @module
+ */
+import type { FeatureView } from "../../pipeline/features/mod.ts";
+import type { OnlineFeatureReader, OnlineFeatures } from "./port.ts";
+
+interface Pending {
+  view: FeatureView;
+  ids: string[];
+  asOf: number[];
+  resolve: (f: OnlineFeatures[]) => void;
+  reject: (e: unknown) => void;
+}
+
+/** Wraps a reader so concurrent reads share round trips. */
+export class CoalescedOnlineReader implements OnlineFeatureReader {
+  readonly inner: OnlineFeatureReader;
+  readonly #maxKeys: number;
+  #queue: Pending[] = [];
+  #channel: MessageChannel | undefined;
+  #scheduled = false;
+
+  constructor(inner: OnlineFeatureReader, options: { maxKeys?: number } = {}) {
+    this.inner = inner;
+    this.#maxKeys = options.maxKeys ?? 1000;
+  }
+
+  get kind(): string {
+    return this.inner.kind;
+  }
+
+  /** Forwards the cache observer to the wrapped reader, when it has one. */
+  observeCache(fn: (hits: number, misses: number) => void): void {
+    (this.inner as { observeCache?: (f: typeof fn) => void }).observeCache?.(fn);
+  }
+
+  read(view: FeatureView, entityIds: string[], asOfMs: number[]): Promise<OnlineFeatures[]> {
+    if (entityIds.length >= this.#maxKeys) return this.inner.read(view, entityIds, asOfMs);
+    return new Promise((resolve, reject) => {
+      this.#queue.push({ view, ids: entityIds, asOf: asOfMs, resolve, reject });
+      if (!this.#scheduled) {
+        this.#scheduled = true;
+        const port = this.#port();
+        ref(this.#channel!.port1, true);
+        port.postMessage(null);
+      }
+    });
+  }
+
+  /** Closes the flush channel. */
+  close(): void {
+    this.#channel?.port1.close();
+    this.#channel?.port2.close();
+    this.#channel = undefined;
+  }
+
+  #port(): MessagePort {
+    if (!this.#channel) {
+      this.#channel = new MessageChannel();
+      this.#channel.port1.onmessage = () => this.#flush();
+    }
+    return this.#channel.port2;
+  }
+
+  #flush(): void {
+    this.#scheduled = false;
+    if (this.#channel) ref(this.#channel.port1, false);
+    const queue = this.#queue;
+    this.#queue = [];
+    const byView = new Map<FeatureView, Pending[]>();
+    for (const p of queue) {
+      const list = byView.get(p.view) ?? [];
+      list.push(p);
+      byView.set(p.view, list);
+    }
+    for (const [view, list] of byView) {
+      for (let start = 0; start < list.length;) {
+        const group: Pending[] = [];
+        let keys = 0;
+        while (
+          start < list.length &&
+          (group.length === 0 || keys + list[start].ids.length <= this.#maxKeys)
+        ) {
+          keys += list[start].ids.length;
+          group.push(list[start++]);
+        }
+        void this.#send(view, group);
+      }
+    }
+  }
+
+  async #send(view: FeatureView, group: Pending[]): Promise<void> {
+    try {
+      const out = await this.inner.read(
+        view,
+        group.flatMap((p) => p.ids),
+        group.flatMap((p) => p.asOf),
+      );
+      let o = 0;
+      for (const p of group) {
+        p.resolve(out.slice(o, o + p.ids.length));
+        o += p.ids.length;
+      }
+    } catch (error) {
+      for (const p of group) p.reject(error);
+    }
+  }
+}
+
+function ref(port: MessagePort, on: boolean): void {
+  const p = port as unknown as { ref?: () => void; unref?: () => void };
+  (on ? p.ref : p.unref)?.call(port);
+}

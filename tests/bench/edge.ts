@@ -1,0 +1,231 @@
+/**
+ * Edge benchmark (`deno task bench:edge`, `--quick` for a short smoke run).
+ *
+ * In one run, on loopback with wrk at 32 connections:
+ * 1. the ceiling: a bare `Deno.serve` returning fixed JSON;
+ * 2. `edge/deploy.ts` under `deno serve --allow-net --allow-env --allow-read`
+ *    with the demo model trained by the platform: process start → `/ready`;
+ * 3. `POST /predict` with features in the body, a different vector each
+ *    request (60 s; RSS read after it);
+ * 4. `POST /predict` by `entity_id`, online features from a real Redis
+ *    through the Upstash gateway, in-isolate feature cache off;
+ * 5. `POST /predict/batch` with 1000 instances (instances/s).
+ *
+ * Needs `deno task services:up redis gateway`.
+ *
+ * @module
+ */
+import { serviceEnv } from "../_services.ts";
+import { batchBody, demoRegistry, seedOnline } from "./edge/_fixture.ts";
+import { runWrk, type WrkResult } from "./edge/_wrk.ts";
+
+const quick = Deno.args.includes("--quick");
+const LOAD_S = quick ? 2 : 10;
+const RSS_LOAD_S = quick ? 3 : 60;
+const CONNECTIONS = 32;
+const THREADS = 2;
+const USERS = 1000;
+const HERE = new URL("./edge/", import.meta.url).pathname;
+const ROOT = new URL("../../", import.meta.url).pathname;
+
+function freePort(): number {
+  const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = (l.addr as Deno.NetAddr).port;
+  l.close();
+  return port;
+}
+
+async function waitFor(url: string, timeoutMs: number): Promise<number> {
+  const t0 = performance.now();
+  while (performance.now() - t0 < timeoutMs) {
+    try {
+      const res = await fetch(url);
+      await res.body?.cancel();
+      if (res.status === 200) return performance.now();
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 5));
+  }
+  throw new Error(`Timed out waiting for ${url}`);
+}
+
+function rssMb(pid: number): number {
+  const status = Deno.readTextFileSync(`/proc/${pid}/status`);
+  return Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1] ?? NaN) / 1024;
+}
+
+async function metric(base: string, name: string): Promise<number> {
+  const text = await (await fetch(`${base}/metrics`)).text();
+  let sum = 0;
+  for (const line of text.split("\n")) {
+    if (line.startsWith(name)) sum += Number(line.split(" ").at(-1));
+  }
+  return sum;
+}
+
+const env = await serviceEnv("redis", "gateway");
+const upstash = { url: env.UPSTASH_REDIS_REST_URL, token: env.UPSTASH_REDIS_REST_TOKEN };
+console.error("Training the demo model and seeding Redis…");
+const { root: registryDir } = await demoRegistry();
+await seedOnline(upstash, USERS);
+const batchPath = await batchBody(1000);
+
+// 1. Ceiling.
+const ceilingPort = freePort();
+const ceiling = new Deno.Command(Deno.execPath(), {
+  args: ["run", "--allow-net", `${HERE}ceiling.ts`, String(ceilingPort)],
+  stdout: "null",
+  stderr: "inherit",
+}).spawn();
+const results: Record<string, WrkResult> = {};
+try {
+  await waitFor(`http://127.0.0.1:${ceilingPort}/`, 10_000);
+  console.error("Ceiling…");
+  results.ceiling = await runWrk({
+    url: `http://127.0.0.1:${ceilingPort}/`,
+    connections: CONNECTIONS,
+    threads: THREADS,
+    seconds: LOAD_S,
+  });
+} finally {
+  ceiling.kill("SIGTERM");
+  await ceiling.status;
+}
+
+// 2. Edge under deno serve with the Deploy permissions.
+const edgePort = freePort();
+const base = `http://127.0.0.1:${edgePort}`;
+const started = performance.now();
+const edge = new Deno.Command(Deno.execPath(), {
+  args: [
+    "serve",
+    "--allow-net",
+    "--allow-env",
+    "--allow-read",
+    "--host",
+    "127.0.0.1",
+    "--port",
+    String(edgePort),
+    "edge/deploy.ts",
+  ],
+  cwd: ROOT,
+  env: {
+    EDGE_REGISTRY_DIR: registryDir,
+    EDGE_LOG_LEVEL: "warn",
+    EDGE_ONLINE_STORE: "upstash",
+    EDGE_FEATURE_CACHE_TTL_MS: "0",
+    UPSTASH_REDIS_REST_URL: upstash.url,
+    UPSTASH_REDIS_REST_TOKEN: upstash.token,
+  },
+  stdout: "inherit",
+  stderr: "inherit",
+}).spawn();
+let readyMs = NaN;
+let rssAfterPredict = NaN;
+let rssAtEnd = NaN;
+let cacheHits = NaN;
+let onlineErrors = NaN;
+try {
+  readyMs = (await waitFor(`${base}/ready`, 30_000)) - started;
+  console.error(`Ready after ${readyMs.toFixed(0)} ms; /predict (body)…`);
+  results.predict = await runWrk({
+    url: `${base}/predict`,
+    connections: CONNECTIONS,
+    threads: THREADS,
+    seconds: RSS_LOAD_S,
+    script: `${HERE}predict_body.lua`,
+  });
+  rssAfterPredict = rssMb(edge.pid);
+  cacheHits = await metric(base, "ml_prediction_cache_hits_total");
+  console.error("/predict (entity_id through the gateway)…");
+  results.entity = await runWrk({
+    url: `${base}/predict`,
+    connections: CONNECTIONS,
+    threads: THREADS,
+    seconds: LOAD_S,
+    script: `${HERE}predict_entity.lua`,
+    env: { BENCH_USERS: String(USERS) },
+  });
+  onlineErrors = await metric(base, "ml_online_store_errors_total");
+  console.error("/predict/batch (1000 instances)…");
+  results.batch = await runWrk({
+    url: `${base}/predict/batch`,
+    connections: CONNECTIONS,
+    threads: THREADS,
+    seconds: LOAD_S,
+    script: `${HERE}batch.lua`,
+    env: { BENCH_BATCH_BODY: batchPath },
+  });
+  rssAtEnd = rssMb(edge.pid);
+} finally {
+  edge.kill("SIGTERM");
+  await edge.status;
+  await Deno.remove(registryDir, { recursive: true });
+  await Deno.remove(batchPath);
+}
+
+const c = results.ceiling.requestsPerSec;
+const row = (name: string, figure: string, target: string, ok: boolean, cmd: string) => ({
+  name,
+  figure,
+  target,
+  met: ok ? "yes" : "NO",
+  cmd,
+});
+const r = results;
+const rows = [
+  row(
+    "ceiling: bare Deno.serve fixed JSON",
+    `${c.toFixed(0)} req/s, p99 ${r.ceiling.p99Ms} ms`,
+    "(reference)",
+    true,
+    r.ceiling.command,
+  ),
+  row(
+    "/predict, features in body, distinct vectors",
+    `${r.predict.requestsPerSec.toFixed(0)} req/s (${
+      (100 * r.predict.requestsPerSec / c).toFixed(0)
+    } % of ceiling), p99 ${r.predict.p99Ms} ms, non-2xx ${r.predict.non2xx}, cache hits ${cacheHits}`,
+    "≥ 50 % of ceiling, p99 ≤ 3 ms",
+    r.predict.requestsPerSec >= 0.5 * c && r.predict.p99Ms <= 3 && r.predict.non2xx === 0,
+    r.predict.command,
+  ),
+  row(
+    "/predict by entity_id via Upstash gateway → Redis, cache off",
+    `${r.entity.requestsPerSec.toFixed(0)} req/s (${
+      (100 * r.entity.requestsPerSec / c).toFixed(0)
+    } % of ceiling), p99 ${r.entity.p99Ms} ms, non-2xx ${r.entity.non2xx}, online errors ${onlineErrors}`,
+    "≥ 15 % of ceiling, p99 ≤ 10 ms",
+    r.entity.requestsPerSec >= 0.15 * c && r.entity.p99Ms <= 10 && r.entity.non2xx === 0,
+    r.entity.command,
+  ),
+  row(
+    "/predict/batch, 1000 instances",
+    `${
+      (r.batch.requestsPerSec * 1000).toFixed(0)
+    } instances/s (p99 ${r.batch.p99Ms} ms/request, non-2xx ${r.batch.non2xx})`,
+    "≥ 200000 instances/s",
+    r.batch.requestsPerSec * 1000 >= 200_000 && r.batch.non2xx === 0,
+    r.batch.command,
+  ),
+  row(
+    "process start → /ready",
+    `${readyMs.toFixed(0)} ms`,
+    "≤ 1500 ms",
+    readyMs <= 1500,
+    "deno serve --allow-net --allow-env --allow-read edge/deploy.ts",
+  ),
+  row(
+    `RSS after ${RSS_LOAD_S} s of /predict load`,
+    `${rssAfterPredict.toFixed(0)} MB (${rssAtEnd.toFixed(0)} MB after all runs)`,
+    "≤ 150 MB",
+    rssAfterPredict <= 150,
+    "/proc/<pid>/status VmRSS",
+  ),
+];
+console.log(quick ? "Edge benchmark (QUICK smoke run, not a measurement)" : "Edge benchmark");
+for (const x of rows) {
+  console.log(`- ${x.name}: ${x.figure} | target ${x.target} | met: ${x.met}\n    ${x.cmd}`);
+}
+console.log(JSON.stringify({ quick, rows }, null, 0));
