@@ -1,8 +1,29 @@
 /**
  * The feature pipeline: raw events from any source become exact sliding-
  * window features, durable in Postgres (or embedded PGlite) and fresh in
- * the online cache (Redis or memory) the edge reads; plus offline values,
- * point-in-time training sets and the HTTP API of the features.
+ * the online cache (Redis, Upstash or memory) the edge reads; plus offline
+ * values, point-in-time training sets and the HTTP API of the features.
+ *
+ * How a batch flows (`FeaturePipeline.processBatch`):
+ * 1. decode UTF-8 and JSON, validate with `schemas/event.ts`, refuse text
+ *    Postgres cannot store; failures become dead letters (reason + base64);
+ * 2. dedupe by `event_id` in the batch, then in ONE SQL statement insert
+ *    the events (`ON CONFLICT DO NOTHING`), add the ones inserted to the
+ *    tiles (aggregated in SQL, one multi-row upsert) and store the dead
+ *    letters; the online states are read meanwhile (one MGET);
+ * 3. merge the accepted events into each entity's online state and write
+ *    them back with one compare-and-set script (one round trip, TTL 31
+ *    days); entities whose state is missing, replayed or changed by another
+ *    worker are rebuilt from Postgres, so the online state converges to the
+ *    truth whatever the failures and the number of workers;
+ * 4. metrics (`features_*`).
+ *
+ * The online state (`OnlineEntityState`, see `features/window.ts`) holds
+ * tiles per tile size for events older than `newest - tailMs` and the newer
+ * events raw, so `computeWindowFeatures` is exact for any request time T ≥
+ * `newest - tailMs` (10 minutes: the 5-minute future tolerance plus clock
+ * skew). Offline values and exports are computed from raw events and are
+ * exact for any T.
  *
  * @example
  * ```ts
