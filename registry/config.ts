@@ -28,7 +28,8 @@ const RegistryEnvSchema = z.object({
   REGISTRY_DIR: optional,
   /** Models whose aliases the sync worker follows. */
   REGISTRY_MODELS: envList(["fraud_detector"]),
-  REGISTRY_POLL_INTERVAL_MS: envInt(1000, 50, 3_600_000),
+  /** Alias polling period (ms); with the edge's 1 s pointer check, a change lands within ~2 s. */
+  REGISTRY_POLL_INTERVAL_MS: envInt(500, 50, 3_600_000),
   /** Shared secret of MLflow webhooks; unset → webhooks refused. */
   REGISTRY_WEBHOOK_SECRET: optional,
   /** How old a webhook timestamp may be (s). */

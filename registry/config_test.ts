@@ -7,7 +7,7 @@ Deno.test("resolveRegistryConfig() applies the documented defaults", () => {
   assert.equal(config.registryDir, ".data/registry");
   assert.deepEqual(config.REGISTRY_MODELS, ["fraud_detector"]);
   assert.deepEqual(config.canarySteps, [5, 25, 50, 100]);
-  assert.equal(config.REGISTRY_POLL_INTERVAL_MS, 1000);
+  assert.equal(config.REGISTRY_POLL_INTERVAL_MS, 500);
   assert.equal(mlflowOptionsFrom(config), undefined);
 });
 
