@@ -20,6 +20,13 @@ export class PoisonMessageError extends PlatformError {
   }
 }
 
+/** An embedded data folder is in use by another process. */
+export class FeatureStoreLockedError extends PlatformError {
+  constructor(message: string, options: PlatformErrorOptions = {}) {
+    super("feature_store_locked", message, options);
+  }
+}
+
 /** A feature view is unknown, or its definition conflicts with the stored one. */
 export class FeatureViewError extends PlatformError {
   constructor(message: string, options: PlatformErrorOptions = {}) {

@@ -47,6 +47,7 @@ export {
 export { FEATURE_STATS_WINDOW, FeatureMetrics } from "./metrics.ts";
 export {
   FeatureRequestError,
+  FeatureStoreLockedError,
   FeatureViewError,
   isTransientDriverError,
   PoisonMessageError,

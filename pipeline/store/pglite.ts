@@ -9,16 +9,23 @@ import { drizzle } from "drizzle-orm/pglite";
 import { migrate } from "drizzle-orm/pglite/migrator";
 import { type SqlDatabase, SqlFeatureStore } from "./_sql_store.ts";
 import { MIGRATIONS_FOLDER } from "./_migrations.ts";
+import { lockDataDir } from "./_lock.ts";
 
 /** `FeatureStore` on PGlite. Call `migrate()` once at start. */
 export class PgliteFeatureStore extends SqlFeatureStore {
   protected readonly backend = "PGlite";
   readonly #client: PGlite;
   readonly #db: SqlDatabase;
+  readonly #unlock: () => void;
 
-  /** @param dataDir folder of the database files; omitted → in memory. */
+  /**
+   * @param dataDir folder of the database files; omitted → in memory. A
+   * folder is locked for this process (`<dataDir>.lock`) until `close()`;
+   * throws `FeatureStoreLockedError` when another live process holds it.
+   */
   constructor(dataDir?: string) {
     super();
+    this.#unlock = dataDir ? lockDataDir(dataDir) : () => {};
     this.#client = new PGlite(dataDir);
     this.#db = drizzle(this.#client) as unknown as SqlDatabase;
   }
@@ -35,6 +42,10 @@ export class PgliteFeatureStore extends SqlFeatureStore {
   }
 
   async close(): Promise<void> {
-    if (!this.#client.closed) await this.#client.close();
+    try {
+      if (!this.#client.closed) await this.#client.close();
+    } finally {
+      this.#unlock();
+    }
   }
 }
