@@ -8,7 +8,6 @@ import type { Registry } from "prom-client";
 import { redisKeys } from "../schemas/pointer.ts";
 import { DEFAULT_MAX_FUTURE_MS } from "../schemas/event.ts";
 import {
-  applyTransform,
   computeWindowFeatures,
   computeWindowFeaturesFromEvents,
   DEMO_VIEW,
@@ -17,7 +16,6 @@ import {
   ONLINE_TTL_SECONDS,
   type OnlineEntityState,
   parseOnlineState,
-  type RawValue,
   toWindowEvent,
   type WindowEvent,
 } from "./features/mod.ts";
@@ -204,7 +202,9 @@ export class FeaturePipeline {
           return { key: keys[i], value: JSON.stringify(state), expectedRev };
         });
         const conflicts = new Set(await this.#cache.compareAndSetMany(entries, ONLINE_TTL_SECONDS));
-        if (this.#metrics && attempt === 0) this.#observeValues(view, states, accepted, nowMs);
+        if (this.#metrics && attempt === 0) {
+          this.#metrics.observeStates(view, states.values(), accepted, nowMs);
+        }
         pending = pending.filter((_, i) => conflicts.has(keys[i]));
         if (pending.length === 0) break;
         const again = pending.map((id) => redisKeys.online(view.name, view.version, id));
@@ -245,34 +245,6 @@ export class FeaturePipeline {
       for (const id of missing) states.set(id, mergeEvents(view, null, loaded.get(id) ?? []));
     }
     return states;
-  }
-
-  #observeValues(
-    view: FeatureView,
-    states: Map<string, OnlineEntityState>,
-    accepted: readonly StoredEvent[],
-    nowMs: number,
-  ): void {
-    const m = this.#metrics!;
-    for (const state of states.values()) {
-      const f = computeWindowFeatures(view, state, Math.max(nowMs, state.sealed));
-      for (const k in f) m.observeValue(k, f[k]);
-    }
-    for (const e of accepted) {
-      for (const input of view.eventFeatures) {
-        const spec = input.transform ?? { kind: "identity" as const, source: input.name };
-        const raw = e.payload[spec.source] as RawValue;
-        if (raw === undefined || raw === null) {
-          m.observeValue(input.name, null);
-          continue;
-        }
-        try {
-          m.observeValue(input.name, applyTransform(spec, raw));
-        } catch {
-          m.observeValue(input.name, null);
-        }
-      }
-    }
   }
 
   #record(result: BatchResult, labels: string[], accepted: StoredEvent[], started: number): void {

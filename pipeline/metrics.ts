@@ -5,6 +5,13 @@
  * @module
  */
 import { Counter, Gauge, Histogram, type Registry } from "prom-client";
+import {
+  applyTransform,
+  computeWindowFeatures,
+  type FeatureView,
+  type OnlineEntityState,
+  type RawValue,
+} from "./features/mod.ts";
 
 /** How many recent values per feature the value gauges summarise. */
 export const FEATURE_STATS_WINDOW = 5000;
@@ -105,6 +112,38 @@ export class FeatureMetrics {
     let ring = this.#rings.get(feature);
     if (!ring) this.#rings.set(feature, ring = new ValueRing());
     ring.push(typeof value === "number" && Number.isFinite(value) ? value : NaN);
+  }
+
+  /**
+   * Records the windowed features of freshly written states (as of now, or
+   * their newest event when later) and the event features of the accepted
+   * events; a missing raw value or one the transform cannot read is null.
+   */
+  observeStates(
+    view: FeatureView,
+    states: Iterable<OnlineEntityState>,
+    events: readonly { payload: Record<string, unknown> }[],
+    nowMs: number,
+  ): void {
+    for (const state of states) {
+      const f = computeWindowFeatures(view, state, Math.max(nowMs, state.sealed));
+      for (const k in f) this.observeValue(k, f[k]);
+    }
+    for (const e of events) {
+      for (const input of view.eventFeatures) {
+        const spec = input.transform ?? { kind: "identity" as const, source: input.name };
+        const raw = e.payload[spec.source] as RawValue;
+        let value: number | null = null;
+        if (raw !== undefined && raw !== null) {
+          try {
+            value = applyTransform(spec, raw);
+          } catch {
+            value = null;
+          }
+        }
+        this.observeValue(input.name, value);
+      }
+    }
   }
 
   /** Records that `n` events became visible online `seconds` after they were accepted. */
