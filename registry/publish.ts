@@ -31,6 +31,8 @@ export interface ModelPublisherOptions {
   publicUrl?: string;
   /** Holds large packages for the HTTP route (sha → bytes). */
   largePackages?: Map<string, Uint8Array>;
+  /** Blobs no pointer references any more expire after this long (s, default 1 day). */
+  retiredBlobTtlSeconds?: number;
   now?: () => Date;
 }
 
@@ -44,6 +46,7 @@ export class ModelPublisher {
   readonly #blobMaxBytes: number;
   readonly #publicUrl?: string;
   readonly #now: () => Date;
+  readonly #retiredTtl: number;
 
   constructor(options: ModelPublisherOptions) {
     this.store = options.store;
@@ -51,6 +54,17 @@ export class ModelPublisher {
     this.#publicUrl = options.publicUrl?.replace(/\/+$/, "");
     this.largePackages = options.largePackages ?? new Map();
     this.#now = options.now ?? (() => new Date());
+    this.#retiredTtl = options.retiredBlobTtlSeconds ?? 86_400;
+  }
+
+  /**
+   * True when every blob of `ref` is still stored (any pending expiry is
+   * lifted), so a reference published earlier can go back into a pointer.
+   */
+  async ensureStored(ref: PackageRef): Promise<boolean> {
+    if (!ref.location.startsWith("redis:") && !this.largePackages.has(ref.sha256)) return false;
+    const present = await Promise.all(blobKeys(ref).map((k) => this.store.persist(k)));
+    return present.every(Boolean);
   }
 
   /** Stores the package's blobs (idempotent) and returns the reference to put in a pointer. */
@@ -116,13 +130,32 @@ export class ModelPublisher {
         challenger: content.challenger,
         traffic: content.traffic,
       });
-      if (await this.store.compareAndSet(key, raw, JSON.stringify(next))) return next;
+      if (await this.store.compareAndSet(key, raw, JSON.stringify(next))) {
+        await this.#retire(current, next);
+        return next;
+      }
     }
     throw new RegistryError(
       "registry_conflict",
       `Cannot move the pointer of model '${name}': it kept changing under concurrent writers`,
     );
   }
+
+  /** Lets the blobs the new pointer no longer references expire (edges mid-load still find them). */
+  async #retire(before: ModelPointer | null, after: ModelPointer): Promise<void> {
+    if (!before) return;
+    const kept = new Set([after.champion, after.challenger].flatMap((r) => (r ? blobKeys(r) : [])));
+    const dropped = [before.champion, before.challenger].flatMap((r) => (r ? blobKeys(r) : []))
+      .filter((k) => !kept.has(k));
+    await Promise.all([...new Set(dropped)].map((k) => this.store.expire(k, this.#retiredTtl)));
+  }
+}
+
+/** The Redis keys holding the blobs of a reference. */
+function blobKeys(ref: PackageRef): string[] {
+  const keys = ref.manifest_sha256 ? [redisKeys.blob(ref.manifest_sha256)] : [];
+  if (ref.location.startsWith("redis:")) keys.push(ref.location.slice("redis:".length));
+  return keys;
 }
 
 function parsePointer(name: string, raw: string): ModelPointer {

@@ -83,3 +83,21 @@ Deno.test("ModelPublisher.updatePointer() increments the revision and skips no-o
   }));
   assert.equal(second?.revision, 2);
 });
+
+Deno.test("ModelPublisher.updatePointer() lets blobs of a replaced version expire", async () => {
+  let now = 1_000_000;
+  const store = new MemoryRegistryStore({ now: () => now });
+  const publisher = new ModelPublisher({ store, retiredBlobTtlSeconds: 60 });
+  const v1 = await publisher.putPackage(onnxPackage("m", { seed: 1 }));
+  const v2 = await publisher.putPackage(onnxPackage("m", { seed: 2 }));
+  const single = { mode: "single" as const, challenger_percent: 0 };
+  await publisher.updatePointer("m", () => ({ champion: v1, challenger: null, traffic: single }));
+  await publisher.updatePointer("m", () => ({ champion: v2, challenger: null, traffic: single }));
+  now += 59_000;
+  assert.equal(await publisher.ensureStored(v1), true, "still there, and its expiry lifted");
+  await publisher.updatePointer("m", () => ({ champion: v2, challenger: null, traffic: single }));
+  await publisher.updatePointer("m", () => ({ champion: v1, challenger: null, traffic: single }));
+  now += 61_000;
+  assert.equal(await publisher.ensureStored(v2), false, "v2 left the pointer and expired");
+  assert.equal(await publisher.ensureStored(v1), true, "v1 is referenced and kept");
+});

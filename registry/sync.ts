@@ -165,25 +165,16 @@ export class SyncWorker {
     try {
       const aliases = await this.#o.registry.getAliases(model);
       status.aliases = aliases;
-      if (status.pointer && (await this.#o.publisher.readPointer(model)) === null) {
-        // The pointer we published is gone (Redis restarted or was flushed):
-        // the blobs went with it, so publish them again.
-        for (const key of this.#published.keys()) {
-          if (key.startsWith(`${model}@`)) this.#published.delete(key);
-        }
-        this.#o.log("warn", `Pointer of model '${model}' vanished from the store; republishing`, {
-          model,
-        });
-      }
+      const before = await this.#o.publisher.readPointer(model);
       const refused: ValidationResult[] = [];
       const champion = aliases.champion
-        ? await this.#ensurePublished(model, aliases.champion, refused)
+        ? await this.#ensurePublished(model, aliases.champion, refused, before)
         : null;
       const challengerVersion = aliases.challenger !== aliases.champion
         ? aliases.challenger
         : undefined;
       const challenger = challengerVersion
-        ? await this.#ensurePublished(model, challengerVersion, refused)
+        ? await this.#ensurePublished(model, challengerVersion, refused, before)
         : null;
       const pointer = await this.#o.publisher.updatePointer(
         model,
@@ -237,9 +228,9 @@ export class SyncWorker {
     let nextChallenger: PackageRef | null;
     if (!challengerVersion) nextChallenger = null;
     else if (challenger) nextChallenger = challenger;
-    else {nextChallenger = current?.challenger?.version === challengerVersion
-        ? current.challenger
-        : null;}
+    else if (current?.challenger?.version === challengerVersion) {
+      nextChallenger = current.challenger;
+    } else nextChallenger = null;
     if (nextChallenger?.version === nextChampion.version) nextChallenger = null;
 
     let traffic: TrafficSplit = current?.traffic ?? { mode: "single", challenger_percent: 0 };
@@ -270,10 +261,17 @@ export class SyncWorker {
     model: string,
     version: string,
     refused: ValidationResult[],
+    before: ModelPointer | null,
   ): Promise<PackageRef | null> {
     const key = `${model}@${version}`;
     const known = this.#published.get(key);
-    if (known) return known;
+    if (known) {
+      const served = [before?.champion, before?.challenger].some((r) => sameRef(r, known));
+      // Blobs of a version that left the pointer expire, and a restarted or
+      // flushed Redis loses them all: check before pointing at them again.
+      if (served || await this.#o.publisher.ensureStored(known)) return known;
+      this.#published.delete(key);
+    }
     const previous = this.#refused.get(key);
     if (previous && this.#o.now() - previous.at < this.#o.retryRefusedMs) {
       refused.push(previous.result);

@@ -161,3 +161,23 @@ Deno.test("SyncWorker.sync() republishes blobs and pointer after the store lost 
     await t.cleanup();
   }
 });
+
+Deno.test("SyncWorker.sync() republishes a version whose blobs expired before an alias returns to it", async () => {
+  const t = await setup();
+  try {
+    await t.local.register(onnxPackage("m", { seed: 1 }));
+    await t.local.register(onnxPackage("m", { seed: 2 }));
+    await t.local.setAlias("m", "champion", "1");
+    const first = await t.worker.sync("m");
+    await t.local.setAlias("m", "champion", "2");
+    await t.worker.sync("m");
+    const v1Blob = first.pointer!.champion.location.slice("redis:".length);
+    t.store.clear();
+    await t.local.setAlias("m", "champion", "1");
+    const back = await t.worker.sync("m");
+    assert.equal(back.pointer?.champion.version, "1");
+    assert.notEqual(await t.store.get(v1Blob), null);
+  } finally {
+    await t.cleanup();
+  }
+});

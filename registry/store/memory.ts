@@ -10,21 +10,49 @@ import type { RegistryStore } from "./port.ts";
 export class MemoryRegistryStore implements RegistryStore {
   readonly #values = new Map<string, string>();
   readonly #hashes = new Map<string, Map<string, string>>();
+  readonly #expiresAt = new Map<string, number>();
+  readonly #now: () => number;
+
+  constructor(options: { now?: () => number } = {}) {
+    this.#now = options.now ?? Date.now;
+  }
 
   get(key: string): Promise<string | null> {
+    this.#sweep(key);
     return Promise.resolve(this.#values.get(key) ?? null);
   }
 
   setIfAbsent(key: string, value: string): Promise<boolean> {
+    this.#sweep(key);
     if (this.#values.has(key)) return Promise.resolve(false);
     this.#values.set(key, value);
     return Promise.resolve(true);
   }
 
   compareAndSet(key: string, expected: string | null, next: string): Promise<boolean> {
+    this.#sweep(key);
     if ((this.#values.get(key) ?? null) !== expected) return Promise.resolve(false);
     this.#values.set(key, next);
     return Promise.resolve(true);
+  }
+
+  expire(key: string, seconds: number): Promise<void> {
+    if (this.#values.has(key)) this.#expiresAt.set(key, this.#now() + seconds * 1000);
+    return Promise.resolve();
+  }
+
+  persist(key: string): Promise<boolean> {
+    this.#sweep(key);
+    this.#expiresAt.delete(key);
+    return Promise.resolve(this.#values.has(key));
+  }
+
+  #sweep(key: string): void {
+    const at = this.#expiresAt.get(key);
+    if (at !== undefined && at <= this.#now()) {
+      this.#values.delete(key);
+      this.#expiresAt.delete(key);
+    }
   }
 
   hgetall(key: string): Promise<Record<string, string>> {
@@ -47,6 +75,7 @@ export class MemoryRegistryStore implements RegistryStore {
   /** Forgets everything, as a restarted Redis without persistence would. */
   clear(): void {
     this.#values.clear();
+    this.#expiresAt.clear();
     this.#hashes.clear();
   }
 

@@ -19,6 +19,10 @@ export interface RegistryStore {
    * monotonic when two writers race.
    */
   compareAndSet(key: string, expected: string | null, next: string): Promise<boolean>;
+  /** Lets `key` expire after `seconds` (no-op when absent). */
+  expire(key: string, seconds: number): Promise<void>;
+  /** Removes any expiry of `key`; true when the key exists. */
+  persist(key: string): Promise<boolean>;
   /** Every field of a hash (empty when absent). */
   hgetall(key: string): Promise<Record<string, string>>;
   /** Several hashes in one round trip. */

@@ -10,7 +10,10 @@ import { RegistryError } from "../errors.ts";
 import type { RegistryStore } from "./port.ts";
 
 /** The part of an `@upstash/redis` client this store uses. */
-export type StoreRedis = Pick<Redis, "get" | "set" | "eval" | "hgetall" | "pipeline">;
+export type StoreRedis = Pick<
+  Redis,
+  "get" | "set" | "eval" | "hgetall" | "pipeline" | "expire" | "persist" | "exists"
+>;
 
 const CAS_SCRIPT = `local cur = redis.call('GET', KEYS[1])
 if cur == false then cur = '' end
@@ -47,6 +50,15 @@ export class UpstashRegistryStore implements RegistryStore {
       () => this.#redis.eval(CAS_SCRIPT, [key], [expected ?? "", next]),
     );
     return Number(answer) === 1;
+  }
+
+  async expire(key: string, seconds: number): Promise<void> {
+    await this.#call("EXPIRE", key, () => this.#redis.expire(key, seconds));
+  }
+
+  async persist(key: string): Promise<boolean> {
+    await this.#call("PERSIST", key, () => this.#redis.persist(key));
+    return await this.#call("EXISTS", key, () => this.#redis.exists(key)) === 1;
   }
 
   async hgetall(key: string): Promise<Record<string, string>> {

@@ -63,6 +63,19 @@ export function registryStoreContract(adapter: string, factory: () => Promise<St
     assert.deepEqual(many, [{ requests: "4", "le_0.5": "2" }, {}]);
   });
 
+  test(
+    "persist() reports whether the key exists and expire() keeps it for now",
+    async ({ store }, key) => {
+      assert.equal(await store.persist(key), false);
+      await store.setIfAbsent(key, "blob");
+      await store.expire(key, 3600);
+      assert.equal(await store.get(key), "blob");
+      assert.equal(await store.persist(key), true);
+      await store.expire(`${key}:missing`, 10);
+      assert.equal(await store.get(`${key}:missing`), null);
+    },
+  );
+
   test("get() round-trips base64 and JSON text unchanged", async ({ store }, key) => {
     const values = ["AAEC/w==", '{"a":[1,2]}', "12345"];
     for (const [i, v] of values.entries()) {
