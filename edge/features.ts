@@ -55,6 +55,19 @@ function timeFeature(kind: string, timeMs: number): number {
   return v;
 }
 
+// Categories repeat: remember their codes (bounded) instead of hashing every time.
+const categoryCodes = new Map<string, number>();
+function hashedCategory(spec: Extract<TransformSpec, { kind: "crc32_mod" }>, raw: string): number {
+  const k = `${spec.modulo}\u0000${raw}`;
+  let v = categoryCodes.get(k);
+  if (v === undefined) {
+    v = applyTransform(spec, raw);
+    if (categoryCodes.size >= 10_000) categoryCodes.clear();
+    categoryCodes.set(k, v);
+  }
+  return v;
+}
+
 function isTime(input: ModelInput): boolean {
   return input.transform !== undefined && TIME_KINDS.has(input.transform.kind);
 }
@@ -106,8 +119,11 @@ export function assembleFeatures(
       } else if (spec.transform) {
         field = spec.transform.source;
         const raw = input.features[field];
-        if (raw !== undefined && raw !== null) value = applyTransform(spec.transform, raw);
-        else if (isTime(spec)) value = timeFeature(spec.transform.kind, input.timeMs);
+        if (raw !== undefined && raw !== null) {
+          value = spec.transform.kind === "crc32_mod" && typeof raw === "string"
+            ? hashedCategory(spec.transform, raw)
+            : applyTransform(spec.transform, raw);
+        } else if (isTime(spec)) value = timeFeature(spec.transform.kind, input.timeMs);
         else if (spec.transform.kind === "crc32_mod" && spec.transform.missing !== undefined) {
           value = applyTransform(spec.transform, null);
         }

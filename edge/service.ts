@@ -17,7 +17,7 @@ import { EdgeError } from "./errors.ts";
 import { type Assembled, assembleFeatures, type FeatureValue, requestCovers } from "./features.ts";
 import type { Logger } from "./log.ts";
 import type { EdgeMetrics } from "./metrics.ts";
-import type { LoadedModel, ModelStore } from "./models/mod.ts";
+import type { LoadedModel, ModelRoute, ModelStore } from "./models/mod.ts";
 import type { OnlineAccess } from "./online_access.ts";
 import { PredictionCache } from "./prediction_cache.ts";
 import type { RolloutCounters } from "./rollout.ts";
@@ -71,14 +71,17 @@ export class PredictionService {
     const nowMs = this.#d.now();
     const timeMs = this.#requestTime(req.timestamp, "timestamp", nowMs);
     const explicit = req.version;
-    const arm = await this.#arm(name, explicit, req.entity_id, req.features, ctx.requestId);
-    const model = await this.#d.store.acquire(name, arm.selector);
+    const route = this.#d.store.routeNow(name) ?? await this.#d.store.routeOf(name);
+    const arm = this.#arm(route, explicit, req.entity_id, req.features, ctx.requestId);
+    const model = this.#d.store.tryAcquire(name, arm.selector) ??
+      await this.#d.store.acquire(name, arm.selector);
     let ok = false;
     try {
       const view = this.#view(model);
       const entityId = req.entity_id ?? entityOf(req.features, view);
       const inst: Instance = { features: req.features, entityId, timeMs };
-      const prep = await this.#prepare(model, view, [inst], () => "features", ctx.requestId);
+      const prep = this.#prepareSync(model, view, [inst], () => "features") ??
+        await this.#prepare(model, view, [inst], () => "features", ctx.requestId);
       const a = prep.assembled[0];
       const cacheKey = this.#d.cache.enabled ? PredictionCache.key(name, model.version, a.row) : "";
       let score = cacheKey ? this.#d.cache.get(cacheKey) : undefined;
@@ -130,7 +133,8 @@ export class PredictionService {
       });
     }
     const nowMs = this.#d.now();
-    const arm = await this.#arm(name, req.version, undefined, {}, ctx.requestId);
+    const route = await this.#d.store.routeOf(name);
+    const arm = this.#arm(route, req.version, undefined, {}, ctx.requestId);
     const model = await this.#d.store.acquire(name, arm.selector);
     let status = "error";
     try {
@@ -142,13 +146,9 @@ export class PredictionService {
           ? this.#requestTime(f.timestamp, `instances.${i}.timestamp`, nowMs)
           : nowMs,
       }));
-      const prep = await this.#prepare(
-        model,
-        view,
-        instances,
-        (i) => `instances.${i}`,
-        ctx.requestId,
-      );
+      const prefix = (i: number) => `instances.${i}`;
+      const prep = this.#prepareSync(model, view, instances, prefix) ??
+        await this.#prepare(model, view, instances, prefix, ctx.requestId);
       const w = model.session.width;
       const data = new Float32Array(instances.length * w);
       prep.assembled.forEach((a, i) => data.set(a.row, i * w));
@@ -196,20 +196,18 @@ export class PredictionService {
     }
   }
 
-  async #arm(
-    name: string,
+  #arm(
+    route: ModelRoute,
     explicit: string | undefined,
     entityId: string | undefined,
     features: Record<string, FeatureValue>,
     requestId: string,
-  ): Promise<{ selector: string; variant: string; shadow: boolean }> {
+  ): { selector: string; variant: string; shadow: boolean } {
     if (explicit !== undefined) {
-      const route = await this.#d.store.routeOf(name);
       const variant = Object.hasOwn(route.aliases, explicit) ? explicit : "pinned";
       return { selector: explicit, variant, shadow: false };
     }
     const fallback = this.#d.config.defaultVersion;
-    const route = await this.#d.store.routeOf(name);
     if (fallback !== "champion" || !route.aliases.champion) {
       return { selector: fallback, variant: fallback, shadow: false };
     }
@@ -221,6 +219,26 @@ export class PredictionService {
   #view(model: LoadedModel): FeatureView | undefined {
     const fv = model.manifest.feature_view;
     return fv ? getFeatureView(fv.name, fv.version) : undefined;
+  }
+
+  /** The assembly when no instance needs online features (no await), else `undefined`. */
+  #prepareSync(
+    model: LoadedModel,
+    view: FeatureView | undefined,
+    instances: Instance[],
+    prefix: (i: number) => string,
+  ): Prepared | undefined {
+    if (
+      view &&
+      instances.some((x) => x.entityId !== undefined && !requestCovers(model.manifest, x.features))
+    ) {
+      return undefined;
+    }
+    const assembled = instances.map((inst, i) =>
+      assembleFeatures(model.manifest, { ...inst, online: null }, prefix(i))
+    );
+    checkAssembled(assembled, instances, prefix, false);
+    return { assembled, online: instances.map(() => null), asOf: instances.map(() => null) };
   }
 
   async #prepare(

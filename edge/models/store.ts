@@ -154,17 +154,39 @@ export class ModelStore {
     return this.#currentRoute(name);
   }
 
-  async #currentRoute(name: string): Promise<ModelRoute> {
-    if (!MODEL_NAME.test(name)) {
-      throw new EdgeError("model_not_found", `Model not found '${name.slice(0, 100)}'`);
-    }
+  /**
+   * The current route without waiting, when the model was resolved before
+   * (a stale route starts a check beside the request); else `undefined`.
+   */
+  routeNow(name: string): ModelRoute | undefined {
     const state = this.#states.get(name);
-    if (!state) return await this.refresh(name);
+    if (!state) return undefined;
     if (this.#opts.now() - state.checkedAt >= this.#opts.pollMs && !this.#refreshing.has(name)) {
       // Serve from the current route; the check (and any swap) runs beside it.
       this.refresh(name).catch(() => {});
     }
     return state.route;
+  }
+
+  /**
+   * {@linkcode ModelStore.acquire} without waiting, when the version is
+   * already warmed; else `undefined` (then call `acquire`).
+   */
+  tryAcquire(name: string, selector: string): LoadedModel | undefined {
+    const route = this.routeNow(name);
+    const version = route && resolveSelector(route, selector);
+    const model = version === undefined ? undefined : this.#loaded.get(key(name, version));
+    if (!model) return undefined;
+    model.inflight++;
+    model.lastUsedMs = this.#opts.now();
+    return model;
+  }
+
+  async #currentRoute(name: string): Promise<ModelRoute> {
+    if (!MODEL_NAME.test(name)) {
+      throw new EdgeError("model_not_found", `Model not found '${name.slice(0, 100)}'`);
+    }
+    return this.routeNow(name) ?? await this.refresh(name);
   }
 
   async #doRefresh(name: string): Promise<ModelRoute> {

@@ -12,6 +12,7 @@ import {
   parseOnlineState,
 } from "../../pipeline/features/mod.ts";
 import { redisKeys } from "../../schemas/pointer.ts";
+import { TtlCache } from "../_ttl_cache.ts";
 import type { OnlineFeatureReader, OnlineFeatures } from "./port.ts";
 
 /** Cache settings shared by the key-value adapters. */
@@ -26,11 +27,6 @@ export interface OnlineCacheOptions {
   onCache?: (hits: number, misses: number) => void;
 }
 
-interface Cached {
-  state: OnlineEntityState | null;
-  expires: number;
-}
-
 /** Base of the key-value adapters: subclasses supply one `mget`. */
 export abstract class KeyValueOnlineReader implements OnlineFeatureReader {
   abstract readonly kind: string;
@@ -38,13 +34,14 @@ export abstract class KeyValueOnlineReader implements OnlineFeatureReader {
   readonly #max: number;
   readonly #now: () => number;
   #onCache?: (hits: number, misses: number) => void;
-  readonly #cache = new Map<string, Cached>();
+  readonly #cache: TtlCache<OnlineEntityState | null>;
 
   constructor(options: OnlineCacheOptions = {}) {
     this.#ttl = options.cacheTtlMs ?? 0;
     this.#max = options.cacheMax ?? 10_000;
     this.#now = options.now ?? Date.now;
     this.#onCache = options.onCache;
+    this.#cache = new TtlCache({ ttlMs: this.#ttl, maxEntries: this.#max, now: this.#now });
   }
 
   /** Sets the callback counting cache hits and misses (the app wires its metrics here). */
@@ -69,12 +66,11 @@ export abstract class KeyValueOnlineReader implements OnlineFeatureReader {
       const raw = await this.mget(keys);
       return raw.map(parseOnlineState);
     }
-    const now = this.#now();
     const out: (OnlineEntityState | null)[] = new Array(keys.length);
     const missing: number[] = [];
     for (let i = 0; i < keys.length; i++) {
       const hit = this.#cache.get(keys[i]);
-      if (hit && hit.expires > now) out[i] = hit.state;
+      if (hit !== undefined) out[i] = hit;
       else missing.push(i);
     }
     this.#onCache?.(keys.length - missing.length, missing.length);
@@ -84,15 +80,7 @@ export abstract class KeyValueOnlineReader implements OnlineFeatureReader {
     const fresh = new Map<string, OnlineEntityState | null>();
     unique.forEach((k, j) => fresh.set(k, parseOnlineState(raw[j])));
     for (const i of missing) out[i] = fresh.get(keys[i]) ?? null;
-    for (const [k, state] of fresh) this.#remember(k, state, now);
+    for (const [k, state] of fresh) this.#cache.set(k, state);
     return out;
-  }
-
-  #remember(key: string, state: OnlineEntityState | null, now: number): void {
-    this.#cache.delete(key);
-    this.#cache.set(key, { state, expires: now + this.#ttl });
-    while (this.#cache.size > this.#max) {
-      this.#cache.delete(this.#cache.keys().next().value!);
-    }
   }
 }

@@ -7,6 +7,8 @@
  *    with the demo model trained by the platform: process start → `/ready`;
  * 3. `POST /predict` with features in the body, a different vector each
  *    request (60 s; RSS read after it);
+ *
+ * Each measured run follows an unmeasured warm-up run (5 s) of the same load.
  * 4. `POST /predict` by `entity_id`, online features from a real Redis
  *    through the Upstash gateway, in-isolate feature cache off;
  * 5. `POST /predict/batch` with 1000 instances (instances/s).
@@ -22,6 +24,8 @@ import { runWrk, type WrkResult } from "./edge/_wrk.ts";
 const quick = Deno.args.includes("--quick");
 const LOAD_S = quick ? 2 : 10;
 const RSS_LOAD_S = quick ? 3 : 60;
+/** Unmeasured load before each measured run, so V8 and the WASM tiers are warm. */
+const WARM_S = quick ? 1 : 5;
 const CONNECTIONS = 32;
 const THREADS = 2;
 const USERS = 1000;
@@ -129,26 +133,42 @@ let onlineErrors = NaN;
 try {
   readyMs = (await waitFor(`${base}/ready`, 30_000)) - started;
   console.error(`Ready after ${readyMs.toFixed(0)} ms; /predict (body)…`);
+  const warm = (script: string, path: string, env?: Record<string, string>) =>
+    runWrk({
+      url: `${base}${path}`,
+      connections: CONNECTIONS,
+      threads: THREADS,
+      seconds: WARM_S,
+      script,
+      env,
+    });
+  await warm(`${HERE}predict_body.lua`, "/predict", { BENCH_RUN: "1" });
   results.predict = await runWrk({
     url: `${base}/predict`,
     connections: CONNECTIONS,
     threads: THREADS,
     seconds: RSS_LOAD_S,
     script: `${HERE}predict_body.lua`,
+    env: { BENCH_RUN: "2" },
   });
   rssAfterPredict = rssMb(edge.pid);
   cacheHits = await metric(base, "ml_prediction_cache_hits_total");
   console.error("/predict (entity_id through the gateway)…");
+  await warm(`${HERE}predict_entity.lua`, "/predict", {
+    BENCH_USERS: String(USERS),
+    BENCH_RUN: "3",
+  });
   results.entity = await runWrk({
     url: `${base}/predict`,
     connections: CONNECTIONS,
     threads: THREADS,
     seconds: LOAD_S,
     script: `${HERE}predict_entity.lua`,
-    env: { BENCH_USERS: String(USERS) },
+    env: { BENCH_USERS: String(USERS), BENCH_RUN: "4" },
   });
   onlineErrors = await metric(base, "ml_online_store_errors_total");
   console.error("/predict/batch (1000 instances)…");
+  await warm(`${HERE}batch.lua`, "/predict/batch", { BENCH_BATCH_BODY: batchPath });
   results.batch = await runWrk({
     url: `${base}/predict/batch`,
     connections: CONNECTIONS,

@@ -10,6 +10,8 @@ function setup(thread)
 end
 
 function init(args)
+  -- Each run (warm-up, measured) starts from its own offset: no vector repeats.
+  run = tonumber(os.getenv("BENCH_RUN") or "0")
   counter = 0
   users = tonumber(os.getenv("BENCH_USERS") or "1000")
 end
@@ -19,6 +21,6 @@ request = function()
   local body = string.format(
     '{"entity_id":"bench_user_%d","features":{"amount":%.2f,' ..
     '"merchant_category":"grocery","payment_method":"credit_card"}}',
-    (counter * 7 + tid) % users, tid * 100000 + counter / 100 + 1)
+    (counter * 7 + tid) % users, run * 1000 + (counter % 100000) / 100 + 1)
   return wrk.format("POST", "/predict", { ["Content-Type"] = "application/json" }, body)
 end
