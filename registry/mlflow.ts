@@ -222,6 +222,16 @@ export class MlflowRegistry implements ModelRegistry {
     }
   }
 
+  /** Sets a tag on a model version (e.g. why it was rolled back). */
+  async setVersionTag(name: string, version: string, key: string, value: string): Promise<void> {
+    await this.client.post("model-versions/set-tag", {
+      name,
+      version,
+      key,
+      value: value.slice(0, 5000),
+    });
+  }
+
   /** Creates a run in the configured experiment (created on first use). */
   async createRun(runName: string, tags: Record<string, string> = {}): Promise<MlflowRun> {
     const experimentId = await this.#experiment();

@@ -224,6 +224,32 @@ export class RolloutController {
     return null;
   }
 
+  /** Tags the rolled-back version with the reason where the registry supports tags. */
+  async #recordWhy(model: string, version: string, reason: string): Promise<void> {
+    const registry = this.#o.registry as Partial<TaggingRegistry>;
+    if (typeof registry.setVersionTag !== "function") return;
+    try {
+      await registry.setVersionTag(model, version, "platform.rollback_reason", reason);
+      await registry.setVersionTag(
+        model,
+        version,
+        "platform.rolled_back_at",
+        new Date(this.#o.now()).toISOString(),
+      );
+    } catch (error) {
+      // The alias change is what matters; a missing tag is only logged.
+      this.#o.log(
+        "warn",
+        `Cannot tag model '${model}' version ${version} with the rollback reason`,
+        {
+          model,
+          version,
+          error: error instanceof Error ? error.message : String(error),
+        },
+      );
+    }
+  }
+
   /** Makes the challenger the champion (old champion kept as `previous_champion`). */
   async promote(model: string): Promise<{ champion: string; previous: string | null }> {
     const aliases = await this.#o.registry.getAliases(model);
@@ -263,6 +289,7 @@ export class RolloutController {
       throw new Error(`Cannot roll back model '${model}': no challenger and no previous champion`);
     }
     await this.#o.registry.setAlias(model, "rolled_back", removed);
+    await this.#recordWhy(model, removed, reason);
     const label = reason.split(":")[0].trim() || "manual";
     this.#o.metrics.rollbacks.inc({ model, reason: label });
     this.#o.metrics.canaryPercent.set({ model }, 0);
@@ -276,6 +303,11 @@ export class RolloutController {
     await this.#o.worker.sync(model, "rollback");
     return { restored, removed };
   }
+}
+
+/** A registry that can tag versions (MLflow does; the local folder does not). */
+interface TaggingRegistry {
+  setVersionTag(name: string, version: string, key: string, value: string): Promise<void>;
 }
 
 function fmt(rate: number): string {

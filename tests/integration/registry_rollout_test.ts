@@ -53,6 +53,9 @@ Deno.test("RolloutController rolls back a challenger with injected errors and re
   assert.equal(decision.action, "rollback", decision.reason);
   assert.equal(decision.challenger?.errors, 40);
   assert.deepEqual(await t.mlflow.getAliases(t.name), { champion: "1", rolled_back: "2" });
+  const v2 = await t.mlflow.resolveVersion(t.name, "2");
+  const tag = v2.tags?.find((x) => x.key === "platform.rollback_reason")?.value;
+  assert.match(tag ?? "", /^error_rate: challenger 0\.3333/);
   const pointer = await t.service.publisher.readPointer(t.name);
   assert.equal(pointer?.champion.version, "1");
   assert.equal(pointer?.challenger, null);
