@@ -159,6 +159,8 @@ export interface SpawnedWorker {
   metrics(): Promise<string>;
   /** `GET /ready` status. */
   readyStatus(): Promise<number>;
+  /** `status` of `GET /health` (`ok`, `degraded`), or `down` when it does not answer. */
+  health(): Promise<string>;
   /** Sum of `ingest_messages_total{outcome=…}` for this worker. */
   counted(outcome: string): Promise<number>;
   /** SIGTERM, then the exit code. */
@@ -215,6 +217,10 @@ export function spawnWorker(source: string, env: Record<string, string>): Spawne
     exited,
     metrics: async () => (await get("/metrics")).text,
     readyStatus: async () => (await get("/ready")).status,
+    health: async () => {
+      const r = await get("/health");
+      return r.status === 200 ? JSON.parse(r.text).status : "down";
+    },
     counted: async (outcome) => {
       const text = (await get("/metrics")).text;
       const re = new RegExp(
