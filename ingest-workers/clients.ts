@@ -93,6 +93,7 @@ export function createSource(config: IngestConfig, deps: SourceDeps = {}): Messa
         pubsub: createPubSub(config),
         subscription: config.pubsub.subscription,
         maxMessages: config.pubsub.maxMessages,
+        streams: config.pubsub.streams,
         maxBatch: config.maxBatch,
       });
     default:

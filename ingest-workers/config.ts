@@ -43,6 +43,7 @@ const schema = z.object({
   PUBSUB_TOPIC: z.string().min(1).default("transactions"),
   PUBSUB_SUBSCRIPTION: z.string().min(1).default("ingest-workers"),
   PUBSUB_MAX_MESSAGES: envInt(2000, 1),
+  PUBSUB_STREAMS: envInt(8, 1, 64),
 });
 
 /** Resolved ingest configuration. Every field has a documented default. */
@@ -87,7 +88,10 @@ export interface IngestConfig {
     projectId: string;
     topic: string;
     subscription: string;
+    /** Flow control: most messages outstanding. Default 2000. */
     maxMessages: number;
+    /** Parallel streaming pulls. Default 8. */
+    streams: number;
   };
 }
 
@@ -137,6 +141,7 @@ export function resolveIngestConfig(
       topic: c.PUBSUB_TOPIC,
       subscription: c.PUBSUB_SUBSCRIPTION,
       maxMessages: c.PUBSUB_MAX_MESSAGES,
+      streams: c.PUBSUB_STREAMS,
     },
   };
 }

@@ -45,11 +45,11 @@ export class KinesisSource implements MessageSource {
 
   constructor(options: KinesisSourceOptions) {
     this.#o = {
-      leaseMs: 10_000,
-      pollMs: 200,
-      maxBatch: 5000,
-      logger: () => {},
       ...options,
+      leaseMs: options.leaseMs ?? 10_000,
+      pollMs: options.pollMs ?? 200,
+      maxBatch: options.maxBatch ?? 5000,
+      logger: options.logger ?? (() => {}),
     };
   }
 
