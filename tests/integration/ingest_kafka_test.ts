@@ -101,6 +101,12 @@ Deno.test({
       try {
         await t.done(stream);
         await waitFor(async () => (await worker.readyStatus()) === 200, "worker ready");
+        const metrics = await worker.metrics();
+        for (const p of [0, 1, 2]) {
+          const lag =
+            `ingest_kafka_partition_lag{topic="${t.workerEnv.KAFKA_TOPIC}",partition="${p}"}`;
+          assert.ok(metrics.includes(lag), `${lag} in /metrics`);
+        }
       } finally {
         assert.equal(await worker.stop(), 0, `worker exits cleanly on SIGTERM:\n${worker.logs()}`);
       }
