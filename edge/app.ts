@@ -84,6 +84,7 @@ export function createApp(deps: EdgeDeps): EdgeApp {
     now,
     coalesce: config.coalesce,
     maxRows: config.coalesceMaxRows,
+    onRun: (rows) => metrics.coalescedRows.observe(rows),
     onLoad(name, version, ok, error) {
       metrics.inc(metrics.modelLoads, [name, ok ? "success" : "error"]);
       if (ok) logger.log("info", "Model loaded", { model_name: name, model_version: version });

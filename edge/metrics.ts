@@ -41,6 +41,7 @@ export interface EdgeMetrics {
   predictionCacheMisses: Counter<"model_name">;
   onlineErrors: Counter<"reason">;
   shadowPredictions: Counter<"model_name" | "agreement">;
+  coalescedRows: Histogram;
   /** A cached child of a labelled counter (label lookups cost on the hot path). */
   inc(counter: Counter<string>, labels: string[], value?: number): void;
   /** A cached child of a labelled histogram. */
@@ -50,6 +51,27 @@ export interface EdgeMetrics {
 /** Registers the edge metrics on `registry`. */
 export function createEdgeMetrics(registry: Registry): EdgeMetrics {
   const registers = [registry];
+  // Hot counters are summed in plain numbers and handed to prom-client when
+  // the registry is scraped: prom-client hashes the labels on every `inc`.
+  const pending = new Map<string, Map<string, { labels: string[]; n: number }>>();
+  const deferred = <L extends string>(name: string, help: string, labelNames: L[]) => {
+    const slots = new Map<string, { labels: string[]; n: number }>();
+    pending.set(name, slots);
+    return new Counter<L>({
+      name,
+      help,
+      labelNames,
+      registers,
+      collect() {
+        for (const e of slots.values()) {
+          if (e.n === 0) continue;
+          const obj = Object.fromEntries(labelNames.map((l, i) => [l, e.labels[i]]));
+          this.inc(obj as Record<L, string>, e.n);
+          e.n = 0;
+        }
+      },
+    });
+  };
   const children = new Map<string, { inc(v?: number): void; observe(v: number): void }>();
   const child = (m: Counter<string> | Histogram<string>, labels: string[]) => {
     const k = `${(m as unknown as { name: string }).name}\u0000${labels.join("\u0000")}`;
@@ -62,12 +84,11 @@ export function createEdgeMetrics(registry: Registry): EdgeMetrics {
   };
   return {
     registry,
-    predictions: new Counter({
-      name: "ml_predictions_total",
-      help: "Predictions served, by model, version, status and A/B variant",
-      labelNames: ["model_name", "model_version", "status", "variant"],
-      registers,
-    }),
+    predictions: deferred(
+      "ml_predictions_total",
+      "Predictions served, by model, version, status and A/B variant",
+      ["model_name", "model_version", "status", "variant"],
+    ),
     predictionDuration: new Histogram({
       name: "ml_prediction_duration_seconds",
       help: "Time to serve one prediction (features, model, response)",
@@ -92,12 +113,11 @@ export function createEdgeMetrics(registry: Registry): EdgeMetrics {
       help: "Model versions loaded and warmed",
       registers,
     }),
-    apiRequests: new Counter({
-      name: "ml_api_requests_total",
-      help: "HTTP requests by route template, method and status",
-      labelNames: ["route", "method", "status"],
-      registers,
-    }),
+    apiRequests: deferred(
+      "ml_api_requests_total",
+      "HTTP requests by route template, method and status",
+      ["route", "method", "status"],
+    ),
     featureCacheHits: new Counter({
       name: "ml_feature_cache_hits_total",
       help: "Online feature lookups answered by the in-isolate cache",
@@ -114,18 +134,16 @@ export function createEdgeMetrics(registry: Registry): EdgeMetrics {
       buckets: [1, 5, 15, 60, 300, 900, 3600, 21600, 86400, 604800],
       registers,
     }),
-    predictionCacheHits: new Counter({
-      name: "ml_prediction_cache_hits_total",
-      help: "Predictions answered from the prediction cache",
-      labelNames: ["model_name"],
-      registers,
-    }),
-    predictionCacheMisses: new Counter({
-      name: "ml_prediction_cache_misses_total",
-      help: "Predictions computed by the model",
-      labelNames: ["model_name"],
-      registers,
-    }),
+    predictionCacheHits: deferred(
+      "ml_prediction_cache_hits_total",
+      "Predictions answered from the prediction cache",
+      ["model_name"],
+    ),
+    predictionCacheMisses: deferred(
+      "ml_prediction_cache_misses_total",
+      "Predictions computed by the model",
+      ["model_name"],
+    ),
     onlineErrors: new Counter({
       name: "ml_online_store_errors_total",
       help: "Failed online feature reads, by reason",
@@ -138,8 +156,22 @@ export function createEdgeMetrics(registry: Registry): EdgeMetrics {
       labelNames: ["model_name", "agreement"],
       registers,
     }),
+    coalescedRows: new Histogram({
+      name: "ml_onnx_coalesced_rows",
+      help: "Rows per coalesced ONNX run of single predictions",
+      buckets: [1, 2, 4, 8, 16, 32, 64, 128, 256, 512],
+      registers,
+    }),
     inc(counter, labels, value = 1) {
-      child(counter, labels).inc(value);
+      const slots = pending.get((counter as unknown as { name: string }).name);
+      if (!slots) return child(counter, labels).inc(value);
+      const k = labels.length === 1 ? labels[0] : labels.join("\u0000");
+      let e = slots.get(k);
+      if (!e) {
+        e = { labels: [...labels], n: 0 };
+        slots.set(k, e);
+      }
+      e.n += value;
     },
     observe(h, labels, value) {
       child(h, labels).observe(value);

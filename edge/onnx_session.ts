@@ -40,6 +40,8 @@ export interface OnnxSessionOptions {
   coalesce?: boolean;
   /** Rows per coalesced run at most (default 512). */
   maxRows?: number;
+  /** Called with the row count of every coalesced run (for metrics). */
+  onRun?: (rows: number) => void;
 }
 
 interface Pending {
@@ -56,6 +58,7 @@ export class OnnxSession {
   readonly #session: ort.InferenceSession;
   readonly #coalesce: boolean;
   readonly #maxRows: number;
+  readonly #onRun?: (rows: number) => void;
   #queue: Pending[] = [];
   #scheduled = false;
   #running = false;
@@ -72,6 +75,7 @@ export class OnnxSession {
     this.width = manifest.inputs.length;
     this.#coalesce = options.coalesce ?? true;
     this.#maxRows = options.maxRows ?? 512;
+    this.#onRun = options.onRun;
   }
 
   /**
@@ -190,6 +194,7 @@ export class OnnxSession {
       // running loop or no loop (and then schedules one).
       while (this.#queue.length > 0) {
         const batch = this.#queue.splice(0, this.#maxRows);
+        this.#onRun?.(batch.length);
         const w = this.width;
         const data = new Float32Array(batch.length * w);
         for (let i = 0; i < batch.length; i++) data.set(batch[i].row, i * w);

@@ -339,6 +339,7 @@ export class PredictionService {
       this.#count(model, "challenger_shadow", performance.now() - started, true);
     } catch (error) {
       this.#d.metrics.inc(this.#d.metrics.shadowPredictions, [name, "error"]);
+      this.#d.rollout?.record(name, "challenger_shadow", performance.now() - started, true);
       this.#d.logger.log("warn", "Shadow prediction failed", {
         request_id: requestId,
         model_name: name,

@@ -52,9 +52,11 @@ export function frame(
       c.header("Access-Control-Max-Age", "600");
       return c.body(null, 204);
     }
-    await next();
+    // Set before the handler: responses made through the context (errors
+    // included) carry them without copying headers afterwards.
     c.header("X-Request-ID", requestId);
     if (allowed) corsHeaders(c, origin, anyOrigin, config.corsCredentials);
+    await next();
     const route = c.get("route");
     metrics.inc(metrics.apiRequests, [route, c.req.method, String(c.res.status)]);
     if (logger.enabled("debug")) {

@@ -44,6 +44,8 @@ export interface ModelStoreOptions {
   /** Coalescing options of the sessions. */
   coalesce?: boolean;
   maxRows?: number;
+  /** Called with the row count of every coalesced ONNX run. */
+  onRun?: (rows: number) => void;
   /** Called after each load attempt (for metrics and logs). */
   onLoad?: (name: string, version: string, ok: boolean, error?: unknown) => void;
   /** Called when a background route check fails. */
@@ -226,6 +228,7 @@ export class ModelStore {
         const session = await OnnxSession.create(pkg.onnx, pkg.manifest, {
           coalesce: this.#options.coalesce,
           maxRows: this.#options.maxRows,
+          onRun: this.#options.onRun,
         });
         const model: LoadedModel = {
           name,

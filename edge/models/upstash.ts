@@ -84,6 +84,19 @@ export class UpstashPointerSource implements ModelSource {
   }
 
   async #readBlob(name: string, location: string, sha: string): Promise<Uint8Array> {
+    const bytes = /^https?:\/\//.test(location)
+      ? await this.#fetchBlob(name, location)
+      : await this.#redisBlob(name, location, sha);
+    if (await sha256Hex(bytes) !== sha) {
+      throw new EdgeError(
+        "model_load_failed",
+        `Cannot load model '${name}': artifact sha256 does not match`,
+      );
+    }
+    return bytes;
+  }
+
+  async #redisBlob(name: string, location: string, sha: string): Promise<Uint8Array> {
     if (!location.startsWith("redis:")) {
       throw new EdgeError(
         "model_load_failed",
@@ -99,14 +112,25 @@ export class UpstashPointerSource implements ModelSource {
     if (typeof value !== "string") {
       throw new EdgeError("model_load_failed", `Cannot load model '${name}': blob missing ${sha}`);
     }
-    const bytes = Uint8Array.from(atob(value), (c) => c.charCodeAt(0));
-    if (await sha256Hex(bytes) !== sha) {
+    return Uint8Array.from(atob(value), (c) => c.charCodeAt(0));
+  }
+
+  /** Packages too large for Redis are served over HTTP by the registry's sync worker. */
+  async #fetchBlob(name: string, url: string): Promise<Uint8Array> {
+    try {
+      const res = await fetch(url, { signal: AbortSignal.timeout(30_000) });
+      if (!res.ok) {
+        await res.body?.cancel();
+        throw new Error(`HTTP ${res.status}`);
+      }
+      return new Uint8Array(await res.arrayBuffer());
+    } catch (cause) {
       throw new EdgeError(
         "model_load_failed",
-        `Cannot load model '${name}': artifact sha256 does not match`,
+        `Cannot load model '${name}': cannot fetch ${url}: ${(cause as Error).message}`,
+        { cause },
       );
     }
-    return bytes;
   }
 
   async #readManifest(name: string, ref: PackageRef) {

@@ -81,3 +81,35 @@ Deno.test("UpstashPointerSource refuses a blob whose sha256 does not match", asy
     (e: unknown) => e instanceof EdgeError && /sha256 does not match/.test(e.message),
   );
 });
+
+Deno.test("UpstashPointerSource fetches a large package from its HTTP location", async () => {
+  const map = new Map<string, string>();
+  const ref = await publish(map);
+  const pkg = await demoPackage();
+  const server = Deno.serve(
+    { hostname: "127.0.0.1", port: 0, onListen() {} },
+    (req) =>
+      new URL(req.url).pathname === `/packages/${ref.sha256}`
+        ? new Response(pkg.onnx as Uint8Array<ArrayBuffer>)
+        : new Response("no", { status: 404 }),
+  );
+  try {
+    const base = `http://127.0.0.1:${server.addr.port}`;
+    const pointer = (location: string) =>
+      JSON.stringify({
+        model_name: "fraud_detector",
+        revision: 1,
+        updated_at: "2026-11-28T00:00:00Z",
+        champion: { ...ref, version: "1", location },
+      });
+    map.set(redisKeys.pointer("fraud_detector"), pointer(`${base}/packages/${ref.sha256}`));
+    const source = new UpstashPointerSource(fakeRedis(map), ["fraud_detector"]);
+    const got = await source.getPackage("fraud_detector", "1");
+    assert.equal(await sha256Hex(got.onnx), ref.sha256);
+    map.set(redisKeys.pointer("fraud_detector"), pointer(`${base}/packages/missing`));
+    const again = new UpstashPointerSource(fakeRedis(map), ["fraud_detector"]);
+    await assert.rejects(() => again.getPackage("fraud_detector", "1"), /HTTP 404/);
+  } finally {
+    await server.shutdown();
+  }
+});
