@@ -13,7 +13,12 @@ import { RegistryModelSource, UpstashPointerSource } from "./models/mod.ts";
 import { UpstashOnlineReader } from "./online/mod.ts";
 import { UpstashRolloutSink } from "./rollout.ts";
 
-/** An `@upstash/redis` client tuned for the edge: no retries (the edge has deadlines), raw strings. */
+/**
+ * An `@upstash/redis` client tuned for the edge: no retries (the edge has
+ * deadlines), raw strings, and plain JSON responses (every value the edge
+ * reads is UTF-8 JSON or base64 text, so the base64 response encoding would
+ * only add a decode per value).
+ */
 export function edgeRedis(upstash: { url: string; token: string }): Redis {
   return new Redis({
     url: upstash.url,
@@ -21,6 +26,7 @@ export function edgeRedis(upstash: { url: string; token: string }): Redis {
     automaticDeserialization: false,
     enableTelemetry: false,
     retry: { retries: 0 },
+    responseEncoding: false,
   });
 }
 
