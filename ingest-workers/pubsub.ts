@@ -21,7 +21,7 @@ export interface PubSubSourceOptions {
   maxMessages?: number;
   /** Most messages per lease. Default 1000. */
   maxBatch?: number;
-  /** How long a lease waits for more messages once it has one. Default 10 ms. */
+  /** How long a lease waits for more messages once it has one. Default 50 ms: fewer, bigger commits. */
   lingerMs?: number;
   /**
    * Parallel streaming pulls. Default 8: the emulator hands each stream about
@@ -92,9 +92,9 @@ export class PubSubSource implements MessageSource {
       await this.#wait(signal);
     }
     const max = this.#o.maxBatch ?? 1000;
-    if (this.#buffer.length < max && (this.#o.lingerMs ?? 10) > 0) {
+    if (this.#buffer.length < max && (this.#o.lingerMs ?? 50) > 0) {
       // Streaming pull delivers in small chunks; a short linger makes bigger commits.
-      await new Promise((r) => setTimeout(r, this.#o.lingerMs ?? 10));
+      await new Promise((r) => setTimeout(r, this.#o.lingerMs ?? 50));
     }
     if (this.#closed || signal.aborted || this.#buffer.length === 0) return null;
     const taken = this.#buffer.splice(0, max);
