@@ -158,3 +158,37 @@ Deno.test("createApp() follows alias changes on its own after the poll interval"
   const later = await (await t.app.request("/predict", jsonPost(REFERENCE_FRAUD_REQUEST))).json();
   assert.equal(later.model_version, "2");
 });
+
+Deno.test("createApp() exports feature drift of models whose manifest has a baseline", async () => {
+  const { LocalRegistry } = await import("../registry/mod.ts");
+  const registry = new LocalRegistry({ root: await Deno.makeTempDir() });
+  const baseline = { amount: { edges: [10, 100, 1000], frequencies: [0.25, 0.25, 0.25, 0.25] } };
+  await registry.register(await demoPackage({ baseline }));
+  await registry.setAlias("fraud_detector", "champion", "1");
+  await using t = await testApp({}, {}, { registry });
+  const instances = Array.from(
+    { length: 150 },
+    () => ({ ...REFERENCE_FRAUD_REQUEST.features, amount: 5000 }),
+  );
+  assert.equal((await t.app.request("/predict/batch", jsonPost({ instances }))).status, 200);
+  const text = await (await t.app.request("/metrics")).text();
+  const m =
+    /ml_feature_drift_psi\{model_name="fraud_detector",model_version="1",feature="amount"\} ([\d.]+)/
+      .exec(text);
+  assert.ok(m, "drift gauge exported");
+  assert.ok(Number(m[1]) > 1, `all traffic in one bin drifts: ${m[1]}`);
+});
+
+Deno.test("createApp() reports the registry degraded when route checks fail, and keeps serving", async () => {
+  await using t = await testApp({ pointerPollMs: 1 });
+  const source = t.app.models.source as unknown as { getRoute: (n: string) => Promise<unknown> };
+  source.getRoute = () => Promise.reject(new Error("registry down"));
+  await new Promise((r) => setTimeout(r, 5));
+  await t.app.models.refresh("fraud_detector").catch(() => {});
+  const health = await (await t.app.request("/health")).json();
+  assert.equal(health.status, "degraded");
+  assert.equal(health.checks.registry.status, "degraded");
+  assert.match(health.checks.registry.last_error, /registry down/);
+  const res = await t.app.request("/predict", jsonPost(REFERENCE_FRAUD_REQUEST));
+  assert.equal(res.status, 200, "the loaded champion still serves");
+});

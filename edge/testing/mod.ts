@@ -70,6 +70,7 @@ export interface LogisticPackageOptions extends LogisticOptions {
   inputs: Partial<ModelInput>[] & { name: string }[];
   featureView?: ModelManifest["feature_view"];
   threshold?: number;
+  baseline?: ModelManifest["baseline"];
 }
 
 /** A complete model package (bytes + parsed manifest) of a logistic graph. */
@@ -89,6 +90,7 @@ export async function logisticPackage(
     threshold: options.threshold ?? 0.5,
     training_data: { fingerprint: "test", rows: 0 },
     feature_view: options.featureView,
+    baseline: options.baseline,
   });
   return { manifest, onnx };
 }
