@@ -63,6 +63,7 @@ export abstract class KeyValueOnlineReader implements OnlineFeatureReader {
 
   async #states(keys: string[]): Promise<(OnlineEntityState | null)[]> {
     if (this.#ttl <= 0 || this.#max <= 0) {
+      this.#onCache?.(0, keys.length);
       const raw = await this.mget(keys);
       return raw.map(parseOnlineState);
     }

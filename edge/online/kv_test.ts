@@ -54,7 +54,13 @@ Deno.test("MemoryOnlineReader caches states for the TTL within its bound", async
   assert.equal(kv.calls, 4);
   assert.deepEqual(counts, { hits: 1, misses: 4 });
   const off = new MemoryOnlineReader(kv);
+  const offCounts = { hits: 0, misses: 0 };
+  off.observeCache((h, m) => {
+    offCounts.hits += h;
+    offCounts.misses += m;
+  });
   await off.read(DEMO_VIEW, ["u1"], [now]);
   await off.read(DEMO_VIEW, ["u1"], [now]);
   assert.equal(kv.calls, 6, "TTL 0 turns the cache off");
+  assert.deepEqual(offCounts, { hits: 0, misses: 2 }, "every lookup is a miss without a cache");
 });
