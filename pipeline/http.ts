@@ -52,7 +52,23 @@ export function createFeatureApp(deps: FeatureAppDeps): Hono {
     const view = viewFor(c.req.param("entity"));
     return c.json(await deps.pipeline.getOnlineFeatures(c.req.param("id"), now(), view));
   });
+  // Liveness: the process answers. Readiness: the store and the online
+  // cache both answer a read of a probe entity, within a deadline.
+  app.get("/health", (c) => c.json({ status: "ok" }));
   app.get("/healthz", (c) => c.json({ status: "ok" }));
+  app.get("/ready", async (c) => {
+    const view = deps.pipeline.views[0];
+    const probe = "__ready_probe__";
+    const checks = await Promise.allSettled([
+      withDeadline(deps.pipeline.getOfflineFeatures(probe, now(), view), READY_TIMEOUT_MS),
+      withDeadline(deps.pipeline.getOnlineFeatures(probe, now(), view), READY_TIMEOUT_MS),
+    ]);
+    const [store, online] = checks.map((r) =>
+      r.status === "fulfilled" ? "ok" : `error: ${(r.reason as Error)?.message ?? r.reason}`
+    );
+    if (store === "ok" && online === "ok") return c.json({ status: "ready", store, online });
+    return errorResponse(c, "not_ready", `Not ready: store ${store}; online ${online}`, 503);
+  });
   if (deps.registry) {
     const registry = deps.registry;
     app.get(
@@ -70,6 +86,16 @@ export function createFeatureApp(deps: FeatureAppDeps): Hono {
     return errorResponse(c, "internal_error", "Internal error", 500);
   });
   return app;
+}
+
+const READY_TIMEOUT_MS = 2000;
+
+function withDeadline<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, deadline]).finally(() => clearTimeout(timer));
 }
 
 function parseAsOf(text: string | undefined, nowMs: number): number {

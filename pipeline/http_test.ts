@@ -42,3 +42,22 @@ Deno.test("createFeatureApp() serves offline and online features and 422 on a ba
     await store.close();
   }
 });
+
+Deno.test("createFeatureApp() /ready answers once store and online cache answer", async () => {
+  const store = new PgliteFeatureStore();
+  await store.migrate();
+  const pipeline = new FeaturePipeline({ store, cache: new MemoryOnlineCache() });
+  const app = createFeatureApp({ pipeline });
+  try {
+    const ready = await app.request("/ready");
+    assert.equal(ready.status, 200);
+    assert.equal((await ready.json()).status, "ready");
+    assert.equal((await app.request("/health")).status, 200);
+    await store.close();
+    const down = await app.request("/ready");
+    assert.equal(down.status, 503);
+    assert.equal((await down.json()).error.code, "not_ready");
+  } finally {
+    await store.close();
+  }
+});

@@ -59,6 +59,15 @@ export {
   openFeatureRuntime,
   type OpenFeatureRuntimeOptions,
 } from "./runtime.ts";
+export { createFeatureApp, type FeatureAppDeps } from "./http.ts";
+export { loadJsonl, type LoadJsonlOptions, type LoadTotals, rebaseLines } from "./load_file.ts";
+export {
+  buildDemoTrainingSet,
+  CHAMPION_FEATURES,
+  type DemoTrainingSet,
+  loadDemoEvents,
+  referenceLabel,
+} from "./training_set.ts";
 export * from "./features/mod.ts";
 export * from "./store/mod.ts";
 export * from "./online/mod.ts";

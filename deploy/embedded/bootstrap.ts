@@ -7,12 +7,8 @@
  * @module
  */
 import type { FeaturePipeline } from "../../pipeline/mod.ts";
-import {
-  buildDemoTrainingSet,
-  CHAMPION_FEATURES,
-  loadDemoEvents,
-} from "../../pipeline/training_set.ts";
-import { loadJsonl, type LoadTotals } from "../../pipeline/load_file.ts";
+import { buildDemoTrainingSet, CHAMPION_FEATURES, loadDemoEvents } from "../../pipeline/mod.ts";
+import { loadJsonl, type LoadTotals } from "../../pipeline/mod.ts";
 import { trainModel, type TrainReport } from "../../pipeline/train/mod.ts";
 import type { ModelRegistry } from "../../registry/mod.ts";
 

@@ -12,8 +12,8 @@ import { createApp, type EdgeApp, resolveEdgeConfig } from "../../edge/mod.ts";
 import { MemoryOnlineReader } from "../../edge/online/mod.ts";
 import { RegistryModelSource } from "../../edge/models/mod.ts";
 import { createIngestRoutes } from "../../ingest-workers/http.ts";
-import { openFeatureRuntime, resolveFeaturesConfig } from "../../pipeline/mod.ts";
-import { createFeatureApp } from "../../pipeline/http.ts";
+import { createFeatureApp, openFeatureRuntime, resolveFeaturesConfig } from "../../pipeline/mod.ts";
+
 import { LocalRegistry } from "../../registry/mod.ts";
 import { bootstrapDemo, type BootstrapResult, DEMO_MODEL, hasChampion } from "./bootstrap.ts";
 import type { EmbeddedConfig } from "./config.ts";

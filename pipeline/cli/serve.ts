@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { Registry } from "prom-client";
+import { collectDefaultMetrics, Registry } from "prom-client";
 import { resolveFeaturesConfig } from "../config.ts";
 import { createFeatureApp } from "../http.ts";
 import { openFeatureRuntime } from "../runtime.ts";
@@ -13,6 +13,7 @@ if (import.meta.main) {
   await runCli(async () => {
     const config = resolveFeaturesConfig();
     const registry = new Registry();
+    collectDefaultMetrics({ register: registry });
     const rt = await openFeatureRuntime(config, { registry });
     const app = createFeatureApp({ pipeline: rt.pipeline, registry });
     const server = Deno.serve({ port: config.port, hostname: config.hostname }, app.fetch);
