@@ -29,7 +29,7 @@ export interface AssemblyInput {
 export interface Assembled {
   /** The model input row (manifest order). */
   row: Float32Array;
-  /** The row by input name, as reported in `features_used`. */
+  /** The row by input name, as reported in `features_used` (empty when written `into` a batch). */
   used: Record<string, number>;
   /** Inputs that took the manifest's explicit default. */
   defaultsUsed: string[];
@@ -93,15 +93,18 @@ export function requestCovers(manifest: ModelManifest, features: Record<string, 
 
 /**
  * Builds the model input row of one instance. `prefix` is prepended to
- * issue paths (`features` or `instances.3`).
+ * issue paths (`features` or `instances.3`); `into`, when given, receives
+ * the row (a view of a batch buffer) instead of a new array.
  */
 export function assembleFeatures(
   manifest: ModelManifest,
   input: AssemblyInput,
   prefix = "features",
+  into?: Float32Array,
 ): Assembled {
   const n = manifest.inputs.length;
-  const row = new Float32Array(n);
+  // A batch writes straight into its [N, F] buffer (`into` is this instance's row).
+  const row = into ?? new Float32Array(n);
   const used: Record<string, number> = {};
   const defaultsUsed: string[] = [];
   const missing: string[] = [];
@@ -148,7 +151,7 @@ export function assembleFeatures(
       issues.push({ path: `${prefix}.${spec.name}`, message: "Out of the float32 range" });
       continue;
     }
-    used[spec.name] = row[i] === value ? value : row[i];
+    if (!into) used[spec.name] = row[i] === value ? value : row[i];
   }
   return { row, used, defaultsUsed, missing, issues };
 }

@@ -147,11 +147,11 @@ export class PredictionService {
           : nowMs,
       }));
       const prefix = (i: number) => `instances.${i}`;
-      const prep = this.#prepareSync(model, view, instances, prefix) ??
-        await this.#prepare(model, view, instances, prefix, ctx.requestId);
       const w = model.session.width;
       const data = new Float32Array(instances.length * w);
-      prep.assembled.forEach((a, i) => data.set(a.row, i * w));
+      const rows = (i: number) => data.subarray(i * w, (i + 1) * w);
+      this.#prepareSync(model, view, instances, prefix, rows) ??
+        await this.#prepare(model, view, instances, prefix, ctx.requestId, rows);
       const { probabilities } = await model.session.score(data, instances.length);
       this.#observeDrift(model, data, instances.length);
       const predictions: number[] = new Array(instances.length);
@@ -227,6 +227,7 @@ export class PredictionService {
     view: FeatureView | undefined,
     instances: Instance[],
     prefix: (i: number) => string,
+    rows?: (i: number) => Float32Array,
   ): Prepared | undefined {
     if (
       view &&
@@ -235,7 +236,7 @@ export class PredictionService {
       return undefined;
     }
     const assembled = instances.map((inst, i) =>
-      assembleFeatures(model.manifest, { ...inst, online: null }, prefix(i))
+      assembleFeatures(model.manifest, { ...inst, online: null }, prefix(i), rows?.(i))
     );
     checkAssembled(assembled, instances, prefix, false);
     return { assembled, online: instances.map(() => null), asOf: instances.map(() => null) };
@@ -247,6 +248,7 @@ export class PredictionService {
     instances: Instance[],
     prefix: (i: number) => string,
     requestId: string,
+    rows?: (i: number) => Float32Array,
   ): Promise<Prepared> {
     const online: (Record<string, number> | null)[] = instances.map(() => null);
     const asOf: (number | null)[] = instances.map(() => null);
@@ -270,7 +272,7 @@ export class PredictionService {
       });
     }
     const assembled = instances.map((inst, i) =>
-      assembleFeatures(model.manifest, { ...inst, online: online[i] }, prefix(i))
+      assembleFeatures(model.manifest, { ...inst, online: online[i] }, prefix(i), rows?.(i))
     );
     checkAssembled(assembled, instances, prefix, onlineFailed);
     return { assembled, online, asOf };
