@@ -46,7 +46,9 @@ export function handleError(err: unknown, c: Context, logger: Logger): Response 
   }
   if (status === 503 && !headers["Retry-After"]) headers = { ...headers, "Retry-After": "1" };
   if (status >= 500) {
-    logger.log("error", message === "Internal error" ? "Unhandled error" : message, {
+    // 503s are expected operational states (warming up, store down): not errors of the service.
+    const level = status !== 503 ? "error" : code === "model_not_ready" ? "info" : "warn";
+    logger.log(level, message === "Internal error" ? "Unhandled error" : message, {
       request_id: requestId,
       code,
       error: err instanceof Error ? `${err.name}: ${err.message}` : String(err),
