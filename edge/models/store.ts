@@ -39,6 +39,8 @@ export interface ModelStoreOptions {
   maxVersions?: number;
   /** Least time between two route checks of one model (ms). */
   pollMs?: number;
+  /** Longest wait for one answer of the model source (ms, default 15000). */
+  timeoutMs?: number;
   /** Epoch ms clock. */
   now?: () => number;
   /** Coalescing options of the sessions. */
@@ -72,10 +74,12 @@ export class ModelStore {
   readonly #refreshing = new Map<string, Promise<ModelRoute>>();
   /** Last error of a route check, per model (for /health). */
   readonly lastErrors = new Map<string, string>();
+  readonly #timeoutMs: number;
 
   constructor(options: ModelStoreOptions) {
     this.source = options.source;
     this.#options = options;
+    this.#timeoutMs = options.timeoutMs ?? 15_000;
     this.#opts = {
       maxVersions: options.maxVersions ?? 4,
       pollMs: options.pollMs ?? 1000,
@@ -195,7 +199,7 @@ export class ModelStore {
     const previous = this.#states.get(name);
     let route: ModelRoute;
     try {
-      route = await this.source.getRoute(name);
+      route = await this.#deadline(this.source.getRoute(name), name);
       if (!previous || previous.route.revision !== route.revision) {
         // Build and warm every aliased version before the route points at it.
         const wanted = new Set(Object.values(route.aliases));
@@ -224,7 +228,7 @@ export class ModelStore {
     if (running) return running;
     const p = (async () => {
       try {
-        const pkg = await this.source.getPackage(name, version);
+        const pkg = await this.#deadline(this.source.getPackage(name, version), name);
         const session = await OnnxSession.create(pkg.onnx, pkg.manifest, {
           coalesce: this.#options.coalesce,
           maxRows: this.#options.maxRows,
@@ -255,6 +259,22 @@ export class ModelStore {
     })();
     this.#loading.set(k, p);
     return p;
+  }
+
+  /** A source that never answers must not block later checks or hang requests. */
+  #deadline<T>(p: Promise<T>, name: string): Promise<T> {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const deadline = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        reject(
+          new EdgeError(
+            "model_not_ready",
+            `Model not ready '${name}': the model source did not answer within ${this.#timeoutMs} ms`,
+          ),
+        );
+      }, this.#timeoutMs);
+    });
+    return Promise.race([p, deadline]).finally(() => clearTimeout(timer));
   }
 
   /** Drops least recently used, unaliased versions beyond `maxVersions`. */
