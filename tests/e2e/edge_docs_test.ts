@@ -4,7 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { chromium } from "playwright-core";
-import { startEdgeServer } from "./_edge_server.ts";
+import { startEdgeServer } from "./edge_server.ts";
 
 const CHROMIUM = "/usr/bin/chromium";
 const FLAGS = [

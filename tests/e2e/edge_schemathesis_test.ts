@@ -4,7 +4,7 @@
  * response matches its documented status, content type and schema.
  */
 import assert from "node:assert/strict";
-import { startEdgeServer } from "./_edge_server.ts";
+import { startEdgeServer } from "./edge_server.ts";
 
 const VERSION = "4.32.5";
 const VENV = `${Deno.env.get("HOME")}/.cache/rtml/schemathesis-venv-${VERSION}`;
