@@ -8,6 +8,8 @@
  */
 import { applyTransform, coerceEncoded, TransformError } from "../pipeline/features/mod.ts";
 import type { FieldIssue } from "../schemas/errors.ts";
+import type { FeatureView } from "../pipeline/features/mod.ts";
+import { EdgeError } from "./errors.ts";
 import type { ModelInput, ModelManifest, TransformSpec } from "../schemas/manifest.ts";
 
 /** A raw feature value of a request. */
@@ -154,4 +156,69 @@ export function assembleFeatures(
     if (!into) used[spec.name] = row[i] === value ? value : row[i];
   }
   return { row, used, defaultsUsed, missing, issues };
+}
+
+/**
+ * Throws the one error of an assembly: 503 when online features were needed
+ * but unavailable, else 422 naming every missing or invalid field.
+ */
+export function checkAssembled(
+  assembled: Assembled[],
+  instances: { entityId?: string }[],
+  prefix: (i: number) => string,
+  onlineFailed: boolean,
+): void {
+  const details: FieldIssue[] = [];
+  const bad: number[] = [];
+  const missingAll = new Set<string>();
+  assembled.forEach((a, i) => {
+    if (a.missing.length === 0 && a.issues.length === 0) return;
+    bad.push(i);
+    details.push(...a.issues);
+    for (const m of a.missing) {
+      missingAll.add(m);
+      details.push({
+        path: `${prefix(i)}.${m}`,
+        message: instances[i].entityId === undefined
+          ? "Missing: not in the request and no entity id to look up online features"
+          : "Missing: neither in the request nor in the online features",
+      });
+    }
+  });
+  if (details.length === 0) return;
+  if (onlineFailed && missingAll.size > 0) {
+    throw new EdgeError(
+      "online_store_unavailable",
+      `Online features unavailable and the request lacks: ${[...missingAll].join(", ")}`,
+      { details, headers: { "Retry-After": "1" } },
+    );
+  }
+  const batch = instances.length > 1 || prefix(0) !== "features";
+  const message = batch
+    ? `Invalid instances: ${bad.join(", ")}`
+    : missingAll.size > 0
+    ? `Missing features: ${[...missingAll].join(", ")}`
+    : `Invalid features: ${details.map((d) => d.path).join(", ")}`;
+  throw new EdgeError(
+    missingAll.size > 0 && !batch ? "missing_features" : "validation_failed",
+    message,
+    {
+      details,
+    },
+  );
+}
+
+/** The entity id of an instance: the view's entity key inside its features. */
+export function entityOf(
+  features: Record<string, FeatureValue>,
+  view: FeatureView | undefined,
+): string | undefined {
+  return view ? stringOrUndefined(features[view.entityKey]) : undefined;
+}
+
+/** A usable id: a non-empty string or a finite number as text. */
+export function stringOrUndefined(v: FeatureValue | undefined): string | undefined {
+  if (typeof v === "string" && v !== "") return v;
+  if (typeof v === "number" && Number.isFinite(v)) return String(v);
+  return undefined;
 }

@@ -7,14 +7,21 @@
  * @module
  */
 import { type FeatureView, getFeatureView } from "../pipeline/features/mod.ts";
-import type { FieldIssue } from "../schemas/errors.ts";
 import type { BatchPredictRequest, BatchPredictResponse } from "../schemas/prediction.ts";
 import type { PredictRequest, PredictResponse } from "../schemas/prediction.ts";
 import { parseIsoUtc } from "../schemas/time.ts";
 import type { EdgeConfig } from "./config.ts";
 import type { DriftGauge } from "./drift.ts";
 import { EdgeError } from "./errors.ts";
-import { type Assembled, assembleFeatures, type FeatureValue, requestCovers } from "./features.ts";
+import {
+  type Assembled,
+  assembleFeatures,
+  checkAssembled,
+  entityOf,
+  type FeatureValue,
+  requestCovers,
+  stringOrUndefined,
+} from "./features.ts";
 import type { Logger } from "./log.ts";
 import type { EdgeMetrics } from "./metrics.ts";
 import type { LoadedModel, ModelRoute, ModelStore } from "./models/mod.ts";
@@ -351,63 +358,4 @@ export class PredictionService {
       if (model) this.#d.store.release(model);
     }
   }
-}
-
-function checkAssembled(
-  assembled: Assembled[],
-  instances: Instance[],
-  prefix: (i: number) => string,
-  onlineFailed: boolean,
-): void {
-  const details: FieldIssue[] = [];
-  const bad: number[] = [];
-  const missingAll = new Set<string>();
-  assembled.forEach((a, i) => {
-    if (a.missing.length === 0 && a.issues.length === 0) return;
-    bad.push(i);
-    details.push(...a.issues);
-    for (const m of a.missing) {
-      missingAll.add(m);
-      details.push({
-        path: `${prefix(i)}.${m}`,
-        message: instances[i].entityId === undefined
-          ? "Missing: not in the request and no entity id to look up online features"
-          : "Missing: neither in the request nor in the online features",
-      });
-    }
-  });
-  if (details.length === 0) return;
-  if (onlineFailed && missingAll.size > 0) {
-    throw new EdgeError(
-      "online_store_unavailable",
-      `Online features unavailable and the request lacks: ${[...missingAll].join(", ")}`,
-      { details, headers: { "Retry-After": "1" } },
-    );
-  }
-  const batch = instances.length > 1 || prefix(0) !== "features";
-  const message = batch
-    ? `Invalid instances: ${bad.join(", ")}`
-    : missingAll.size > 0
-    ? `Missing features: ${[...missingAll].join(", ")}`
-    : `Invalid features: ${details.map((d) => d.path).join(", ")}`;
-  throw new EdgeError(
-    missingAll.size > 0 && !batch ? "missing_features" : "validation_failed",
-    message,
-    {
-      details,
-    },
-  );
-}
-
-function entityOf(
-  features: Record<string, FeatureValue>,
-  view: FeatureView | undefined,
-): string | undefined {
-  return view ? stringOrUndefined(features[view.entityKey]) : undefined;
-}
-
-function stringOrUndefined(v: FeatureValue | undefined): string | undefined {
-  if (typeof v === "string" && v !== "") return v;
-  if (typeof v === "number" && Number.isFinite(v)) return String(v);
-  return undefined;
 }
