@@ -11,6 +11,7 @@ import type { EdgeConfig } from "./config.ts";
 import { createDriftGauge, PsiDriftMonitor } from "./drift.ts";
 import { EdgeError } from "./errors.ts";
 import { handleError } from "./http/errors.ts";
+import { fastPredictRoute } from "./http/fast_predict.ts";
 import { type EdgeEnv, frame } from "./http/middleware.ts";
 import { registerRoutes } from "./http/routes.ts";
 import { createLogger, type Logger } from "./log.ts";
@@ -167,6 +168,11 @@ export function createApp(deps: EdgeDeps): EdgeApp {
     now,
     version: EDGE_VERSION,
   });
+
+  // Plain `POST /predict` requests skip the router (same responses); the rest go through Hono.
+  const fast = fastPredictRoute({ config, service, metrics, logger });
+  const routed = app.fetch;
+  app.fetch = (req, ...rest) => fast(req) ?? routed(req, ...rest);
 
   const warm = (async () => {
     const model = await store.acquire(config.defaultModel, config.defaultVersion);

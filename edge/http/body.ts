@@ -11,6 +11,11 @@ import { EdgeError } from "../errors.ts";
 
 const JSON_TYPE = /^application\/(?:[\w.+-]*\+)?json\s*(?:;|$)/i;
 
+/** Whether a `Content-Type` value is JSON (`application/json`, `application/x+json`, parameters allowed). */
+export function isJsonType(type: string | null | undefined): type is string {
+  return !!type && JSON_TYPE.test(type);
+}
+
 async function readLimited(body: ReadableStream<Uint8Array> | null, limit: number) {
   if (!body) return "";
   const reader = body.getReader();
@@ -47,7 +52,7 @@ export async function readJson<S extends z.ZodType>(
   fast?: (value: unknown) => z.output<S> | undefined,
 ): Promise<z.output<S>> {
   const type = c.req.header("content-type");
-  if (!type || !JSON_TYPE.test(type)) {
+  if (!isJsonType(type)) {
     throw new EdgeError(
       "unsupported_media_type",
       `Unsupported content type: ${type ?? "(none)"}; expected application/json`,
@@ -64,6 +69,15 @@ export async function readJson<S extends z.ZodType>(
   } else {
     text = await readLimited(c.req.raw.body, limit);
   }
+  return parseJsonText(text, schema, fast);
+}
+
+/** Parses a JSON body already read (400 on bad syntax) and validates it (422 with paths). */
+export function parseJsonText<S extends z.ZodType>(
+  text: string,
+  schema: S,
+  fast?: (value: unknown) => z.output<S> | undefined,
+): z.output<S> {
   let value: unknown;
   try {
     value = JSON.parse(text);

@@ -25,9 +25,12 @@ export function errorBody(
   return body;
 }
 
-/** Translates any thrown value into the error response (the app's `onError`). */
-export function handleError(err: unknown, c: Context, logger: Logger): Response {
-  const requestId = c.get("requestId" as never) as string | undefined;
+/** The status, extra headers and JSON body of the error response of any thrown value. */
+export function errorParts(
+  err: unknown,
+  requestId: string | undefined,
+  logger: Logger,
+): { status: number; headers: Record<string, string>; body: ErrorResponse } {
   let status = 500;
   let code = "internal_error";
   let message = "Internal error";
@@ -55,9 +58,13 @@ export function handleError(err: unknown, c: Context, logger: Logger): Response 
       cause: err instanceof Error && err.cause instanceof Error ? err.cause.message : undefined,
     });
   }
+  return { status, headers, body: errorBody(code, message, status, requestId, details) };
+}
+
+/** Translates any thrown value into the error response (the app's `onError`). */
+export function handleError(err: unknown, c: Context, logger: Logger): Response {
+  const requestId = c.get("requestId" as never) as string | undefined;
+  const { status, headers, body } = errorParts(err, requestId, logger);
   for (const [k, v] of Object.entries(headers)) c.header(k, v);
-  return c.json(
-    errorBody(code, message, status, requestId, details),
-    status as ContentfulStatusCode,
-  );
+  return c.json(body, status as ContentfulStatusCode);
 }

@@ -16,6 +16,11 @@ export type EdgeEnv = { Variables: { requestId: string; route: string; startedAt
 const REQUEST_ID = /^[A-Za-z0-9._:@-]{1,128}$/;
 const encoder = new TextEncoder();
 
+/** The caller's `X-Request-ID` when it is a safe token, else a new UUID. */
+export function requestIdOf(given: string | null | undefined): string {
+  return given && REQUEST_ID.test(given) ? given : crypto.randomUUID();
+}
+
 /** Compares two strings in time that depends only on their lengths. */
 export function constantTimeEqual(a: string, b: string): boolean {
   const x = encoder.encode(a);
@@ -36,8 +41,7 @@ export function frame(
   const anyOrigin = origins.has("*");
   return async (c, next) => {
     const startedAt = performance.now();
-    const given = c.req.header("x-request-id");
-    const requestId = given && REQUEST_ID.test(given) ? given : crypto.randomUUID();
+    const requestId = requestIdOf(c.req.header("x-request-id"));
     c.set("requestId", requestId);
     c.set("startedAt", startedAt);
     c.set("route", "unmatched");
@@ -85,19 +89,21 @@ function corsHeaders(c: Context, origin: string, anyOrigin: boolean, credentials
 /** Checks the Bearer API key when keys are configured. */
 export function requireApiKey(config: EdgeConfig): (c: Context) => void {
   const keys = config.apiKeys;
-  return (c) => {
-    if (keys.length === 0) return;
-    const header = c.req.header("authorization") ?? "";
-    const m = /^Bearer\s+(.+)$/i.exec(header);
-    let ok = false;
-    // Every key is compared, so the time does not reveal which one matched.
-    for (const key of keys) ok = constantTimeEqual(m?.[1] ?? "", key) || ok;
-    if (!ok) {
-      throw new EdgeError(
-        "unauthorized",
-        m ? "Invalid API key" : "Missing API key: send Authorization: Bearer <key>",
-        { headers: { "WWW-Authenticate": 'Bearer realm="edge"' } },
-      );
-    }
-  };
+  return (c) => checkApiKey(keys, c.req.header("authorization"));
+}
+
+/** Throws the 401 unless `authorization` carries one of `keys` (none configured: open). */
+export function checkApiKey(keys: readonly string[], authorization: string | null | undefined) {
+  if (keys.length === 0) return;
+  const m = /^Bearer\s+(.+)$/i.exec(authorization ?? "");
+  let ok = false;
+  // Every key is compared, so the time does not reveal which one matched.
+  for (const key of keys) ok = constantTimeEqual(m?.[1] ?? "", key) || ok;
+  if (!ok) {
+    throw new EdgeError(
+      "unauthorized",
+      m ? "Invalid API key" : "Missing API key: send Authorization: Bearer <key>",
+      { headers: { "WWW-Authenticate": 'Bearer realm="edge"' } },
+    );
+  }
 }
