@@ -12,26 +12,14 @@
  * @module
  */
 import type { Redis } from "@upstash/redis";
-import { redisKeys } from "../schemas/pointer.ts";
+import { redisKeys, rolloutCounters } from "../schemas/pointer.ts";
 
 /** Latency bucket upper bounds in ms, and their field names. */
-export const LATENCY_FIELDS: readonly [number, string][] = [
-  [0.5, "le_0.5"],
-  [1, "le_1"],
-  [2, "le_2"],
-  [5, "le_5"],
-  [10, "le_10"],
-  [25, "le_25"],
-  [50, "le_50"],
-  [100, "le_100"],
-  [250, "le_250"],
-  [Infinity, "le_inf"],
-];
-
+export const LATENCY_FIELDS = rolloutCounters.latencyFields;
 /** Seconds a bucket hash lives. */
-export const ROLLOUT_TTL_SECONDS = 3600;
+export const ROLLOUT_TTL_SECONDS = rolloutCounters.ttlSeconds;
 /** Bucket width in seconds. */
-export const ROLLOUT_BUCKET_SECONDS = 10;
+export const ROLLOUT_BUCKET_SECONDS = rolloutCounters.bucketSeconds;
 
 /** Where counter increments go: one batch per flush. */
 export interface RolloutSink {

@@ -6,24 +6,13 @@
  *
  * @module
  */
-import { redisKeys } from "../schemas/pointer.ts";
+import { redisKeys, rolloutCounters } from "../schemas/pointer.ts";
 import type { RegistryStore } from "./store/port.ts";
 
 /** Bucket width of the counters, seconds. */
-export const BUCKET_SECONDS = 10;
+export const BUCKET_SECONDS = rolloutCounters.bucketSeconds;
 /** Latency bucket upper bounds (ms) in field order. */
-export const LATENCY_BOUNDS: readonly [number, string][] = [
-  [0.5, "le_0.5"],
-  [1, "le_1"],
-  [2, "le_2"],
-  [5, "le_5"],
-  [10, "le_10"],
-  [25, "le_25"],
-  [50, "le_50"],
-  [100, "le_100"],
-  [250, "le_250"],
-  [Infinity, "le_inf"],
-];
+export const LATENCY_BOUNDS = rolloutCounters.latencyFields;
 
 /** Summed counters of one variant over a time range. */
 export interface VariantStats {

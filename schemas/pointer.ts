@@ -55,3 +55,31 @@ export const redisKeys = {
   rolloutCounters: (modelName: string, variant: string, bucket: number): string =>
     `rollout:${modelName}:${variant}:${bucket}`,
 } as const;
+
+/**
+ * The per-variant rollout counters the edge writes and the rollout
+ * controller reads: one hash per `(model, variant, bucket)` at
+ * {@linkcode redisKeys.rolloutCounters}, bucket = floor(epoch_s / width),
+ * fields `requests`, `errors`, `latency_sum_us`, one per-bucket (not
+ * cumulative) latency count per bound below, `shadow_compared`,
+ * `shadow_disagreed`.
+ */
+export const rolloutCounters = {
+  /** Bucket width in seconds. */
+  bucketSeconds: 10,
+  /** Seconds a bucket hash lives. */
+  ttlSeconds: 3600,
+  /** Latency bucket upper bounds in ms, with their field names, ascending. */
+  latencyFields: [
+    [0.5, "le_0.5"],
+    [1, "le_1"],
+    [2, "le_2"],
+    [5, "le_5"],
+    [10, "le_10"],
+    [25, "le_25"],
+    [50, "le_50"],
+    [100, "le_100"],
+    [250, "le_250"],
+    [Infinity, "le_inf"],
+  ] as readonly (readonly [number, string])[],
+} as const;
