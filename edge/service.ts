@@ -64,6 +64,18 @@ interface Prepared {
 
 const inputNames = new WeakMap<LoadedModel, string[]>();
 
+// Responses in the same millisecond share the timestamp text (formatting costs ~0.5 µs).
+let isoMs = Number.NaN;
+let isoText = "";
+/** `new Date(ms).toISOString()`, remembered for the last millisecond asked. */
+export function isoOf(ms: number): string {
+  if (ms !== isoMs) {
+    isoText = new Date(ms).toISOString();
+    isoMs = ms;
+  }
+  return isoText;
+}
+
 /** Scores requests against the loaded models. */
 export class PredictionService {
   readonly #d: PredictionServiceDeps;
@@ -109,7 +121,7 @@ export class PredictionService {
         probabilities: req.return_probabilities ? [score.p0, score.p1] : null,
         model_name: name,
         model_version: model.version,
-        timestamp: new Date(this.#d.now()).toISOString(),
+        timestamp: isoOf(this.#d.now()),
         latency_ms: latencyMs,
         features_used: a.used,
         request_id: ctx.requestId,
