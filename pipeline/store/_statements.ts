@@ -1,7 +1,8 @@
 /**
- * The bulk SQL statements of the feature store. Each takes its rows as ONE
- * JSON parameter read with `json_to_recordset`, so a batch is one statement
- * whatever its size, and the postgres and PGlite drivers bind it the same way.
+ * The bulk SQL statements of the feature store. Each takes its rows as a
+ * few parameters (one array per column read with `unnest`, or one JSON
+ * document for the rare dead letters), so a batch is one statement whatever
+ * its size, and the postgres and PGlite drivers bind it the same way.
  *
  * @module
  */
@@ -10,21 +11,38 @@ import type { FeatureView } from "../features/mod.ts";
 import type { DeadLetterInput, StoredEvent } from "./port.ts";
 import { grainsOfView } from "./_tiles.ts";
 
-function eventsJson(events: readonly StoredEvent[]): string {
-  // Sorted ids give concurrent writers one lock order (no deadlock on shared ids).
+/**
+ * The events as one array parameter per column, read with `unnest`: Postgres
+ * parses one small statement and no per-row JSON objects (about a third
+ * cheaper than `json_to_recordset` for 1000 events). Sorted ids give
+ * concurrent writers one lock order (no deadlock on shared ids).
+ */
+function eventColumns(events: readonly StoredEvent[]): SQL {
   const sorted = [...events].sort((
     a,
     b,
   ) => (a.eventId < b.eventId ? -1 : a.eventId > b.eventId ? 1 : 0));
-  return JSON.stringify(sorted.map((e) => ({
-    i: e.eventId,
-    e: e.entityId,
-    t: e.timeMs,
-    a: e.amount,
-    c: e.category,
-    p: e.payload,
-    at: e.acceptedAtMs,
-  })));
+  const n = sorted.length;
+  const ids = new Array<string>(n), entities = new Array<string>(n);
+  const times = new Array<number>(n),
+    amounts = new Array<number>(n),
+    accepted = new Array<number>(n);
+  const categories = new Array<string>(n), payloads = new Array<string>(n);
+  for (let i = 0; i < n; i++) {
+    const e = sorted[i];
+    ids[i] = e.eventId;
+    entities[i] = e.entityId;
+    times[i] = e.timeMs;
+    amounts[i] = e.amount;
+    categories[i] = e.category;
+    payloads[i] = JSON.stringify(e.payload);
+    accepted[i] = e.acceptedAtMs;
+  }
+  return sql`unnest(${sql.param(ids)}::text[], ${sql.param(entities)}::text[],
+    ${sql.param(times)}::bigint[], ${sql.param(amounts)}::float8[], ${
+    sql.param(categories)
+  }::text[],
+    ${sql.param(payloads)}::text[], ${sql.param(accepted)}::bigint[])`;
 }
 
 /** `(view, version, tile_ms, with_categories)` rows of every tile size of `views`. */
@@ -99,9 +117,8 @@ export function writeBatchStatement(
     WITH ins AS (
       INSERT INTO raw_events
         (event_id, entity_id, event_time_ms, amount, category, payload, accepted_at_ms)
-      SELECT x.i, x.e, x.t, x.a, x.c, x.p, x.at
-      FROM json_to_recordset(${eventsJson(events)}::json)
-        AS x(i text, e text, t bigint, a float8, c text, p jsonb, at bigint)
+      SELECT x.i, x.e, x.t, x.a, x.c, x.p::jsonb, x.at
+      FROM ${eventColumns(events)} AS x(i, e, t, a, c, p, at)
       ON CONFLICT (event_id) DO NOTHING
       RETURNING event_id, entity_id, event_time_ms, amount, category
     )${tiles}${dead}
