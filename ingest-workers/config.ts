@@ -18,6 +18,7 @@ const schema = z.object({
   INGEST_PORT: envInt(8091, 0, 65535),
   INGEST_MAX_BATCH: envInt(1000, 1, 100_000),
   INGEST_MAX_DELIVERIES: envInt(5, 1, 1000),
+  INGEST_CONCURRENCY: envInt(2, 1, 64),
   INGEST_BACKOFF_INITIAL_MS: envInt(200, 1),
   INGEST_BACKOFF_MAX_MS: envInt(10_000, 1),
   INGEST_SHUTDOWN_TIMEOUT_MS: envInt(9_000, 100),
@@ -57,6 +58,11 @@ export interface IngestConfig {
   maxBatch: number;
   /** Failed deliveries before a message is dead-lettered. Default 5. */
   maxDeliveries: number;
+  /**
+   * Leases committed at once for Kafka and Kinesis (partitions / shards hold
+   * disjoint users). Default 2. Pub/Sub and HTTP always use 1.
+   */
+  concurrency: number;
   backoffInitialMs: number;
   backoffMaxMs: number;
   /** Hard limit for a graceful stop (the process exits within 10 s). Default 9 s. */
@@ -112,6 +118,7 @@ export function resolveIngestConfig(
     port: c.INGEST_PORT,
     maxBatch: c.INGEST_MAX_BATCH,
     maxDeliveries: c.INGEST_MAX_DELIVERIES,
+    concurrency: c.INGEST_CONCURRENCY,
     backoffInitialMs: c.INGEST_BACKOFF_INITIAL_MS,
     backoffMaxMs: c.INGEST_BACKOFF_MAX_MS,
     shutdownTimeoutMs: c.INGEST_SHUTDOWN_TIMEOUT_MS,

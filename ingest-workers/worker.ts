@@ -27,6 +27,13 @@ export interface IngestWorkerOptions {
   backoffMaxMs?: number;
   /** Failed deliveries (processing threw, services up) before a message is dead-lettered. Default 5. */
   maxDeliveries?: number;
+  /**
+   * Leases processed at once. Default 1. Only for sources whose concurrent
+   * leases hold disjoint entities (Kafka partitions and Kinesis shards keyed
+   * by user id), since the pipeline does not serialize one entity's updates
+   * across concurrent batches.
+   */
+  concurrency?: number;
   logger?: IngestLogger;
 }
 
@@ -38,6 +45,7 @@ export class IngestWorker {
   readonly #backoff: Backoff;
   readonly #tracker = new DeliveryTracker();
   readonly #maxDeliveries: number;
+  readonly #concurrency: number;
   readonly #log: IngestLogger;
   readonly #abort = new AbortController();
   #state: WorkerState = "starting";
@@ -50,6 +58,7 @@ export class IngestWorker {
     this.#metrics = options.metrics;
     this.#backoff = new Backoff(options.backoffInitialMs ?? 200, options.backoffMaxMs ?? 10_000);
     this.#maxDeliveries = options.maxDeliveries ?? 5;
+    this.#concurrency = Math.max(1, options.concurrency ?? 1);
     this.#log = options.logger ?? (() => {});
   }
 
@@ -82,20 +91,24 @@ export class IngestWorker {
     const signal = this.#abort.signal;
     try {
       await this.#startSource(signal);
-      while (!signal.aborted) {
-        let lease: Lease | null;
-        try {
-          lease = await this.#source.pull(signal);
-        } catch (error) {
-          if (!isRetryable(error)) throw error;
-          await this.#degrade(`Cannot pull from ${this.#source.kind}`, error, signal);
-          continue;
-        }
-        if (lease === null) continue;
-        await this.#handle(lease, signal);
-      }
+      await Promise.all(Array.from({ length: this.#concurrency }, () => this.#pullLoop(signal)));
     } finally {
       await this.#source.close();
+    }
+  }
+
+  async #pullLoop(signal: AbortSignal): Promise<void> {
+    while (!signal.aborted) {
+      let lease: Lease | null;
+      try {
+        lease = await this.#source.pull(signal);
+      } catch (error) {
+        if (!isRetryable(error)) throw error;
+        await this.#degrade(`Cannot pull from ${this.#source.kind}`, error, signal);
+        continue;
+      }
+      if (lease === null) continue;
+      await this.#handle(lease, signal);
     }
   }
 

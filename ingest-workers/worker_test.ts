@@ -112,3 +112,16 @@ Deno.test("IngestWorker.stop() lets the batch in flight commit and ack", async (
   assert.equal(source.inFlight, 0);
   assert.equal(source.pending, 0);
 });
+
+Deno.test("IngestWorker with concurrency 2 commits every event once", async () => {
+  const source = new MemorySource({ maxBatch: 7 });
+  const pipeline = new TestPipeline();
+  const worker = new IngestWorker({ source, pipeline, concurrency: 2 });
+  const ids = Array.from({ length: 100 }, (_, i) => `c${i}`);
+  source.publish(ids.map((id) => testEvent(id)));
+  const run = worker.run();
+  await until(() => source.pending === 0 && source.inFlight === 0, "drain");
+  await worker.stop();
+  await run;
+  assert.deepEqual([...pipeline.committed].sort(), [...ids].sort());
+});

@@ -141,6 +141,8 @@ async function main(): Promise<void> {
     backoffInitialMs: config.backoffInitialMs,
     backoffMaxMs: config.backoffMaxMs,
     maxDeliveries: config.maxDeliveries,
+    // Pub/Sub may hand one user's events to two leases: keep its commits serial.
+    concurrency: config.source === "pubsub" ? 1 : config.concurrency,
     logger: log,
   });
   Object.assign(parts, { source, worker });

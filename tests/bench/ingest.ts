@@ -11,6 +11,9 @@
  * - freshness at 2 000 events/s: probe events of fresh users, Redis polled
  *   every 5 ms, produced → online latency percentiles.
  *
+ * `--concurrency N` sets the worker's INGEST_CONCURRENCY (default 2; Pub/Sub
+ * always commits serially).
+ *
  * Needs `deno task services:up postgres redis kafka kinesis pubsub`. Uses a
  * throw-away database, and streams, topics and Redis keys of its own.
  *
@@ -49,6 +52,9 @@ type Source = "kafka" | "kinesis" | "pubsub";
 const VOLUME: Record<Source, number> = quick
   ? { kafka: 20_000, kinesis: 5_000, pubsub: 5_000 }
   : { kafka: 300_000, kinesis: 60_000, pubsub: 60_000 };
+const concurrency = Deno.args.includes("--concurrency")
+  ? Deno.args[Deno.args.indexOf("--concurrency") + 1]
+  : "2";
 const FRESH_RATE = 2000;
 const FRESH_SECONDS = quick ? 5 : 20;
 
@@ -73,6 +79,7 @@ async function prepare(source: Source, name: string, parallelism: number) {
     PUBSUB_TOPIC: name,
     PUBSUB_SUBSCRIPTION: name,
     INGEST_MAX_BATCH: source === "kafka" ? "5000" : "2000",
+    INGEST_CONCURRENCY: concurrency,
   };
   const config = resolveIngestConfig(base);
   const cleanups: (() => Promise<unknown>)[] = [];
