@@ -126,18 +126,18 @@ export class FeaturePipeline {
         acceptedAtMs: nowMs,
       });
     });
-    // The online states are read while Postgres commits: one round trip saved per batch.
-    const entityIds = [...new Set(candidates.map((e) => e.entityId))];
-    const [accepted, current] = await Promise.all([
+    // The online states (and whether entities new online have history in the
+    // store) are read while Postgres commits: round trips saved per batch.
+    const [accepted, { current, history }] = await Promise.all([
       this.#store.writeBatch(candidates, deadLetters, this.views),
-      this.#readStates(entityIds),
+      this.#readStates(candidates),
     ]);
     result.accepted = accepted.length;
     result.duplicate += candidates.length - accepted.length;
     result.dead_lettered = deadLetters.length;
     const acceptedIds = new Set(accepted.map((e) => e.eventId));
     const replayed = candidates.filter((e) => !acceptedIds.has(e.eventId));
-    await this.#pushOnline(accepted, replayed, current, nowMs);
+    await this.#pushOnline(accepted, replayed, current, history, nowMs);
     this.#record(result, labels, accepted, started);
     return result;
   }
@@ -159,12 +159,14 @@ export class FeaturePipeline {
    * missing online, that had replayed events (a retry after a failed push,
    * or a crash between commit and push), or whose key another worker wrote
    * meanwhile, are rebuilt from the store, so the online state converges to
-   * the truth whatever the number of workers.
+   * the truth whatever the number of workers. An entity absent online
+   * without other events in the store starts from this batch alone.
    */
   async #pushOnline(
     accepted: readonly StoredEvent[],
     replayed: readonly StoredEvent[],
     current: Map<string, unknown>,
+    history: ReadonlySet<string>,
     nowMs: number,
   ): Promise<void> {
     if (accepted.length === 0 && replayed.length === 0) return;
@@ -194,7 +196,16 @@ export class FeaturePipeline {
           const v = reads.get(k);
           return typeof v === "string" ? v : null;
         });
-        const states = await this.#nextStates(view, pending, raws, rebuild, byEntity, oldest);
+        const known = attempt === 0 ? history : null;
+        const states = await this.#nextStates(
+          view,
+          pending,
+          raws,
+          rebuild,
+          known,
+          byEntity,
+          oldest,
+        );
         const entries = pending.map((id, i) => {
           const expectedRev = revisionOf(raws[i]);
           const state = states.get(id)!;
@@ -215,12 +226,29 @@ export class FeaturePipeline {
     }
   }
 
-  async #readStates(entityIds: readonly string[]): Promise<Map<string, unknown>> {
+  /**
+   * The current online states of the candidates' entities, and which of the
+   * entities absent online have events in the store other than the
+   * candidates (within the longest horizon before the oldest candidate).
+   */
+  async #readStates(
+    candidates: readonly StoredEvent[],
+  ): Promise<{ current: Map<string, unknown>; history: Set<string> }> {
+    const entityIds = [...new Set(candidates.map((e) => e.entityId))];
     const keys = this.views.flatMap((v) =>
       entityIds.map((id) => redisKeys.online(v.name, v.version, id))
     );
     const values = keys.length === 0 ? [] : await this.#cache.getMany(keys);
-    return new Map(keys.map((k, i) => [k, values[i]]));
+    const current = new Map(keys.map((k, i) => [k, values[i]]));
+    const absent = new Set<string>();
+    values.forEach((v, i) => v === null && absent.add(entityIds[i % entityIds.length]));
+    if (absent.size === 0) return { current, history: new Set() };
+    let from = Infinity;
+    for (const e of candidates) from = Math.min(from, e.timeMs);
+    from -= Math.max(...this.views.map(horizonMs));
+    const ids = candidates.map((e) => e.eventId);
+    const history = await this.#store.entitiesWithEvents([...absent], from, ids);
+    return { current, history };
   }
 
   /** Merges the batch into each entity's state, or rebuilds it from the store. */
@@ -229,15 +257,22 @@ export class FeaturePipeline {
     ids: readonly string[],
     raws: readonly (string | null)[],
     rebuild: ReadonlySet<string>,
+    history: ReadonlySet<string> | null,
     byEntity: ReadonlyMap<string, WindowEvent[]>,
     oldestMs: number,
   ): Promise<Map<string, OnlineEntityState>> {
     const states = new Map<string, OnlineEntityState>();
     const missing: string[] = [];
     ids.forEach((id, i) => {
-      const s = rebuild.has(id) ? null : parseOnlineState(raws[i]);
-      if (s) states.set(id, mergeEvents(view, s, byEntity.get(id) ?? []));
-      else missing.push(id);
+      const events = byEntity.get(id) ?? [];
+      if (rebuild.has(id)) missing.push(id);
+      else if (raws[i] === null && history && !history.has(id)) {
+        states.set(id, mergeEvents(view, null, events)); // new entity: the batch is all it has
+      } else {
+        const s = parseOnlineState(raws[i]);
+        if (s) states.set(id, mergeEvents(view, s, events));
+        else missing.push(id);
+      }
     });
     if (missing.length > 0) {
       const from = oldestMs - horizonMs(view);

@@ -5,6 +5,7 @@ import { MemoryOnlineCache } from "./online/memory.ts";
 import { PgliteFeatureStore } from "./store/pglite.ts";
 import type { OnlineCache } from "./online/port.ts";
 import { RetryableError } from "./errors.ts";
+import { redisKeys } from "../schemas/pointer.ts";
 
 const NOW = Date.UTC(2026, 2, 20, 12, 0, 0);
 
@@ -124,6 +125,25 @@ Deno.test("FeaturePipeline.processBatch() dead-letters text Postgres cannot stor
     assert.equal(r.accepted, 1);
     assert.equal(r.dead_lettered, 2);
     assert.equal((await store.loadPayloads(["c"])).get("c")?.merchant_category, "café 🍰");
+  } finally {
+    await store.close();
+  }
+});
+
+Deno.test("FeaturePipeline.processBatch() rebuilds an entity lost online from its stored history", async () => {
+  const { store, cache, pipeline } = await setup();
+  try {
+    await pipeline.processBatch([{ payload: event("a", "u1", 30) }]);
+    const view = pipeline.views[0];
+    await cache.deleteMany([redisKeys.online(view.name, view.version, "u1")]);
+    assert.equal((await pipeline.getOnlineFeatures("u1", NOW)).features.transaction_count_1h, 0);
+    await pipeline.processBatch([{ payload: event("b", "u1", 20) }, {
+      payload: event("c", "u2", 5),
+    }]);
+    const online = await pipeline.getOnlineFeatures("u1", NOW);
+    assert.equal(online.features.transaction_count_1h, 2);
+    assert.deepEqual(online, await pipeline.getOfflineFeatures("u1", NOW));
+    assert.equal((await pipeline.getOnlineFeatures("u2", NOW)).features.transaction_count_1h, 1);
   } finally {
     await store.close();
   }

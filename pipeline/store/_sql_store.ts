@@ -16,7 +16,7 @@ import type {
   ViewRegistration,
 } from "./port.ts";
 import { grainsOfView } from "./_tiles.ts";
-import { backfillGrain, insertDeadLetters, writeBatchStatement } from "./_statements.ts";
+import { backfillGrain, insertDeadLetters, pgArray, writeBatchStatement } from "./_statements.ts";
 
 /** Something that runs a drizzle `sql` query. */
 export interface SqlRunner {
@@ -137,6 +137,25 @@ export abstract class SqlFeatureStore implements FeatureStore {
         });
       }
       return out;
+    });
+  }
+
+  entitiesWithEvents(
+    entityIds: readonly string[],
+    fromMs: number,
+    exceptEventIds: readonly string[],
+  ): Promise<Set<string>> {
+    if (entityIds.length === 0) return Promise.resolve(new Set());
+    return this.guard("look up entity history", async () => {
+      // `NOT IN (SELECT ...)` is a hashed subplan: one probe per row, not a scan of the list.
+      const rows = rowsOf(
+        await this.db.execute(sql`
+        SELECT DISTINCT entity_id FROM raw_events
+        WHERE entity_id = ANY(${pgArray(entityIds)}::text[])
+          AND event_time_ms >= ${Math.floor(fromMs)}
+          AND event_id NOT IN (SELECT unnest(${pgArray(exceptEventIds)}::text[]))`),
+      );
+      return new Set(rows.map((r) => r.entity_id as string));
     });
   }
 

@@ -12,6 +12,24 @@ import type { DeadLetterInput, StoredEvent } from "./port.ts";
 import { grainsOfView } from "./_tiles.ts";
 
 /**
+ * A Postgres array literal (`{"a","b"}`, `{1,2.5}`) of strings or finite
+ * numbers, bound as one text parameter and cast in SQL. Built here rather
+ * than by the driver: postgres-js serialises a JS array as an array only
+ * once it has fetched the array types on its first connection, and a
+ * second pooled connection opened meanwhile sent `a,b,c` instead.
+ */
+export function pgArray(values: readonly (string | number)[]): string {
+  const parts = new Array<string>(values.length);
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    parts[i] = typeof v === "number"
+      ? String(v)
+      : `"${v.replaceAll("\\", "\\\\").replaceAll('"', '\\"')}"`;
+  }
+  return `{${parts.join(",")}}`;
+}
+
+/**
  * The events as one array parameter per column, read with `unnest`: Postgres
  * parses one small statement and no per-row JSON objects (about a third
  * cheaper than `json_to_recordset` for 1000 events). Sorted ids give
@@ -38,11 +56,9 @@ function eventColumns(events: readonly StoredEvent[]): SQL {
     payloads[i] = JSON.stringify(e.payload);
     accepted[i] = e.acceptedAtMs;
   }
-  return sql`unnest(${sql.param(ids)}::text[], ${sql.param(entities)}::text[],
-    ${sql.param(times)}::bigint[], ${sql.param(amounts)}::float8[], ${
-    sql.param(categories)
-  }::text[],
-    ${sql.param(payloads)}::text[], ${sql.param(accepted)}::bigint[])`;
+  return sql`unnest(${pgArray(ids)}::text[], ${pgArray(entities)}::text[],
+    ${pgArray(times)}::bigint[], ${pgArray(amounts)}::float8[], ${pgArray(categories)}::text[],
+    ${pgArray(payloads)}::text[], ${pgArray(accepted)}::bigint[])`;
 }
 
 /** `(view, version, tile_ms, with_categories)` rows of every tile size of `views`. */

@@ -1,6 +1,8 @@
 import assert from "node:assert/strict";
 import { PgliteFeatureStore } from "./pglite.ts";
 import { FeatureStoreLockedError } from "../errors.ts";
+import { PGlite } from "@electric-sql/pglite";
+import { pgArray } from "./_statements.ts";
 
 Deno.test("PgliteFeatureStore refuses a data folder another live process holds", async () => {
   const dir = await Deno.makeTempDir({ prefix: "pglite-lock-" });
@@ -17,5 +19,43 @@ Deno.test("PgliteFeatureStore refuses a data folder another live process holds",
     await assert.rejects(() => Deno.stat(`${dir}/db.lock`), Deno.errors.NotFound);
   } finally {
     await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("PgliteFeatureStore.entitiesWithEvents() finds history outside the given events", async () => {
+  const store = new PgliteFeatureStore();
+  try {
+    await store.migrate();
+    const ev = (id: string, entityId: string, timeMs: number) => ({
+      eventId: id,
+      entityId,
+      timeMs,
+      amount: 1,
+      category: "a",
+      payload: { event_id: id },
+      acceptedAtMs: timeMs,
+    });
+    await store.writeBatch([ev("a", "u1", 100), ev("b", "u2", 200), ev("c", "u3", 50)], [], []);
+    const found = await store.entitiesWithEvents(["u1", "u2", "u3", "u4"], 60, ["b"]);
+    assert.deepEqual([...found], ["u1"]); // u2: only the excepted event; u3: too old; u4: none
+    assert.deepEqual([...await store.entitiesWithEvents([], 0, [])], []);
+  } finally {
+    await store.close();
+  }
+});
+
+Deno.test("pgArray() round-trips awkward text and numbers through Postgres", async () => {
+  const db = new PGlite();
+  try {
+    const texts = ["", "NULL", "a,b", "{c}", 'q"uote', "back\\slash", "é🙂", " sp "];
+    const nums = [0, -1.5, 1764300000000, 1e-7, 1000000];
+    const r = await db.query<{ t: string[]; n: number[] }>(
+      "SELECT $1::text[] AS t, $2::float8[] AS n",
+      [pgArray(texts), pgArray(nums)],
+    );
+    assert.deepEqual(r.rows[0].t, texts);
+    assert.deepEqual(r.rows[0].n, nums);
+  } finally {
+    await db.close();
   }
 });

@@ -81,6 +81,16 @@ export interface FeatureStore {
     fromMs: number,
     toMs: number,
   ): Promise<Map<string, WindowEvent[]>>;
+  /**
+   * The entities among `entityIds` with a stored event at or after `fromMs`
+   * whose id is not in `exceptEventIds` (the pipeline asks which entities
+   * new online have history beyond the batch it is writing).
+   */
+  entitiesWithEvents(
+    entityIds: readonly string[],
+    fromMs: number,
+    exceptEventIds: readonly string[],
+  ): Promise<Set<string>>;
   /** The stored payloads of these event ids (unknown ids are absent). */
   loadPayloads(eventIds: readonly string[]): Promise<Map<string, Record<string, unknown>>>;
   /** The tiles of one entity for a view version, ordered by tile size and index. */
