@@ -18,7 +18,7 @@ const schema = z.object({
   INGEST_PORT: envInt(8091, 0, 65535),
   INGEST_MAX_BATCH: envInt(1000, 1, 100_000),
   INGEST_MAX_DELIVERIES: envInt(5, 1, 1000),
-  INGEST_CONCURRENCY: envInt(2, 1, 64),
+  INGEST_CONCURRENCY: envInt(4, 1, 64),
   INGEST_BACKOFF_INITIAL_MS: envInt(200, 1),
   INGEST_BACKOFF_MAX_MS: envInt(10_000, 1),
   INGEST_SHUTDOWN_TIMEOUT_MS: envInt(9_000, 100),
@@ -60,7 +60,7 @@ export interface IngestConfig {
   maxDeliveries: number;
   /**
    * Leases committed at once for Kafka and Kinesis (partitions / shards hold
-   * disjoint users). Default 2. Pub/Sub and HTTP always use 1.
+   * disjoint users). Default 4. Pub/Sub and HTTP always use 1.
    */
   concurrency: number;
   backoffInitialMs: number;

@@ -11,7 +11,7 @@
  * - freshness at 2 000 events/s: probe events of fresh users, Redis polled
  *   every 5 ms, produced → online latency percentiles.
  *
- * `--concurrency N` sets the worker's INGEST_CONCURRENCY (default 2; Pub/Sub
+ * `--concurrency N` sets the worker's INGEST_CONCURRENCY (default 4; Pub/Sub
  * always commits serially).
  *
  * Needs `deno task services:up postgres redis kafka kinesis pubsub`. Uses a
@@ -54,7 +54,7 @@ const VOLUME: Record<Source, number> = quick
   : { kafka: 300_000, kinesis: 60_000, pubsub: 60_000 };
 const concurrency = Deno.args.includes("--concurrency")
   ? Deno.args[Deno.args.indexOf("--concurrency") + 1]
-  : "2";
+  : "4";
 const FRESH_RATE = 2000;
 const FRESH_SECONDS = quick ? 5 : 20;
 
