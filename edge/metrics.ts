@@ -25,6 +25,42 @@ const LATENCY_BUCKETS = [
   1,
 ];
 
+/**
+ * Entries by label values, found through one map per label: no joined key
+ * string is built (and hashed) per call.
+ */
+class LabelIndex<T> {
+  /** Every entry, in creation order. */
+  readonly entries: T[] = [];
+  readonly #root = new Map<string, unknown>();
+  readonly #make: (labels: string[]) => T;
+
+  constructor(make: (labels: string[]) => T) {
+    this.#make = make;
+  }
+
+  /** The entry of `labels` (at least one value), created on first use. */
+  get(labels: string[]): T {
+    let m = this.#root;
+    const last = labels.length - 1;
+    for (let i = 0; i < last; i++) {
+      let next = m.get(labels[i]) as Map<string, unknown> | undefined;
+      if (!next) {
+        next = new Map();
+        m.set(labels[i], next);
+      }
+      m = next;
+    }
+    let e = m.get(labels[last]) as T | undefined;
+    if (e === undefined) {
+      e = this.#make(labels);
+      m.set(labels[last], e);
+      this.entries.push(e);
+    }
+    return e;
+  }
+}
+
 interface HistogramSlot {
   obj: Record<string, string>;
   /** Key of its series in prom-client's map once created. */
@@ -73,9 +109,9 @@ export function createEdgeMetrics(registry: Registry): EdgeMetrics {
   const registers = [registry];
   // Hot counters are summed in plain numbers and handed to prom-client when
   // the registry is scraped: prom-client hashes the labels on every `inc`.
-  const pending = new Map<string, Map<string, { labels: string[]; n: number }>>();
+  const pending = new Map<string, LabelIndex<{ labels: string[]; n: number }>>();
   const deferred = <L extends string>(name: string, help: string, labelNames: L[]) => {
-    const slots = new Map<string, { labels: string[]; n: number }>();
+    const slots = new LabelIndex((labels) => ({ labels: [...labels], n: 0 }));
     pending.set(name, slots);
     return new Counter<L>({
       name,
@@ -83,7 +119,7 @@ export function createEdgeMetrics(registry: Registry): EdgeMetrics {
       labelNames,
       registers,
       collect() {
-        for (const e of slots.values()) {
+        for (const e of slots.entries) {
           if (e.n === 0) continue;
           const obj = Object.fromEntries(labelNames.map((l, i) => [l, e.labels[i]]));
           this.inc(obj as Record<L, string>, e.n);
@@ -103,23 +139,17 @@ export function createEdgeMetrics(registry: Registry): EdgeMetrics {
     buckets: number[],
   ) => {
     const upper = [...buckets].sort((a, b) => a - b);
-    const slots = new Map<string, HistogramSlot>();
+    const slots = new LabelIndex((labels): HistogramSlot => ({
+      obj: Object.fromEntries(labelNames.map((l, i) => [l, labels[i]])),
+      key: undefined,
+      counts: new Array(upper.length).fill(0),
+      sum: 0,
+      run: 0,
+      count: 0,
+    }));
     pendingObs.set(name, (labels, value) => {
       if (!Number.isFinite(value)) throw new TypeError(`Value is not a valid number: ${value}`);
-      const k = labels.length === 1 ? labels[0] : labels.join("\u0000");
-      let e = slots.get(k);
-      if (!e) {
-        const obj = Object.fromEntries(labelNames.map((l, i) => [l, labels[i]]));
-        e = {
-          obj,
-          key: undefined,
-          counts: new Array(upper.length).fill(0),
-          sum: 0,
-          run: 0,
-          count: 0,
-        };
-        slots.set(k, e);
-      }
+      const e = slots.get(labels);
       let i = 0;
       while (i < upper.length && value > upper[i]) i++;
       if (i < upper.length) e.counts[i]++;
@@ -135,7 +165,7 @@ export function createEdgeMetrics(registry: Registry): EdgeMetrics {
       registers,
       collect() {
         const map = (this as unknown as { hashMap: Record<string, HistogramSeries> }).hashMap;
-        for (const e of slots.values()) {
+        for (const e of slots.entries) {
           if (e.count === 0) continue;
           let series = e.key === undefined ? undefined : map[e.key];
           // The sum in the same order of additions as prom-client's, so to the last bit.
@@ -252,13 +282,7 @@ export function createEdgeMetrics(registry: Registry): EdgeMetrics {
     inc(counter, labels, value = 1) {
       const slots = pending.get((counter as unknown as { name: string }).name);
       if (!slots) return child(counter, labels).inc(value);
-      const k = labels.length === 1 ? labels[0] : labels.join("\u0000");
-      let e = slots.get(k);
-      if (!e) {
-        e = { labels: [...labels], n: 0 };
-        slots.set(k, e);
-      }
-      e.n += value;
+      slots.get(labels).n += value;
     },
     observe(h, labels, value) {
       const deferredObserve = pendingObs.get((h as unknown as { name: string }).name);
