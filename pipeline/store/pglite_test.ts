@@ -3,6 +3,7 @@ import { PgliteFeatureStore } from "./pglite.ts";
 import { FeatureStoreLockedError } from "../errors.ts";
 import { PGlite } from "@electric-sql/pglite";
 import { pgArray } from "./_statements.ts";
+import { DAY_MS, DEMO_VIEW } from "../features/mod.ts";
 
 Deno.test("PgliteFeatureStore refuses a data folder another live process holds", async () => {
   const dir = await Deno.makeTempDir({ prefix: "pglite-lock-" });
@@ -57,5 +58,37 @@ Deno.test("pgArray() round-trips awkward text and numbers through Postgres", asy
     assert.deepEqual(r.rows[0].n, nums);
   } finally {
     await db.close();
+  }
+});
+
+Deno.test("PgliteFeatureStore.writeBatch() tiles equal a backfill with and without duplicates", async () => {
+  const store = new PgliteFeatureStore();
+  try {
+    await store.migrate();
+    await store.registerView(DEMO_VIEW);
+    const T = Date.UTC(2026, 2, 20, 12);
+    const ev = (i: number) => ({
+      eventId: `e${i}`,
+      entityId: `u${i % 3}`,
+      timeMs: T - i * 17 * 60_000,
+      amount: i + 0.5,
+      category: ["a", "b", "c"][i % 4 % 3],
+      payload: { event_id: `e${i}` },
+      acceptedAtMs: T,
+    });
+    const batch = (from: number, to: number) =>
+      Array.from({ length: to - from }, (_, k) => ev(from + k));
+    assert.equal((await store.writeBatch(batch(0, 40), [], [DEMO_VIEW])).length, 40); // all new
+    assert.equal((await store.writeBatch(batch(30, 70), [], [DEMO_VIEW])).length, 30); // some seen
+    const tiles = await Promise.all(["u0", "u1", "u2"].map((u) => store.readTiles(DEMO_VIEW, u)));
+    await store.backfill(DEMO_VIEW);
+    const rebuilt = await Promise.all(["u0", "u1", "u2"].map((u) => store.readTiles(DEMO_VIEW, u)));
+    assert.deepEqual(tiles, rebuilt);
+    assert.equal(
+      tiles.flat().filter((t) => t.tileMs === DAY_MS).reduce((n, t) => n + t.count, 0),
+      70,
+    );
+  } finally {
+    await store.close();
   }
 });
