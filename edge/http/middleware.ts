@@ -16,6 +16,16 @@ export type EdgeEnv = { Variables: { requestId: string; route: string; startedAt
 const REQUEST_ID = /^[A-Za-z0-9._:@-]{1,128}$/;
 const encoder = new TextEncoder();
 
+const METHODS = new Set(["GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS"]);
+
+/**
+ * The `method` label: a standard method, else `other`. A client may send any
+ * token as the method; one series per token would grow memory without bound.
+ */
+export function methodLabel(method: string): string {
+  return METHODS.has(method) ? method : "other";
+}
+
 /** The caller's `X-Request-ID` when it is a safe token, else a new UUID. */
 export function requestIdOf(given: string | null | undefined): string {
   return given && REQUEST_ID.test(given) ? given : crypto.randomUUID();
@@ -62,7 +72,7 @@ export function frame(
     if (allowed) corsHeaders(c, origin, anyOrigin, config.corsCredentials);
     await next();
     const route = c.get("route");
-    metrics.inc(metrics.apiRequests, [route, c.req.method, String(c.res.status)]);
+    metrics.inc(metrics.apiRequests, [route, methodLabel(c.req.method), String(c.res.status)]);
     if (logger.enabled("debug")) {
       logger.log("debug", "request", {
         request_id: requestId,
