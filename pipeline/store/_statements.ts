@@ -9,7 +9,7 @@
 import { type SQL, sql } from "drizzle-orm";
 import type { FeatureView } from "../features/mod.ts";
 import type { DeadLetterInput, StoredEvent } from "./port.ts";
-import { grainsOfView, type TileDelta, tileDeltas } from "./_tiles.ts";
+import { grainsOfView } from "./_tiles.ts";
 
 /**
  * A Postgres array literal (`{"a","b"}`, `{1,2.5}`) of strings or finite
@@ -61,21 +61,6 @@ function eventColumns(events: readonly StoredEvent[]): SQL {
     ${pgArray(payloads)}::text[], ${pgArray(accepted)}::bigint[])`;
 }
 
-/**
- * The tile deltas of all `events`, summed in JS, as arrays for `unnest`. They
- * are used when every event was new (the common case), which saves Postgres
- * the aggregation; otherwise the statement sums the inserted events itself.
- */
-function deltaColumns(views: readonly FeatureView[], events: readonly StoredEvent[]): SQL {
-  const d = tileDeltas(views, events);
-  const col = <T extends string | number>(f: (x: TileDelta) => T) => pgArray(d.map(f));
-  return sql`unnest(${col((x) => x.view)}::text[], ${col((x) => x.version)}::int[],
-    ${col((x) => x.entity_id)}::text[], ${col((x) => x.tile_ms)}::bigint[],
-    ${col((x) => x.tile_index)}::bigint[], ${col((x) => x.count)}::bigint[],
-    ${col((x) => x.sum)}::float8[], ${col((x) => x.max)}::float8[],
-    ${col((x) => JSON.stringify(x.categories))}::text[], ${col((x) => x.max_time_ms)}::bigint[])`;
-}
-
 /** `(view, version, tile_ms, with_categories)` rows of every tile size of `views`. */
 function grainsValues(views: readonly FeatureView[]): SQL {
   const rows = views.flatMap((v) =>
@@ -113,7 +98,7 @@ export function writeBatchStatement(
       FROM keyed WHERE cats
       GROUP BY 1, 2, 3, 4, 5, 6
     ),
-    summed AS (
+    deltas AS (
       SELECT view, version, entity_id, tile_ms, tile_index, count(*) AS n, sum(amount) AS s,
         max(amount) AS m, '{}'::jsonb AS c, max(event_time_ms) AS mt
       FROM keyed WHERE NOT cats
@@ -123,15 +108,6 @@ export function writeBatchStatement(
         jsonb_object_agg(category, n), max(mt)
       FROM per_cat
       GROUP BY 1, 2, 3, 4, 5
-    ),
-    deltas AS (
-      SELECT view, version, entity_id, tile_ms, tile_index, n, s, m, c::jsonb, mt
-      FROM ${
-    deltaColumns(views, events)
-  } AS d(view, version, entity_id, tile_ms, tile_index, n, s, m, c, mt)
-      WHERE (SELECT count(*) FROM ins) = ${events.length}
-      UNION ALL
-      SELECT * FROM summed WHERE (SELECT count(*) FROM ins) < ${events.length}
     ),
     tiles AS (
       INSERT INTO feature_tiles AS ft
