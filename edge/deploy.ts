@@ -5,11 +5,15 @@
  *
  * @module
  */
+import { Registry } from "prom-client";
 import { createApp } from "./app.ts";
 import { resolveEdgeConfig } from "./config.ts";
+import { registerProcessMetrics } from "./process_metrics.ts";
 import { buildEdgeDeps } from "./wiring.ts";
 
-const app = createApp(buildEdgeDeps(resolveEdgeConfig()));
+const registry = new Registry();
+registerProcessMetrics(registry);
+const app = createApp({ ...buildEdgeDeps(resolveEdgeConfig()), registry });
 
 /** The fetch handler `deno serve` and Deno Deploy call. */
 export default { fetch: app.fetch } satisfies Deno.ServeDefaultExport;

@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { Registry } from "prom-client";
+import { collectDefaultMetrics, Registry } from "prom-client";
 import type { RegistryConfig } from "./config.ts";
 import { mlflowOptionsFrom, rolloutPolicyFrom } from "./config.ts";
 import { RolloutController } from "./rollout.ts";
@@ -73,6 +73,7 @@ export function createSyncService(
   const store = overrides.store ?? storeFromConfig(config);
   const log = overrides.log ?? jsonLog;
   const promRegistry = new Registry();
+  collectDefaultMetrics({ register: promRegistry });
   const metrics = createRegistryMetrics(promRegistry);
   const largePackages = new Map<string, Uint8Array>();
   const publisher = new ModelPublisher({

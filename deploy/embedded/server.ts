@@ -11,6 +11,7 @@ import { Registry } from "prom-client";
 import { createApp, type EdgeApp, resolveEdgeConfig } from "../../edge/mod.ts";
 import { MemoryOnlineReader } from "../../edge/online/mod.ts";
 import { RegistryModelSource } from "../../edge/models/mod.ts";
+import { registerProcessMetrics } from "../../edge/process_metrics.ts";
 import { createIngestRoutes } from "../../ingest-workers/http.ts";
 import { createFeatureApp, openFeatureRuntime, resolveFeaturesConfig } from "../../pipeline/mod.ts";
 
@@ -36,6 +37,7 @@ export async function openEmbedded(
   log: (line: string) => void = () => {},
 ): Promise<EmbeddedPlatform> {
   const metrics = new Registry();
+  registerProcessMetrics(metrics);
   const runtime = await openFeatureRuntime(
     resolveFeaturesConfig({ ...env, DATA_DIR: config.dataDir }),
     { registry: metrics },

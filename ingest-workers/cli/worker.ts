@@ -7,7 +7,7 @@
  * @module
  */
 import type { Hono } from "hono";
-import { Registry } from "prom-client";
+import { collectDefaultMetrics, Registry } from "prom-client";
 import postgres from "postgres";
 import {
   isTransientDriverError,
@@ -66,6 +66,7 @@ async function main(): Promise<void> {
   });
   if (config.pubsub.emulatorHost) Deno.env.set("METADATA_SERVER_DETECTION", "none");
   const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
   const metrics = createIngestMetrics(registry);
   const status: WorkerStatus = { state: "starting", sourceReady: false };
   // Filled in as start-up goes on; the signal handler closes whatever exists.
