@@ -143,11 +143,13 @@ export class IngestWorker {
       await this.#isolate(lease, error, signal);
       return;
     }
-    if (!(await this.#ack(lease, signal))) return;
-    this.#committed(lease.messages, started);
+    // Counted once the pipeline has committed, whether or not the ack lands
+    // (a lost ack only means redelivery, which the pipeline dedupes).
     this.#metrics?.messages.inc({ source: kind, outcome: "accepted" }, result.accepted);
     this.#metrics?.messages.inc({ source: kind, outcome: "duplicate" }, result.duplicate);
     this.#metrics?.messages.inc({ source: kind, outcome: "dead_lettered" }, result.dead_lettered);
+    if (!(await this.#ack(lease, signal))) return;
+    this.#committed(lease.messages, started);
   }
 
   /** Acks; a failed ack only means redelivery (deduped by the pipeline), so it is logged. */

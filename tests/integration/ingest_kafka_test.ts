@@ -54,9 +54,11 @@ async function setup(partitions: number) {
     producer,
     sql,
     runtime,
-    async produce(stream: TestStream, chunk = 500) {
+    /** Sends `stream` in chunks, pausing `pauseMs` between them to pace it. */
+    async produce(stream: TestStream, chunk = 500, pauseMs = 0) {
       for (let i = 0; i < stream.records.length; i += chunk) {
         await producer.send(stream.records.slice(i, i + chunk));
+        if (pauseMs > 0) await new Promise((r) => setTimeout(r, pauseMs));
       }
     },
     async done(stream: TestStream) {
@@ -134,7 +136,9 @@ Deno.test({
         asOfMs: asOf,
       });
       const first = spawnWorker("kafka", t.workerEnv);
-      const producing = t.produce(stream, 200);
+      // Paced (about 6 000 events over a second or more) so the kill lands
+      // mid-stream even when one worker could drain it all at once.
+      const producing = t.produce(stream, 200, 40);
       await waitFor(
         async () => (await storedEvents(t.sql, t.runId)) > 300,
         "the first worker to make progress",
@@ -184,7 +188,13 @@ Deno.test({
           async () => (await storedEvents(t.sql, t.runId)) === firstHalf.valid.size,
           "first half",
         );
-        const [byA, byB] = [await a.counted("accepted"), await b.counted("accepted")];
+        // A worker counts a batch in its metrics just after the commit that
+        // made it visible in Postgres: wait for the counters to catch up.
+        let byA = 0, byB = 0;
+        await waitFor(async () => {
+          [byA, byB] = [await a.counted("accepted"), await b.counted("accepted")];
+          return byA + byB >= firstHalf.valid.size;
+        }, "both workers' counters");
         assert.ok(byA > 0 && byB > 0, `both workers committed events (a=${byA}, b=${byB})`);
         assert.equal(byA + byB, firstHalf.valid.size);
         await a.kill();

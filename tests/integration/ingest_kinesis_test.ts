@@ -184,7 +184,13 @@ Deno.test({
           async () => (await storedEvents(t.sql, t.runId)) === firstHalf.valid.size,
           "first half",
         );
-        const [byA, byB] = [await a.counted("accepted"), await b.counted("accepted")];
+        // A worker counts a batch in its metrics just after the commit that
+        // made it visible in Postgres: wait for the counters to catch up.
+        let byA = 0, byB = 0;
+        await waitFor(async () => {
+          [byA, byB] = [await a.counted("accepted"), await b.counted("accepted")];
+          return byA + byB >= firstHalf.valid.size;
+        }, "both workers' counters");
         assert.ok(byA > 0 && byB > 0, `both workers committed events (a=${byA}, b=${byB})`);
         assert.equal(byA + byB, firstHalf.valid.size);
         await a.kill();
