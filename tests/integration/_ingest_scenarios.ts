@@ -24,7 +24,7 @@ import {
   type TestStream,
   waitFor,
 } from "../../ingest-workers/testing.ts";
-import { type ServiceName, serviceEnv } from "../_services.ts";
+import { serviceEnv, type ServiceName } from "../_services.ts";
 
 /** What a source test provides: its worker env, a producer, and how to clean up. */
 export interface SourceFixture {
