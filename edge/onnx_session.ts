@@ -16,7 +16,12 @@ import type { ModelManifest } from "../schemas/manifest.ts";
 import { EdgeError } from "./errors.ts";
 
 let configured = false;
-function configureRuntime(): void {
+/**
+ * Sets onnxruntime-web up as the edge runs it (one WASM thread, no proxy
+ * worker, errors-only logging). The registry's validation and evaluation
+ * call it too, so they load models exactly as the edge will.
+ */
+export function configureOnnxRuntime(): void {
   if (configured) return;
   // One thread: Deno Deploy isolates have one core and no worker threads
   // for WASM; the wasm file is read from the installed package, never fetched.
@@ -87,7 +92,7 @@ export class OnnxSession {
     manifest: ModelManifest,
     options: OnnxSessionOptions = {},
   ): Promise<OnnxSession> {
-    configureRuntime();
+    configureOnnxRuntime();
     let session: ort.InferenceSession;
     try {
       session = await ort.InferenceSession.create(bytes, {

@@ -8,6 +8,7 @@
  * @module
  */
 import * as ort from "onnxruntime-web";
+import { configureOnnxRuntime } from "../edge/onnx_session.ts";
 import type { ModelManifest } from "../schemas/manifest.ts";
 import { applyTransform, getFeatureView, type RawValue } from "../pipeline/features/mod.ts";
 import { averagePrecision, recallAtPrecision, rocAuc } from "../pipeline/train/metrics.ts";
@@ -99,8 +100,7 @@ export async function scoreRecords(
   pkg: ModelPackage,
   records: Record<string, RawValue>[],
 ): Promise<Float64Array> {
-  ort.env.wasm.numThreads = 1;
-  ort.env.wasm.proxy = false;
+  configureOnnxRuntime();
   const { manifest } = pkg;
   const session = await ort.InferenceSession.create(pkg.onnx, { executionProviders: ["wasm"] });
   try {

@@ -8,6 +8,7 @@
  * @module
  */
 import * as ort from "onnxruntime-web";
+import { configureOnnxRuntime } from "../edge/onnx_session.ts";
 import type { ModelManifest } from "../schemas/manifest.ts";
 import { getFeatureView } from "../pipeline/features/mod.ts";
 import type { ModelPackage } from "./port.ts";
@@ -58,15 +59,6 @@ class Refusal extends Error {
   }
 }
 
-let configured = false;
-function configureRuntime(): void {
-  if (configured) return;
-  ort.env.wasm.numThreads = 1;
-  ort.env.wasm.proxy = false;
-  ort.env.logLevel = "error";
-  configured = true;
-}
-
 /** Validates a package; never throws for a bad package, returns the reason instead. */
 export async function validatePackage(
   pkg: ModelPackage,
@@ -84,7 +76,7 @@ export async function validatePackage(
       );
     }
     checkFeatureView(manifest, what);
-    configureRuntime();
+    configureOnnxRuntime();
     try {
       session = await ort.InferenceSession.create(pkg.onnx, { executionProviders: ["wasm"] });
     } catch (cause) {

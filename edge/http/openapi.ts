@@ -20,7 +20,8 @@ function schema(t: z.ZodType, io: "input" | "output"): Record<string, unknown> {
   return out;
 }
 
-const PREDICT_EXAMPLE = {
+/** The reference's fraud request body, the `/predict` example in the OpenAPI document. */
+export const PREDICT_EXAMPLE = {
   features: {
     hour_of_day: 1,
     day_of_week: 3,

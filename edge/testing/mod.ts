@@ -12,6 +12,7 @@
  */
 import type { ModelInput, ModelManifest } from "../../schemas/manifest.ts";
 import { ModelManifestSchema } from "../../schemas/manifest.ts";
+import { PREDICT_EXAMPLE } from "../http/openapi.ts";
 import * as w from "./_onnx_writer.ts";
 
 /** Options of {@linkcode logisticOnnx}. */
@@ -152,17 +153,19 @@ export function jsonPost(body: unknown, headers: Record<string, string> = {}): R
 }
 
 /** The reference's fraud request body (`pipeline/demo_data/requests/fraud_transaction.json`). */
-export const REFERENCE_FRAUD_REQUEST = {
-  features: {
-    hour_of_day: 1,
-    day_of_week: 3,
-    is_weekend: 0,
-    transaction_count_24h: 1,
-    avg_amount_30d: 1000.0,
-    amount: 300.0,
-    merchant_category_encoded: 63,
-    payment_method_encoded: 5,
-  },
-  model_name: "fraud_detector",
-  return_probabilities: true,
-};
+export const REFERENCE_FRAUD_REQUEST = PREDICT_EXAMPLE;
+
+/** Arguments of `deno serve` for the Deno Deploy entry, with exactly Deploy's permissions. */
+export function edgeServeArgs(port: number): string[] {
+  return [
+    "serve",
+    "--allow-net",
+    "--allow-env",
+    "--allow-read",
+    "--host",
+    "127.0.0.1",
+    "--port",
+    String(port),
+    "edge/deploy.ts",
+  ];
+}

@@ -24,6 +24,7 @@
 import { serviceEnv } from "../_services.ts";
 import { batchBody, demoRegistry, seedOnline } from "./edge/_fixture.ts";
 import { runWrk, type WrkResult } from "./edge/_wrk.ts";
+import { edgeServeArgs } from "../../edge/testing/mod.ts";
 
 const quick = Deno.args.includes("--quick");
 const LOAD_S = quick ? 2 : 10;
@@ -181,17 +182,7 @@ const edgePort = freePort();
 const base = `http://127.0.0.1:${edgePort}`;
 const started = performance.now();
 const edge = new Deno.Command(Deno.execPath(), {
-  args: [
-    "serve",
-    "--allow-net",
-    "--allow-env",
-    "--allow-read",
-    "--host",
-    "127.0.0.1",
-    "--port",
-    String(edgePort),
-    "edge/deploy.ts",
-  ],
+  args: edgeServeArgs(edgePort),
   cwd: ROOT,
   env: {
     EDGE_REGISTRY_DIR: registryDir,

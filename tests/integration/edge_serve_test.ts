@@ -5,7 +5,12 @@
  */
 import assert from "node:assert/strict";
 import { LocalRegistry } from "../../registry/mod.ts";
-import { demoPackage, jsonPost, REFERENCE_FRAUD_REQUEST } from "../../edge/testing/mod.ts";
+import {
+  demoPackage,
+  edgeServeArgs,
+  jsonPost,
+  REFERENCE_FRAUD_REQUEST,
+} from "../../edge/testing/mod.ts";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
 
@@ -23,17 +28,7 @@ Deno.test("edge/deploy.ts serves /predict under deno serve without write permiss
   await registry.setAlias("fraud_detector", "champion", "1");
   const port = freePort();
   const child = new Deno.Command(Deno.execPath(), {
-    args: [
-      "serve",
-      "--allow-net",
-      "--allow-env",
-      "--allow-read",
-      "--host",
-      "127.0.0.1",
-      "--port",
-      String(port),
-      "edge/deploy.ts",
-    ],
+    args: edgeServeArgs(port),
     cwd: ROOT,
     env: { EDGE_REGISTRY_DIR: dir, EDGE_LOG_LEVEL: "warn", NO_COLOR: "1" },
     stdout: "piped",
@@ -71,17 +66,7 @@ Deno.test("edge/deploy.ts serves /predict under deno serve without write permiss
 
 Deno.test("edge/deploy.ts fails fast listing every configuration problem", async () => {
   const out = await new Deno.Command(Deno.execPath(), {
-    args: [
-      "serve",
-      "--allow-net",
-      "--allow-env",
-      "--allow-read",
-      "--host",
-      "127.0.0.1",
-      "--port",
-      String(freePort()),
-      "edge/deploy.ts",
-    ],
+    args: edgeServeArgs(freePort()),
     cwd: ROOT,
     env: { EDGE_ONLINE_TIMEOUT_MS: "soon", EDGE_MODEL_SOURCE: "pointer", NO_COLOR: "1" },
     stdout: "piped",

@@ -7,6 +7,7 @@
  *
  * @module
  */
+import { edgeServeArgs } from "../../../edge/testing/mod.ts";
 import { freePort } from "./workers.ts";
 
 const ROOT = new URL("../../../", import.meta.url).pathname;
@@ -30,17 +31,7 @@ export interface DemoEdge {
 export function spawnEdge(model: string, env: Record<string, string>): DemoEdge {
   const port = freePort();
   const child = new Deno.Command(Deno.execPath(), {
-    args: [
-      "serve",
-      "--allow-net",
-      "--allow-env",
-      "--allow-read",
-      "--host",
-      "127.0.0.1",
-      "--port",
-      String(port),
-      "edge/deploy.ts",
-    ],
+    args: edgeServeArgs(port),
     cwd: ROOT,
     env: {
       EDGE_MODEL_SOURCE: "pointer",
