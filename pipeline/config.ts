@@ -7,6 +7,7 @@
 import { z } from "zod";
 import { envInt, parseConfig } from "../schemas/config.ts";
 import { DEFAULT_MAX_FUTURE_MS } from "../schemas/event.ts";
+import { DEFAULT_MIN_TILE_MS } from "./store/_sql_store.ts";
 
 const schema = z.object({
   /** Folder of embedded data (PGlite files under `<DATA_DIR>/pglite`). Default `.data`. */
@@ -25,6 +26,12 @@ const schema = z.object({
   FEATURES_HOSTNAME: z.string().min(1).default("127.0.0.1"),
   /** Port of `features:serve`. Default 8091. */
   FEATURES_PORT: envInt(8091, 1, 65535),
+  /**
+   * Smallest tile size, ms, kept in Postgres `feature_tiles`. Default 3600000
+   * (1 h): finer tiles cover short windows that offline reads take from raw
+   * events. 0 keeps every tile size; run `features:backfill` after a change.
+   */
+  FEATURES_MIN_TILE_MS: envInt(DEFAULT_MIN_TILE_MS, 0, 31 * 86_400_000),
   /** Messages per `processBatch` call of the CLI loaders. Default 1000. */
   FEATURES_BATCH_SIZE: envInt(1000, 1, 100_000),
 });
@@ -39,6 +46,7 @@ export interface FeaturesConfig {
   hostname: string;
   port: number;
   batchSize: number;
+  minTileMs: number;
 }
 
 /** Reads and validates the pipeline configuration; throws `ConfigError` listing every problem. */
@@ -64,5 +72,6 @@ export function resolveFeaturesConfig(
     hostname: c.FEATURES_HOSTNAME,
     port: c.FEATURES_PORT,
     batchSize: c.FEATURES_BATCH_SIZE,
+    minTileMs: c.FEATURES_MIN_TILE_MS,
   };
 }

@@ -47,8 +47,8 @@ export async function openFeatureRuntime(
 ): Promise<FeatureRuntime> {
   if (!config.databaseUrl) await Deno.mkdir(config.dataDir, { recursive: true });
   const store: FeatureStore = config.databaseUrl
-    ? new PostgresFeatureStore(config.databaseUrl)
-    : new PgliteFeatureStore(join(config.dataDir, "pglite"));
+    ? new PostgresFeatureStore(config.databaseUrl, { minTileMs: config.minTileMs })
+    : new PgliteFeatureStore(join(config.dataDir, "pglite"), { minTileMs: config.minTileMs });
   const cache: OnlineCache = config.redisUrl
     ? new RedisOnlineCache(config.redisUrl)
     : config.upstash

@@ -15,7 +15,7 @@ import type {
   TileRecord,
   ViewRegistration,
 } from "./port.ts";
-import { grainsOfView } from "./_tiles.ts";
+import { storedGrains } from "./_tiles.ts";
 import { backfillGrain, insertDeadLetters, pgArray, writeBatchStatement } from "./_statements.ts";
 
 /** Something that runs a drizzle `sql` query. */
@@ -42,12 +42,24 @@ export async function sha256Hex(text: string): Promise<string> {
   return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
 }
 
+/** Default smallest tile size kept in `feature_tiles`: 1 hour. */
+export const DEFAULT_MIN_TILE_MS = 3_600_000;
+
 /** The `FeatureStore` over a drizzle database; adapters add connect, migrate and close. */
 export abstract class SqlFeatureStore implements FeatureStore {
   protected abstract readonly backend: string;
+  /**
+   * Smallest tile size kept in `feature_tiles` (see `storedGrains`); 0 keeps
+   * every tile size of a view.
+   */
+  readonly minTileMs: number;
   protected abstract get db(): SqlDatabase;
   abstract migrate(): Promise<void>;
   abstract close(): Promise<void>;
+
+  constructor(minTileMs: number = DEFAULT_MIN_TILE_MS) {
+    this.minTileMs = minTileMs;
+  }
 
   /** Runs `fn`, translating transient driver errors into `RetryableError`. */
   protected async guard<T>(what: string, fn: () => Promise<T>): Promise<T> {
@@ -96,7 +108,9 @@ export abstract class SqlFeatureStore implements FeatureStore {
   ): Promise<StoredEvent[]> {
     if (events.length === 0 && deadLetters.length === 0) return Promise.resolve([]);
     return this.guard("write batch", async () => {
-      const rows = rowsOf(await this.db.execute(writeBatchStatement(events, deadLetters, views)));
+      const rows = rowsOf(
+        await this.db.execute(writeBatchStatement(events, deadLetters, views, this.minTileMs)),
+      );
       if (rows.length === events.length) return [...events];
       const fresh = new Set(rows.map((r) => r.event_id as string));
       return events.filter((e) => fresh.has(e.eventId));
@@ -201,7 +215,7 @@ export abstract class SqlFeatureStore implements FeatureStore {
         await tx.execute(sql`
           DELETE FROM feature_tiles WHERE view = ${view.name} AND version = ${view.version}`);
         let n = 0;
-        for (const g of grainsOfView(view)) {
+        for (const g of storedGrains(view, this.minTileMs)) {
           const rows = rowsOf(await tx.execute(backfillGrain(view, g.tileMs, g.categories)));
           n += rows.length;
         }

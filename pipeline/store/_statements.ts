@@ -9,7 +9,9 @@
 import { type SQL, sql } from "drizzle-orm";
 import type { FeatureView } from "../features/mod.ts";
 import type { DeadLetterInput, StoredEvent } from "./port.ts";
-import { grainsOfView } from "./_tiles.ts";
+import { storedGrains } from "./_tiles.ts";
+
+const NEEDS_ESCAPE = /["\\]/;
 
 /**
  * A Postgres array literal (`{"a","b"}`, `{1,2.5}`) of strings or finite
@@ -24,7 +26,9 @@ export function pgArray(values: readonly (string | number)[]): string {
     const v = values[i];
     parts[i] = typeof v === "number"
       ? String(v)
-      : `"${v.replaceAll("\\", "\\\\").replaceAll('"', '\\"')}"`;
+      : NEEDS_ESCAPE.test(v)
+      ? `"${v.replaceAll("\\", "\\\\").replaceAll('"', '\\"')}"`
+      : `"${v}"`;
   }
   return `{${parts.join(",")}}`;
 }
@@ -58,17 +62,16 @@ function eventColumns(events: readonly StoredEvent[]): SQL {
   }
   return sql`unnest(${pgArray(ids)}::text[], ${pgArray(entities)}::text[],
     ${pgArray(times)}::bigint[], ${pgArray(amounts)}::float8[], ${pgArray(categories)}::text[],
-    ${pgArray(payloads)}::text[], ${pgArray(accepted)}::bigint[])`;
+    ${lines(payloads)}, ${pgArray(accepted)}::bigint[])`;
 }
 
-/** `(view, version, tile_ms, with_categories)` rows of every tile size of `views`. */
-function grainsValues(views: readonly FeatureView[]): SQL {
-  const rows = views.flatMap((v) =>
-    grainsOfView(v).map((g) =>
+/** `(view, version, tile_ms, with_categories)` rows of the stored tile sizes of `views`. */
+function grainsValues(views: readonly FeatureView[], minTileMs: number): SQL[] {
+  return views.flatMap((v) =>
+    storedGrains(v, minTileMs).map((g) =>
       sql`(${v.name}::text, ${v.version}::int, ${g.tileMs}::bigint, ${g.categories}::boolean)`
     )
   );
-  return sql.join(rows, sql`, `);
 }
 
 /** Inserts events, their tiles and dead letters in one statement; returns inserted ids. */
@@ -76,6 +79,7 @@ export function writeBatchStatement(
   events: readonly StoredEvent[],
   deadLetters: readonly DeadLetterInput[],
   views: readonly FeatureView[],
+  minTileMs: number,
 ): SQL {
   const dead = deadLetters.length === 0
     ? sql``
@@ -84,8 +88,9 @@ export function writeBatchStatement(
     return sql`WITH none AS (SELECT 1) ${dead} SELECT NULL::text AS event_id WHERE false`;
   }
   // Tiles of sizes without a `distinct` feature skip the category grouping.
-  const tiles = views.length === 0 ? sql`` : sql`,
-    grains(view, version, tile_ms, cats) AS (VALUES ${grainsValues(views)}),
+  const grains = grainsValues(views, minTileMs);
+  const tiles = grains.length === 0 ? sql`` : sql`,
+    grains(view, version, tile_ms, cats) AS (VALUES ${sql.join(grains, sql`, `)}),
     keyed AS (
       SELECT g.view, g.version, g.tile_ms, g.cats, ins.entity_id,
         floor(ins.event_time_ms::float8 / g.tile_ms)::bigint AS tile_index, ins.category,
@@ -139,6 +144,15 @@ export function writeBatchStatement(
       RETURNING event_id, entity_id, event_time_ms, amount, category
     )${tiles}${dead}
     SELECT event_id FROM ins`;
+}
+
+/**
+ * JSON documents as one text parameter split by Postgres: `JSON.stringify`
+ * never writes a raw newline, so nothing needs escaping (an array literal
+ * escapes every quote of every document).
+ */
+function lines(jsonDocs: readonly string[]): SQL {
+  return sql`string_to_array(${jsonDocs.join("\n")}, chr(10))`;
 }
 
 /** Inserts dead letters. */

@@ -22,9 +22,11 @@ export class PgliteFeatureStore extends SqlFeatureStore {
    * @param dataDir folder of the database files; omitted → in memory. A
    * folder is locked for this process (`<dataDir>.lock`) until `close()`;
    * throws `FeatureStoreLockedError` when another live process holds it.
+   * @param options.minTileMs smallest tile size kept in `feature_tiles`
+   * (default 1 h; 0 keeps all).
    */
-  constructor(dataDir?: string) {
-    super();
+  constructor(dataDir?: string, options: { minTileMs?: number } = {}) {
+    super(options.minTileMs);
     this.#unlock = dataDir ? lockDataDir(dataDir) : () => {};
     this.#client = new PGlite(dataDir);
     this.#db = drizzle(this.#client) as unknown as SqlDatabase;

@@ -51,6 +51,11 @@ export type ViewRegistration = "new" | "current";
 
 /** Durable storage of the pipeline. Every adapter passes `tests/contracts/feature_store_*`. */
 export interface FeatureStore {
+  /**
+   * Smallest tile size kept in the tiles table: `writeBatch` and `backfill`
+   * skip finer tile sizes of a view (0 keeps all).
+   */
+  readonly minTileMs: number;
   /** Applies the committed migrations (idempotent). */
   migrate(): Promise<void>;
   /**
@@ -93,7 +98,7 @@ export interface FeatureStore {
   ): Promise<Set<string>>;
   /** The stored payloads of these event ids (unknown ids are absent). */
   loadPayloads(eventIds: readonly string[]): Promise<Map<string, Record<string, unknown>>>;
-  /** The tiles of one entity for a view version, ordered by tile size and index. */
+  /** The stored tiles of one entity for a view version, ordered by tile size and index. */
   readTiles(view: FeatureView, entityId: string): Promise<TileRecord[]>;
   /** Rebuilds every tile of `view` from raw events; returns the number of tiles. */
   backfill(view: FeatureView): Promise<number>;

@@ -16,6 +16,8 @@ export interface PostgresFeatureStoreOptions {
   maxConnections?: number;
   /** Seconds to wait for a connection before failing. Default 5. */
   connectTimeoutSeconds?: number;
+  /** Smallest tile size kept in `feature_tiles`. Default 1 h; 0 keeps all. */
+  minTileMs?: number;
 }
 
 /** `FeatureStore` on Postgres. Connects lazily; call `migrate()` once at start. */
@@ -27,7 +29,7 @@ export class PostgresFeatureStore extends SqlFeatureStore {
   readonly #connectTimeout: number;
 
   constructor(url: string, options: PostgresFeatureStoreOptions = {}) {
-    super();
+    super(options.minTileMs);
     this.#url = url;
     this.#connectTimeout = options.connectTimeoutSeconds ?? 5;
     this.#client = postgres(url, {
