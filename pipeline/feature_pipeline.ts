@@ -126,12 +126,17 @@ export class FeaturePipeline {
         acceptedAtMs: nowMs,
       });
     });
-    // The online states (and whether entities new online have history in the
-    // store) are read while Postgres commits: round trips saved per batch.
-    const [accepted, { current, history }] = await Promise.all([
-      this.#store.writeBatch(candidates, deadLetters, this.views),
-      this.#readStates(candidates),
-    ]);
+    // The online states first: the write then also tells, in the same
+    // statement, which entities absent online have history in the store.
+    const { current, absent } = await this.#readStates(candidates);
+    let from = Infinity;
+    for (const e of candidates) if (e.timeMs < from) from = e.timeMs;
+    const { accepted, history } = await this.#store.writeBatchWithHistory(
+      candidates,
+      deadLetters,
+      this.views,
+      { entityIds: absent, fromMs: from - Math.max(...this.views.map(horizonMs)) },
+    );
     result.accepted = accepted.length;
     result.duplicate += candidates.length - accepted.length;
     result.dead_lettered = deadLetters.length;
@@ -226,14 +231,10 @@ export class FeaturePipeline {
     }
   }
 
-  /**
-   * The current online states of the candidates' entities, and which of the
-   * entities absent online have events in the store other than the
-   * candidates (within the longest horizon before the oldest candidate).
-   */
+  /** The current online states of the candidates' entities, and the entities absent online. */
   async #readStates(
     candidates: readonly StoredEvent[],
-  ): Promise<{ current: Map<string, unknown>; history: Set<string> }> {
+  ): Promise<{ current: Map<string, unknown>; absent: string[] }> {
     const entityIds = [...new Set(candidates.map((e) => e.entityId))];
     const keys = this.views.flatMap((v) =>
       entityIds.map((id) => redisKeys.online(v.name, v.version, id))
@@ -242,13 +243,7 @@ export class FeaturePipeline {
     const current = new Map(keys.map((k, i) => [k, values[i]]));
     const absent = new Set<string>();
     values.forEach((v, i) => v === null && absent.add(entityIds[i % entityIds.length]));
-    if (absent.size === 0) return { current, history: new Set() };
-    let from = Infinity;
-    for (const e of candidates) from = Math.min(from, e.timeMs);
-    from -= Math.max(...this.views.map(horizonMs));
-    const ids = candidates.map((e) => e.eventId);
-    const history = await this.#store.entitiesWithEvents([...absent], from, ids);
-    return { current, history };
+    return { current, absent: [...absent] };
   }
 
   /** Merges the batch into each entity's state, or rebuilds it from the store. */

@@ -11,6 +11,7 @@ import type {
   DeadLetterInput,
   DeadLetterRow,
   FeatureStore,
+  HistoryQuery,
   StoredEvent,
   TileRecord,
   ViewRegistration,
@@ -96,24 +97,46 @@ export abstract class SqlFeatureStore implements FeatureStore {
     });
   }
 
-  /**
-   * One statement (atomic on its own, one round trip): insert the events,
-   * add the ones actually inserted to the tiles (aggregated in SQL, one row
-   * per tile, in key order), store the dead letters, return inserted ids.
-   */
-  writeBatch(
+  async writeBatch(
     events: readonly StoredEvent[],
     deadLetters: readonly DeadLetterInput[],
     views: readonly FeatureView[],
   ): Promise<StoredEvent[]> {
-    if (events.length === 0 && deadLetters.length === 0) return Promise.resolve([]);
+    const noHistory = { entityIds: [], fromMs: 0 };
+    return (await this.writeBatchWithHistory(events, deadLetters, views, noHistory)).accepted;
+  }
+
+  /**
+   * One statement (atomic on its own, one round trip): insert the events,
+   * add the ones actually inserted to the tiles (aggregated in SQL, one row
+   * per tile, in key order), store the dead letters, return inserted ids and
+   * which of the asked entities had history before the batch.
+   */
+  writeBatchWithHistory(
+    events: readonly StoredEvent[],
+    deadLetters: readonly DeadLetterInput[],
+    views: readonly FeatureView[],
+    history: HistoryQuery,
+  ): Promise<{ accepted: StoredEvent[]; history: Set<string> }> {
+    if (events.length === 0 && deadLetters.length === 0 && history.entityIds.length === 0) {
+      return Promise.resolve({ accepted: [], history: new Set() });
+    }
     return this.guard("write batch", async () => {
       const rows = rowsOf(
-        await this.db.execute(writeBatchStatement(events, deadLetters, views, this.minTileMs)),
+        await this.db.execute(
+          writeBatchStatement(events, deadLetters, views, this.minTileMs, history),
+        ),
       );
-      if (rows.length === events.length) return [...events];
-      const fresh = new Set(rows.map((r) => r.event_id as string));
-      return events.filter((e) => fresh.has(e.eventId));
+      const known = new Set<string>();
+      const fresh = new Set<string>();
+      for (const r of rows) {
+        if (r.event_id !== null) fresh.add(r.event_id as string);
+        else known.add(r.known as string);
+      }
+      const accepted = fresh.size === events.length
+        ? [...events]
+        : events.filter((e) => fresh.has(e.eventId));
+      return { accepted, history: known };
     });
   }
 
@@ -151,25 +174,6 @@ export abstract class SqlFeatureStore implements FeatureStore {
         });
       }
       return out;
-    });
-  }
-
-  entitiesWithEvents(
-    entityIds: readonly string[],
-    fromMs: number,
-    exceptEventIds: readonly string[],
-  ): Promise<Set<string>> {
-    if (entityIds.length === 0) return Promise.resolve(new Set());
-    return this.guard("look up entity history", async () => {
-      // `NOT IN (SELECT ...)` is a hashed subplan: one probe per row, not a scan of the list.
-      const rows = rowsOf(
-        await this.db.execute(sql`
-        SELECT DISTINCT entity_id FROM raw_events
-        WHERE entity_id = ANY(${pgArray(entityIds)}::text[])
-          AND event_time_ms >= ${Math.floor(fromMs)}
-          AND event_id NOT IN (SELECT unnest(${pgArray(exceptEventIds)}::text[]))`),
-      );
-      return new Set(rows.map((r) => r.entity_id as string));
     });
   }
 

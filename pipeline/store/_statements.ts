@@ -8,7 +8,7 @@
  */
 import { type SQL, sql } from "drizzle-orm";
 import type { FeatureView } from "../features/mod.ts";
-import type { DeadLetterInput, StoredEvent } from "./port.ts";
+import type { DeadLetterInput, HistoryQuery, StoredEvent } from "./port.ts";
 import { storedGrains } from "./_tiles.ts";
 
 const NEEDS_ESCAPE = /["\\]/;
@@ -74,18 +74,31 @@ function grainsValues(views: readonly FeatureView[], minTileMs: number): SQL[] {
   );
 }
 
-/** Inserts events, their tiles and dead letters in one statement; returns inserted ids. */
+/**
+ * Inserts events, their tiles and dead letters in one statement. Returns
+ * rows `(event_id, null)` for the inserted events and `(null, entity_id)` for
+ * each of `history.entityIds` with a stored event at or after
+ * `history.fromMs`: every part of one statement reads the same snapshot, so
+ * that lookup does not see the batch's own inserts.
+ */
 export function writeBatchStatement(
   events: readonly StoredEvent[],
   deadLetters: readonly DeadLetterInput[],
   views: readonly FeatureView[],
   minTileMs: number,
+  history: HistoryQuery,
 ): SQL {
   const dead = deadLetters.length === 0
     ? sql``
     : sql`, dead AS (${insertDeadLetters(deadLetters)})`;
+  const known = history.entityIds.length === 0 ? sql`` : sql`
+    UNION ALL
+    SELECT NULL, h.e FROM unnest(${pgArray(history.entityIds)}::text[]) AS h(e)
+    WHERE EXISTS (SELECT 1 FROM raw_events r
+      WHERE r.entity_id = h.e AND r.event_time_ms >= ${Math.floor(history.fromMs)})`;
   if (events.length === 0) {
-    return sql`WITH none AS (SELECT 1) ${dead} SELECT NULL::text AS event_id WHERE false`;
+    return sql`WITH none AS (SELECT 1) ${dead}
+      SELECT NULL::text AS event_id, NULL::text AS known WHERE false${known}`;
   }
   // Tiles of sizes without a `distinct` feature skip the category grouping.
   const grains = grainsValues(views, minTileMs);
@@ -143,7 +156,7 @@ export function writeBatchStatement(
       ON CONFLICT (event_id) DO NOTHING
       RETURNING event_id, entity_id, event_time_ms, amount, category
     )${tiles}${dead}
-    SELECT event_id FROM ins`;
+    SELECT event_id, NULL::text AS known FROM ins${known}`;
 }
 
 /**

@@ -8,6 +8,7 @@ export type {
   DeadLetterInput,
   DeadLetterRow,
   FeatureStore,
+  HistoryQuery,
   StoredEvent,
   TileRecord,
   ViewRegistration,

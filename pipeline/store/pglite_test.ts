@@ -23,28 +23,6 @@ Deno.test("PgliteFeatureStore refuses a data folder another live process holds",
   }
 });
 
-Deno.test("PgliteFeatureStore.entitiesWithEvents() finds history outside the given events", async () => {
-  const store = new PgliteFeatureStore();
-  try {
-    await store.migrate();
-    const ev = (id: string, entityId: string, timeMs: number) => ({
-      eventId: id,
-      entityId,
-      timeMs,
-      amount: 1,
-      category: "a",
-      payload: { event_id: id },
-      acceptedAtMs: timeMs,
-    });
-    await store.writeBatch([ev("a", "u1", 100), ev("b", "u2", 200), ev("c", "u3", 50)], [], []);
-    const found = await store.entitiesWithEvents(["u1", "u2", "u3", "u4"], 60, ["b"]);
-    assert.deepEqual([...found], ["u1"]); // u2: only the excepted event; u3: too old; u4: none
-    assert.deepEqual([...await store.entitiesWithEvents([], 0, [])], []);
-  } finally {
-    await store.close();
-  }
-});
-
 Deno.test("pgArray() round-trips awkward text and numbers through Postgres", async () => {
   const db = new PGlite();
   try {

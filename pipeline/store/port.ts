@@ -46,6 +46,12 @@ export interface TileRecord {
   maxTimeMs: number;
 }
 
+/** Entities to check for stored events at or after `fromMs`. */
+export interface HistoryQuery {
+  entityIds: readonly string[];
+  fromMs: number;
+}
+
 /** How a view's definition compares to the stored one. */
 export type ViewRegistration = "new" | "current";
 
@@ -74,6 +80,18 @@ export interface FeatureStore {
     deadLetters: readonly DeadLetterInput[],
     views: readonly FeatureView[],
   ): Promise<StoredEvent[]>;
+  /**
+   * `writeBatch`, and in the same statement, so before the batch's events
+   * are visible: which of `history.entityIds` already had a stored event at
+   * or after `history.fromMs` (the pipeline asks it for the entities absent
+   * online, to know whether to rebuild them from the store).
+   */
+  writeBatchWithHistory(
+    events: readonly StoredEvent[],
+    deadLetters: readonly DeadLetterInput[],
+    views: readonly FeatureView[],
+    history: HistoryQuery,
+  ): Promise<{ accepted: StoredEvent[]; history: Set<string> }>;
   /** Stores dead letters on their own. */
   writeDeadLetters(rows: readonly DeadLetterInput[]): Promise<void>;
   /**
@@ -86,16 +104,6 @@ export interface FeatureStore {
     fromMs: number,
     toMs: number,
   ): Promise<Map<string, WindowEvent[]>>;
-  /**
-   * The entities among `entityIds` with a stored event at or after `fromMs`
-   * whose id is not in `exceptEventIds` (the pipeline asks which entities
-   * new online have history beyond the batch it is writing).
-   */
-  entitiesWithEvents(
-    entityIds: readonly string[],
-    fromMs: number,
-    exceptEventIds: readonly string[],
-  ): Promise<Set<string>>;
   /** The stored payloads of these event ids (unknown ids are absent). */
   loadPayloads(eventIds: readonly string[]): Promise<Map<string, Record<string, unknown>>>;
   /** The stored tiles of one entity for a view version, ordered by tile size and index. */

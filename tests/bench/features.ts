@@ -32,16 +32,23 @@ const CATEGORIES = ["grocery", "restaurant", "travel", "electronics", "jewelry",
 const NOW = Date.now();
 let seq = 0;
 
+const DEVICES = ["mobile", "desktop", "tablet"];
+const PLACES = [["US", "New York"], ["BR", "Sao Paulo"], ["UK", "London"]];
+
+/** An event shaped like `demo_events.jsonl` (UUID id, device, location), ~300 bytes. */
 function message(users: number, spreadMs: number, atMs = NOW): PipelineMessage {
   const i = seq++;
+  const [country, city] = PLACES[i % PLACES.length];
   return {
     payload: JSON.stringify({
-      event_id: `bench-${NOW}-${i}`,
+      event_id: crypto.randomUUID(),
       user_id: `user_${(i * 7919) % users}`,
       amount: Math.round(((i * 37) % 50000) + 100) / 100,
       timestamp: new Date(atMs - ((i * 104729) % spreadMs)).toISOString(),
       merchant_category: CATEGORIES[i % CATEGORIES.length],
       payment_method: i % 3 ? "credit_card" : "debit_card",
+      device_type: DEVICES[i % DEVICES.length],
+      location: { country, city },
       risk_score: (i % 100) / 100,
     }),
   };

@@ -53,6 +53,31 @@ export function featureStoreContract(name: string, factory: StoreFactory): void 
     assert.deepEqual(loaded.get("u1")!.map((e) => e.timeMs), [T, T + 1]); // first accepted wins
   });
 
+  test("writeBatchWithHistory() tells which entities had events before the batch", async (store) => {
+    await store.writeBatch([ev("a", "u1", T), ev("c", "u3", T - 50)], [], [DEMO_VIEW]);
+    const entityIds = ["u1", "u2", "u3", "u4"];
+    const r = await store.writeBatchWithHistory(
+      [ev("b", "u2", T + 100), ev("d", "u1", T + 200)],
+      [],
+      [DEMO_VIEW],
+      { entityIds, fromMs: T - 10 },
+    );
+    assert.deepEqual(r.accepted.map((e) => e.eventId), ["b", "d"]);
+    // u2: only this batch's own event; u3: too old; u4: none.
+    assert.deepEqual([...r.history], ["u1"]);
+    const replay = await store.writeBatchWithHistory([ev("b", "u2", T + 100)], [], [DEMO_VIEW], {
+      entityIds: ["u2"],
+      fromMs: T - 10,
+    });
+    assert.deepEqual(replay.accepted, []);
+    assert.deepEqual([...replay.history], ["u2"]); // stored by the first attempt
+    const none = await store.writeBatchWithHistory([], [], [DEMO_VIEW], {
+      entityIds: [],
+      fromMs: 0,
+    });
+    assert.deepEqual(none, { accepted: [], history: new Set() });
+  });
+
   test("writeBatch() is exactly-once under concurrent writers", async (store) => {
     const events = Array.from({ length: 50 }, (_, i) => ev(`e${i}`, `u${i % 5}`, T + i));
     const results = await Promise.all([
