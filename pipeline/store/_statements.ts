@@ -151,7 +151,7 @@ export function writeBatchStatement(
     WITH ins AS (
       INSERT INTO raw_events
         (event_id, entity_id, event_time_ms, amount, category, payload, accepted_at_ms)
-      SELECT x.i, x.e, x.t, x.a, x.c, x.p::jsonb, x.at
+      SELECT x.i, x.e, x.t, x.a, x.c, x.p, x.at
       FROM ${eventColumns(events)} AS x(i, e, t, a, c, p, at)
       ON CONFLICT (event_id) DO NOTHING
       RETURNING event_id, entity_id, event_time_ms, amount, category

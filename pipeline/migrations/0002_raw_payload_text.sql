@@ -1,0 +1,1 @@
+ALTER TABLE "raw_events" ALTER COLUMN "payload" SET DATA TYPE text;
