@@ -7,6 +7,15 @@ Deno.test("PredictionCache.key() treats 1 and 1.0 as one vector and versions apa
   assert.equal(a, b);
   assert.notEqual(a, PredictionCache.key("m", "2", Float32Array.from([1, 2.5])));
   assert.notEqual(a, PredictionCache.key("m", "1", Float32Array.from([12, 0.5])));
+  assert.notEqual(a, PredictionCache.key("m", "1", Float32Array.from([2.5, 1])));
+  assert.equal(
+    PredictionCache.key("m", "1", Float32Array.from([-0, 3])),
+    PredictionCache.key("m", "1", Float32Array.from([0, 3])),
+  );
+  assert.notEqual(
+    PredictionCache.key("m", "1", Float32Array.from([1, 2])),
+    PredictionCache.key("m", "1", Float32Array.from([1, 2.0000002])),
+  );
 });
 
 Deno.test("PredictionCache drops expired entries and the oldest beyond the bound", () => {
