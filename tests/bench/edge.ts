@@ -158,8 +158,12 @@ const floor = new Deno.Command(Deno.execPath(), {
   stderr: "inherit",
 }).spawn();
 let floorCpuUs = NaN;
+// The floor's RSS: what onnxruntime-web and one session cost before any edge code.
+let floorRssIdle = NaN;
+let floorRssLoaded = NaN;
 try {
   const sample = await waitForPost(`http://127.0.0.1:${floorPort}/predict`, 30_000);
+  floorRssIdle = rssMb(floor.pid);
   console.error(`Floor answers ${sample.length} bytes…`);
   const load = { url: `http://127.0.0.1:${floorPort}/predict`, connections: CONNECTIONS };
   await runWrk({ ...load, threads: THREADS, seconds: WARM_S, script: `${HERE}predict_body.lua` });
@@ -172,6 +176,7 @@ try {
     env: { BENCH_RUN: "2" },
   });
   floorCpuUs = (cpuSeconds(floor.pid) - c0) * 1e6 / results.floor.requests;
+  floorRssLoaded = rssMb(floor.pid);
 } finally {
   floor.kill("SIGTERM");
   await floor.status;
@@ -199,10 +204,12 @@ let readyMs = NaN;
 let rssAfterPredict = NaN;
 let edgeCpuUs = NaN;
 let rssAtEnd = NaN;
+let rssAtReady = NaN;
 let cacheHits = NaN;
 let onlineErrors = NaN;
 try {
   readyMs = (await waitFor(`${base}/ready`, 30_000)) - started;
+  rssAtReady = rssMb(edge.pid);
   console.error(`Ready after ${readyMs.toFixed(0)} ms; /predict (body)…`);
   const warm = (script: string, path: string, env?: Record<string, string>) =>
     runWrk({
@@ -334,7 +341,11 @@ const rows = [
   ),
   row(
     `RSS after ${RSS_LOAD_S} s of /predict load`,
-    `${rssAfterPredict.toFixed(0)} MB (${rssAtEnd.toFixed(0)} MB after all runs)`,
+    `${rssAfterPredict.toFixed(0)} MB (${rssAtReady.toFixed(0)} MB at ready, ${
+      rssAtEnd.toFixed(0)
+    } MB after all runs; the floor process: ${floorRssIdle.toFixed(0)} MB idle, ${
+      floorRssLoaded.toFixed(0)
+    } MB after its ${LOAD_S} s run)`,
     "≤ 150 MB",
     rssAfterPredict <= 150,
     "/proc/<pid>/status VmRSS",
