@@ -17,7 +17,7 @@ import type {
   ViewRegistration,
 } from "./port.ts";
 import { storedGrains } from "./_tiles.ts";
-import { backfillGrain, insertDeadLetters, pgArray, writeBatchStatement } from "./_statements.ts";
+import { backfillGrain, insertDeadLetters, writeBatchStatement } from "./_statements.ts";
 
 /** Something that runs a drizzle `sql` query. */
 export interface SqlRunner {
