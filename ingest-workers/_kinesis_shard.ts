@@ -29,6 +29,8 @@ export interface ShardReaderDeps {
   client: KinesisClient;
   leases: ShardLeaseStore;
   stream: string;
+  /** Key of the leases in the lease table (see `kinesisLeaseKey`). */
+  leaseKey: string;
   owner: string;
   maxRecords: number;
   pollMs: number;
@@ -107,7 +109,7 @@ export class ShardReader {
     this.#iterator = out.NextShardIterator ?? undefined;
     if (out.NextShardIterator) return false;
     // A closed shard read to its end: children may start now.
-    await this.#d.leases.finish(this.#d.stream, this.shardId, this.#d.owner, this.#checkpoint);
+    await this.#d.leases.finish(this.#d.leaseKey, this.shardId, this.#d.owner, this.#checkpoint);
     this.#d.log(`Shard ${this.shardId} finished`, {});
     return true;
   }
@@ -128,7 +130,7 @@ export class ShardReader {
           if (!ok) return resolveOk(false);
           try {
             const held = await this.#d.leases.checkpoint(
-              this.#d.stream,
+              this.#d.leaseKey,
               this.shardId,
               this.#d.owner,
               last,

@@ -79,6 +79,7 @@ export function createSource(config: IngestConfig, deps: SourceDeps = {}): Messa
         client: createKinesisClient(config),
         leases: new PostgresShardLeases(sql),
         stream: config.kinesis.stream,
+        application: config.kinesis.application,
         owner: config.kinesis.workerId ??
           `${Deno.hostname()}-${Deno.pid}-${crypto.randomUUID().slice(0, 8)}`,
         leaseMs: config.kinesis.leaseMs,

@@ -33,6 +33,12 @@ const schema = z.object({
   KAFKA_SESSION_TIMEOUT_MS: envInt(30_000, 3000),
   KINESIS_ENDPOINT: z.string().url().optional(),
   KINESIS_STREAM: z.string().min(1).default("transactions"),
+  /**
+   * Consumer application: workers with one name share the shards; another
+   * name reads the stream again with leases of its own. Default "" (leases
+   * keyed by the stream name alone).
+   */
+  KINESIS_APPLICATION: z.string().max(128).regex(/^[^/]*$/, "must not contain '/'").default(""),
   KINESIS_LEASE_MS: envInt(10_000, 500),
   KINESIS_POLL_MS: envInt(200, 0),
   KINESIS_WORKER_ID: z.string().optional(),
@@ -83,6 +89,8 @@ export interface IngestConfig {
   kinesis: {
     endpoint?: string;
     stream: string;
+    /** Consumer application ("" for leases keyed by the stream alone). */
+    application: string;
     region: string;
     leaseMs: number;
     pollMs: number;
@@ -136,6 +144,7 @@ export function resolveIngestConfig(
     kinesis: {
       endpoint: c.KINESIS_ENDPOINT,
       stream: c.KINESIS_STREAM,
+      application: c.KINESIS_APPLICATION,
       region: c.AWS_REGION,
       leaseMs: c.KINESIS_LEASE_MS,
       pollMs: c.KINESIS_POLL_MS,

@@ -18,6 +18,12 @@ export interface KinesisSourceOptions {
   client: KinesisClient;
   leases: ShardLeaseStore;
   stream: string;
+  /**
+   * Consumer application: workers of one application share the stream's
+   * shards; another application keeps leases and checkpoints of its own and
+   * reads every record again. Default "" (leases keyed by the stream alone).
+   */
+  application?: string;
   /** This worker's id in the lease table; unique per process. */
   owner: string;
   /** Lease duration; renewed every third of it. Default 10 s. */
@@ -46,11 +52,17 @@ export class KinesisSource implements MessageSource {
   constructor(options: KinesisSourceOptions) {
     this.#o = {
       ...options,
+      application: options.application ?? "",
       leaseMs: options.leaseMs ?? 10_000,
       pollMs: options.pollMs ?? 200,
       maxBatch: options.maxBatch ?? 5000,
       logger: options.logger ?? (() => {}),
     };
+  }
+
+  /** The key of this application's leases of the stream in the lease table. */
+  get leaseKey(): string {
+    return kinesisLeaseKey(this.#o.application, this.#o.stream);
   }
 
   /** Shards this worker reads now. */
@@ -92,7 +104,7 @@ export class KinesisSource implements MessageSource {
     await this.#balancing?.catch(() => {});
     await this.#queue.nackAll(undefined, true);
     await Promise.all([...this.#readers.keys()].map((id) => this.#stopReader(id)));
-    await this.#o.leases.release(this.#o.stream, this.#o.owner).catch(() => {});
+    await this.#o.leases.release(this.leaseKey, this.#o.owner).catch(() => {});
     this.#o.metrics?.kinesisLeases.set({ stream: this.#o.stream }, 0);
   }
 
@@ -112,7 +124,7 @@ export class KinesisSource implements MessageSource {
   }
 
   async #balance(): Promise<void> {
-    const held = await this.#o.leases.balance(this.#o.stream, this.#o.owner, this.#o.leaseMs);
+    const held = await this.#o.leases.balance(this.leaseKey, this.#o.owner, this.#o.leaseMs);
     if (this.#closed) return;
     const keep = new Set(held.map((h) => h.shardId));
     for (const id of [...this.#readers.keys()]) {
@@ -140,6 +152,7 @@ export class KinesisSource implements MessageSource {
       client: this.#o.client,
       leases: this.#o.leases,
       stream: this.#o.stream,
+      leaseKey: this.leaseKey,
       owner: this.#o.owner,
       maxRecords: Math.min(10_000, this.#o.maxBatch),
       pollMs: this.#o.pollMs,
@@ -178,11 +191,16 @@ export class KinesisSource implements MessageSource {
       if (name === "ResourceNotFoundException") throw new SourceError(message, { cause: error });
       throw new IngestRetryableError(message, { cause: error });
     }
-    await this.#o.leases.sync(this.#o.stream, shards);
+    await this.#o.leases.sync(this.leaseKey, shards);
   }
 }
 
 function toInfo(s: Shard): ShardInfo {
   const parents = [s.ParentShardId, s.AdjacentParentShardId].filter((p): p is string => !!p);
   return { shardId: s.ShardId!, parentIds: parents };
+}
+
+/** Lease-table key of an application's leases of a stream: `<application>/<stream>`, or the stream alone. */
+export function kinesisLeaseKey(application: string, stream: string): string {
+  return application === "" ? stream : `${application}/${stream}`;
 }
