@@ -14,6 +14,8 @@ import type { ModelInput, ModelManifest } from "../../schemas/manifest.ts";
 import { ModelManifestSchema } from "../../schemas/manifest.ts";
 import { PREDICT_EXAMPLE } from "../http/openapi.ts";
 import * as w from "./_onnx_writer.ts";
+import { DEMO_VIEW } from "../../pipeline/features/mod.ts";
+import { CHAMPION_FEATURES, viewInputs } from "../../pipeline/training_set.ts";
 
 /** Options of {@linkcode logisticOnnx}. */
 export interface LogisticOptions {
@@ -96,33 +98,8 @@ export async function logisticPackage(
   return { manifest, onnx };
 }
 
-/** The eight inputs of the demo fraud model, in the reference's order. */
-export const DEMO_INPUTS: ModelInput[] = [
-  {
-    name: "hour_of_day",
-    dtype: "float32",
-    transform: { kind: "hour_of_day", source: "timestamp" },
-  },
-  {
-    name: "day_of_week",
-    dtype: "float32",
-    transform: { kind: "day_of_week", source: "timestamp" },
-  },
-  { name: "is_weekend", dtype: "float32", transform: { kind: "is_weekend", source: "timestamp" } },
-  { name: "transaction_count_24h", dtype: "float32" },
-  { name: "avg_amount_30d", dtype: "float32" },
-  { name: "amount", dtype: "float32", transform: { kind: "identity", source: "amount" } },
-  {
-    name: "merchant_category_encoded",
-    dtype: "float32",
-    transform: { kind: "crc32_mod", source: "merchant_category", modulo: 100, missing: "unknown" },
-  },
-  {
-    name: "payment_method_encoded",
-    dtype: "float32",
-    transform: { kind: "crc32_mod", source: "payment_method", modulo: 10, missing: "unknown" },
-  },
-];
+/** The eight inputs of the demo fraud model, in the reference's order (the platform's champion inputs). */
+export const DEMO_INPUTS: ModelInput[] = viewInputs(DEMO_VIEW, CHAMPION_FEATURES);
 
 /** The demo feature view reference of test manifests. */
 export const DEMO_VIEW_REF = { name: "user_transactions", version: 1, entity_key: "user_id" };
