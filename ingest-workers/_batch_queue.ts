@@ -7,6 +7,7 @@
  * @module
  */
 import type { Lease, SourceMessage } from "./port.ts";
+import { Waiters } from "./_waiters.ts";
 
 /** A fetched batch; `settle` resolves once its offset / checkpoint is committed. */
 export interface PendingBatch {
@@ -20,7 +21,7 @@ export interface PendingBatch {
 export class BatchQueue {
   #waiting: PendingBatch[] = [];
   readonly #leased = new Set<PendingBatch>();
-  #waiters: (() => void)[] = [];
+  readonly #waiters = new Waiters();
 
   /** Batches waiting to be leased. */
   get size(): number {
@@ -73,20 +74,11 @@ export class BatchQueue {
 
   /** Waits until something is pushed, `wake()` is called or `signal` aborts. */
   wait(signal: AbortSignal): Promise<void> {
-    return new Promise((resolve) => {
-      const done = () => {
-        signal.removeEventListener("abort", done);
-        resolve();
-      };
-      this.#waiters.push(done);
-      signal.addEventListener("abort", done, { once: true });
-    });
+    return this.#waiters.wait(signal);
   }
 
   /** Wakes every waiting puller. */
   wake(): void {
-    const waiters = this.#waiters;
-    this.#waiters = [];
-    for (const w of waiters) w();
+    this.#waiters.wake();
   }
 }

@@ -5,6 +5,7 @@
  * @module
  */
 import type { Lease, MessageSource, SourceMessage } from "./port.ts";
+import { Waiters } from "./_waiters.ts";
 
 /** Options of {@linkcode MemorySource}. */
 export interface MemorySourceOptions {
@@ -25,7 +26,7 @@ export class MemorySource implements MessageSource {
   readonly #maxBatch: number;
   readonly #capacity: number;
   #queue: SourceMessage[] = [];
-  #waiters: (() => void)[] = [];
+  readonly #waiters = new Waiters();
   #inFlight = 0;
   #closed = false;
   #seq = 0;
@@ -56,7 +57,7 @@ export class MemorySource implements MessageSource {
       const payload = typeof p === "string" ? encoder.encode(p) : p;
       this.#queue.push({ payload, id, meta: { ...meta, source: "memory" }, producedAtMs: now });
     }
-    if (taken.length > 0) this.#wake();
+    if (taken.length > 0) this.#waiters.wake();
     return taken.length;
   }
 
@@ -71,7 +72,7 @@ export class MemorySource implements MessageSource {
   async pull(signal: AbortSignal): Promise<Lease | null> {
     while (this.#queue.length === 0) {
       if (this.#closed || signal.aborted) return null;
-      await this.#wait(signal);
+      await this.#waiters.wait(signal);
     }
     if (this.#closed || signal.aborted) return null;
     const messages = this.#queue.splice(0, this.#maxBatch);
@@ -81,7 +82,7 @@ export class MemorySource implements MessageSource {
 
   close(): Promise<void> {
     this.#closed = true;
-    this.#wake();
+    this.#waiters.wake();
     return Promise.resolve();
   }
 
@@ -103,26 +104,9 @@ export class MemorySource implements MessageSource {
         new Promise<void>((resolve) => {
           settle();
           this.#queue.unshift(...messages);
-          this.#wake();
+          this.#waiters.wake();
           resolve();
         }),
     };
-  }
-
-  #wait(signal: AbortSignal): Promise<void> {
-    return new Promise((resolve) => {
-      const done = () => {
-        signal.removeEventListener("abort", done);
-        resolve();
-      };
-      this.#waiters.push(done);
-      signal.addEventListener("abort", done, { once: true });
-    });
-  }
-
-  #wake(): void {
-    const waiters = this.#waiters;
-    this.#waiters = [];
-    for (const w of waiters) w();
   }
 }

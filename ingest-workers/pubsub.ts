@@ -9,6 +9,7 @@
 import { Duration, type Message, type PubSub, type Subscription } from "@google-cloud/pubsub";
 import { IngestRetryableError, SourceError } from "./errors.ts";
 import type { Lease, MessageSource, SourceMessage } from "./port.ts";
+import { Waiters } from "./_waiters.ts";
 
 /** Bounded gax call options for admin calls. */
 export const PUBSUB_GAX_OPTIONS = { timeout: 5000, maxRetries: 0 } as const;
@@ -36,7 +37,7 @@ export class PubSubSource implements MessageSource {
   readonly #o: PubSubSourceOptions;
   #sub?: Subscription;
   #buffer: Message[] = [];
-  #waiters: (() => void)[] = [];
+  readonly #waiters = new Waiters();
   #error?: Error;
   #closed = false;
 
@@ -72,11 +73,11 @@ export class PubSubSource implements MessageSource {
     }
     sub.on("message", (m: Message) => {
       this.#buffer.push(m);
-      this.#wake();
+      this.#waiters.wake();
     });
     sub.on("error", (e: Error) => {
       this.#error = e;
-      this.#wake();
+      this.#waiters.wake();
     });
     this.#sub = sub;
   }
@@ -89,7 +90,7 @@ export class PubSubSource implements MessageSource {
     while (this.#buffer.length === 0) {
       if (this.#closed || signal.aborted) return null;
       if (this.#error) await this.#restart();
-      await this.#wait(signal);
+      await this.#waiters.wait(signal);
     }
     const max = this.#o.maxBatch ?? 1000;
     if (this.#buffer.length < max && (this.#o.lingerMs ?? 50) > 0) {
@@ -115,7 +116,7 @@ export class PubSubSource implements MessageSource {
     if (this.#closed) return;
     this.#closed = true;
     for (const m of this.#buffer.splice(0)) m.nack();
-    this.#wake();
+    this.#waiters.wake();
     const sub = this.#sub;
     this.#sub = undefined;
     sub?.removeAllListeners();
@@ -135,23 +136,6 @@ export class PubSubSource implements MessageSource {
       this.#error = error;
       throw e;
     }
-  }
-
-  #wait(signal: AbortSignal): Promise<void> {
-    return new Promise((resolve) => {
-      const done = () => {
-        signal.removeEventListener("abort", done);
-        resolve();
-      };
-      this.#waiters.push(done);
-      signal.addEventListener("abort", done, { once: true });
-    });
-  }
-
-  #wake(): void {
-    const waiters = this.#waiters;
-    this.#waiters = [];
-    for (const w of waiters) w();
   }
 }
 
