@@ -8,7 +8,7 @@
  * @module
  */
 import { edgeServeArgs } from "../../../edge/testing/mod.ts";
-import { freePort } from "./workers.ts";
+import { freePort, tailLog } from "./workers.ts";
 
 const ROOT = new URL("../../../", import.meta.url).pathname;
 
@@ -50,26 +50,20 @@ export function spawnEdge(model: string, env: Record<string, string>): DemoEdge 
     stdout: "null",
     stderr: "piped",
   }).spawn();
-  let log = "";
-  const reading = (async () => {
-    const decoder = new TextDecoder();
-    for await (const chunk of child.stderr) {
-      log = (log + decoder.decode(chunk, { stream: true })).slice(-4096);
-    }
-  })();
+  const { text: tail, done: reading } = tailLog(child.stderr);
   const base = `http://127.0.0.1:${port}`;
   let exitCode: number | null = null;
   const exited = child.status.then((s) => (exitCode = s.code));
   return {
     base,
-    logs: () => log,
+    logs: tail,
     async waitReady(timeoutMs, version) {
       const end = Date.now() + timeoutMs;
       let last = "not listening";
       while (Date.now() < end) {
         if (exitCode !== null) {
           await reading.catch(() => {});
-          throw new Error(`Edge exited with code ${exitCode}: ${log.trim().slice(-800)}`);
+          throw new Error(`Edge exited with code ${exitCode}: ${tail().trim().slice(-800)}`);
         }
         try {
           const res = await fetch(`${base}/ready`, { signal: AbortSignal.timeout(2000) });
@@ -83,7 +77,7 @@ export function spawnEdge(model: string, env: Record<string, string>): DemoEdge 
         }
         await new Promise((r) => setTimeout(r, 100));
       }
-      throw new Error(`Edge not ready after ${timeoutMs} ms: ${last}; logs: ${log.slice(-800)}`);
+      throw new Error(`Edge not ready after ${timeoutMs} ms: ${last}; logs: ${tail().slice(-800)}`);
     },
     async stop() {
       try {

@@ -32,6 +32,20 @@ export interface DemoWorker {
   stop(graceMs?: number): Promise<number>;
 }
 
+/** Keeps the last 4 KiB of a child's output; `done` settles when the stream ends. */
+export function tailLog(
+  stream: ReadableStream<Uint8Array>,
+): { text: () => string; done: Promise<void> } {
+  let log = "";
+  const decoder = new TextDecoder();
+  const done = (async () => {
+    for await (const chunk of stream) {
+      log = (log + decoder.decode(chunk, { stream: true })).slice(-4096);
+    }
+  })();
+  return { text: () => log, done };
+}
+
 /** A free loopback port. */
 export function freePort(): number {
   const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
@@ -77,13 +91,7 @@ export function spawnWorker(source: DemoSource, env: Record<string, string>): De
     stdout: "null",
     stderr: "piped",
   }).spawn();
-  let log = "";
-  const reading = (async () => {
-    const decoder = new TextDecoder();
-    for await (const chunk of child.stderr) {
-      log = (log + decoder.decode(chunk, { stream: true })).slice(-4096);
-    }
-  })();
+  const { text: tail, done: reading } = tailLog(child.stderr);
   const exited = child.status.then(async (s) => {
     await reading.catch(() => {});
     return s.code;
@@ -95,7 +103,7 @@ export function spawnWorker(source: DemoSource, env: Record<string, string>): De
     exited,
     counts: async () => parseCounts((await get(`${base}/metrics`)).text),
     ready: async () => (await get(`${base}/ready`)).status === 200,
-    logs: () => log,
+    logs: tail,
     stop: async (graceMs = 12_000) => {
       try {
         child.kill("SIGTERM");
