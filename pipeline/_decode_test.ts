@@ -29,3 +29,16 @@ Deno.test("toBase64() encodes raw bytes and strings as UTF-8", () => {
   assert.equal(toBase64(new Uint8Array([0xff, 0x00])), "/wA=");
   assert.equal(toBase64("é"), "w6k=");
 });
+
+Deno.test("decodeEvent() keeps a valid payload's text, on one line, for the store", () => {
+  const text =
+    `{\n  "event_id": "e",\n  "user_id": "u",\n  "amount": 1.50,\n  "timestamp": "2026-03-20T11:00:00Z",\n  "note": "caf\\u00e9 \\n"\n}`;
+  const d = decodeEvent(text, NOW, 300_000);
+  assert.ok("timeMs" in d);
+  assert.equal(d.json, text.replaceAll("\n", " "));
+  assert.ok(!d.json!.includes("\n"));
+  assert.deepEqual(JSON.parse(d.json!), d.event);
+  // A lone surrogate in the text itself (not escaped) is still caught.
+  const raw = decodeEvent(`{"event_id":"e","user_id":"u\ud800","amount":1}`, NOW, 300_000);
+  assert.ok("label" in raw && raw.label === "unstorable_text");
+});

@@ -123,6 +123,7 @@ export class FeaturePipeline {
         amount: w.amount,
         category: w.category,
         payload: d.event,
+        payloadJson: d.json,
         acceptedAtMs: nowMs,
       });
     });

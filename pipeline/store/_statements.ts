@@ -57,7 +57,7 @@ function eventColumns(events: readonly StoredEvent[]): SQL {
     times[i] = e.timeMs;
     amounts[i] = e.amount;
     categories[i] = e.category;
-    payloads[i] = JSON.stringify(e.payload);
+    payloads[i] = e.payloadJson ?? JSON.stringify(e.payload);
     accepted[i] = e.acceptedAtMs;
   }
   return sql`unnest(${pgArray(ids)}::text[], ${pgArray(entities)}::text[],

@@ -16,6 +16,11 @@ export interface StoredEvent {
   category: string;
   /** The validated event JSON. */
   payload: Record<string, unknown>;
+  /**
+   * `payload` as one line of JSON text, when the caller already has it (the
+   * text it was parsed from); stores then keep it instead of serialising again.
+   */
+  payloadJson?: string;
   /** When the pipeline accepted it, epoch ms. */
   acceptedAtMs: number;
 }
@@ -106,9 +111,13 @@ export interface FeatureStore {
   ): Promise<Map<string, WindowEvent[]>>;
   /** The stored payloads of these event ids (unknown ids are absent). */
   loadPayloads(eventIds: readonly string[]): Promise<Map<string, Record<string, unknown>>>;
-  /** The stored tiles of one entity for a view version, ordered by tile size and index. */
+  /**
+   * The tiles of one entity for a view version, of every size the store keeps
+   * (stored, or rolled up on read from a finer stored size), ordered by tile
+   * size and index.
+   */
   readTiles(view: FeatureView, entityId: string): Promise<TileRecord[]>;
-  /** Rebuilds every tile of `view` from raw events; returns the number of tiles. */
+  /** Rebuilds every stored tile of `view` from raw events; returns the number of rows. */
   backfill(view: FeatureView): Promise<number>;
   /** Distinct entity ids with events at or after `fromMs`, in pages. */
   listEntities(fromMs: number, afterId: string | null, limit: number): Promise<string[]>;
