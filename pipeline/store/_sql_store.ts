@@ -16,7 +16,7 @@ import type {
   TileRecord,
   ViewRegistration,
 } from "./port.ts";
-import { storedGrains } from "./_tiles.ts";
+import { storedGrains, withRolledUp } from "./_tiles.ts";
 import { backfillGrain, insertDeadLetters, writeBatchStatement } from "./_statements.ts";
 
 /** Something that runs a drizzle `sql` query. */
@@ -200,16 +200,20 @@ export abstract class SqlFeatureStore implements FeatureStore {
         WHERE view = ${view.name} AND version = ${view.version} AND entity_id = ${entityId}
         ORDER BY tile_ms, tile_index`),
       );
-      return rows.map((r) => ({
-        entityId: r.entity_id as string,
-        tileMs: Number(r.tile_ms),
-        tileIndex: Number(r.tile_index),
-        count: Number(r.count),
-        sum: Number(r.sum),
-        max: Number(r.max),
-        categories: parseJson(r.categories) as Record<string, number>,
-        maxTimeMs: Number(r.max_time_ms),
-      }));
+      return withRolledUp(
+        view,
+        this.minTileMs,
+        rows.map((r) => ({
+          entityId: r.entity_id as string,
+          tileMs: Number(r.tile_ms),
+          tileIndex: Number(r.tile_index),
+          count: Number(r.count),
+          sum: Number(r.sum),
+          max: Number(r.max),
+          categories: parseJson(r.categories) as Record<string, number>,
+          maxTimeMs: Number(r.max_time_ms),
+        })),
+      );
     });
   }
 

@@ -15,4 +15,4 @@ export type {
 } from "./port.ts";
 export { PostgresFeatureStore, type PostgresFeatureStoreOptions } from "./postgres.ts";
 export { PgliteFeatureStore } from "./pglite.ts";
-export { grainsOfView, storedGrains } from "./_tiles.ts";
+export { grainsOfView, storedGrains, tilePlan } from "./_tiles.ts";
