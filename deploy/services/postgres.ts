@@ -164,7 +164,7 @@ export const postgresService: LocalService = {
       // A throwaway test cluster: durability is not what we test here.
       "-c fsync=off",
       "-c full_page_writes=off",
-      "-c shared_buffers=128MB",
+      "-c shared_buffers=1GB",
     ].join(" ");
     await runOk(
       "start postgres",
