@@ -221,6 +221,14 @@ async function main() {
       batches / 2,
       users,
     );
+    // How an ingest worker runs it: one pipeline, INGEST_CONCURRENCY (default 4)
+    // batches in flight, so Postgres, Redis and the JS thread overlap.
+    await throughput(
+      "processBatch Postgres + Redis, 4 batches in flight on one pipeline (ingest worker default), batches of 1000",
+      [pipes[0], pipes[0], pipes[0], pipes[0]],
+      batches / 4,
+      users,
+    );
     await freshness(pipes[0], 5000, quick ? 2 : 10, users);
     await exportRate(stores[0], view, users);
     await onlineReads(pipes[0], caches[0], view, users);
