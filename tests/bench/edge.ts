@@ -1,8 +1,11 @@
 /**
- * Edge benchmark (`deno task bench:edge`, `--quick` for a short smoke run).
+ * Edge benchmark (`deno task bench:edge`, `--quick` for a short smoke run,
+ * `--lean` for the edge under jemalloc and `--optimize-for-size`).
  *
  * In one run, on loopback with wrk at 32 connections:
- * 1. the ceiling: a bare `Deno.serve` returning fixed JSON;
+ * 1. the ceiling: a bare `Deno.serve` returning fixed JSON, then the same
+ *    server answering a fixed body of a `/predict` response's size (measured
+ *    on the floor below) with an `X-Request-ID` header;
  * 2. `edge/deploy.ts` under `deno serve --allow-net --allow-env --allow-read`
  *    with the demo model trained by the platform: process start → `/ready`;
  * 3. `POST /predict` with features in the body, a different vector each
@@ -27,6 +30,23 @@ import { runWrk, type WrkResult } from "./edge/_wrk.ts";
 import { edgeServeArgs } from "../../edge/testing/mod.ts";
 
 const quick = Deno.args.includes("--quick");
+/**
+ * `--lean`: run the edge as a memory-bound self-hosted deployment would:
+ * jemalloc (Debian `libjemalloc2`) returning freed pages within a second,
+ * and V8's `--optimize-for-size`. Deno Deploy manages isolate memory itself.
+ */
+const lean = Deno.args.includes("--lean");
+const JEMALLOC = "/usr/lib/x86_64-linux-gnu/libjemalloc.so.2";
+if (lean && !(await Deno.stat(JEMALLOC).then(() => true, () => false))) {
+  console.error(`--lean needs ${JEMALLOC}: apt-get install libjemalloc2`);
+  Deno.exit(2);
+}
+const LEAN_ENV: Record<string, string> = lean
+  ? {
+    LD_PRELOAD: JEMALLOC,
+    MALLOC_CONF: "background_thread:true,dirty_decay_ms:1000,muzzy_decay_ms:0",
+  }
+  : {};
 const LOAD_S = quick ? 2 : 10;
 const RSS_LOAD_S = quick ? 3 : 60;
 /** Unmeasured load before each measured run, so V8 and the WASM tiers are warm. */
@@ -118,6 +138,44 @@ const { root: registryDir } = await demoRegistry();
 await seedOnline(upstash, USERS);
 const batchPath = await batchBody(1000);
 
+const results: Record<string, WrkResult> = {};
+
+// The floor of /predict: body parse + coalesced ONNX + response, nothing else.
+const floorPort = freePort();
+const floor = new Deno.Command(Deno.execPath(), {
+  args: ["run", "--allow-net", "--allow-read", `${HERE}floor.ts`, String(floorPort), registryDir],
+  cwd: ROOT,
+  stdout: "null",
+  stderr: "inherit",
+}).spawn();
+let floorCpuUs = NaN;
+// The floor's RSS: what onnxruntime-web and one session cost before any edge code.
+let floorRssIdle = NaN;
+let floorRssLoaded = NaN;
+/** Bytes of a /predict-shaped response, for the same-size ceiling. */
+let responseBytes = NaN;
+try {
+  const sample = await waitForPost(`http://127.0.0.1:${floorPort}/predict`, 30_000);
+  floorRssIdle = rssMb(floor.pid);
+  responseBytes = sample.length;
+  console.error(`Floor answers ${sample.length} bytes…`);
+  const load = { url: `http://127.0.0.1:${floorPort}/predict`, connections: CONNECTIONS };
+  await runWrk({ ...load, threads: THREADS, seconds: WARM_S, script: `${HERE}predict_body.lua` });
+  const c0 = cpuSeconds(floor.pid);
+  results.floor = await runWrk({
+    ...load,
+    threads: THREADS,
+    seconds: LOAD_S,
+    script: `${HERE}predict_body.lua`,
+    env: { BENCH_RUN: "2" },
+  });
+  floorCpuUs = (cpuSeconds(floor.pid) - c0) * 1e6 / results.floor.requests;
+  floorRssLoaded = rssMb(floor.pid);
+} finally {
+  floor.kill("SIGTERM");
+  await floor.status;
+}
+
 // 1. Ceiling.
 const ceilingPort = freePort();
 const ceiling = new Deno.Command(Deno.execPath(), {
@@ -125,7 +183,6 @@ const ceiling = new Deno.Command(Deno.execPath(), {
   stdout: "null",
   stderr: "inherit",
 }).spawn();
-const results: Record<string, WrkResult> = {};
 try {
   await waitFor(`http://127.0.0.1:${ceilingPort}/`, 10_000);
   console.error("Ceiling…");
@@ -149,37 +206,28 @@ try {
   await ceiling.status;
 }
 
-// The floor of /predict: body parse + coalesced ONNX + response, nothing else.
-const floorPort = freePort();
-const floor = new Deno.Command(Deno.execPath(), {
-  args: ["run", "--allow-net", "--allow-read", `${HERE}floor.ts`, String(floorPort), registryDir],
-  cwd: ROOT,
+// The same ceiling answering a body of the size of a /predict response, with
+// an X-Request-ID header: Deno writes a response of more than about 512 bytes
+// (status line and headers included) in two send() calls instead of one.
+const sizedPort = freePort();
+const sized = new Deno.Command(Deno.execPath(), {
+  args: ["run", "--allow-net", `${HERE}ceiling.ts`, String(sizedPort), String(responseBytes)],
   stdout: "null",
   stderr: "inherit",
 }).spawn();
-let floorCpuUs = NaN;
-// The floor's RSS: what onnxruntime-web and one session cost before any edge code.
-let floorRssIdle = NaN;
-let floorRssLoaded = NaN;
 try {
-  const sample = await waitForPost(`http://127.0.0.1:${floorPort}/predict`, 30_000);
-  floorRssIdle = rssMb(floor.pid);
-  console.error(`Floor answers ${sample.length} bytes…`);
-  const load = { url: `http://127.0.0.1:${floorPort}/predict`, connections: CONNECTIONS };
-  await runWrk({ ...load, threads: THREADS, seconds: WARM_S, script: `${HERE}predict_body.lua` });
-  const c0 = cpuSeconds(floor.pid);
-  results.floor = await runWrk({
-    ...load,
+  await waitFor(`http://127.0.0.1:${sizedPort}/`, 10_000);
+  console.error(`Ceiling with a ${responseBytes}-byte response…`);
+  results.ceilingSized = await runWrk({
+    url: `http://127.0.0.1:${sizedPort}/predict`,
+    connections: CONNECTIONS,
     threads: THREADS,
     seconds: LOAD_S,
     script: `${HERE}predict_body.lua`,
-    env: { BENCH_RUN: "2" },
   });
-  floorCpuUs = (cpuSeconds(floor.pid) - c0) * 1e6 / results.floor.requests;
-  floorRssLoaded = rssMb(floor.pid);
 } finally {
-  floor.kill("SIGTERM");
-  await floor.status;
+  sized.kill("SIGTERM");
+  await sized.status;
 }
 
 // 2. Edge under deno serve with the Deploy permissions.
@@ -187,9 +235,12 @@ const edgePort = freePort();
 const base = `http://127.0.0.1:${edgePort}`;
 const started = performance.now();
 const edge = new Deno.Command(Deno.execPath(), {
-  args: edgeServeArgs(edgePort),
+  args: lean
+    ? ["serve", "--v8-flags=--optimize-for-size", ...edgeServeArgs(edgePort).slice(1)]
+    : edgeServeArgs(edgePort),
   cwd: ROOT,
   env: {
+    ...LEAN_ENV,
     EDGE_REGISTRY_DIR: registryDir,
     EDGE_LOG_LEVEL: "warn",
     EDGE_ONLINE_STORE: "upstash",
@@ -267,8 +318,11 @@ try {
 
 const c = results.ceiling.requestsPerSec;
 const cp = results.ceilingPost.requestsPerSec;
+const cs = results.ceilingSized.requestsPerSec;
 const pct = (x: number) =>
-  `${(100 * x / c).toFixed(0)} % of ceiling, ${(100 * x / cp).toFixed(0)} % of same-script ceiling`;
+  `${(100 * x / c).toFixed(0)} % of ceiling, ${
+    (100 * x / cp).toFixed(0)
+  } % of same-script ceiling, ${(100 * x / cs).toFixed(0)} % of same-size ceiling`;
 const row = (name: string, figure: string, target: string, ok: boolean, cmd: string) => ({
   name,
   figure,
@@ -291,6 +345,15 @@ const rows = [
     "(reference)",
     true,
     r.ceilingPost.command,
+  ),
+  row(
+    `ceiling, same POST script, fixed ${responseBytes}-byte body + X-Request-ID (a /predict response's size)`,
+    `${cs.toFixed(0)} req/s (${
+      (100 * cs / c).toFixed(0)
+    } % of ceiling), p99 ${r.ceilingSized.p99Ms} ms`,
+    "(reference)",
+    true,
+    r.ceilingSized.command,
   ),
   row(
     "floor of /predict: bare Deno.serve + body parse + coalesced ONNX + same-shape JSON",
@@ -351,8 +414,12 @@ const rows = [
     "/proc/<pid>/status VmRSS",
   ),
 ];
-console.log(quick ? "Edge benchmark (QUICK smoke run, not a measurement)" : "Edge benchmark");
+console.log(
+  `${quick ? "Edge benchmark (QUICK smoke run, not a measurement)" : "Edge benchmark"}${
+    lean ? ", edge with --lean (jemalloc, --optimize-for-size)" : ""
+  }`,
+);
 for (const x of rows) {
   console.log(`- ${x.name}: ${x.figure} | target ${x.target} | met: ${x.met}\n    ${x.cmd}`);
 }
-console.log(JSON.stringify({ quick, rows }, null, 0));
+console.log(JSON.stringify({ quick, lean, rows }, null, 0));
