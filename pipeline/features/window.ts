@@ -33,7 +33,10 @@ export interface WindowEvent {
 /**
  * One tile: `[index, count, sum, max, latestTimeMs, categories]`, index =
  * floor(time / tileMs); categories maps category → count (or 0 when the
- * tile size has no `distinct` feature).
+ * tile size has no `distinct` feature). `sum`, `max` and `latestTimeMs` are
+ * 0 in tiles of a size whose features do not read them (1-minute tiles
+ * serve only a count, 1-hour ones no max or latest time): a state is parsed
+ * and written for every event, and those digits were a third of its bytes.
  */
 export type TileRow = [number, number, number, number, number, Record<string, number> | 0];
 
@@ -64,6 +67,10 @@ interface Grain {
   /** Number of tiles the longest window over this grain spans. */
   horizon: number;
   categories: boolean;
+  /** Whether a feature of this tile size reads the sum, the max, the latest time. */
+  sum: boolean;
+  max: boolean;
+  latest: boolean;
 }
 
 const NO_TIME = -8.64e15;
@@ -74,9 +81,13 @@ function grainsOf(view: FeatureView): Grain[] {
   if (grains) return grains;
   const byTile = new Map<number, Grain>();
   for (const f of view.windowFeatures) {
-    const g = byTile.get(f.tileMs) ?? { tileMs: f.tileMs, horizon: 0, categories: false };
+    const g = byTile.get(f.tileMs) ??
+      { tileMs: f.tileMs, horizon: 0, categories: false, sum: false, max: false, latest: false };
     g.horizon = Math.max(g.horizon, Math.ceil(f.windowMs / f.tileMs));
     g.categories ||= f.aggregate === "distinct";
+    g.sum ||= f.aggregate === "sum" || f.aggregate === "mean";
+    g.max ||= f.aggregate === "max";
+    g.latest ||= f.aggregate === "seconds_since_last";
     byTile.set(f.tileMs, g);
   }
   grains = [...byTile.values()];
@@ -125,6 +136,11 @@ export function mergeEvents(
   grains.forEach((g, i) => {
     const min = Math.floor(sealed / g.tileMs) - g.horizon + 1;
     const rows = [...maps[i].values()].filter((r) => r[0] >= min).sort((x, y) => x[0] - y[0]);
+    for (const r of rows) {
+      if (!g.sum) r[2] = 0;
+      if (!g.max) r[3] = 0;
+      if (!g.latest) r[4] = 0;
+    }
     if (rows.length > 0) tiles[String(g.tileMs)] = rows;
   });
   return { v: 1, rev: (prev.rev ?? 0) + 1, newest, sealed, tiles, tail };

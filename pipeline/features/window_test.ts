@@ -116,3 +116,27 @@ Deno.test("parseOnlineState() returns null for garbage and keeps a valid state",
   assert.deepEqual(parseOnlineState(JSON.stringify(s)), s);
   assert.deepEqual(parseOnlineState(s), s);
 });
+
+Deno.test("mergeEvents() keeps only the tile fields some feature of that size reads", () => {
+  const events: WindowEvent[] = [
+    { timeMs: T0 - 30 * MINUTE_MS, amount: 12.5, category: "grocery" },
+    { timeMs: T0 - 3 * HOUR_MS, amount: 40, category: "travel" },
+    { timeMs: T0 - 2 * DAY_MS, amount: 7.25, category: "grocery" },
+  ];
+  const state = mergeEvents(DEMO_VIEW, null, [...events, { timeMs: T0, amount: 1, category: "x" }]);
+  const minutes = state.tiles[String(MINUTE_MS)];
+  assert.deepEqual(minutes.map((r) => r.slice(1, 5)), [[1, 0, 0, 0]]); // count only
+  const hours = state.tiles[String(HOUR_MS)];
+  // The 2-day-old event's hour is past the 24 h horizon: dropped.
+  assert.deepEqual(hours.map((r) => r.slice(1)), [[1, 40, 0, 0, { travel: 1 }], [
+    1,
+    12.5,
+    0,
+    0,
+    { grocery: 1 },
+  ]]);
+  const days = state.tiles[String(DAY_MS)];
+  assert.deepEqual(days.at(-1)!.slice(1, 5), [2, 52.5, 40, T0 - 30 * MINUTE_MS]);
+  // What the pruned fields fed is still exact.
+  assertClose(computeWindowFeatures(DEMO_VIEW, state, T0), bruteForce(events, T0));
+});
