@@ -229,6 +229,22 @@ async function main() {
       batches / 4,
       users,
     );
+    // Sustained: ten times the events, from a population five times larger
+    // (about one event per user in this run, as sparse as the demo data).
+    await throughput(
+      "processBatch Postgres + Redis, 2 workers, sustained: 300k events over 250k users",
+      pipes,
+      quick ? 5 : 150,
+      5 * users,
+    );
+    // Dense: the same volume again on the first 50k users, whose online
+    // states then hold a dozen events each (bigger to parse and write).
+    await throughput(
+      "processBatch Postgres + Redis, 2 workers, dense: 300k more events over the first 50k users",
+      pipes,
+      quick ? 5 : 150,
+      users,
+    );
     await freshness(pipes[0], 5000, quick ? 2 : 10, users);
     await exportRate(stores[0], view, users);
     await onlineReads(pipes[0], caches[0], view, users);
