@@ -1,7 +1,9 @@
 /**
  * Benchmark of the feature pipeline (`deno task bench:features [--quick]`):
- * processBatch throughput into real Postgres + Redis and into PGlite,
- * freshness at 5 000 events/s, point-in-time export rows/s, online read
+ * processBatch throughput into real Postgres + Redis (1 and 2 workers, 4
+ * batches in flight, then sustained over a large sparse population and dense
+ * over a small one) and into PGlite, freshness at 5 000 events/s,
+ * point-in-time export rows/s (again after the dense history), online read
  * latency over HTTP from Redis, and the pure window read per call.
  *
  * Needs `deno task services:up postgres redis`. Works in a throw-away
@@ -174,7 +176,12 @@ async function wrkOnline(url: string) {
   }
 }
 
-async function exportRate(store: PostgresFeatureStore, view: FeatureView, users: number) {
+async function exportRate(
+  store: PostgresFeatureStore,
+  view: FeatureView,
+  users: number,
+  note = "",
+) {
   const rows = quick ? 20_000 : 200_000;
   const labels = Array.from({ length: rows }, (_, i) => ({
     entityId: `user_${(i * 13) % users}`,
@@ -189,7 +196,11 @@ async function exportRate(store: PostgresFeatureStore, view: FeatureView, users:
         chunkEntities: 2000,
       });
       const s = (performance.now() - t0) / 1000;
-      console.log(`export ${n} rows to .${ext} (Postgres): ${Math.round(n / s)} rows/s`);
+      console.log(
+        `export ${n} rows to .${ext} (Postgres${note ? `, ${note}` : ""}): ${
+          Math.round(n / s)
+        } rows/s`,
+      );
     }
   } finally {
     await Deno.remove(dir, { recursive: true });
@@ -229,6 +240,9 @@ async function main() {
       batches / 4,
       users,
     );
+    await freshness(pipes[0], 5000, quick ? 2 : 10, users);
+    await exportRate(stores[0], view, users);
+    await onlineReads(pipes[0], caches[0], view, users);
     // Sustained: ten times the events, from a population five times larger
     // (about one event per user in this run, as sparse as the demo data).
     await throughput(
@@ -245,9 +259,7 @@ async function main() {
       quick ? 5 : 150,
       users,
     );
-    await freshness(pipes[0], 5000, quick ? 2 : 10, users);
-    await exportRate(stores[0], view, users);
-    await onlineReads(pipes[0], caches[0], view, users);
+    await exportRate(stores[0], view, users, "dense history");
     const liteDir = await Deno.makeTempDir({ prefix: "bench-pglite-" });
     try {
       // PGlite's WASM is compiled in tiers: the first thousands of rows run on the
