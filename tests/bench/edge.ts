@@ -64,6 +64,27 @@ function freePort(): number {
   return port;
 }
 
+const ceilingLoad = { connections: CONNECTIONS, threads: THREADS, seconds: LOAD_S };
+const PREDICT_LUA = `${HERE}predict_body.lua`;
+
+/** Runs `fn` while `ceiling.ts` listens (with a body of `bytes` when given). */
+async function withCeiling(bytes: number | null, fn: (url: string) => Promise<void>) {
+  const port = freePort();
+  const args = ["run", "--allow-net", `${HERE}ceiling.ts`, String(port)];
+  const server = new Deno.Command(Deno.execPath(), {
+    args: bytes === null ? args : [...args, String(bytes)],
+    stdout: "null",
+    stderr: "inherit",
+  }).spawn();
+  try {
+    await waitFor(`http://127.0.0.1:${port}/`, 10_000);
+    await fn(`http://127.0.0.1:${port}`);
+  } finally {
+    server.kill("SIGTERM");
+    await server.status;
+  }
+}
+
 /** Posts one /predict body until it answers 200; returns the response text. */
 async function waitForPost(url: string, timeoutMs: number): Promise<string> {
   const body = JSON.stringify({
@@ -176,61 +197,30 @@ try {
   await floor.status;
 }
 
-// 1. Ceiling.
-const ceilingPort = freePort();
-const ceiling = new Deno.Command(Deno.execPath(), {
-  args: ["run", "--allow-net", `${HERE}ceiling.ts`, String(ceilingPort)],
-  stdout: "null",
-  stderr: "inherit",
-}).spawn();
-try {
-  await waitFor(`http://127.0.0.1:${ceilingPort}/`, 10_000);
-  console.error("Ceiling…");
-  results.ceiling = await runWrk({
-    url: `http://127.0.0.1:${ceilingPort}/`,
-    connections: CONNECTIONS,
-    threads: THREADS,
-    seconds: LOAD_S,
-  });
-  // The same wrk Lua script as the /predict run (wrk spends CPU generating
-  // each body, on the same two cores): the ceiling for that load.
-  results.ceilingPost = await runWrk({
-    url: `http://127.0.0.1:${ceilingPort}/predict`,
-    connections: CONNECTIONS,
-    threads: THREADS,
-    seconds: LOAD_S,
-    script: `${HERE}predict_body.lua`,
-  });
-} finally {
-  ceiling.kill("SIGTERM");
-  await ceiling.status;
-}
-
-// The same ceiling answering a body of the size of a /predict response, with
-// an X-Request-ID header: Deno writes a response of more than about 512 bytes
+// The ceilings: the bare server answering a small fixed JSON (to GET, and to
+// the same wrk script as /predict, which spends CPU generating each body on
+// the same two cores), then a body of a /predict response's size with an
+// X-Request-ID header: Deno writes a response of more than about 512 bytes
 // (status line and headers included) in two send() calls instead of one.
-const sizedPort = freePort();
-const sized = new Deno.Command(Deno.execPath(), {
-  args: ["run", "--allow-net", `${HERE}ceiling.ts`, String(sizedPort), String(responseBytes)],
-  stdout: "null",
-  stderr: "inherit",
-}).spawn();
-try {
-  await waitFor(`http://127.0.0.1:${sizedPort}/`, 10_000);
+await withCeiling(null, async (url) => {
+  console.error("Ceiling…");
+  results.ceiling = await runWrk({ url: `${url}/`, ...ceilingLoad });
+  results.ceilingPost = await runWrk({
+    url: `${url}/predict`,
+    ...ceilingLoad,
+    script: PREDICT_LUA,
+  });
+});
+await withCeiling(responseBytes, async (url) => {
   console.error(`Ceiling with a ${responseBytes}-byte response…`);
   results.ceilingSized = await runWrk({
-    url: `http://127.0.0.1:${sizedPort}/predict`,
-    connections: CONNECTIONS,
-    threads: THREADS,
-    seconds: LOAD_S,
-    script: `${HERE}predict_body.lua`,
+    url: `${url}/predict`,
+    ...ceilingLoad,
+    script: PREDICT_LUA,
   });
-} finally {
-  sized.kill("SIGTERM");
-  await sized.status;
-}
+});
 
-// 2. Edge under deno serve with the Deploy permissions.
+// The edge under deno serve with the Deploy permissions.
 const edgePort = freePort();
 const base = `http://127.0.0.1:${edgePort}`;
 const started = performance.now();
