@@ -63,15 +63,20 @@ export function storedGrains(view: FeatureView, minTileMs: number): Grain[] {
 
 /**
  * The stored tiles of one entity plus the rolled-up ones, ordered by tile
- * size and index: what the store would hold if it kept every size.
+ * size and index: what the store would hold if it kept every size. Rows of
+ * sizes the plan does not store (left by an earlier version or setting, and
+ * no longer updated; `features:backfill` deletes them) are ignored.
  */
 export function withRolledUp(
   view: FeatureView,
   minTileMs: number,
-  stored: readonly TileRecord[],
+  rows: readonly TileRecord[],
 ): TileRecord[] {
+  const plan = tilePlan(view, minTileMs);
+  const kept = new Set(plan.stored.map((g) => g.tileMs));
+  const stored = rows.filter((t) => kept.has(t.tileMs));
   const out = [...stored];
-  for (const g of tilePlan(view, minTileMs).rolledUp) {
+  for (const g of plan.rolledUp) {
     const byIndex = new Map<number, TileRecord>();
     for (const t of stored) {
       if (t.tileMs !== g.fromMs) continue;

@@ -71,3 +71,23 @@ Deno.test("withRolledUp() sums category counts when the coarser size needs them"
   assert.deepEqual(day.categories, { a: 3, b: 1 });
   assert.equal(day.count, 2);
 });
+
+Deno.test("withRolledUp() ignores rows of sizes the store no longer keeps", () => {
+  const row = (tileMs: number, tileIndex: number, count: number): TileRecord => ({
+    entityId: "u",
+    tileMs,
+    tileIndex,
+    count,
+    sum: count,
+    max: 1,
+    categories: {},
+    maxTimeMs: tileIndex * tileMs,
+  });
+  // A stale stored day (count 9) and minute, next to the hour that is kept.
+  const all = withRolledUp(DEMO_VIEW, HOUR_MS, [
+    row(MINUTE_MS, 60, 1),
+    row(HOUR_MS, 1, 2),
+    row(DAY_MS, 0, 9),
+  ]);
+  assert.deepEqual(all.map((t) => [t.tileMs, t.count]), [[HOUR_MS, 2], [DAY_MS, 2]]);
+});
