@@ -117,16 +117,17 @@ export function mergeEvents(
   let newest = prev.newest;
   for (const e of events) if (e.timeMs > newest) newest = e.timeMs;
   const sealed = Math.max(prev.sealed, newest - view.tailMs);
-  const maps = grains.map((g) => {
-    const m = new Map<number, TileRow>();
-    for (const r of prev.tiles[String(g.tileMs)] ?? []) m.set(r[0], cloneRow(r));
-    return m;
-  });
-  const tail: TailEvent[] = [];
+  // Rows are shared with `prev` until an event lands in them (then copied):
+  // an entity's events touch a tile or two of its dozens.
+  const lists = grains.map((g) => sortedCopy(prev.tiles[String(g.tileMs)]));
+  const touched = grains.map((): TileRow[] => []);
   const seal = (t: number, amount: number, category: string) => {
-    for (let i = 0; i < grains.length; i++) addToTile(maps[i], grains[i], t, amount, category);
+    for (let i = 0; i < grains.length; i++) {
+      addToTile(lists[i], touched[i], grains[i], t, amount, category);
+    }
   };
-  for (const [t, a, c] of prev.tail) t >= sealed ? tail.push([t, a, c]) : seal(t, a, c);
+  const tail: TailEvent[] = [];
+  for (const e of prev.tail) e[0] >= sealed ? tail.push(e) : seal(e[0], e[1], e[2]);
   for (const e of events) {
     if (e.timeMs >= sealed) tail.push([e.timeMs, e.amount, e.category]);
     else seal(e.timeMs, e.amount, e.category);
@@ -134,34 +135,58 @@ export function mergeEvents(
   tail.sort((x, y) => x[0] - y[0]);
   const tiles: Record<string, TileRow[]> = {};
   grains.forEach((g, i) => {
-    const min = Math.floor(sealed / g.tileMs) - g.horizon + 1;
-    const rows = [...maps[i].values()].filter((r) => r[0] >= min).sort((x, y) => x[0] - y[0]);
-    for (const r of rows) {
+    for (const r of touched[i]) {
       if (!g.sum) r[2] = 0;
       if (!g.max) r[3] = 0;
       if (!g.latest) r[4] = 0;
     }
+    const list = lists[i];
+    // Tiles no window can reach any more are dropped.
+    const rows = list.slice(lowerIndex(list, Math.floor(sealed / g.tileMs) - g.horizon + 1));
     if (rows.length > 0) tiles[String(g.tileMs)] = rows;
   });
   return { v: 1, rev: (prev.rev ?? 0) + 1, newest, sealed, tiles, tail };
 }
 
-function cloneRow(r: TileRow): TileRow {
-  return [r[0], r[1], r[2], r[3], r[4], r[5] === 0 ? 0 : { ...r[5] }];
+/** A copy of a tile list sorted by index (written sorted; sorted again if not). */
+function sortedCopy(rows: readonly TileRow[] | undefined): TileRow[] {
+  const out = rows ? rows.slice() : [];
+  for (let i = 1; i < out.length; i++) {
+    if (out[i - 1][0] >= out[i][0]) return out.sort((x, y) => x[0] - y[0]);
+  }
+  return out;
+}
+
+/** The first position in `rows` (sorted) whose index is ≥ `idx`. */
+function lowerIndex(rows: readonly TileRow[], idx: number): number {
+  let lo = 0, hi = rows.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (rows[mid][0] < idx) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
 
 function addToTile(
-  m: Map<number, TileRow>,
+  rows: TileRow[],
+  touched: TileRow[],
   g: Grain,
   t: number,
   amount: number,
   category: string,
 ): void {
   const idx = Math.floor(t / g.tileMs);
-  let row = m.get(idx);
-  if (!row) {
+  const at = lowerIndex(rows, idx);
+  let row = rows[at];
+  if (row === undefined || row[0] !== idx) {
     row = [idx, 0, 0, -Infinity, NO_TIME, g.categories ? {} : 0];
-    m.set(idx, row);
+    rows.splice(at, 0, row);
+    touched.push(row);
+  } else if (!touched.includes(row)) {
+    row = [row[0], row[1], row[2], row[3], row[4], row[5] === 0 ? 0 : { ...row[5] }];
+    rows[at] = row;
+    touched.push(row);
   }
   row[1] += 1;
   row[2] += amount;

@@ -140,3 +140,23 @@ Deno.test("mergeEvents() keeps only the tile fields some feature of that size re
   // What the pruned fields fed is still exact.
   assertClose(computeWindowFeatures(DEMO_VIEW, state, T0), bruteForce(events, T0));
 });
+
+Deno.test("mergeEvents() leaves its input state as it was, and its result equals a merge of all events", () => {
+  const first: WindowEvent[] = [
+    { timeMs: T0 - 5 * HOUR_MS, amount: 3, category: "a" },
+    { timeMs: T0 - 2 * HOUR_MS, amount: 4, category: "b" },
+    { timeMs: T0 - DAY_MS, amount: 5, category: "a" },
+  ];
+  const later: WindowEvent[] = [
+    { timeMs: T0 - 2 * HOUR_MS + 1, amount: 6, category: "c" }, // into an existing tile
+    { timeMs: T0 - 3 * HOUR_MS, amount: 7, category: "a" }, // a new tile between two
+    { timeMs: T0, amount: 1, category: "a" },
+  ];
+  const before = mergeEvents(DEMO_VIEW, null, first);
+  const snapshot = structuredClone(before);
+  const after = mergeEvents(DEMO_VIEW, before, later);
+  assert.deepEqual(before, snapshot);
+  const all = mergeEvents(DEMO_VIEW, null, [...first, ...later]);
+  assert.deepEqual(after.tiles, all.tiles);
+  assert.deepEqual(after.tail, all.tail);
+});
