@@ -26,7 +26,7 @@ import type { Logger } from "./log.ts";
 import type { EdgeMetrics } from "./metrics.ts";
 import type { LoadedModel, ModelRoute, ModelStore } from "./models/mod.ts";
 import type { OnlineAccess } from "./online_access.ts";
-import { PredictionCache } from "./prediction_cache.ts";
+import type { PredictionCache } from "./prediction_cache.ts";
 import type { RolloutCounters } from "./rollout.ts";
 import { chooseArm } from "./routing.ts";
 
@@ -102,8 +102,8 @@ export class PredictionService {
       const prep = this.#prepareSync(model, view, [inst], () => "features") ??
         await this.#prepare(model, view, [inst], () => "features", ctx.requestId);
       const a = prep.assembled[0];
-      const cacheKey = this.#d.cache.enabled ? PredictionCache.key(name, model.version, a.row) : "";
-      let score = cacheKey ? this.#d.cache.get(cacheKey) : undefined;
+      const cache = this.#d.cache;
+      let score = cache.get(name, model.version, a.row);
       const cached = score !== undefined;
       this.#d.metrics.inc(
         cached ? this.#d.metrics.predictionCacheHits : this.#d.metrics.predictionCacheMisses,
@@ -112,7 +112,7 @@ export class PredictionService {
       if (!score) {
         const p = await model.session.scoreRow(a.row);
         score = { p0: p[0], p1: p[1] };
-        if (cacheKey) this.#d.cache.set(cacheKey, score);
+        cache.set(name, model.version, a.row, score);
       }
       this.#observeDrift(model, a.row, 1);
       const latencyMs = performance.now() - ctx.startedAt;
