@@ -1,13 +1,15 @@
 /**
  * Edge benchmark (`deno task bench:edge`, `--quick` for a short smoke run,
- * `--lean` for the edge under jemalloc and `--optimize-for-size`).
+ * `--glibc` to run the edge without jemalloc).
  *
  * In one run, on loopback with wrk at 32 connections:
  * 1. the ceiling: a bare `Deno.serve` returning fixed JSON, then the same
  *    server answering a fixed body of a `/predict` response's size (measured
  *    on the floor below) with an `X-Request-ID` header;
- * 2. `edge/deploy.ts` under `deno serve --allow-net --allow-env --allow-read`
- *    with the demo model trained by the platform: process start → `/ready`;
+ * 2. `edge/deploy.ts` served as `deno task edge` serves it (`deno serve`, the
+ *    Deploy permissions, `EDGE_RUNTIME_FLAGS`) and as `deploy/deno_deploy/README.md`
+ *    recommends self-hosting it, with jemalloc preloaded, with the demo model
+ *    trained by the platform: process start → `/ready`;
  * 3. `POST /predict` with features in the body, a different vector each
  *    request (60 s; RSS read after it), next to its floor: a bare
  *    `Deno.serve` that only parses the body, scores through the same
@@ -31,22 +33,27 @@ import { edgeServeArgs } from "../../edge/testing/mod.ts";
 
 const quick = Deno.args.includes("--quick");
 /**
- * `--lean`: run the edge as a memory-bound self-hosted deployment would:
- * jemalloc (Debian `libjemalloc2`) returning freed pages within a second,
- * and V8's `--optimize-for-size`. Deno Deploy manages isolate memory itself.
+ * The edge runs with jemalloc (Debian `libjemalloc2`) returning freed pages
+ * within a second, as the deploy README recommends on your own Linux host;
+ * `--glibc` measures it on the default allocator instead.
  */
-const lean = Deno.args.includes("--lean");
+const glibc = Deno.args.includes("--glibc");
 const JEMALLOC = "/usr/lib/x86_64-linux-gnu/libjemalloc.so.2";
-if (lean && !(await Deno.stat(JEMALLOC).then(() => true, () => false))) {
-  console.error(`--lean needs ${JEMALLOC}: apt-get install libjemalloc2`);
+if (!glibc && !(await Deno.stat(JEMALLOC).then(() => true, () => false))) {
+  console.error(`${JEMALLOC} is missing: apt-get install libjemalloc2, or pass --glibc`);
   Deno.exit(2);
 }
-const LEAN_ENV: Record<string, string> = lean
-  ? {
-    LD_PRELOAD: JEMALLOC,
-    MALLOC_CONF: "background_thread:true,dirty_decay_ms:1000,muzzy_decay_ms:0",
-  }
-  : {};
+const MALLOC_ENV: Record<string, string> = glibc ? {} : {
+  LD_PRELOAD: JEMALLOC,
+  MALLOC_CONF: "background_thread:true,dirty_decay_ms:1000,muzzy_decay_ms:0",
+};
+const EDGE_COMMAND = `${
+  glibc ? "" : Object.entries(MALLOC_ENV).map(([k, v]) => `${k}=${v} `).join("")
+}deno ${
+  edgeServeArgs(8000).filter((a) => !["--host", "--port", "127.0.0.1", "8000"].includes(a)).join(
+    " ",
+  )
+}`;
 const LOAD_S = quick ? 2 : 10;
 const RSS_LOAD_S = quick ? 3 : 60;
 /** Unmeasured load before each measured run, so V8 and the WASM tiers are warm. */
@@ -225,12 +232,10 @@ const edgePort = freePort();
 const base = `http://127.0.0.1:${edgePort}`;
 const started = performance.now();
 const edge = new Deno.Command(Deno.execPath(), {
-  args: lean
-    ? ["serve", "--v8-flags=--optimize-for-size", ...edgeServeArgs(edgePort).slice(1)]
-    : edgeServeArgs(edgePort),
+  args: edgeServeArgs(edgePort),
   cwd: ROOT,
   env: {
-    ...LEAN_ENV,
+    ...MALLOC_ENV,
     EDGE_REGISTRY_DIR: registryDir,
     EDGE_LOG_LEVEL: "warn",
     EDGE_ONLINE_STORE: "upstash",
@@ -390,7 +395,7 @@ const rows = [
     `${readyMs.toFixed(0)} ms`,
     "≤ 1500 ms",
     readyMs <= 1500,
-    "deno serve --allow-net --allow-env --allow-read edge/deploy.ts",
+    EDGE_COMMAND,
   ),
   row(
     `RSS after ${RSS_LOAD_S} s of /predict load`,
@@ -406,10 +411,10 @@ const rows = [
 ];
 console.log(
   `${quick ? "Edge benchmark (QUICK smoke run, not a measurement)" : "Edge benchmark"}${
-    lean ? ", edge with --lean (jemalloc, --optimize-for-size)" : ""
+    glibc ? ", edge on glibc malloc (--glibc)" : ", edge with jemalloc preloaded"
   }`,
 );
 for (const x of rows) {
   console.log(`- ${x.name}: ${x.figure} | target ${x.target} | met: ${x.met}\n    ${x.cmd}`);
 }
-console.log(JSON.stringify({ quick, lean, rows }, null, 0));
+console.log(JSON.stringify({ quick, glibc, edge: EDGE_COMMAND, rows }, null, 0));

@@ -5,6 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { resolveEdgeConfig } from "../../edge/config.ts";
+import { edgeServeArgs } from "../../edge/testing/mod.ts";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
 const DIR = `${ROOT}deploy/deno_deploy/`;
@@ -55,4 +56,9 @@ Deno.test("deno task deploy and deno task edge use the same entry and read-only 
   const flags = edge.filter((a) => a.startsWith("--allow") || a === "-A").sort();
   assert.deepEqual(flags, ["--allow-env", "--allow-net", "--allow-read"]);
   await Deno.stat(`${ROOT}edge/deploy.ts`);
+  // The tests and `deno task bench:edge` serve the edge exactly as the task does.
+  const served = edgeServeArgs(8000).filter((a, i, all) =>
+    !["--host", "--port"].includes(a) && !["--host", "--port"].includes(all[i - 1])
+  );
+  assert.deepEqual(edge, ["deno", ...served]);
 });
