@@ -38,7 +38,7 @@ const quick = Deno.args.includes("--quick");
  * `--glibc` measures it on the default allocator instead.
  */
 const glibc = Deno.args.includes("--glibc");
-const JEMALLOC = "/usr/lib/x86_64-linux-gnu/libjemalloc.so.2";
+const JEMALLOC = `/usr/lib/${Deno.build.arch}-linux-gnu/libjemalloc.so.2`;
 if (!glibc && !(await Deno.stat(JEMALLOC).then(() => true, () => false))) {
   console.error(`${JEMALLOC} is missing: apt-get install libjemalloc2, or pass --glibc`);
   Deno.exit(2);
