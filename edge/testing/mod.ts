@@ -146,19 +146,18 @@ export const EDGE_RUNTIME_FLAGS = ["--no-code-cache", "--v8-flags=--max-semi-spa
 
 /**
  * Arguments of `deno serve` for the Deno Deploy entry, with exactly Deploy's
- * permissions and the runtime flags of `deno task edge`.
+ * permissions and the runtime flags of `deno task edge`; bound to
+ * 127.0.0.1:`port` when a port is given (without one: the task's arguments).
  */
-export function edgeServeArgs(port: number): string[] {
+export function edgeServeArgs(port?: number): string[] {
+  const listen = port === undefined ? [] : ["--host", "127.0.0.1", "--port", String(port)];
   return [
     "serve",
     ...EDGE_RUNTIME_FLAGS,
     "--allow-net",
     "--allow-env",
     "--allow-read",
-    "--host",
-    "127.0.0.1",
-    "--port",
-    String(port),
+    ...listen,
     "edge/deploy.ts",
   ];
 }

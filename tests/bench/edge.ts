@@ -47,13 +47,11 @@ const MALLOC_ENV: Record<string, string> = glibc ? {} : {
   LD_PRELOAD: JEMALLOC,
   MALLOC_CONF: "background_thread:true,dirty_decay_ms:1000,muzzy_decay_ms:0",
 };
-const EDGE_COMMAND = `${
-  glibc ? "" : Object.entries(MALLOC_ENV).map(([k, v]) => `${k}=${v} `).join("")
-}deno ${
-  edgeServeArgs(8000).filter((a) => !["--host", "--port", "127.0.0.1", "8000"].includes(a)).join(
-    " ",
-  )
-}`;
+const EDGE_COMMAND = [
+  ...Object.entries(MALLOC_ENV).map(([k, v]) => `${k}=${v}`),
+  "deno",
+  ...edgeServeArgs(),
+].join(" ");
 const LOAD_S = quick ? 2 : 10;
 const RSS_LOAD_S = quick ? 3 : 60;
 /** Unmeasured load before each measured run, so V8 and the WASM tiers are warm. */
