@@ -19,15 +19,18 @@ export interface OnlineHealth {
 
 interface Waiter {
   deadline: number;
-  done: boolean;
-  expire: () => void;
+  /** Ends the read with "timeout"; `null` once the read settled, so nothing is kept. */
+  expire: (() => void) | null;
 }
 
 /**
  * Reads online features within a deadline. Every read has the same timeout,
  * so deadlines come in arrival order: one timer, armed for the oldest
  * pending read, serves them all (a timer per request cost ~5 % of a
- * by-entity prediction's CPU under load).
+ * by-entity prediction's CPU under load). A settled read drops its waiter's
+ * callback at once and the queue's settled head is cut off as reads finish:
+ * waiters that kept their read's promise (and through it the features it
+ * returned) until the next timeout survived into V8's old generation.
  */
 export class OnlineAccess {
   readonly reader: OnlineFeatureReader | null;
@@ -37,6 +40,8 @@ export class OnlineAccess {
   readonly #now: () => number;
   #lastError: string | undefined;
   #waiters: Waiter[] = [];
+  /** Index of the oldest waiter that may still be pending. */
+  #head = 0;
   #pending = 0;
   #timer: ReturnType<typeof setTimeout> | undefined;
 
@@ -73,15 +78,15 @@ export class OnlineAccess {
     asOfMs: number[],
     requestId?: string,
   ): Promise<OnlineFeatures[] | null> {
-    if (!this.reader) return null;
-    let expire!: () => void;
-    const deadline = new Promise<"timeout">((resolve) => (expire = () => resolve("timeout")));
-    const waiter = { deadline: performance.now() + this.#timeoutMs, done: false, expire };
-    this.#waiters.push(waiter);
-    this.#pending++;
-    this.#arm();
+    const reader = this.reader;
+    if (!reader) return null;
+    const waiter: Waiter = { deadline: performance.now() + this.#timeoutMs, expire: null };
     try {
-      const result = await Promise.race([this.reader.read(view, entityIds, asOfMs), deadline]);
+      const result = await new Promise<OnlineFeatures[] | "timeout">((resolve, reject) => {
+        waiter.expire = () => resolve("timeout");
+        this.#enqueue(waiter);
+        reader.read(view, entityIds, asOfMs).then(resolve, reject);
+      });
       if (result === "timeout") {
         this.#fail("timeout", `Online read timed out after ${this.#timeoutMs} ms`, requestId);
         return null;
@@ -103,33 +108,47 @@ export class OnlineAccess {
     }
   }
 
+  #enqueue(w: Waiter): void {
+    if (this.#head >= 64 && this.#head * 2 >= this.#waiters.length) {
+      this.#waiters = this.#waiters.slice(this.#head);
+      this.#head = 0;
+    }
+    this.#waiters.push(w);
+    this.#pending++;
+    this.#arm();
+  }
+
   /** Marks a read finished; with none left pending the timer is cleared. */
   #settle(w: Waiter): void {
-    if (w.done) return;
-    w.done = true;
+    if (w.expire === null) return;
+    w.expire = null;
     if (--this.#pending === 0) {
       clearTimeout(this.#timer);
       this.#timer = undefined;
       this.#waiters = [];
+      this.#head = 0;
+      return;
     }
+    const list = this.#waiters;
+    while (this.#head < list.length && list[this.#head].expire === null) this.#head++;
   }
 
   #arm(): void {
-    if (this.#timer !== undefined) return;
-    const first = this.#waiters.find((w) => !w.done);
-    if (!first) return;
+    if (this.#timer !== undefined || this.#pending === 0) return;
+    const first = this.#waiters[this.#head];
     this.#timer = setTimeout(() => {
       this.#timer = undefined;
       const now = performance.now();
-      let i = 0;
-      for (; i < this.#waiters.length; i++) {
-        const w = this.#waiters[i];
-        if (w.done) continue;
+      const list = this.#waiters;
+      const expired: (() => void)[] = [];
+      for (let i = this.#head; i < list.length; i++) {
+        const w = list[i];
+        if (w.expire === null) continue;
         if (w.deadline > now) break;
-        w.expire();
+        expired.push(w.expire);
         this.#settle(w);
       }
-      this.#waiters = this.#waiters.slice(i);
+      for (const expire of expired) expire();
       this.#arm();
     }, Math.max(0, first.deadline - performance.now()));
   }

@@ -43,3 +43,46 @@ Deno.test("OnlineAccess times out every hanging read with one shared timer, and 
   assert.equal(access.health().status, "ok");
   // Deno's op sanitizer fails this test if a timer is still pending here.
 });
+
+Deno.test("OnlineAccess keeps deadlines right while hundreds of reads settle around a hanging one", async () => {
+  // One read hangs while 300 others, answered in a scrambled order, come
+  // and go: the queue of waiters is cut and compacted under the hanging
+  // read, which must still time out on its own deadline; a reader that
+  // throws before returning a promise is an error, not a hang.
+  const answers: (() => void)[] = [];
+  const reader: OnlineFeatureReader = {
+    kind: "test",
+    read: (_view, ids) => {
+      if (ids[0] === "throws") throw new Error("no connection");
+      if (ids[0] === "slow") return new Promise(() => {});
+      return new Promise((resolve) =>
+        answers.push(() => resolve(ids.map((id) => ({ values: { id: Number(id) }, asOfMs: null }))))
+      );
+    },
+  };
+  const access = new OnlineAccess({
+    reader,
+    timeoutMs: 1000,
+    metrics: createEdgeMetrics(new Registry()),
+    logger: createLogger("silent"),
+    now: Date.now,
+  });
+  let slow: Promise<unknown> | undefined;
+  let slowSettled = false;
+  const fast: Promise<unknown>[] = [];
+  for (let round = 0; round < 3; round++) {
+    for (let i = 0; i < 100; i++) fast.push(access.read(DEMO_VIEW, [String(round * 100 + i)], [0]));
+    // Behind the first 100 waiters, so their queue is cut and compacted under it.
+    slow ??= access.read(DEMO_VIEW, ["slow"], [0]).finally(() => (slowSettled = true));
+    const batch = answers.splice(0);
+    for (let i = batch.length - 1; i >= 0; i -= 2) batch[i]();
+    for (let i = batch.length - 2; i >= 0; i -= 2) batch[i]();
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  const results = await Promise.all(fast);
+  results.forEach((r, i) => assert.deepEqual(r, [{ values: { id: i }, asOfMs: null }]));
+  assert.equal(slowSettled, false, "the hanging read waits for its own deadline");
+  assert.equal(await slow, null);
+  assert.equal(await access.read(DEMO_VIEW, ["throws"], [0]), null);
+  assert.match(access.health().last_error ?? "", /no connection/);
+});
