@@ -6,6 +6,17 @@ import { createEdgeMetrics } from "./metrics.ts";
 import { OnlineAccess } from "./online_access.ts";
 import type { OnlineFeatureReader } from "./online/mod.ts";
 
+/** An `OnlineAccess` over `reader` with the given timeout, silent, with its own metrics. */
+function accessOver(reader: OnlineFeatureReader, timeoutMs: number): OnlineAccess {
+  return new OnlineAccess({
+    reader,
+    timeoutMs,
+    metrics: createEdgeMetrics(new Registry()),
+    logger: createLogger("silent"),
+    now: Date.now,
+  });
+}
+
 Deno.test("OnlineAccess times out every hanging read with one shared timer, and leaves none behind", async () => {
   // Reads of entity "slow-*" never answer; the others answer at once.
   const reader: OnlineFeatureReader = {
@@ -15,13 +26,7 @@ Deno.test("OnlineAccess times out every hanging read with one shared timer, and 
         ? new Promise(() => {})
         : Promise.resolve(ids.map(() => ({ values: { n: 1 }, asOfMs: null }))),
   };
-  const access = new OnlineAccess({
-    reader,
-    timeoutMs: 200,
-    metrics: createEdgeMetrics(new Registry()),
-    logger: createLogger("silent"),
-    now: Date.now,
-  });
+  const access = accessOver(reader, 200);
   const first = [access.read(DEMO_VIEW, ["slow-1"], [0]), access.read(DEMO_VIEW, ["fast-1"], [0])];
   await new Promise((r) => setTimeout(r, 100));
   const later = [access.read(DEMO_VIEW, ["slow-2"], [0]), access.read(DEMO_VIEW, ["fast-2"], [0])];
@@ -60,13 +65,7 @@ Deno.test("OnlineAccess keeps deadlines right while hundreds of reads settle aro
       );
     },
   };
-  const access = new OnlineAccess({
-    reader,
-    timeoutMs: 1000,
-    metrics: createEdgeMetrics(new Registry()),
-    logger: createLogger("silent"),
-    now: Date.now,
-  });
+  const access = accessOver(reader, 1000);
   let slow: Promise<unknown> | undefined;
   let slowSettled = false;
   const fast: Promise<unknown>[] = [];
