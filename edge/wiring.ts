@@ -15,9 +15,12 @@ import { UpstashRolloutSink } from "./rollout.ts";
 
 /**
  * An `@upstash/redis` client tuned for the edge: no retries (the edge has
- * deadlines), raw strings, and plain JSON responses (every value the edge
- * reads is UTF-8 JSON or base64 text, so the base64 response encoding would
- * only add a decode per value).
+ * deadlines), raw strings, plain JSON responses (every value the edge reads
+ * is UTF-8 JSON or base64 text, so the base64 response encoding would only
+ * add a decode per value), and no auto-pipelining: the online reader already
+ * sends the keys of concurrent requests as one MGET, and wrapping that MGET
+ * in a one-command pipeline cost about 7 % of by-entity throughput and
+ * 20–30 MB of resident memory (five alternating pairs of 12 s runs).
  */
 export function edgeRedis(upstash: { url: string; token: string }): Redis {
   return new Redis({
@@ -27,6 +30,7 @@ export function edgeRedis(upstash: { url: string; token: string }): Redis {
     enableTelemetry: false,
     retry: { retries: 0 },
     responseEncoding: false,
+    enableAutoPipelining: false,
   });
 }
 
