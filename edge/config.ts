@@ -6,7 +6,7 @@
  * @module
  */
 import { z } from "zod";
-import { envBool, envInt, envList, parseConfig } from "../schemas/config.ts";
+import { envBool, envInt, envList, envOptionalBool, parseConfig } from "../schemas/config.ts";
 import { ConfigError } from "../schemas/errors.ts";
 import { type TrafficSplit, TrafficSplitSchema } from "../schemas/pointer.ts";
 
@@ -33,6 +33,7 @@ const EnvSchema = z.object({
   EDGE_CORS_CREDENTIALS: envBool(false),
   EDGE_COALESCE: envBool(true),
   EDGE_COALESCE_MAX_ROWS: envInt(512, 1, 100_000),
+  EDGE_CHUNKED_PREDICT: envOptionalBool(),
   EDGE_ROLLOUT_COUNTERS: envBool(true),
   EDGE_LOG_LEVEL: z.enum(["debug", "info", "warn", "error", "silent"]).default("info"),
   UPSTASH_REDIS_REST_URL: z.url().optional(),
@@ -81,6 +82,15 @@ export interface EdgeConfig {
   coalesce: boolean;
   /** Rows per coalesced ONNX run at most (`EDGE_COALESCE_MAX_ROWS`, 512). */
   coalesceMaxRows: number;
+  /**
+   * Answer `/predict` with chunked framing on HTTP/1.1 (`EDGE_CHUNKED_PREDICT`;
+   * true unless `DENO_DEPLOYMENT_ID` is set, i.e. off on Deno Deploy). Deno
+   * 2.9 writes a fixed-length response of more than 512 bytes (status line
+   * and headers included) in two `send()` calls, a `/predict` answer is about
+   * 650, and a chunked one leaves in one; HTTP/1.0 and HTTP/2 clients still
+   * get a `Content-Length`.
+   */
+  chunkedPredict: boolean;
   /** Write per-variant rollout counters to Redis (`EDGE_ROLLOUT_COUNTERS`, true when Upstash is set). */
   rolloutCounters: boolean;
   /** Log level (`EDGE_LOG_LEVEL`, `info`); access logs are `debug`. */
@@ -179,6 +189,7 @@ export function resolveEdgeConfig(
     corsCredentials: e.EDGE_CORS_CREDENTIALS,
     coalesce: e.EDGE_COALESCE,
     coalesceMaxRows: e.EDGE_COALESCE_MAX_ROWS,
+    chunkedPredict: e.EDGE_CHUNKED_PREDICT ?? env.DENO_DEPLOYMENT_ID === undefined,
     rolloutCounters: e.EDGE_ROLLOUT_COUNTERS && upstash !== undefined,
     logLevel: e.EDGE_LOG_LEVEL,
     upstash,

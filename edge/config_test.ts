@@ -14,6 +14,17 @@ Deno.test("resolveEdgeConfig() applies the documented defaults", () => {
   assert.equal(c.onlineStore, "none");
   assert.equal(c.rolloutCounters, false);
   assert.deepEqual(c.apiKeys, []);
+  assert.equal(c.chunkedPredict, true);
+});
+
+Deno.test("resolveEdgeConfig() frames /predict as chunked off Deno Deploy unless told otherwise", () => {
+  assert.equal(resolveEdgeConfig({ DENO_DEPLOYMENT_ID: "abc" }).chunkedPredict, false);
+  assert.equal(
+    resolveEdgeConfig({ DENO_DEPLOYMENT_ID: "abc", EDGE_CHUNKED_PREDICT: "true" }).chunkedPredict,
+    true,
+  );
+  assert.equal(resolveEdgeConfig({ EDGE_CHUNKED_PREDICT: "0" }).chunkedPredict, false);
+  assert.throws(() => resolveEdgeConfig({ EDGE_CHUNKED_PREDICT: "maybe" }), /EDGE_CHUNKED_PREDICT/);
 });
 
 Deno.test("resolveEdgeConfig() reads lists, traffic and Upstash settings", () => {

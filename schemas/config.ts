@@ -35,12 +35,17 @@ export function envInt(def: number, min = 0, max = Number.MAX_SAFE_INTEGER) {
   return z.coerce.number().int().min(min).max(max).default(def);
 }
 
+const BOOL_TEXT = ["1", "0", "true", "false", "yes", "no", "TRUE", "FALSE"] as const;
+const TRUE_TEXT: readonly string[] = ["1", "true", "yes", "TRUE"];
+
 /** An env var holding a boolean (`1`, `true`, `yes`, `0`, `false`, `no`). */
 export function envBool(def: boolean) {
-  return z
-    .enum(["1", "0", "true", "false", "yes", "no", "TRUE", "FALSE"])
-    .default(def ? "true" : "false")
-    .transform((v) => ["1", "true", "yes", "TRUE"].includes(v));
+  return z.enum(BOOL_TEXT).default(def ? "true" : "false").transform((v) => TRUE_TEXT.includes(v));
+}
+
+/** An optional boolean env var: `undefined` when unset, for defaults that depend on other vars. */
+export function envOptionalBool() {
+  return z.enum(BOOL_TEXT).optional().transform((v) => v === undefined ? v : TRUE_TEXT.includes(v));
 }
 
 /** An env var holding a comma-separated list. */

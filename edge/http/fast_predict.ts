@@ -7,7 +7,8 @@
  * requests: `POST` to exactly `/predict`, no `Origin` (CORS stays in the
  * middleware), a JSON content type and a numeric `Content-Length` within the
  * limit. Anything else returns `undefined` before the body is touched, and
- * the caller hands the request to Hono.
+ * the caller hands the request to Hono. Both paths frame a 200 as the
+ * config's `chunkedPredict` says.
  *
  * @module
  */
@@ -19,7 +20,7 @@ import type { PredictionService } from "../service.ts";
 import { isJsonType, parseJsonText } from "./body.ts";
 import { errorParts } from "./errors.ts";
 import { fastPredictRequest } from "./fast_parse.ts";
-import { checkApiKey, requestIdOf } from "./middleware.ts";
+import { checkApiKey, CHUNKED, requestIdOf } from "./middleware.ts";
 
 /** What the fast path needs. */
 export interface FastPredictDeps {
@@ -50,6 +51,7 @@ export function fastPredictRoute(
   const limit = d.config.bodyLimitBytes;
   const keys = d.config.apiKeys;
   const { metrics, logger, service } = d;
+  const chunked = d.config.chunkedPredict;
   const respond = (
     status: number,
     body: unknown,
@@ -70,7 +72,9 @@ export function fastPredictRoute(
       const body = parseJsonText(await req.text(), PredictRequestSchema, fastPredictRequest);
       const out = await service.predict(body, { requestId, startedAt });
       res = new Response(JSON.stringify(out), {
-        headers: { "X-Request-ID": requestId, "Content-Type": "application/json" },
+        headers: chunked
+          ? { "X-Request-ID": requestId, "Content-Type": "application/json", ...CHUNKED }
+          : { "X-Request-ID": requestId, "Content-Type": "application/json" },
       });
     } catch (err) {
       const e = errorParts(err, requestId, logger);

@@ -87,8 +87,13 @@ Deno.test("fastPredictRoute() answers exactly as the routed path: bodies, errors
     ["[]", { "x-request-id": "rid-8" }],
     [ref, { "x-request-id": "bad id with spaces" }],
   ];
-  for (const apiKeys of [[], ["k1", "k2"]]) {
-    await using t = await testApp({ apiKeys }, { clock });
+  const configs = [
+    { apiKeys: [], chunkedPredict: true },
+    { apiKeys: ["k1", "k2"], chunkedPredict: true },
+    { apiKeys: [], chunkedPredict: false },
+  ];
+  for (const { apiKeys, chunkedPredict } of configs) {
+    await using t = await testApp({ apiKeys, chunkedPredict }, { clock });
     const auths: Record<string, string>[] = apiKeys.length
       ? [{}, { authorization: "Bearer k2" }, { authorization: "Bearer nope" }]
       : [{}];
@@ -98,6 +103,9 @@ Deno.test("fastPredictRoute() answers exactly as the routed path: bodies, errors
         const a = await snapshot(await t.app.fetch(fast));
         const b = await snapshot(await t.app.fetch(routed));
         assert.deepEqual(a, b, `${body} ${JSON.stringify({ ...headers, ...auth })}`);
+        // Only a 200 is framed as chunked, and only when configured.
+        const framing = a.status === 200 && chunkedPredict ? "chunked" : undefined;
+        assert.equal(a.headers["transfer-encoding"], framing, `${body} ${a.status}`);
       }
     }
     // Every request was counted twice under the same labels: once per path.

@@ -26,6 +26,12 @@ export function methodLabel(method: string): string {
   return METHODS.has(method) ? method : "other";
 }
 
+/**
+ * Headers that make Deno frame a `/predict` answer as chunked, which it then
+ * sends in one write (see `EdgeConfig.chunkedPredict`).
+ */
+export const CHUNKED = Object.freeze({ "Transfer-Encoding": "chunked" });
+
 /** The caller's `X-Request-ID` when it is a safe token, else a new UUID. */
 export function requestIdOf(given: string | null | undefined): string {
   return given && REQUEST_ID.test(given) ? given : crypto.randomUUID();

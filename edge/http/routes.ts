@@ -15,7 +15,7 @@ import type { PredictionService } from "../service.ts";
 import { readJson } from "./body.ts";
 import { fastBatchRequest, fastPredictRequest } from "./fast_parse.ts";
 import { DOCS_CSS, DOCS_HTML, DOCS_JS } from "./_docs_assets.ts";
-import { type EdgeEnv, requireApiKey } from "./middleware.ts";
+import { CHUNKED, type EdgeEnv, requireApiKey } from "./middleware.ts";
 import { openApiDocument } from "./openapi.ts";
 import { InferRequestSchema } from "./schemas.ts";
 import { inferOutputs, modelMetadata, tensorRows } from "./v2.ts";
@@ -65,7 +65,8 @@ export function registerRoutes(app: Hono<EdgeEnv>, d: RouteDeps): void {
 
   on("POST", "/predict", async (c) => {
     const req = await readJson(c, PredictRequestSchema, limit, fastPredictRequest);
-    return c.json(await d.service.predict(req, ctx(c)));
+    const res = await d.service.predict(req, ctx(c));
+    return d.config.chunkedPredict ? c.json(res, 200, CHUNKED) : c.json(res);
   }, true);
   on("POST", "/predict/batch", async (c) => {
     const req = await readJson(c, BatchPredictRequestSchema, limit, fastBatchRequest);

@@ -205,8 +205,9 @@ try {
 // The ceilings: the bare server answering a small fixed JSON (to GET, and to
 // the same wrk script as /predict, which spends CPU generating each body on
 // the same two cores), then a body of a /predict response's size with an
-// X-Request-ID header: Deno writes a response of more than about 512 bytes
-// (status line and headers included) in two send() calls instead of one.
+// X-Request-ID header and chunked framing, as /predict answers: Deno writes a
+// fixed-length response of more than 512 bytes (status line and headers
+// included) in two send() calls, a chunked one in one.
 await withCeiling(null, async (url) => {
   console.error("Ceiling…");
   results.ceiling = await runWrk({ url: `${url}/`, ...ceilingLoad });
@@ -340,7 +341,7 @@ const rows = [
     r.ceilingPost.command,
   ),
   row(
-    `ceiling, same POST script, fixed ${responseBytes}-byte body + X-Request-ID (a /predict response's size)`,
+    `ceiling, same POST script, fixed ${responseBytes}-byte chunked body + X-Request-ID (a /predict response's size and framing)`,
     `${cs.toFixed(0)} req/s (${
       (100 * cs / c).toFixed(0)
     } % of ceiling), p99 ${r.ceilingSized.p99Ms} ms`,

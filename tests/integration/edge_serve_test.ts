@@ -21,6 +21,33 @@ function freePort(): number {
   return port;
 }
 
+/** Sends one raw POST /predict over a new connection; returns the head and the raw body. */
+async function rawPredict(port: number, version: "1.0" | "1.1") {
+  const body = JSON.stringify(REFERENCE_FRAUD_REQUEST);
+  const conn = await Deno.connect({ hostname: "127.0.0.1", port });
+  await conn.write(new TextEncoder().encode(
+    `POST /predict HTTP/${version}\r\nHost: 127.0.0.1\r\nConnection: close\r\n` +
+      `Content-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body}`,
+  ));
+  const text = await new Response(conn.readable).text();
+  const split = text.indexOf("\r\n\r\n");
+  return { head: text.slice(0, split).toLowerCase(), body: text.slice(split + 4) };
+}
+
+/** Decodes a chunked HTTP/1.1 body. */
+function unchunk(raw: string): string {
+  let out = "";
+  let at = 0;
+  for (;;) {
+    const eol = raw.indexOf("\r\n", at);
+    const size = parseInt(raw.slice(at, eol), 16);
+    assert.ok(Number.isInteger(size), `chunk size at ${at}: ${raw.slice(at, at + 10)}`);
+    if (size === 0) return out;
+    out += raw.slice(eol + 2, eol + 2 + size);
+    at = eol + 2 + size + 2;
+  }
+}
+
 Deno.test("edge/deploy.ts serves /predict under deno serve without write permission", async () => {
   const dir = await Deno.makeTempDir({ prefix: "edge-serve-" });
   const registry = new LocalRegistry({ root: dir });
@@ -55,6 +82,18 @@ Deno.test("edge/deploy.ts serves /predict under deno serve without write permiss
     const res = await fetch(`http://127.0.0.1:${port}/predict`, jsonPost(REFERENCE_FRAUD_REQUEST));
     assert.equal(res.status, 200);
     assert.equal((await res.json()).model_name, "fraud_detector");
+    // HTTP/1.1 gets a chunked answer (one write in Deno 2.9); HTTP/1.0 a Content-Length.
+    const h11 = await rawPredict(port, "1.1");
+    assert.match(h11.head, /^http\/1\.1 200/);
+    assert.match(h11.head, /\r\ntransfer-encoding: chunked/);
+    assert.doesNotMatch(h11.head, /content-length/);
+    assert.equal(JSON.parse(unchunk(h11.body)).model_name, "fraud_detector");
+    const h10 = await rawPredict(port, "1.0");
+    assert.match(h10.head, /^http\/1\.[01] 200/);
+    assert.doesNotMatch(h10.head, /transfer-encoding/);
+    const length = Number(/\r\ncontent-length: (\d+)/.exec(h10.head)?.[1]);
+    assert.equal(new TextEncoder().encode(h10.body).length, length);
+    assert.equal(JSON.parse(h10.body).model_name, "fraud_detector");
   } finally {
     child.kill("SIGTERM");
     await child.status;

@@ -2,7 +2,7 @@
  * The floor of the edge benchmark's `/predict` run: a bare `Deno.serve`
  * that does only what any implementation must (read and parse the JSON
  * body, build the row, score it through the same coalesced `OnnxSession`,
- * answer a response of the same shape and size) with no validation,
+ * answer a response of the same shape, size and framing) with no validation,
  * routing, metrics, cache or logging. The gap between it and the edge is
  * what the edge's own code costs.
  * Usage: `deno run -A tests/bench/edge/floor.ts PORT REGISTRY_DIR`.
@@ -42,6 +42,10 @@ Deno.serve({ hostname: "127.0.0.1", port, onListen() {} }, async (req) => {
     features_as_of: null,
   };
   return new Response(JSON.stringify(res), {
-    headers: { "X-Request-ID": id, "Content-Type": "application/json" },
+    headers: {
+      "X-Request-ID": id,
+      "Content-Type": "application/json",
+      "Transfer-Encoding": "chunked",
+    },
   });
 });
