@@ -13,9 +13,10 @@
  * 3. `POST /predict` with features in the body, a different vector each
  *    request (60 s; RSS read after it), next to its floor: a bare
  *    `Deno.serve` that only parses the body, scores through the same
- *    coalesced `OnnxSession` and answers the same shape (`edge/floor.ts`);
- *    both with the main thread's CPU time per request, steadier than req/s
- *    on a shared machine;
+ *    coalesced `OnnxSession` and answers the same shape
+ *    (`tests/bench/edge/floor.ts`), and to that floor without inference;
+ *    all with the process's CPU time per request, steadier than req/s on a
+ *    shared machine;
  *
  * Each measured run follows an unmeasured warm-up run (5 s) of the same load.
  * 4. `POST /predict` by `entity_id`, online features from a real Redis
@@ -166,41 +167,65 @@ const batchPath = await batchBody(1000);
 
 const results: Record<string, WrkResult> = {};
 
-// The floor of /predict: body parse + coalesced ONNX + response, nothing else.
-const floorPort = freePort();
-const floor = new Deno.Command(Deno.execPath(), {
-  args: ["run", "--allow-net", "--allow-read", `${HERE}floor.ts`, String(floorPort), registryDir],
-  cwd: ROOT,
-  stdout: "null",
-  stderr: "inherit",
-}).spawn();
-let floorCpuUs = NaN;
-// The floor's RSS: what onnxruntime-web and one session cost before any edge code.
-let floorRssIdle = NaN;
-let floorRssLoaded = NaN;
-/** Bytes of a /predict-shaped response, for the same-size ceiling. */
-let responseBytes = NaN;
-try {
-  const sample = await waitForPost(`http://127.0.0.1:${floorPort}/predict`, 30_000);
-  floorRssIdle = rssMb(floor.pid);
-  responseBytes = sample.length;
-  console.error(`Floor answers ${sample.length} bytes…`);
-  const load = { url: `http://127.0.0.1:${floorPort}/predict`, connections: CONNECTIONS };
-  await runWrk({ ...load, threads: THREADS, seconds: WARM_S, script: `${HERE}predict_body.lua` });
-  const c0 = cpuSeconds(floor.pid);
-  results.floor = await runWrk({
-    ...load,
-    threads: THREADS,
-    seconds: LOAD_S,
-    script: `${HERE}predict_body.lua`,
-    env: { BENCH_RUN: "2" },
-  });
-  floorCpuUs = (cpuSeconds(floor.pid) - c0) * 1e6 / results.floor.requests;
-  floorRssLoaded = rssMb(floor.pid);
-} finally {
-  floor.kill("SIGTERM");
-  await floor.status;
+/** What a floor run measured. */
+interface FloorRun {
+  wrk: WrkResult;
+  /** Main-thread-and-helpers CPU per request (µs). */
+  cpuUs: number;
+  rssIdle: number;
+  rssLoaded: number;
+  /** One response body. */
+  sample: string;
 }
+
+/**
+ * The floor of /predict: body parse + coalesced ONNX + response, nothing
+ * else; with `no-model`, the same without running ONNX.
+ */
+async function measureFloor(mode: "model" | "no-model"): Promise<FloorRun> {
+  const port = freePort();
+  const server = new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "--allow-net",
+      "--allow-read",
+      `${HERE}floor.ts`,
+      String(port),
+      registryDir,
+      mode,
+    ],
+    cwd: ROOT,
+    stdout: "null",
+    stderr: "inherit",
+  }).spawn();
+  try {
+    const sample = await waitForPost(`http://127.0.0.1:${port}/predict`, 30_000);
+    const rssIdle = rssMb(server.pid);
+    console.error(`Floor (${mode}) answers ${sample.length} bytes…`);
+    const load = { url: `http://127.0.0.1:${port}/predict`, connections: CONNECTIONS };
+    await runWrk({ ...load, threads: THREADS, seconds: WARM_S, script: PREDICT_LUA });
+    const c0 = cpuSeconds(server.pid);
+    const wrk = await runWrk({
+      ...load,
+      threads: THREADS,
+      seconds: LOAD_S,
+      script: PREDICT_LUA,
+      env: { BENCH_RUN: "2" },
+    });
+    const cpuUs = (cpuSeconds(server.pid) - c0) * 1e6 / wrk.requests;
+    return { wrk, cpuUs, rssIdle, rssLoaded: rssMb(server.pid), sample };
+  } finally {
+    server.kill("SIGTERM");
+    await server.status;
+  }
+}
+
+const floor = await measureFloor("model");
+const floorBare = await measureFloor("no-model");
+results.floor = floor.wrk;
+results.floorBare = floorBare.wrk;
+/** Bytes of a /predict-shaped response, for the same-size ceiling. */
+const responseBytes = floor.sample.length;
 
 // The ceilings: the bare server answering a small fixed JSON (to GET, and to
 // the same wrk script as /predict, which spends CPU generating each body on
@@ -251,6 +276,7 @@ let edgeCpuUs = NaN;
 let rssAtEnd = NaN;
 let rssAtReady = NaN;
 let cacheHits = NaN;
+let rowsPerRun = NaN;
 let onlineErrors = NaN;
 try {
   readyMs = (await waitFor(`${base}/ready`, 30_000)) - started;
@@ -278,6 +304,8 @@ try {
   edgeCpuUs = (cpuSeconds(edge.pid) - c0) * 1e6 / results.predict.requests;
   rssAfterPredict = rssMb(edge.pid);
   cacheHits = await metric(base, "ml_prediction_cache_hits_total");
+  rowsPerRun = await metric(base, "ml_onnx_coalesced_rows_sum") /
+    await metric(base, "ml_onnx_coalesced_rows_count");
   console.error("/predict (entity_id through the gateway)…");
   await warm(`${HERE}predict_entity.lua`, "/predict", {
     BENCH_USERS: String(USERS),
@@ -353,18 +381,31 @@ const rows = [
     "floor of /predict: bare Deno.serve + body parse + coalesced ONNX + same-shape JSON",
     `${r.floor.requestsPerSec.toFixed(0)} req/s (${
       pct(r.floor.requestsPerSec)
-    }), p99 ${r.floor.p99Ms} ms, CPU ${floorCpuUs.toFixed(1)} µs/request`,
+    }), p99 ${r.floor.p99Ms} ms, CPU ${floor.cpuUs.toFixed(1)} µs/request`,
     "(reference)",
     true,
     r.floor.command,
   ),
   row(
+    "the same floor without inference: rows wait for the same coalescing flush, get fixed scores, no ONNX run",
+    `${r.floorBare.requestsPerSec.toFixed(0)} req/s (${
+      pct(r.floorBare.requestsPerSec)
+    }), p99 ${r.floorBare.p99Ms} ms, CPU ${
+      floorBare.cpuUs.toFixed(1)
+    } µs/request, so inference costs ${(floor.cpuUs - floorBare.cpuUs).toFixed(1)} µs/request`,
+    "(reference)",
+    true,
+    r.floorBare.command,
+  ),
+  row(
     "/predict, features in body, distinct vectors",
     `${r.predict.requestsPerSec.toFixed(0)} req/s (${
       pct(r.predict.requestsPerSec)
-    }), p99 ${r.predict.p99Ms} ms, non-2xx ${r.predict.non2xx}, cache hits ${cacheHits}, CPU ${
-      edgeCpuUs.toFixed(1)
-    } µs/request (floor ${floorCpuUs.toFixed(1)}), ${
+    }), p99 ${r.predict.p99Ms} ms, non-2xx ${r.predict.non2xx}, cache hits ${cacheHits}, ${
+      rowsPerRun.toFixed(1)
+    } rows per ONNX run, CPU ${edgeCpuUs.toFixed(1)} µs/request (floor ${
+      floor.cpuUs.toFixed(1)
+    }), ${
       (100 * r.predict.requestsPerSec / r.floor.requestsPerSec).toFixed(0)
     } % of the floor's req/s`,
     "≥ 50 % of ceiling (GET ceiling), p99 ≤ 3 ms",
@@ -400,8 +441,8 @@ const rows = [
     `RSS after ${RSS_LOAD_S} s of /predict load`,
     `${rssAfterPredict.toFixed(0)} MB (${rssAtReady.toFixed(0)} MB at ready, ${
       rssAtEnd.toFixed(0)
-    } MB after all runs; the floor process: ${floorRssIdle.toFixed(0)} MB idle, ${
-      floorRssLoaded.toFixed(0)
+    } MB after all runs; the floor process: ${floor.rssIdle.toFixed(0)} MB idle, ${
+      floor.rssLoaded.toFixed(0)
     } MB after its ${LOAD_S} s run)`,
     "≤ 150 MB",
     rssAfterPredict <= 150,

@@ -5,7 +5,12 @@
  * answer a response of the same shape, size and framing) with no validation,
  * routing, metrics, cache or logging. The gap between it and the edge is
  * what the edge's own code costs.
- * Usage: `deno run -A tests/bench/edge/floor.ts PORT REGISTRY_DIR`.
+ *
+ * With `no-model`, rows still wait for the same kind of flush (one
+ * `MessageChannel` message per batch, as `OnnxSession` coalesces them) but
+ * get the scores of the model's golden row back without running ONNX: the
+ * gap between the two floors is what inference costs the event loop.
+ * Usage: `deno run -A tests/bench/edge/floor.ts PORT REGISTRY_DIR [no-model]`.
  *
  * @module
  */
@@ -17,6 +22,24 @@ const manifest = JSON.parse(await Deno.readTextFile(`${dir}manifest.json`));
 const session = await OnnxSession.create(await Deno.readFile(`${dir}model.onnx`), manifest);
 const names: string[] = manifest.inputs.map((i: { name: string }) => i.name);
 
+/** Releases queued rows together on one message, with fixed scores. */
+function unscored(scores: Float32Array): (row: Float32Array) => Promise<Float32Array> {
+  const waiting: ((p: Float32Array) => void)[] = [];
+  const channel = new MessageChannel();
+  channel.port1.onmessage = () => {
+    for (const resolve of waiting.splice(0)) resolve(scores);
+  };
+  return () =>
+    new Promise((resolve) => {
+      if (waiting.push(resolve) === 1) channel.port2.postMessage(null);
+    });
+}
+const score = Deno.args[2] === "no-model"
+  ? unscored(
+    await session.scoreRow(Float32Array.from(manifest.golden?.rows[0] ?? names.map(() => 0))),
+  )
+  : (row: Float32Array) => session.scoreRow(row);
+
 Deno.serve({ hostname: "127.0.0.1", port, onListen() {} }, async (req) => {
   const started = performance.now();
   const body = JSON.parse(await req.text());
@@ -26,7 +49,7 @@ Deno.serve({ hostname: "127.0.0.1", port, onListen() {} }, async (req) => {
     row[i] = body.features[names[i]];
     used[names[i]] = row[i];
   }
-  const p = await session.scoreRow(row);
+  const p = await score(row);
   const id = crypto.randomUUID();
   const res = {
     prediction: p[1] >= manifest.threshold ? 1 : 0,
