@@ -171,7 +171,7 @@ const results: Record<string, WrkResult> = {};
 /** What a floor run measured. */
 interface FloorRun {
   wrk: WrkResult;
-  /** Main-thread-and-helpers CPU per request (µs). */
+  /** CPU per request of the whole process, all threads (µs). */
   cpuUs: number;
   rssIdle: number;
   rssLoaded: number;
