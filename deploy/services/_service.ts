@@ -2,7 +2,16 @@
  * The shape shared by every local service and a helper for the common case:
  * one long-running process, started detached, stopped by process group.
  */
-import { exists, readPid, ServiceError, spawnDetached, stopGroup, waitReady } from "./_proc.ts";
+import {
+  alive,
+  exists,
+  readPid,
+  ServiceError,
+  spawnDetached,
+  stopGroup,
+  waitReady,
+} from "./_proc.ts";
+import type { ServicePorts } from "./ports.ts";
 
 /** Names of the services `deno task services:up` knows. */
 export const SERVICE_NAMES = [
@@ -28,17 +37,24 @@ export interface ServiceContext {
   denoPath: string;
   /** Environment given to child processes. */
   env: Record<string, string>;
+  /** The loopback port of each service (`resolveServicePorts`). */
+  ports: ServicePorts;
 }
 
 /** A local service that tests connect to. */
 export interface LocalService {
   name: ServiceName;
   /** Env vars (connection settings) that tests receive when the service is up. */
-  env: Record<string, string>;
+  env(ctx: ServiceContext): Record<string, string>;
   /** Services that must be up first. */
   dependsOn?: ServiceName[];
   /** A quick check: does the service answer now? */
   ready(ctx: ServiceContext): Promise<boolean>;
+  /**
+   * Whether a live process started by this checkout (its PID file) is the
+   * service: a port that answers without one belongs to someone else.
+   */
+  owned(ctx: ServiceContext): Promise<boolean>;
   /** Installs what is missing, starts the service and waits until it is ready. */
   start(ctx: ServiceContext): Promise<void>;
   /** Stops the service and every child process it started. */
@@ -48,7 +64,7 @@ export interface LocalService {
 /** How to run a single-process service. */
 export interface ProcessSpec {
   name: ServiceName;
-  env: Record<string, string>;
+  env(ctx: ServiceContext): Record<string, string>;
   dependsOn?: ServiceName[];
   readyTimeoutMs: number;
   ready(ctx: ServiceContext): Promise<boolean>;
@@ -73,6 +89,10 @@ export function processService(spec: ProcessSpec): LocalService {
     env: spec.env,
     dependsOn: spec.dependsOn,
     ready: spec.ready,
+    async owned(ctx) {
+      const pid = await readPid(pidFile(ctx, spec.name));
+      return pid !== null && alive(pid);
+    },
     async start(ctx) {
       const { cmd, env } = await spec.prepare(ctx);
       const log = logFile(ctx, spec.name);

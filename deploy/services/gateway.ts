@@ -1,21 +1,23 @@
 /**
  * The Upstash-compatible REST gateway (`deploy/upstash_gateway/main.ts`) on
- * 127.0.0.1:58079 in front of the local Redis, token `dev-token`.
+ * 127.0.0.1 (port `ctx.ports.gateway`, default 58079) in front of the local
+ * Redis, token `dev-token`.
  */
-import { processService } from "./_service.ts";
-import { REDIS_ENV } from "./redis.ts";
+import { processService, type ServiceContext } from "./_service.ts";
+import { redisEnv } from "./redis.ts";
 
-const PORT = 58079;
 const TOKEN = "dev-token";
 
 /** The env vars tests get. */
-export const GATEWAY_ENV = {
-  UPSTASH_REDIS_REST_URL: `http://127.0.0.1:${PORT}`,
-  UPSTASH_REDIS_REST_TOKEN: TOKEN,
-};
+export function gatewayEnv(ctx: ServiceContext): Record<string, string> {
+  return {
+    UPSTASH_REDIS_REST_URL: `http://127.0.0.1:${ctx.ports.gateway}`,
+    UPSTASH_REDIS_REST_TOKEN: TOKEN,
+  };
+}
 
-async function ready(): Promise<boolean> {
-  const res = await fetch(`${GATEWAY_ENV.UPSTASH_REDIS_REST_URL}/`, {
+async function ready(ctx: ServiceContext): Promise<boolean> {
+  const res = await fetch(`${gatewayEnv(ctx).UPSTASH_REDIS_REST_URL}/`, {
     method: "POST",
     headers: { authorization: `Bearer ${TOKEN}`, "content-type": "application/json" },
     body: '["ping"]',
@@ -28,7 +30,7 @@ async function ready(): Promise<boolean> {
 /** The gateway service. */
 export const gatewayService = processService({
   name: "gateway",
-  env: GATEWAY_ENV,
+  env: gatewayEnv,
   dependsOn: ["redis"],
   readyTimeoutMs: 30_000,
   ready,
@@ -36,10 +38,10 @@ export const gatewayService = processService({
     return Promise.resolve({
       cmd: [ctx.denoPath, "run", "-A", `${ctx.root}/deploy/upstash_gateway/main.ts`],
       env: {
-        UPSTASH_GATEWAY_PORT: String(PORT),
+        UPSTASH_GATEWAY_PORT: String(ctx.ports.gateway),
         UPSTASH_GATEWAY_HOST: "127.0.0.1",
         UPSTASH_GATEWAY_TOKEN: TOKEN,
-        REDIS_URL: REDIS_ENV.REDIS_URL,
+        REDIS_URL: redisEnv(ctx).REDIS_URL,
       },
     });
   },

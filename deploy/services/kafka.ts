@@ -1,17 +1,17 @@
 /**
  * Apache Kafka 4 in KRaft mode (one combined broker + controller) on
- * 127.0.0.1:59092, controller on 127.0.0.1:59093. Jars come from Maven
+ * 127.0.0.1 (`ctx.ports.kafka`, default 59092), controller on
+ * `ctx.ports.kafkaController` (default 59093). Jars come from Maven
  * Central through `deploy/kafka/pom.xml` into `deploy/kafka/libs/` (cached
  * in `~/.m2`).
  */
 import { processService, type ServiceContext } from "./_service.ts";
 import { aptInstall, exists, runOk, which } from "./_proc.ts";
 
-const PORT = 59092;
-const CONTROLLER_PORT = 59093;
-
 /** The env var tests get. */
-export const KAFKA_ENV = { KAFKA_BROKERS: `127.0.0.1:${PORT}` };
+export function kafkaEnv(ctx: ServiceContext): { KAFKA_BROKERS: string } {
+  return { KAFKA_BROKERS: `127.0.0.1:${ctx.ports.kafka}` };
+}
 
 /**
  * Sends a Metadata (v0) request over raw TCP and checks the broker lists
@@ -54,8 +54,8 @@ export async function kafkaMetadataOk(host: string, port: number): Promise<boole
   }
 }
 
-function ready(): Promise<boolean> {
-  return kafkaMetadataOk("127.0.0.1", PORT);
+function ready(ctx: ServiceContext): Promise<boolean> {
+  return kafkaMetadataOk("127.0.0.1", ctx.ports.kafka);
 }
 
 async function ensureLibs(ctx: ServiceContext): Promise<string> {
@@ -81,7 +81,8 @@ async function ensureLibs(ctx: ServiceContext): Promise<string> {
   return libs;
 }
 
-function properties(dataDir: string): string {
+function properties(ctx: ServiceContext, dataDir: string): string {
+  const { kafka: PORT, kafkaController: CONTROLLER_PORT } = ctx.ports;
   return [
     "process.roles=broker,controller",
     "node.id=1",
@@ -121,7 +122,7 @@ function clusterId(): string {
 /** The Kafka service. */
 export const kafkaService = processService({
   name: "kafka",
-  env: KAFKA_ENV,
+  env: kafkaEnv,
   readyTimeoutMs: 90_000,
   ready,
   async prepare(ctx) {
@@ -130,7 +131,7 @@ export const kafkaService = processService({
     const dataDir = `${dir}/data`;
     const props = `${dir}/server.properties`;
     await Deno.mkdir(dir, { recursive: true });
-    await Deno.writeTextFile(props, properties(dataDir));
+    await Deno.writeTextFile(props, properties(ctx, dataDir));
     const java = [
       "java",
       "-Xms128m",

@@ -1,25 +1,27 @@
 /**
- * Kinesis: kinesalite (in memory) on 127.0.0.1:54567, started by
- * `kinesalite_main.ts` so it binds the loopback address only.
+ * Kinesis: kinesalite (in memory) on 127.0.0.1 (port `ctx.ports.kinesis`,
+ * default 54567), started by `kinesalite_main.ts` so it binds the loopback
+ * address only.
  */
-import { processService } from "./_service.ts";
-
-const PORT = 54567;
+import { processService, type ServiceContext } from "./_service.ts";
 
 /** The env vars tests get (region and static dummy credentials included). */
-export const KINESIS_ENV = {
-  KINESIS_ENDPOINT: `http://127.0.0.1:${PORT}`,
-  AWS_REGION: "us-east-1",
-  AWS_ACCESS_KEY_ID: "local",
-  AWS_SECRET_ACCESS_KEY: "local",
-};
+export function kinesisEnv(ctx: ServiceContext): Record<string, string> {
+  return {
+    KINESIS_ENDPOINT: `http://127.0.0.1:${ctx.ports.kinesis}`,
+    AWS_REGION: "us-east-1",
+    AWS_ACCESS_KEY_ID: "local",
+    AWS_SECRET_ACCESS_KEY: "local",
+  };
+}
 
-async function ready(): Promise<boolean> {
+async function ready(ctx: ServiceContext): Promise<boolean> {
   const { KinesisClient, ListStreamsCommand } = await import("@aws-sdk/client-kinesis");
   const { NodeHttpHandler } = await import("@smithy/node-http-handler");
+  const env = kinesisEnv(ctx);
   const client = new KinesisClient({
-    endpoint: KINESIS_ENV.KINESIS_ENDPOINT,
-    region: KINESIS_ENV.AWS_REGION,
+    endpoint: env.KINESIS_ENDPOINT,
+    region: env.AWS_REGION,
     credentials: { accessKeyId: "local", secretAccessKey: "local" },
     requestHandler: new NodeHttpHandler({ connectionTimeout: 1000, requestTimeout: 2000 }),
     maxAttempts: 1,
@@ -35,13 +37,13 @@ async function ready(): Promise<boolean> {
 /** The Kinesis service. */
 export const kinesisService = processService({
   name: "kinesis",
-  env: KINESIS_ENV,
+  env: kinesisEnv,
   readyTimeoutMs: 30_000,
   ready,
   prepare(ctx) {
     return Promise.resolve({
       cmd: [ctx.denoPath, "run", "-A", `${ctx.root}/deploy/services/kinesalite_main.ts`],
-      env: { KINESALITE_PORT: String(PORT), KINESALITE_HOST: "127.0.0.1" },
+      env: { KINESALITE_PORT: String(ctx.ports.kinesis), KINESALITE_HOST: "127.0.0.1" },
     });
   },
 });

@@ -1,17 +1,19 @@
 /**
- * MLflow 3 tracking server on 127.0.0.1:55000 with a SQLite backend store and
+ * MLflow 3 tracking server on 127.0.0.1 (port `ctx.ports.mlflow`, default
+ * 55000) with a SQLite backend store and
  * a proxied artifact store under `.services/mlflow`. MLflow lives in a
  * virtualenv cached between runs (`~/.cache/rtml/mlflow-venv-<version>`).
  */
 import { processService, type ServiceContext } from "./_service.ts";
 import { aptInstall, exists, run, runOk, ServiceError, which } from "./_proc.ts";
 
-const PORT = 55000;
 /** The pinned MLflow version (PyPI). */
 export const MLFLOW_VERSION = "3.17.2";
 
 /** The env var tests get. */
-export const MLFLOW_ENV = { MLFLOW_TRACKING_URI: `http://127.0.0.1:${PORT}` };
+export function mlflowEnv(ctx: ServiceContext): { MLFLOW_TRACKING_URI: string } {
+  return { MLFLOW_TRACKING_URI: `http://127.0.0.1:${ctx.ports.mlflow}` };
+}
 
 /** The cached virtualenv holding MLflow. */
 export function mlflowVenv(ctx: ServiceContext): string {
@@ -19,8 +21,8 @@ export function mlflowVenv(ctx: ServiceContext): string {
   return `${home}/.cache/rtml/mlflow-venv-${MLFLOW_VERSION}`;
 }
 
-async function ready(): Promise<boolean> {
-  const res = await fetch(`${MLFLOW_ENV.MLFLOW_TRACKING_URI}/health`, {
+async function ready(ctx: ServiceContext): Promise<boolean> {
+  const res = await fetch(`${mlflowEnv(ctx).MLFLOW_TRACKING_URI}/health`, {
     signal: AbortSignal.timeout(2000),
   });
   return res.ok && (await res.text()).trim() === "OK";
@@ -56,7 +58,7 @@ async function ensureVenv(ctx: ServiceContext): Promise<string> {
 /** The MLflow service. */
 export const mlflowService = processService({
   name: "mlflow",
-  env: MLFLOW_ENV,
+  env: mlflowEnv,
   readyTimeoutMs: 120_000,
   ready,
   async prepare(ctx) {
@@ -74,7 +76,7 @@ export const mlflowService = processService({
         "--host",
         "127.0.0.1",
         "--port",
-        String(PORT),
+        String(ctx.ports.mlflow),
         "--workers",
         "1",
       ],

@@ -1,10 +1,14 @@
 /**
  * Real services for integration tests and local development, as local
- * processes on fixed loopback ports (no Docker).
+ * processes on loopback ports (no Docker). The ports default to fixed ones
+ * and move with `SERVICES_PORT_BASE` or `SERVICES_<NAME>_PORT` (see
+ * `ports.ts`), so two checkouts can each run their own.
  *
  * `deno task services:up [name...]` starts what is not already running,
  * waits for each to answer, and writes `<root>/.services/env`;
- * `deno task services:down [name...]` stops them by process group.
+ * `deno task services:down [name...]` stops them by process group. A port
+ * that answers but was not started from this checkout is refused, never
+ * shared.
  *
  * | service  | env                                                    |
  * | -------- | ------------------------------------------------------ |
@@ -34,8 +38,10 @@ import { kafkaService } from "./kafka.ts";
 import { kinesisService } from "./kinesis.ts";
 import { pubsubService } from "./pubsub.ts";
 import { mlflowService } from "./mlflow.ts";
+import { DEFAULT_PORTS, resolveServicePorts, type ServicePorts } from "./ports.ts";
 
-export { SERVICE_NAMES, ServiceError };
+export { DEFAULT_PORTS, resolveServicePorts, SERVICE_NAMES, ServiceError };
+export type { ServicePorts };
 export type { LocalService, ServiceContext, ServiceName };
 
 /** Every service by name. */
@@ -52,9 +58,23 @@ export const SERVICES: Record<ServiceName, LocalService> = {
 /** The repository root, derived from this file's location. */
 export const REPO_ROOT: string = new URL("../../", import.meta.url).pathname.replace(/\/$/, "");
 
-/** Builds the context for this checkout; `env` is passed to child processes. */
+/**
+ * Builds the context for this checkout; `env` is passed to child processes
+ * and gives the ports (`SERVICES_PORT_BASE`, `SERVICES_<NAME>_PORT`).
+ */
 export function defaultContext(env: Record<string, string> = {}): ServiceContext {
-  return { root: REPO_ROOT, stateDir: `${REPO_ROOT}/.services`, denoPath: Deno.execPath(), env };
+  return {
+    root: REPO_ROOT,
+    stateDir: `${REPO_ROOT}/.services`,
+    denoPath: Deno.execPath(),
+    env,
+    ports: resolveServicePorts(env),
+  };
+}
+
+/** The connection settings a service gives with the default ports (for config checks). */
+export function defaultServiceEnv(name: ServiceName): Record<string, string> {
+  return SERVICES[name].env({ ...defaultContext(), ports: { ...DEFAULT_PORTS } });
 }
 
 /** Checks names and adds the services they depend on, in start order. */
@@ -121,6 +141,16 @@ async function upLocked(
     }
     const t0 = performance.now();
     if (await svc.ready(ctx).catch(() => false)) {
+      if (!(await svc.owned(ctx))) {
+        const error = new ServiceError(
+          `Cannot start ${name}: its port answers but is not this checkout's ${name} ` +
+            `(no live process in ${ctx.stateDir}); stop that process or move this ` +
+            `checkout's ports with SERVICES_PORT_BASE`,
+        );
+        result.failed.push({ name, error });
+        log(`[services] ${name}: FAILED: ${error.message}`);
+        return false;
+      }
       result.already.push(name);
       log(`[services] ${name}: already running`);
       return true;
@@ -215,8 +245,10 @@ async function updateEnvFile(
   } catch {
     // No file yet.
   }
-  for (const name of remove) for (const key of Object.keys(SERVICES[name].env)) delete current[key];
-  for (const name of add) Object.assign(current, SERVICES[name].env);
+  for (const name of remove) {
+    for (const key of Object.keys(SERVICES[name].env(ctx))) delete current[key];
+  }
+  for (const name of add) Object.assign(current, SERVICES[name].env(ctx));
   const lines = Object.entries(current).map(([k, v]) => `${k}=${v}`);
   await Deno.mkdir(ctx.stateDir, { recursive: true });
   const tmp = `${path}.${Deno.pid}.tmp`;

@@ -1,11 +1,12 @@
 /**
- * PostgreSQL 15: a private cluster (`initdb`/`pg_ctl`) on 127.0.0.1:55432 with
+ * PostgreSQL 15: a private cluster (`initdb`/`pg_ctl`) on 127.0.0.1 (port
+ * `ctx.ports.postgres`, default 55432) with
  * superuser `platform` (password `platform`) and database `platform`.
  *
  * Postgres refuses to run as root, so as root the cluster belongs to the
  * `postgres` OS user (created when missing) and every command goes through
  * `runuser`. When that user cannot reach the repository (e.g. a clone under
- * `/root`), the data directory moves to `/var/tmp/rtml-pg-55432`.
+ * `/root`), the data directory moves to `/var/tmp/rtml-pg-<port>`.
  */
 import type { LocalService, ServiceContext } from "./_service.ts";
 import { logFile } from "./_service.ts";
@@ -22,15 +23,14 @@ import {
   waitReady,
 } from "./_proc.ts";
 
-const PORT = 55432;
 const USER = "platform";
 const PASSWORD = "platform";
 const OS_USER = "postgres";
 
 /** The env var tests get. */
-export const POSTGRES_ENV = {
-  DATABASE_URL: `postgres://${USER}:${PASSWORD}@127.0.0.1:${PORT}/${USER}`,
-};
+export function postgresEnv(ctx: ServiceContext): { DATABASE_URL: string } {
+  return { DATABASE_URL: `postgres://${USER}:${PASSWORD}@127.0.0.1:${ctx.ports.postgres}/${USER}` };
+}
 
 async function binDir(): Promise<string | null> {
   for (const v of ["15", "16", "17", "14"]) {
@@ -73,13 +73,13 @@ async function clusterDir(ctx: ServiceContext): Promise<string> {
   const inTree = `${ctx.stateDir}/pg`;
   if (!isRoot()) return inTree;
   const probe = await run(["runuser", "-u", OS_USER, "--", "test", "-x", ctx.stateDir]);
-  return probe.code === 0 ? inTree : `/var/tmp/rtml-pg-${PORT}`;
+  return probe.code === 0 ? inTree : `/var/tmp/rtml-pg-${ctx.ports.postgres}`;
 }
 
-async function ready(): Promise<boolean> {
-  if (!(await tcpOpen("127.0.0.1", PORT))) return false;
+async function ready(ctx: ServiceContext): Promise<boolean> {
+  if (!(await tcpOpen("127.0.0.1", ctx.ports.postgres))) return false;
   const { default: postgres } = await import("postgres");
-  const sql = postgres(POSTGRES_ENV.DATABASE_URL, {
+  const sql = postgres(postgresEnv(ctx).DATABASE_URL, {
     max: 1,
     connect_timeout: 2,
     onnotice: () => {},
@@ -120,7 +120,7 @@ async function initCluster(bin: string, dir: string): Promise<void> {
   );
 }
 
-async function createDatabase(bin: string, dir: string): Promise<void> {
+async function createDatabase(bin: string, dir: string, port: number): Promise<void> {
   const psql = (sqlText: string) =>
     runOk(
       "create the platform database",
@@ -129,7 +129,7 @@ async function createDatabase(bin: string, dir: string): Promise<void> {
         "-h",
         `${dir}/sock`,
         "-p",
-        String(PORT),
+        String(port),
         "-U",
         USER,
         "-d",
@@ -145,8 +145,15 @@ async function createDatabase(bin: string, dir: string): Promise<void> {
 /** The PostgreSQL service. */
 export const postgresService: LocalService = {
   name: "postgres",
-  env: POSTGRES_ENV,
+  env: postgresEnv,
   ready,
+  async owned(ctx) {
+    const dirFile = `${ctx.stateDir}/pg.dir`;
+    if (!(await exists(dirFile))) return false;
+    const dir = (await Deno.readTextFile(dirFile)).trim();
+    const pid = await readPid(`${dir}/data/postmaster.pid`);
+    return pid !== null && alive(pid);
+  },
   async start(ctx) {
     const bin = await ensureBinDir();
     await ensureOsUser();
@@ -157,7 +164,7 @@ export const postgresService: LocalService = {
     if (isRoot()) await runOk("chown the postgres dir", ["chown", "-R", `${OS_USER}:`, dir]);
     const log = `${dir}/postgres.log`;
     const opts = [
-      `-p ${PORT}`,
+      `-p ${ctx.ports.postgres}`,
       "-c listen_addresses=127.0.0.1",
       `-c unix_socket_directories=${dir}/sock`,
       "-c max_connections=300",
@@ -182,8 +189,8 @@ export const postgresService: LocalService = {
         "start",
       ]),
     );
-    await createDatabase(bin, dir);
-    await waitReady("postgres", ready, { timeoutMs: 30_000, log });
+    await createDatabase(bin, dir, ctx.ports.postgres);
+    await waitReady("postgres", () => ready(ctx), { timeoutMs: 30_000, log });
     // Keep a copy of the log path where the other services' logs are.
     await Deno.writeTextFile(logFile(ctx, "postgres"), `see ${log}\n`);
   },

@@ -1,18 +1,19 @@
 /**
- * Google's Pub/Sub emulator on 127.0.0.1:58085 (project `platform-local`),
+ * Google's Pub/Sub emulator on 127.0.0.1 (port `ctx.ports.pubsub`, default
+ * 58085; project `platform-local`),
  * started through its own `cloud-pubsub-emulator` launcher; the JVM it starts
  * is in the launcher's process group, so stopping the group stops it too.
  */
-import { processService } from "./_service.ts";
+import { processService, type ServiceContext } from "./_service.ts";
 import { aptInstall, exists, run, which } from "./_proc.ts";
 
-const PORT = 58085;
-
 /** The env vars tests get. */
-export const PUBSUB_ENV = {
-  PUBSUB_EMULATOR_HOST: `127.0.0.1:${PORT}`,
-  PUBSUB_PROJECT_ID: "platform-local",
-};
+export function pubsubEnv(ctx: ServiceContext): Record<string, string> {
+  return {
+    PUBSUB_EMULATOR_HOST: `127.0.0.1:${ctx.ports.pubsub}`,
+    PUBSUB_PROJECT_ID: "platform-local",
+  };
+}
 
 const LAUNCHER = "platform/pubsub-emulator/bin/cloud-pubsub-emulator";
 
@@ -27,8 +28,8 @@ async function launcher(): Promise<string | null> {
   return root && (await exists(`${root}/${LAUNCHER}`)) ? `${root}/${LAUNCHER}` : null;
 }
 
-async function ready(): Promise<boolean> {
-  const res = await fetch(`http://${PUBSUB_ENV.PUBSUB_EMULATOR_HOST}/`, {
+async function ready(ctx: ServiceContext): Promise<boolean> {
+  const res = await fetch(`http://${pubsubEnv(ctx).PUBSUB_EMULATOR_HOST}/`, {
     signal: AbortSignal.timeout(1000),
   });
   const text = await res.text();
@@ -38,10 +39,10 @@ async function ready(): Promise<boolean> {
 /** The Pub/Sub emulator service. */
 export const pubsubService = processService({
   name: "pubsub",
-  env: PUBSUB_ENV,
+  env: pubsubEnv,
   readyTimeoutMs: 60_000,
   ready,
-  async prepare() {
+  async prepare(ctx) {
     if (!(await which("java"))) await aptInstall("pubsub", ["openjdk-17-jre-headless"]);
     let bin = await launcher();
     if (!bin) {
@@ -50,7 +51,7 @@ export const pubsubService = processService({
     }
     if (!bin) throw new Error("Cannot start pubsub: cloud-pubsub-emulator not found");
     return {
-      cmd: [bin, "--host=127.0.0.1", `--port=${PORT}`],
+      cmd: [bin, "--host=127.0.0.1", `--port=${ctx.ports.pubsub}`],
       env: { JAVA_TOOL_OPTIONS: "-Xmx384m" },
     };
   },

@@ -1,25 +1,26 @@
 /**
- * Redis: `redis-server` on 127.0.0.1:56379, no persistence.
+ * Redis: `redis-server` on 127.0.0.1 (port `ctx.ports.redis`, default 56379),
+ * no persistence.
  */
-import { processService } from "./_service.ts";
+import { processService, type ServiceContext } from "./_service.ts";
 import { aptInstall, tcpAsk, which } from "./_proc.ts";
 
-const PORT = 56379;
-
 /** The env var tests get. */
-export const REDIS_ENV = { REDIS_URL: `redis://127.0.0.1:${PORT}` };
+export function redisEnv(ctx: ServiceContext): { REDIS_URL: string } {
+  return { REDIS_URL: `redis://127.0.0.1:${ctx.ports.redis}` };
+}
 
 /** True when Redis answers PING on `port`. */
-export async function redisPing(port = PORT): Promise<boolean> {
+export async function redisPing(port: number): Promise<boolean> {
   return (await tcpAsk("127.0.0.1", port, "PING\r\n")).startsWith("+PONG");
 }
 
 /** The Redis service. */
 export const redisService = processService({
   name: "redis",
-  env: REDIS_ENV,
+  env: redisEnv,
   readyTimeoutMs: 15_000,
-  ready: () => redisPing(),
+  ready: (ctx) => redisPing(ctx.ports.redis),
   async prepare(ctx) {
     if (!(await which("redis-server"))) await aptInstall("redis", ["redis-server"]);
     const dir = `${ctx.stateDir}/redis`;
@@ -28,7 +29,7 @@ export const redisService = processService({
       cmd: [
         "redis-server",
         "--port",
-        String(PORT),
+        String(ctx.ports.redis),
         "--bind",
         "127.0.0.1",
         "--save",

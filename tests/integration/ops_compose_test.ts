@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { parse } from "yaml";
-import { SERVICES } from "../../deploy/services/mod.ts";
+import { defaultServiceEnv, type ServiceName, SERVICES } from "../../deploy/services/mod.ts";
 import { MLFLOW_VERSION } from "../../deploy/services/mlflow.ts";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
@@ -32,9 +32,9 @@ function portOf(value: string): number {
 }
 
 Deno.test("compose publishes every local service on the port the services script uses", () => {
-  for (const [name, service] of Object.entries(SERVICES)) {
+  for (const name of Object.keys(SERVICES) as ServiceName[]) {
     assert.ok(services[name], `compose has no service ${name}`);
-    const urls = Object.entries(service.env).filter(([k]) =>
+    const urls = Object.entries(defaultServiceEnv(name)).filter(([k]) =>
       /URL|URI|ENDPOINT|BROKERS|HOST$/.test(k)
     );
     assert.ok(urls.length > 0, name);
@@ -48,7 +48,7 @@ Deno.test("compose publishes every local service on the port the services script
 });
 
 Deno.test("compose uses the services script's credentials and versions", async () => {
-  const db = new URL(SERVICES.postgres.env.DATABASE_URL);
+  const db = new URL(defaultServiceEnv("postgres").DATABASE_URL);
   const pg = services.postgres.environment;
   assert.equal(pg.POSTGRES_USER, db.username);
   assert.equal(pg.POSTGRES_PASSWORD, db.password);
@@ -57,10 +57,10 @@ Deno.test("compose uses the services script's credentials and versions", async (
   assert.match(services.redis.image, /^redis:7/);
   assert.equal(
     services.gateway.environment.UPSTASH_GATEWAY_TOKEN,
-    SERVICES.gateway.env.UPSTASH_REDIS_REST_TOKEN,
+    defaultServiceEnv("gateway").UPSTASH_REDIS_REST_TOKEN,
   );
   assert.ok(
-    services.pubsub.command.includes(`--project=${SERVICES.pubsub.env.PUBSUB_PROJECT_ID}`),
+    services.pubsub.command.includes(`--project=${defaultServiceEnv("pubsub").PUBSUB_PROJECT_ID}`),
   );
   assert.equal(services.mlflow.image.split(":v")[1], MLFLOW_VERSION);
   const pom = await Deno.readTextFile(`${ROOT}deploy/kafka/pom.xml`);
