@@ -4,8 +4,7 @@
  *
  * @module
  */
-import { validateEvent, type ValidEvent } from "../schemas/event.ts";
-import { acceptEventFast } from "./_fast_event.ts";
+import type { EventValidator, ValidEvent } from "../schemas/event.ts";
 
 const decoder = new TextDecoder("utf-8", { fatal: true });
 
@@ -40,11 +39,11 @@ export interface DecodedEvent extends ValidEvent {
   json?: string;
 }
 
-/** Decodes and validates one payload. */
+/** Decodes one payload and validates it with its source's validator. */
 export function decodeEvent(
   payload: Uint8Array | string,
   nowMs: number,
-  maxFutureMs: number,
+  validator: EventValidator,
 ): DecodedEvent | Rejected {
   let text: string;
   try {
@@ -71,14 +70,15 @@ export function decodeEvent(
       label: "unstorable_text",
     };
   }
-  // Valid events skip zod (a third of the CPU of a batch); the rest get its verdict and messages.
-  const fast = acceptEventFast(value, nowMs, maxFutureMs);
-  if (fast) return { ...fast, json: text.includes("\n") ? text.replaceAll("\n", " ") : text };
-  const checked = validateEvent(value, { nowMs, maxFutureMs });
+  const checked = validator.validate(value, nowMs);
   if ("reason" in checked) {
     const first = checked.issues[0]?.path ?? "event";
     const detail = checked.issues.map((i) => `${i.path}: ${i.message}`).join("; ");
     return { reason: `Invalid event: ${detail}`, label: `invalid_${first.split(".")[0]}` };
+  }
+  // The event is the parsed text itself (unless zod copied it): keep the text for the store.
+  if (checked.event === value) {
+    return { ...checked, json: text.includes("\n") ? text.replaceAll("\n", " ") : text };
   }
   return checked;
 }

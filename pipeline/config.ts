@@ -6,7 +6,6 @@
  */
 import { z } from "zod";
 import { envInt, parseConfig } from "../schemas/config.ts";
-import { DEFAULT_MAX_FUTURE_MS } from "../schemas/event.ts";
 import { DEFAULT_MIN_TILE_MS } from "./store/_sql_store.ts";
 
 const schema = z.object({
@@ -20,8 +19,8 @@ const schema = z.object({
   UPSTASH_REDIS_REST_URL: z.string().regex(/^https?:\/\//).optional(),
   /** Token of UPSTASH_REDIS_REST_URL. */
   UPSTASH_REDIS_REST_TOKEN: z.string().min(1).optional(),
-  /** Accepted future skew of event timestamps, ms. Default 300000 (5 minutes). */
-  FEATURES_MAX_FUTURE_MS: envInt(DEFAULT_MAX_FUTURE_MS, 0, 86_400_000),
+  /** Accepted future skew of event timestamps, ms, for every source. Default: each source's own (5 minutes unless defined). */
+  FEATURES_MAX_FUTURE_MS: z.coerce.number().int().min(0).max(86_400_000).optional(),
   /** Interface `features:serve` binds. Default 127.0.0.1 (0.0.0.0 in a container). */
   FEATURES_HOSTNAME: z.string().min(1).default("127.0.0.1"),
   /** Port of `features:serve`. Default 8091. */
@@ -34,6 +33,10 @@ const schema = z.object({
   FEATURES_MIN_TILE_MS: envInt(DEFAULT_MIN_TILE_MS, 0, 31 * 86_400_000),
   /** Messages per `processBatch` call of the CLI loaders. Default 1000. */
   FEATURES_BATCH_SIZE: envInt(1000, 1, 100_000),
+  /** Folder of the feature repository to load (its `mod.ts`); `--repo` wins. */
+  FEATURE_REPO: z.string().min(1).optional(),
+  /** A shipped example repository (`fraud`, `sensors`); `--example` wins. Default `fraud`. */
+  FEATURE_EXAMPLE: z.string().min(1).optional(),
 });
 
 /** Resolved pipeline configuration. */
@@ -42,11 +45,14 @@ export interface FeaturesConfig {
   databaseUrl?: string;
   redisUrl?: string;
   upstash?: { url: string; token: string };
-  maxFutureMs: number;
+  /** Overrides every source's `maxFuture` when set. */
+  maxFutureMs?: number;
   hostname: string;
   port: number;
   batchSize: number;
   minTileMs: number;
+  /** Which feature repository to load (a folder, or a shipped example). */
+  repository: { repo?: string; example?: string };
 }
 
 /** Reads and validates the pipeline configuration; throws `ConfigError` listing every problem. */
@@ -73,5 +79,6 @@ export function resolveFeaturesConfig(
     port: c.FEATURES_PORT,
     batchSize: c.FEATURES_BATCH_SIZE,
     minTileMs: c.FEATURES_MIN_TILE_MS,
+    repository: { repo: c.FEATURE_REPO, example: c.FEATURE_EXAMPLE },
   };
 }

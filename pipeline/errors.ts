@@ -34,6 +34,13 @@ export class FeatureViewError extends PlatformError {
   }
 }
 
+/** A feature repository (or one of its definitions) is invalid; `details` lists every problem. */
+export class DefinitionError extends PlatformError {
+  constructor(message: string, options: PlatformErrorOptions = {}) {
+    super("definition_invalid", message, options);
+  }
+}
+
 /** A request to the features API is invalid (for example a bad `as_of`). */
 export class FeatureRequestError extends PlatformError {
   constructor(message: string, options: PlatformErrorOptions = {}) {

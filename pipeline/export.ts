@@ -1,13 +1,14 @@
 /**
- * Training-set export: reads a labels file (`entity_id` or the view's
- * entity key, `timestamp`, `label`, optional `event_id`), computes the
- * point-in-time rows and writes CSV or Parquet (`hyparquet-writer`).
+ * Training-set export: reads a labels file (`timestamp`, `label`, optional
+ * `event_id`, and the entity keys: `entity_id` for a repository with one
+ * single-key entity type, or the key fields such as `device_id`), computes
+ * the point-in-time rows and writes CSV or Parquet (`hyparquet-writer`).
  *
  * @module
  */
 import { parquetWriteBuffer } from "hyparquet-writer";
 import { parseIsoUtc } from "../schemas/time.ts";
-import type { FeatureView } from "./features/mod.ts";
+import type { FeatureRepository } from "./definitions/repository.ts";
 import type { FeatureStore } from "./store/port.ts";
 import {
   type LabelRow,
@@ -17,17 +18,44 @@ import {
 } from "./training_set.ts";
 import { FeatureRequestError } from "./errors.ts";
 
+/** The key fields of a repository's entities, and the one `entity_id` stands for (if any). */
+function keyFields(repo: FeatureRepository): { fields: string[]; entityId: string | null } {
+  const fields = [...new Set(repo.entities.flatMap((e) => e.keys))];
+  const single = repo.entities.length === 1 && repo.entities[0].keys.length === 1;
+  return { fields, entityId: single ? repo.entities[0].keys[0] : null };
+}
+
 /** Parses label records (from CSV or JSONL) into label rows, or throws naming the row. */
 export function parseLabels(
-  view: FeatureView,
+  repo: FeatureRepository,
   records: readonly Record<string, unknown>[],
   source: string,
 ): LabelRow[] {
+  const { fields, entityId } = keyFields(repo);
   return records.map((r, i) => {
     const where = `Cannot read labels '${source}' row ${i + 1}`;
-    const entity = r.entity_id ?? r[view.entityKey];
-    if (entity === undefined || entity === null || String(entity) === "") {
-      throw new FeatureRequestError(`${where}: entity_id is missing`);
+    const keys: Record<string, string> = {};
+    for (const f of fields) {
+      const v = r[f];
+      if (v !== undefined && v !== null && String(v) !== "") keys[f] = String(v);
+    }
+    const given = r.entity_id;
+    if (given !== undefined && given !== null && String(given) !== "") {
+      if (!entityId) {
+        throw new FeatureRequestError(
+          `${where}: entity_id is ambiguous in repository '${repo.name}': give the key columns ` +
+            `(${fields.join(", ")})`,
+        );
+      }
+      keys[entityId] = String(given);
+    }
+    const ev = r.event_id;
+    const eventId = ev !== undefined && ev !== null && ev !== "" ? String(ev) : undefined;
+    if (Object.keys(keys).length === 0 && eventId === undefined) {
+      throw new FeatureRequestError(
+        `${where}: needs entity keys (${entityId ? "entity_id or " : ""}${fields.join(", ")}) ` +
+          `or an event_id`,
+      );
     }
     const ts = r.timestamp ?? r.as_of;
     const t = typeof ts === "number" ? ts : typeof ts === "string" ? parseIsoUtc(ts) : null;
@@ -43,22 +71,16 @@ export function parseLabels(
     if (!Number.isFinite(label)) {
       throw new FeatureRequestError(`${where}: label ${JSON.stringify(raw)} is not a number`);
     }
-    const ev = r.event_id;
-    return {
-      entityId: String(entity),
-      timeMs: t,
-      label,
-      ...(ev !== undefined && ev !== null && ev !== "" ? { eventId: String(ev) } : {}),
-    };
+    return { keys, timeMs: t, label, ...(eventId !== undefined ? { eventId } : {}) };
   });
 }
 
 /** Reads a labels file: `.csv` (header row) or `.jsonl`. */
-export async function readLabelsFile(view: FeatureView, path: string): Promise<LabelRow[]> {
+export async function readLabelsFile(repo: FeatureRepository, path: string): Promise<LabelRow[]> {
   const text = await Deno.readTextFile(path);
   const records = path.endsWith(".csv") ? parseCsvRecords(text) : text.split("\n")
     .filter((l) => l.trim() !== "").map((l) => JSON.parse(l));
-  return parseLabels(view, records, path);
+  return parseLabels(repo, records, path);
 }
 
 function parseCsvRecords(text: string): Record<string, string>[] {
@@ -99,7 +121,7 @@ function csvCell(v: string | number | boolean | null | undefined): string {
  */
 export async function exportTrainingSet(
   store: FeatureStore,
-  view: FeatureView,
+  repo: FeatureRepository,
   labels: readonly LabelRow[],
   outPath: string,
   options: PointInTimeOptions = {},
@@ -116,10 +138,10 @@ export async function exportTrainingSet(
   const enc = new TextEncoder();
   let n = 0;
   try {
-    for await (const rows of pointInTimeRows(store, view, labels, options)) {
+    for await (const rows of pointInTimeRows(store, repo, labels, options)) {
       if (rows.length === 0) continue;
       if (!columns) {
-        columns = Object.keys(rows[0]);
+        columns = [...new Set(rows.flatMap((r) => Object.keys(r)))];
         for (const c of columns) data[c] = [];
         if (file) await file.write(enc.encode(columns.join(",") + "\n"));
       }
@@ -142,25 +164,30 @@ async function writeAll(file: Deno.FsFile, bytes: Uint8Array): Promise<void> {
   for (let off = 0; off < bytes.length;) off += await file.write(bytes.subarray(off));
 }
 
-const STRING_COLUMNS = new Set([
-  "entity_id",
-  "as_of",
-  "event_id",
-  "timestamp",
-  "merchant_category",
-  "payment_method",
-]);
-
 function toParquet(columns: string[], data: Record<string, unknown[]>): ArrayBuffer {
   return parquetWriteBuffer({
     // Training sets are read whole: column statistics would cost 40% of the write time.
     statistics: false,
     columnData: columns.map((name) => {
-      if (STRING_COLUMNS.has(name)) return { name, data: data[name] as string[], type: "STRING" };
-      if (name === "label") return { name, data: data[name] as number[], type: "INT32" };
+      const values = data[name];
+      if (name === "label") return { name, data: values as number[], type: "INT32" };
+      if (values.some((v) => typeof v === "string")) {
+        return {
+          name,
+          data: values.map((v) => (v === null || v === undefined ? null : String(v))),
+          type: "STRING",
+        };
+      }
+      if (values.some((v) => typeof v === "boolean")) {
+        return {
+          name,
+          data: values.map((v) => (typeof v === "boolean" ? v : null)),
+          type: "BOOLEAN",
+        };
+      }
       return {
         name,
-        data: (data[name] as (number | null)[]).map((v) => (typeof v === "number" ? v : null)),
+        data: values.map((v) => (typeof v === "number" ? v : null)),
         type: "DOUBLE",
       };
     }),

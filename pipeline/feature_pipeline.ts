@@ -1,16 +1,17 @@
 /**
- * `FeaturePipeline`: raw messages in, exact windowed features out, durable
- * in the feature store and fresh in the online cache.
+ * `FeaturePipeline`: raw messages of any source of a feature repository in,
+ * exact windowed features of every view out, durable in the feature store
+ * and fresh in the online cache.
  *
  * @module
  */
 import type { Registry } from "prom-client";
 import { redisKeys } from "../schemas/pointer.ts";
-import { DEFAULT_MAX_FUTURE_MS } from "../schemas/event.ts";
+import { EventValidator } from "../schemas/event.ts";
 import {
   computeWindowFeatures,
   computeWindowFeaturesFromEvents,
-  DEMO_VIEW,
+  entityIdOf,
   type FeatureView,
   mergeEvents,
   ONLINE_TTL_SECONDS,
@@ -19,9 +20,18 @@ import {
   toWindowEvent,
   type WindowEvent,
 } from "./features/mod.ts";
-import type { DeadLetterInput, FeatureStore, StoredEvent } from "./store/port.ts";
+import type { FeatureRepository } from "./definitions/repository.ts";
+import { loadExample } from "./definitions/load.ts";
+import type {
+  DeadLetterInput,
+  FeatureStore,
+  HistoryKey,
+  StoredEvent,
+  ViewContribution,
+} from "./store/port.ts";
+import { historyKey } from "./store/port.ts";
 import { type OnlineCache, revisionOf } from "./online/port.ts";
-import { RetryableError } from "./errors.ts";
+import { FeatureRequestError, RetryableError } from "./errors.ts";
 import { FeatureMetrics } from "./metrics.ts";
 import { decodeEvent, toBase64 } from "./_decode.ts";
 
@@ -31,6 +41,8 @@ const MAX_CAS_ATTEMPTS = 8;
 /** A raw message from any source. */
 export interface PipelineMessage {
   payload: Uint8Array | string;
+  /** The repository source it carries; default the repository's default source. */
+  source?: string;
   meta?: Record<string, string>;
 }
 
@@ -46,13 +58,13 @@ export interface BatchResult {
 export interface FeaturePipelineOptions {
   store: FeatureStore;
   cache: OnlineCache;
-  /** Views kept up to date. Default `[DEMO_VIEW]`. */
-  views?: readonly FeatureView[];
+  /** The feature repository: sources, views, request features. Default the `fraud` example. */
+  repository?: FeatureRepository;
   /** Where the `features_*` metrics are registered; none when omitted. */
   registry?: Registry;
   /** Processing clock, epoch ms. Default `Date.now`. */
   now?: () => number;
-  /** Accepted future skew of event timestamps. Default 5 minutes. */
+  /** Accepted future skew of event timestamps for every source (default each source's own). */
   maxFutureMs?: number;
 }
 
@@ -64,29 +76,45 @@ export interface EntityFeatures {
   features: Record<string, number>;
 }
 
-/** The feature pipeline. Stateless between batches: safe to run in many workers. */
+/** The pipeline. Stateless between batches: safe to run in many workers. */
 export class FeaturePipeline {
+  /** The repository it computes. */
+  readonly repository: FeatureRepository;
+  /** Every view of the repository. */
   readonly views: readonly FeatureView[];
   readonly #store: FeatureStore;
   readonly #cache: OnlineCache;
   readonly #metrics?: FeatureMetrics;
   readonly #now: () => number;
-  readonly #maxFutureMs: number;
+  readonly #viewsBySource = new Map<string, FeatureView[]>();
+  readonly #validators = new Map<string, EventValidator>();
 
   constructor(options: FeaturePipelineOptions) {
     this.#store = options.store;
     this.#cache = options.cache;
-    this.views = options.views ?? [DEMO_VIEW];
-    this.#metrics = options.registry ? new FeatureMetrics(options.registry) : undefined;
+    this.repository = options.repository ?? loadExample("fraud");
+    this.views = this.repository.views;
+    for (const s of this.repository.sources) {
+      this.#viewsBySource.set(s.name, this.repository.viewsOfSource(s.name));
+      this.#validators.set(
+        s.name,
+        options.maxFutureMs === undefined
+          ? this.repository.validator(s.name)
+          : new EventValidator(s, { maxFutureMs: options.maxFutureMs }),
+      );
+    }
+    this.#metrics = options.registry
+      ? new FeatureMetrics(options.registry, this.repository)
+      : undefined;
     this.#now = options.now ?? Date.now;
-    this.#maxFutureMs = options.maxFutureMs ?? DEFAULT_MAX_FUTURE_MS;
   }
 
   /**
-   * Validates, dead-letters, dedupes (first accepted `event_id` wins), updates
-   * tiles in one transaction and pushes the changed entities online in one
-   * pipeline. Replaying a batch changes nothing. Throws `RetryableError` when
-   * the store or the cache is unavailable (nothing is acknowledged then).
+   * Validates, dead-letters, dedupes (first accepted event id of a source
+   * wins), stores the events and their tiles in one transaction and pushes
+   * every changed (view, entity) online in one round trip. Replaying a batch
+   * changes nothing. Throws `RetryableError` when the store or the cache is
+   * unavailable (nothing is acknowledged then).
    */
   async processBatch(messages: readonly PipelineMessage[]): Promise<BatchResult> {
     const started = performance.now();
@@ -96,56 +124,76 @@ export class FeaturePipeline {
     const deadLetters: DeadLetterInput[] = [];
     const labels: string[] = [];
     const seen = new Set<string>();
-    const view0 = this.views[0];
+    const reject = (index: number, m: PipelineMessage, reason: string, label: string) => {
+      result.rejections.push({ index, reason });
+      labels.push(label);
+      deadLetters.push({
+        reason,
+        payloadBase64: toBase64(m.payload),
+        meta: m.meta ?? {},
+        ...(m.source !== undefined ? { source: m.source } : {}),
+      });
+    };
     messages.forEach((m, index) => {
-      const d = decodeEvent(m.payload, nowMs, this.#maxFutureMs);
-      if ("reason" in d) {
-        result.rejections.push({ index, reason: d.reason });
-        labels.push(d.label);
-        deadLetters.push({
-          reason: d.reason,
-          payloadBase64: toBase64(m.payload),
-          meta: m.meta ?? {},
-        });
+      const sourceName = m.source ?? this.repository.defaultSource.name;
+      const validator = this.#validators.get(sourceName);
+      if (!validator) {
+        reject(index, m, `Unknown source '${sourceName}'`, "unknown_source");
         return;
       }
-      const id = d.event.event_id;
-      if (seen.has(id)) {
+      const source = validator.source;
+      const d = decodeEvent(m.payload, nowMs, validator);
+      if ("reason" in d) {
+        reject(index, { ...m, source: sourceName }, d.reason, d.label);
+        return;
+      }
+      const id = String(d.event[source.eventId]);
+      const key = `${sourceName}\u0000${id}`;
+      if (seen.has(key)) {
         result.duplicate++;
         return;
       }
-      seen.add(id);
-      const w = toWindowEvent(view0, d.event, d.timeMs);
-      candidates.push({
-        eventId: id,
-        entityId: String(d.event[view0.entityKey as "user_id"]),
-        timeMs: d.timeMs,
-        amount: w.amount,
-        category: w.category,
-        payload: d.event,
-        payloadJson: d.json,
-        acceptedAtMs: nowMs,
-      });
+      seen.add(key);
+      candidates.push(this.#stored(sourceName, id, d.event, d.timeMs, d.json, nowMs));
     });
     // The online states first: the write then also tells, in the same
-    // statement, which entities absent online have history in the store.
+    // transaction, which entities absent online have history in the store.
     const { current, absent } = await this.#readStates(candidates);
     let from = Infinity;
     for (const e of candidates) if (e.timeMs < from) from = e.timeMs;
+    let horizon = 0;
+    for (const v of this.views) horizon = Math.max(horizon, horizonMs(v));
     const { accepted, history } = await this.#store.writeBatchWithHistory(
       candidates,
       deadLetters,
-      this.views,
-      { entityIds: absent, fromMs: from - Math.max(...this.views.map(horizonMs)) },
+      { keys: absent, fromMs: from - horizon },
     );
     result.accepted = accepted.length;
     result.duplicate += candidates.length - accepted.length;
     result.dead_lettered = deadLetters.length;
-    const acceptedIds = new Set(accepted.map((e) => e.eventId));
-    const replayed = candidates.filter((e) => !acceptedIds.has(e.eventId));
+    const acceptedKeys = new Set(accepted.map((e) => `${e.source}\u0000${e.eventId}`));
+    const replayed = candidates.filter((e) => !acceptedKeys.has(`${e.source}\u0000${e.eventId}`));
     await this.#pushOnline(accepted, replayed, current, history, nowMs);
     this.#record(result, labels, accepted, started);
     return result;
+  }
+
+  #stored(
+    source: string,
+    eventId: string,
+    event: Record<string, unknown>,
+    timeMs: number,
+    json: string | undefined,
+    nowMs: number,
+  ): StoredEvent {
+    return toStoredEvent(this.#viewsBySource.get(source) ?? [], {
+      source,
+      eventId,
+      event,
+      timeMs,
+      json,
+      acceptedAtMs: nowMs,
+    });
   }
 
   /** Stores a message a source gave up on, with the reason. */
@@ -153,20 +201,23 @@ export class FeaturePipeline {
     payload: Uint8Array | string,
     reason: string,
     meta: Record<string, string> = {},
+    source?: string,
   ): Promise<void> {
-    await this.#store.writeDeadLetters([{ reason, payloadBase64: toBase64(payload), meta }]);
+    await this.#store.writeDeadLetters([
+      { reason, payloadBase64: toBase64(payload), meta, ...(source ? { source } : {}) },
+    ]);
     this.#metrics?.events.inc({ outcome: "dead_lettered" });
     this.#metrics?.deadLetters.inc({ reason: "source" });
   }
 
   /**
-   * Pushes the new state of every entity touched by the batch with one
-   * compare-and-set per key (one round trip). Entities whose state is
-   * missing online, that had replayed events (a retry after a failed push,
-   * or a crash between commit and push), or whose key another worker wrote
-   * meanwhile, are rebuilt from the store, so the online state converges to
-   * the truth whatever the number of workers. An entity absent online
-   * without other events in the store starts from this batch alone.
+   * Pushes the new state of every (view, entity) touched by the batch with
+   * one compare-and-set per key (one round trip per view). Entities whose
+   * state is missing online, that had replayed events (a retry after a
+   * failed push, or a crash between commit and push), or whose key another
+   * worker wrote meanwhile, are rebuilt from the store, so the online state
+   * converges to the truth whatever the number of workers. An entity absent
+   * online without other events in the store starts from this batch alone.
    */
   async #pushOnline(
     accepted: readonly StoredEvent[],
@@ -176,75 +227,95 @@ export class FeaturePipeline {
     nowMs: number,
   ): Promise<void> {
     if (accepted.length === 0 && replayed.length === 0) return;
-    const byEntity = new Map<string, WindowEvent[]>();
-    for (const e of accepted) {
-      let l = byEntity.get(e.entityId);
-      if (!l) byEntity.set(e.entityId, l = []);
-      l.push({ timeMs: e.timeMs, amount: e.amount, category: e.category });
-    }
-    const replayedIds = new Set(replayed.map((e) => e.entityId));
-    for (const id of replayedIds) if (!byEntity.has(id)) byEntity.set(id, []);
     let oldest = Infinity;
     for (const e of accepted) if (e.timeMs < oldest) oldest = e.timeMs;
     for (const e of replayed) if (e.timeMs < oldest) oldest = e.timeMs;
     for (const view of this.views) {
-      let pending = [...byEntity.keys()];
-      let reads = current;
-      let rebuild = replayedIds;
-      for (let attempt = 0; pending.length > 0; attempt++) {
-        if (attempt === MAX_CAS_ATTEMPTS) {
-          throw new RetryableError(
-            `Cannot update the online state of ${pending.length} entities: other writers kept changing them`,
-          );
+      const byEntity = new Map<string, WindowEvent[]>();
+      for (const e of accepted) {
+        for (const c of e.views) {
+          if (c.view !== view) continue;
+          let l = byEntity.get(c.entityId);
+          if (!l) byEntity.set(c.entityId, l = []);
+          l.push(c.event);
         }
-        const keys = pending.map((id) => redisKeys.online(view.name, view.version, id));
-        const raws = keys.map((k) => {
-          const v = reads.get(k);
-          return typeof v === "string" ? v : null;
-        });
-        const known = attempt === 0 ? history : null;
-        const states = await this.#nextStates(
-          view,
-          pending,
-          raws,
-          rebuild,
-          known,
-          byEntity,
-          oldest,
-        );
-        const entries = pending.map((id, i) => {
-          const expectedRev = revisionOf(raws[i]);
-          const state = states.get(id)!;
-          state.rev = (expectedRev ?? 0) + 1;
-          return { key: keys[i], value: JSON.stringify(state), expectedRev };
-        });
-        const conflicts = new Set(await this.#cache.compareAndSetMany(entries, ONLINE_TTL_SECONDS));
-        if (this.#metrics && attempt === 0) {
-          this.#metrics.observeStates(view, states.values(), accepted, nowMs);
-        }
-        pending = pending.filter((_, i) => conflicts.has(keys[i]));
-        if (pending.length === 0) break;
-        const again = pending.map((id) => redisKeys.online(view.name, view.version, id));
-        const fresh = await this.#cache.getMany(again);
-        reads = new Map(again.map((k, i) => [k, fresh[i]]));
-        rebuild = new Set(pending);
       }
+      const replayedIds = new Set<string>();
+      for (const e of replayed) {
+        for (const c of e.views) if (c.view === view) replayedIds.add(c.entityId);
+      }
+      for (const id of replayedIds) if (!byEntity.has(id)) byEntity.set(id, []);
+      if (byEntity.size === 0) continue;
+      await this.#pushView(view, byEntity, replayedIds, current, history, oldest, nowMs);
     }
   }
 
-  /** The current online states of the candidates' entities, and the entities absent online. */
+  async #pushView(
+    view: FeatureView,
+    byEntity: Map<string, WindowEvent[]>,
+    replayedIds: ReadonlySet<string>,
+    current: Map<string, unknown>,
+    history: ReadonlySet<string>,
+    oldest: number,
+    nowMs: number,
+  ): Promise<void> {
+    let pending = [...byEntity.keys()];
+    let reads = current;
+    let rebuild: ReadonlySet<string> = replayedIds;
+    for (let attempt = 0; pending.length > 0; attempt++) {
+      if (attempt === MAX_CAS_ATTEMPTS) {
+        throw new RetryableError(
+          `Cannot update the online state of ${pending.length} entities of view '${view.name}': ` +
+            `other writers kept changing them`,
+        );
+      }
+      const keys = pending.map((id) => redisKeys.online(view.name, view.version, id));
+      const raws = keys.map((k) => {
+        const v = reads.get(k);
+        return typeof v === "string" ? v : null;
+      });
+      const known = attempt === 0 ? history : null;
+      const states = await this.#nextStates(view, pending, raws, rebuild, known, byEntity, oldest);
+      const entries = pending.map((id, i) => {
+        const expectedRev = revisionOf(raws[i]);
+        const state = states.get(id)!;
+        state.rev = (expectedRev ?? 0) + 1;
+        return { key: keys[i], value: JSON.stringify(state), expectedRev };
+      });
+      const conflicts = new Set(await this.#cache.compareAndSetMany(entries, ONLINE_TTL_SECONDS));
+      if (this.#metrics && attempt === 0) this.#metrics.observeStates(view, states.values(), nowMs);
+      pending = pending.filter((_, i) => conflicts.has(keys[i]));
+      if (pending.length === 0) break;
+      const again = pending.map((id) => redisKeys.online(view.name, view.version, id));
+      const fresh = await this.#cache.getMany(again);
+      reads = new Map(again.map((k, i) => [k, fresh[i]]));
+      rebuild = new Set(pending);
+    }
+  }
+
+  /** The current online states of the candidates' (view, entity) pairs, and the ones absent online. */
   async #readStates(
     candidates: readonly StoredEvent[],
-  ): Promise<{ current: Map<string, unknown>; absent: string[] }> {
-    const entityIds = [...new Set(candidates.map((e) => e.entityId))];
-    const keys = this.views.flatMap((v) =>
-      entityIds.map((id) => redisKeys.online(v.name, v.version, id))
-    );
+  ): Promise<{ current: Map<string, unknown>; absent: HistoryKey[] }> {
+    const keys: string[] = [];
+    const owners: HistoryKey[] = [];
+    const seen = new Set<string>();
+    for (const e of candidates) {
+      for (const c of e.views) {
+        const key = redisKeys.online(c.view.name, c.view.version, c.entityId);
+        if (seen.has(key)) continue;
+        seen.add(key);
+        keys.push(key);
+        owners.push({ source: c.view.source, entity: c.view.entity, id: c.entityId });
+      }
+    }
     const values = keys.length === 0 ? [] : await this.#cache.getMany(keys);
     const current = new Map(keys.map((k, i) => [k, values[i]]));
-    const absent = new Set<string>();
-    values.forEach((v, i) => v === null && absent.add(entityIds[i % entityIds.length]));
-    return { current, absent: [...absent] };
+    const absent = new Map<string, HistoryKey>();
+    values.forEach((v, i) => {
+      if (v === null) absent.set(historyKey(owners[i]), owners[i]);
+    });
+    return { current, absent: [...absent.values()] };
   }
 
   /** Merges the batch into each entity's state, or rebuilds it from the store. */
@@ -261,8 +332,9 @@ export class FeaturePipeline {
     const missing: string[] = [];
     ids.forEach((id, i) => {
       const events = byEntity.get(id) ?? [];
+      const hk = historyKey({ source: view.source, entity: view.entity, id });
       if (rebuild.has(id)) missing.push(id);
-      else if (raws[i] === null && history && !history.has(id)) {
+      else if (raws[i] === null && history && !history.has(hk)) {
         states.set(id, mergeEvents(view, null, events)); // new entity: the batch is all it has
       } else {
         const s = parseOnlineState(raws[i]);
@@ -288,47 +360,80 @@ export class FeaturePipeline {
     for (const l of labels) m.deadLetters.inc({ reason: l });
     m.batchSeconds.observe(seconds);
     m.observeFreshness(seconds, accepted.length);
+    m.observeEvents(accepted);
   }
 
-  /** Exact windowed features of an entity as of `asOfMs`, from the store's raw events. */
+  /** The views of an entity type, or a `FeatureRequestError` (404) naming the known ones. */
+  viewsOfEntity(entity: string): FeatureView[] {
+    const views = this.repository.viewsOfEntity(entity);
+    if (views.length === 0) {
+      const known = [...new Set(this.views.map((v) => v.entity))].join(", ");
+      throw new FeatureRequestError(`Cannot find entity type '${entity}' (known: ${known})`, {
+        details: [{ path: "entity", message: `Expected one of ${known}` }],
+      });
+    }
+    return views;
+  }
+
+  /**
+   * Exact windowed features of an entity as of `asOfMs` (every view of its
+   * entity type), from the store's raw events.
+   */
   async getOfflineFeatures(
+    entity: string,
     entityId: string,
     asOfMs: number,
-    view: FeatureView = this.views[0],
   ): Promise<EntityFeatures> {
-    const loaded = await this.#store.loadEvents(
-      view,
-      [entityId],
-      asOfMs - horizonMs(view),
-      asOfMs,
-    );
-    const features = computeWindowFeaturesFromEvents(view, loaded.get(entityId) ?? [], asOfMs);
-    return entityFeatures(view, entityId, asOfMs, features);
+    const features: Record<string, number> = {};
+    for (const view of this.viewsOfEntity(entity)) {
+      const loaded = await this.#store.loadEvents(
+        view,
+        [entityId],
+        asOfMs - horizonMs(view),
+        asOfMs,
+      );
+      Object.assign(
+        features,
+        computeWindowFeaturesFromEvents(view, loaded.get(entityId) ?? [], asOfMs),
+      );
+    }
+    return entityFeatures(entity, entityId, asOfMs, features);
   }
 
   /** Windowed features of an entity as the edge sees them at `asOfMs` (one cache read). */
   async getOnlineFeatures(
+    entity: string,
     entityId: string,
     asOfMs: number,
-    view: FeatureView = this.views[0],
   ): Promise<EntityFeatures> {
-    const [raw] = await this.#cache.getMany([redisKeys.online(view.name, view.version, entityId)]);
-    const features = computeWindowFeatures(view, parseOnlineState(raw), asOfMs);
-    return entityFeatures(view, entityId, asOfMs, features);
+    const views = this.viewsOfEntity(entity);
+    const raws = await this.#cache.getMany(
+      views.map((v) => redisKeys.online(v.name, v.version, entityId)),
+    );
+    const features: Record<string, number> = {};
+    views.forEach((v, i) =>
+      Object.assign(features, computeWindowFeatures(v, parseOnlineState(raws[i]), asOfMs))
+    );
+    return entityFeatures(entity, entityId, asOfMs, features);
   }
 
   /**
    * Rebuilds the online state of every entity with events in the last
-   * `horizon` before `nowMs` from the store (after a cache loss, or to warm
-   * the in-memory cache at start). Returns the number of entities written.
+   * horizon before `nowMs` from the store (after a cache loss, or to warm
+   * the in-memory cache at start), for `views` (default all). Returns the
+   * number of (view, entity) states written.
    */
-  async rebuildOnline(nowMs: number = this.#now(), pageSize = 1000): Promise<number> {
+  async rebuildOnline(
+    nowMs: number = this.#now(),
+    pageSize = 1000,
+    views: readonly FeatureView[] = this.views,
+  ): Promise<number> {
     let n = 0;
-    for (const view of this.views) {
+    for (const view of views) {
       const from = nowMs - horizonMs(view);
       let after: string | null = null;
       for (;;) {
-        const ids = await this.#store.listEntities(from, after, pageSize);
+        const ids = await this.#store.listEntities(view.source, view.entity, from, after, pageSize);
         if (ids.length === 0) break;
         const loaded = await this.#store.loadEvents(view, ids, from, Number.MAX_SAFE_INTEGER);
         const entries = ids.map((id) => ({
@@ -344,6 +449,45 @@ export class FeaturePipeline {
   }
 }
 
+/**
+ * An accepted event as the store keeps it: its entities (one per entity type
+ * a view of its source aggregates) and what each of `views` (the views of
+ * its source) reads from it.
+ */
+export function toStoredEvent(
+  views: readonly FeatureView[],
+  e: {
+    source: string;
+    eventId: string;
+    event: Record<string, unknown>;
+    timeMs: number;
+    json?: string;
+    acceptedAtMs: number;
+  },
+): StoredEvent {
+  const entities: { entity: string; id: string }[] = [];
+  const contributions: ViewContribution[] = [];
+  for (const view of views) {
+    const entityId = entityIdOf(view.keys, e.event);
+    if (entityId === undefined) continue;
+    if (!entities.some((k) => k.entity === view.entity)) {
+      entities.push({ entity: view.entity, id: entityId });
+    }
+    const w = toWindowEvent(view, e.event, e.timeMs);
+    if (w) contributions.push({ view, entityId, event: w });
+  }
+  return {
+    source: e.source,
+    eventId: e.eventId,
+    timeMs: e.timeMs,
+    payload: e.event,
+    payloadJson: e.json,
+    acceptedAtMs: e.acceptedAtMs,
+    entities,
+    views: contributions,
+  };
+}
+
 /** How far back events can matter to a view's online state (longest window + tail + a tile). */
 export function horizonMs(view: FeatureView): number {
   let h = 0;
@@ -352,13 +496,13 @@ export function horizonMs(view: FeatureView): number {
 }
 
 function entityFeatures(
-  view: FeatureView,
+  entity: string,
   entityId: string,
   asOfMs: number,
   features: Record<string, number>,
 ): EntityFeatures {
   return {
-    entity_type: view.entity,
+    entity_type: entity,
     entity_id: entityId,
     as_of: new Date(asOfMs).toISOString(),
     features,

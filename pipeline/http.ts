@@ -31,37 +31,39 @@ const STATUS: Record<string, number> = {
 /**
  * Builds the features app: `GET /features/{entity}/{id}?as_of=<ISO>`
  * (offline, from the store) and `GET /features/{entity}/{id}/online` (from
- * the online cache), both `{entity_type, entity_id, as_of, features}`.
+ * the online cache), both `{entity_type, entity_id, as_of, features}` with
+ * the features of every view of the entity type. A composite id is its key
+ * values URL-encoded and joined by `:`.
  */
 export function createFeatureApp(deps: FeatureAppDeps): Hono {
   const app = new Hono();
   const now = deps.now ?? Date.now;
-  const viewFor = (entity: string) => {
-    const view = deps.pipeline.views.find((v) => v.entity === entity);
-    if (!view) {
-      throw new PlatformError("not_found", `Cannot find entity type '${entity}'`);
+  const entityOf = (entity: string) => {
+    if (deps.pipeline.repository.viewsOfEntity(entity).length === 0) {
+      const known = [...new Set(deps.pipeline.views.map((v) => v.entity))].join(", ");
+      throw new PlatformError("not_found", `Cannot find entity type '${entity}' (known: ${known})`);
     }
-    return view;
+    return entity;
   };
   app.get("/features/:entity/:id", async (c) => {
-    const view = viewFor(c.req.param("entity"));
+    const entity = entityOf(c.req.param("entity"));
     const asOf = parseAsOf(c.req.query("as_of"), now());
-    return c.json(await deps.pipeline.getOfflineFeatures(c.req.param("id"), asOf, view));
+    return c.json(await deps.pipeline.getOfflineFeatures(entity, c.req.param("id"), asOf));
   });
   app.get("/features/:entity/:id/online", async (c) => {
-    const view = viewFor(c.req.param("entity"));
-    return c.json(await deps.pipeline.getOnlineFeatures(c.req.param("id"), now(), view));
+    const entity = entityOf(c.req.param("entity"));
+    return c.json(await deps.pipeline.getOnlineFeatures(entity, c.req.param("id"), now()));
   });
   // Liveness: the process answers. Readiness: the store and the online
   // cache both answer a read of a probe entity, within a deadline.
   app.get("/health", (c) => c.json({ status: "ok" }));
   app.get("/healthz", (c) => c.json({ status: "ok" }));
   app.get("/ready", async (c) => {
-    const view = deps.pipeline.views[0];
+    const entity = deps.pipeline.views[0].entity;
     const probe = "__ready_probe__";
     const checks = await Promise.allSettled([
-      withDeadline(deps.pipeline.getOfflineFeatures(probe, now(), view), READY_TIMEOUT_MS),
-      withDeadline(deps.pipeline.getOnlineFeatures(probe, now(), view), READY_TIMEOUT_MS),
+      withDeadline(deps.pipeline.getOfflineFeatures(entity, probe, now()), READY_TIMEOUT_MS),
+      withDeadline(deps.pipeline.getOnlineFeatures(entity, probe, now()), READY_TIMEOUT_MS),
     ]);
     const [store, online] = checks.map((r) =>
       r.status === "fulfilled" ? "ok" : `error: ${(r.reason as Error)?.message ?? r.reason}`

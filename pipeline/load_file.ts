@@ -7,6 +7,7 @@
  */
 import { parseIsoUtc } from "../schemas/time.ts";
 import type { BatchResult, FeaturePipeline, PipelineMessage } from "./feature_pipeline.ts";
+import { FeatureRequestError } from "./errors.ts";
 
 /** Totals of a load. */
 export interface LoadTotals {
@@ -24,23 +25,26 @@ export interface LoadJsonlOptions {
   nowMs?: number;
   /** Messages per batch. Default 1000. */
   batchSize?: number;
-  /** Metadata stored with dead letters. */
+  /** The repository source of the events. Default the repository's default source. */
   source?: string;
+  /** Where they came from, stored with dead letters (`file:<path>`). */
+  origin?: string;
   onBatch?: (result: BatchResult, totals: LoadTotals) => void;
 }
 
 /**
- * Shifts the `timestamp` of each JSON line so the newest is `nowMs`; lines
- * that are not JSON objects with a parseable timestamp are kept unchanged.
+ * Shifts the timestamp field (default `timestamp`) of each JSON line so the
+ * newest is `nowMs`; lines that are not JSON objects with a parseable
+ * timestamp are kept unchanged.
  */
-export function rebaseLines(lines: readonly string[], nowMs: number): {
+export function rebaseLines(lines: readonly string[], nowMs: number, field = "timestamp"): {
   lines: string[];
   shiftMs: number;
 } {
   const parsed = lines.map((line) => {
     try {
       const v = JSON.parse(line);
-      const t = typeof v?.timestamp === "string" ? parseIsoUtc(v.timestamp) : null;
+      const t = typeof v?.[field] === "string" ? parseIsoUtc(v[field]) : null;
       return t === null ? null : { v, t };
     } catch {
       return null;
@@ -56,7 +60,7 @@ export function rebaseLines(lines: readonly string[], nowMs: number): {
     lines: lines.map((line, i) => {
       const p = parsed[i];
       if (!p) return line;
-      return JSON.stringify({ ...p.v, timestamp: new Date(p.t + shiftMs).toISOString() });
+      return JSON.stringify({ ...p.v, [field]: new Date(p.t + shiftMs).toISOString() });
     }),
   };
 }
@@ -69,15 +73,25 @@ export async function loadJsonl(
 ): Promise<LoadTotals> {
   let lines = text.split("\n").map((l) => l.replace(/\r$/, "")).filter((l) => l.trim() !== "");
   let shiftMs = 0;
+  const source = pipeline.repository.source(
+    options.source ?? pipeline.repository.defaultSource.name,
+  );
+  if (!source) {
+    throw new FeatureRequestError(
+      `Cannot load events into source '${options.source}': repository '${pipeline.repository.name}' ` +
+        `has ${pipeline.repository.sources.map((s) => s.name).join(", ")}`,
+    );
+  }
   if (options.rebase) {
-    ({ lines, shiftMs } = rebaseLines(lines, options.nowMs ?? Date.now()));
+    ({ lines, shiftMs } = rebaseLines(lines, options.nowMs ?? Date.now(), source.timestamp));
   }
   const totals: LoadTotals = { accepted: 0, duplicate: 0, dead_lettered: 0, shiftMs };
   const size = options.batchSize ?? 1000;
-  const meta = options.source ? { source: options.source } : undefined;
+  const meta = options.origin ? { origin: options.origin } : undefined;
   for (let i = 0; i < lines.length; i += size) {
     const batch: PipelineMessage[] = lines.slice(i, i + size).map((payload, j) => ({
       payload,
+      source: source.name,
       meta: meta && { ...meta, line: String(i + j + 1) },
     }));
     const r = await pipeline.processBatch(batch);

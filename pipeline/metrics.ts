@@ -6,12 +6,14 @@
  */
 import { Counter, Gauge, Histogram, type Registry } from "prom-client";
 import {
-  applyTransform,
   computeWindowFeatures,
   type FeatureView,
   type OnlineEntityState,
   type RawValue,
+  RowAssembler,
+  SCALAR_KINDS,
 } from "./features/mod.ts";
+import type { FeatureRepository } from "./definitions/repository.ts";
 
 /** How many recent values per feature the value gauges summarise. */
 export const FEATURE_STATS_WINDOW = 5000;
@@ -55,8 +57,17 @@ export class FeatureMetrics {
   readonly batchSeconds: Histogram;
   readonly freshnessSeconds: Histogram;
   readonly #rings = new Map<string, ValueRing>();
+  /** Per source, the assembler of its request features computed from an event alone. */
+  readonly #eventFeatures = new Map<string, RowAssembler>();
 
-  constructor(registry: Registry) {
+  constructor(registry: Registry, repository?: FeatureRepository) {
+    for (const source of repository?.sources ?? []) {
+      const fields = new Set([...Object.keys(source.fields), "timestamp"]);
+      const inputs = repository!.requestFeatures.filter((f) =>
+        SCALAR_KINDS.has(f.transform.kind) && fields.has((f.transform as { source: string }).source)
+      );
+      if (inputs.length > 0) this.#eventFeatures.set(source.name, new RowAssembler({ inputs }));
+    }
     const registers = [registry];
     this.events = new Counter({
       name: "features_events_total",
@@ -116,33 +127,35 @@ export class FeatureMetrics {
 
   /**
    * Records the windowed features of freshly written states (as of now, or
-   * their newest event when later) and the event features of the accepted
-   * events; a missing raw value or one the transform cannot read is null.
+   * their newest event when later).
    */
-  observeStates(
-    view: FeatureView,
-    states: Iterable<OnlineEntityState>,
-    events: readonly { payload: Record<string, unknown> }[],
-    nowMs: number,
-  ): void {
+  observeStates(view: FeatureView, states: Iterable<OnlineEntityState>, nowMs: number): void {
     for (const state of states) {
       const f = computeWindowFeatures(view, state, Math.max(nowMs, state.sealed));
       for (const k in f) this.observeValue(k, f[k]);
     }
+  }
+
+  /**
+   * Records the request-time features that accepted events give on their
+   * own (through the row assembler, as serving computes them); a missing
+   * raw value (even one a default stands in for), or one the transform
+   * cannot read, is null.
+   */
+  observeEvents(events: readonly { source: string; payload: Record<string, unknown>; timeMs: number }[]): void {
     for (const e of events) {
-      for (const input of view.eventFeatures) {
-        const spec = input.transform ?? { kind: "identity" as const, source: input.name };
-        const raw = e.payload[spec.source] as RawValue;
-        let value: number | null = null;
-        if (raw !== undefined && raw !== null) {
-          try {
-            value = applyTransform(spec, raw);
-          } catch {
-            value = null;
-          }
-        }
-        this.observeValue(input.name, value);
-      }
+      const rows = this.#eventFeatures.get(e.source);
+      if (!rows) continue;
+      const a = rows.assemble({
+        fields: e.payload as Record<string, RawValue>,
+        timeMs: e.timeMs,
+      });
+      const bad = new Set([
+        ...a.missing,
+        ...a.defaultsUsed,
+        ...a.issues.map((i) => i.path.split(".").pop()!),
+      ]);
+      rows.names.forEach((name, i) => this.observeValue(name, bad.has(name) ? null : a.row[i]));
     }
   }
 

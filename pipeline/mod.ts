@@ -4,15 +4,22 @@
  * the online cache (Redis, Upstash or memory) the edge reads; plus offline
  * values, point-in-time training sets and the HTTP API of the features.
  *
+ * Everything is driven by a feature repository (`definitions/`): entities,
+ * sources with their event schema and routing, feature views with filters
+ * and windowed aggregates, request-time features. The fraud demo and the
+ * sensor example are repositories in `examples/`.
+ *
  * How a batch flows (`FeaturePipeline.processBatch`):
- * 1. decode UTF-8 and JSON, validate with `schemas/event.ts`, refuse text
- *    Postgres cannot store; failures become dead letters (reason + base64);
- * 2. dedupe by `event_id` in the batch, then in ONE SQL statement insert
- *    the events (`ON CONFLICT DO NOTHING`), add the ones inserted to the
- *    tiles (aggregated in SQL, one multi-row upsert) and store the dead
- *    letters; the online states are read meanwhile (one MGET);
- * 3. merge the accepted events into each entity's online state and write
- *    them back with one compare-and-set script (one round trip, TTL 31
+ * 1. decode UTF-8 and JSON, validate against the message's source
+ *    (`schemas/event.ts`), refuse text Postgres cannot store; failures
+ *    become dead letters (reason + base64);
+ * 2. dedupe by (source, event id) in the batch, then in ONE transaction
+ *    insert the events (`ON CONFLICT DO NOTHING`) with their entity index
+ *    rows and the dead letters, and add the ones inserted to their views'
+ *    tiles (one multi-row upsert merging slot by slot); the online states
+ *    are read meanwhile (one MGET);
+ * 3. merge the accepted events into each (view, entity) online state and
+ *    write them back with one compare-and-set script per view (TTL 31
  *    days); entities whose state is missing, replayed or changed by another
  *    worker are rebuilt from Postgres, so the online state converges to the
  *    truth whatever the failures and the number of workers;
@@ -43,9 +50,11 @@ export {
   type FeaturePipelineOptions,
   horizonMs,
   type PipelineMessage,
+  toStoredEvent,
 } from "./feature_pipeline.ts";
 export { FEATURE_STATS_WINDOW, FeatureMetrics } from "./metrics.ts";
 export {
+  DefinitionError,
   FeatureRequestError,
   FeatureStoreLockedError,
   FeatureViewError,
@@ -62,12 +71,14 @@ export {
 export { createFeatureApp, type FeatureAppDeps } from "./http.ts";
 export { loadJsonl, type LoadJsonlOptions, type LoadTotals, rebaseLines } from "./load_file.ts";
 export {
-  buildDemoTrainingSet,
-  CHAMPION_FEATURES,
-  type DemoTrainingSet,
-  loadDemoEvents,
-  referenceLabel,
+  type LabelRow,
+  type PointInTimeOptions,
+  pointInTimeFromEvents,
+  pointInTimeRows,
+  type TimedEvent,
+  type TrainingRecord,
 } from "./training_set.ts";
+export * from "./definitions/mod.ts";
 export * from "./features/mod.ts";
 export * from "./store/mod.ts";
 export * from "./online/mod.ts";

@@ -8,6 +8,7 @@
  */
 import { type ModelInput, type ModelManifest, ModelManifestSchema } from "../schemas/manifest.ts";
 import type { ModelPackage } from "../registry/port.ts";
+import { type FeatureView, viewManifestEntry } from "./features/mod.ts";
 import { toOnnx } from "./onnx/mod.ts";
 import type { Dataset } from "./train/dataset.ts";
 import type { GbdtModel } from "./train/gbdt.ts";
@@ -31,7 +32,8 @@ export interface BuildPackageOptions {
   threshold?: number;
   metrics?: Record<string, unknown>;
   params?: Record<string, unknown>;
-  featureView?: ModelManifest["feature_view"];
+  /** The feature views the inputs read. */
+  views?: readonly FeatureView[];
   /** Number of golden rows. Default 20. */
   goldenRows?: number;
   /** Default: now. */
@@ -109,7 +111,7 @@ export async function buildModelPackage(options: BuildPackageOptions): Promise<M
   const onnx = toOnnx(options.model);
   const inputs: ModelInput[] = options.data.inputs;
   const manifest = ModelManifestSchema.parse({
-    format_version: 1,
+    format_version: 2,
     name: options.name,
     version: "0",
     created_at: options.createdAt ?? new Date().toISOString(),
@@ -127,7 +129,10 @@ export async function buildModelPackage(options: BuildPackageOptions): Promise<M
       source: options.data.source,
       label: options.data.label,
     },
-    feature_view: options.featureView,
+    ...(options.views && options.views.length > 0
+      ? { feature_views: options.views.map(viewManifestEntry) }
+      : {}),
+    request_features: options.data.requestFeatures,
     golden: goldenRows(
       options.validation,
       options.validationProbabilities,

@@ -10,7 +10,8 @@ import { join } from "node:path";
 import type { Registry } from "prom-client";
 import type { FeaturesConfig } from "./config.ts";
 import { FeaturePipeline } from "./feature_pipeline.ts";
-import { DEMO_VIEW, type FeatureView } from "./features/mod.ts";
+import type { FeatureView } from "./features/mod.ts";
+import { type FeatureRepository, resolveRepository } from "./definitions/mod.ts";
 import {
   MemoryOnlineCache,
   type OnlineCache,
@@ -24,6 +25,8 @@ export interface FeatureRuntime {
   pipeline: FeaturePipeline;
   store: FeatureStore;
   cache: OnlineCache;
+  /** The feature repository the pipeline computes. */
+  repository: FeatureRepository;
   /** Views seen for the first time (their tiles were backfilled). */
   newViews: FeatureView[];
   close(): Promise<void>;
@@ -32,19 +35,22 @@ export interface FeatureRuntime {
 /** Options of {@linkcode openFeatureRuntime}. */
 export interface OpenFeatureRuntimeOptions {
   registry?: Registry;
-  views?: readonly FeatureView[];
+  /** The repository to compute; default the one `config.repository` names (else `fraud`). */
+  repository?: FeatureRepository;
   /** Skip warming the in-memory cache from the store. */
   skipWarm?: boolean;
 }
 
 /**
  * Opens store and cache from `config`, applies migrations, registers the
- * views (backfilling new versions) and warms an in-memory cache.
+ * repository's sources and views (backfilling new view versions) and warms
+ * an in-memory cache (or rebuilds the shared one for new views).
  */
 export async function openFeatureRuntime(
   config: FeaturesConfig,
   options: OpenFeatureRuntimeOptions = {},
 ): Promise<FeatureRuntime> {
+  const repository = options.repository ?? await resolveRepository(config.repository);
   if (!config.databaseUrl) await Deno.mkdir(config.dataDir, { recursive: true });
   const store: FeatureStore = config.databaseUrl
     ? new PostgresFeatureStore(config.databaseUrl, { minTileMs: config.minTileMs })
@@ -61,9 +67,9 @@ export async function openFeatureRuntime(
   };
   try {
     await store.migrate();
-    const views = options.views ?? [DEMO_VIEW];
+    for (const s of repository.sources) await store.registerSource(s);
     const newViews: FeatureView[] = [];
-    for (const v of views) {
+    for (const v of repository.views) {
       if (await store.registerView(v) === "new") {
         await store.backfill(v);
         newViews.push(v);
@@ -72,14 +78,15 @@ export async function openFeatureRuntime(
     const pipeline = new FeaturePipeline({
       store,
       cache,
-      views,
+      repository,
       registry: options.registry,
       maxFutureMs: config.maxFutureMs,
     });
-    if ((!sharedCache || newViews.length > 0) && !options.skipWarm) {
-      await pipeline.rebuildOnline();
+    if (!options.skipWarm) {
+      if (!sharedCache) await pipeline.rebuildOnline();
+      else if (newViews.length > 0) await pipeline.rebuildOnline(undefined, undefined, newViews);
     }
-    return { pipeline, store, cache, newViews, close };
+    return { pipeline, store, cache, repository, newViews, close };
   } catch (error) {
     await close();
     throw error;

@@ -1,270 +1,215 @@
 /**
- * Point-in-time training sets: for each labelled `(entity, time)` the
- * windowed features as of that time (events strictly before it), computed
- * by the same code as the offline API, plus the raw event fields the
- * manifest transforms read. Also the demo training set of `fraud_detector`.
+ * Point-in-time training sets: for each labelled point (an event, or
+ * entity keys and a time), the windowed features of every view the point's
+ * entities have, as of that time (events strictly before it), computed by
+ * the same code as the offline API; the event's raw fields when known; and
+ * the repository's request-time features, built by the one row assembler.
+ * From the store (`pointInTimeRows`) or from events in memory
+ * (`pointInTimeFromEvents`, for demos built before anything is stored).
  *
  * @module
  */
-import type { ModelInput } from "../schemas/manifest.ts";
 import {
   computeWindowFeaturesFromEvents,
-  DEMO_VIEW,
+  entityIdOf,
   type FeatureView,
+  type RawValue,
+  RowAssembler,
   toWindowEvent,
   type WindowEvent,
-  windowFeatureNames,
 } from "./features/mod.ts";
+import type { FeatureRepository } from "./definitions/repository.ts";
 import type { FeatureStore } from "./store/port.ts";
 import { horizonMs } from "./feature_pipeline.ts";
 
 /** One labelled point in time. */
 export interface LabelRow {
-  entityId: string;
+  /** Entity key values by key field (`user_id`, `device_id`, ...), as given by the labels. */
+  keys: Record<string, string>;
   /** As-of time, epoch ms. */
   timeMs: number;
   label: number;
-  /** When given, the event's stored raw fields are added to the row. */
+  /** When given, the event's stored raw fields are added to the row (and supply its keys). */
   eventId?: string;
 }
 
-/** A point-in-time row: entity, time, label, the event's raw fields when known, features. */
+/** A point-in-time row: time, label, keys, the event's raw fields when known, features. */
 export type TrainingRecord = Record<string, string | number | boolean | null>;
 
 /** Options of {@linkcode pointInTimeRows}. */
 export interface PointInTimeOptions {
-  /** Entities per store query. Default 500. */
-  chunkEntities?: number;
+  /** Labels per chunk of store queries. Default 5000. */
+  chunk?: number;
+  /** Source of the labels' event ids. Default the repository's default source. */
+  source?: string;
   /** Called after each chunk with rows done and total. */
   onProgress?: (done: number, total: number) => void;
 }
 
-/** The raw event fields a training row carries for the manifest transforms. */
-export const RAW_EVENT_FIELDS = [
-  "timestamp",
-  "amount",
-  "merchant_category",
-  "payment_method",
-  "risk_score",
-] as const;
+/** Builds training records of one repository (its views and request features). */
+class RecordBuilder {
+  readonly #rows: RowAssembler;
+  readonly #names: readonly string[];
+
+  constructor(readonly repository: FeatureRepository) {
+    const inputs = repository.requestFeatures.map((f) => ({ ...f }));
+    this.#rows = new RowAssembler({ inputs, views: repository.views });
+    this.#names = inputs.map((i) => i.name);
+  }
+
+  /** The fields a point knows: its keys and the event's scalar raw fields. */
+  fields(keys: Record<string, string>, payload: Record<string, unknown> | undefined): TrainingRecord {
+    const out: TrainingRecord = {};
+    if (payload) {
+      for (const [k, v] of Object.entries(payload)) {
+        if (typeof v === "string" || typeof v === "number" || typeof v === "boolean" || v === null) {
+          out[k] = v;
+        }
+      }
+    }
+    Object.assign(out, keys);
+    return out;
+  }
+
+  /** One record: `as_of`, `label`, the fields, every view's features, the request features. */
+  record(
+    base: TrainingRecord,
+    timeMs: number,
+    label: number,
+    perView: (Record<string, number> | null)[],
+  ): TrainingRecord {
+    const r: TrainingRecord = { as_of: new Date(timeMs).toISOString(), label, ...base };
+    const first = this.repository.views.find((_, i) => perView[i] !== null);
+    if (first && r.entity_id === undefined) r.entity_id = entityIdOf(first.keys, base) ?? null;
+    this.repository.views.forEach((v, i) => {
+      const values = perView[i];
+      for (const f of v.windowFeatures) r[f.name] = values ? values[f.name] : null;
+    });
+    const a = this.#rows.assemble({
+      fields: base as Record<string, RawValue>,
+      views: perView,
+      timeMs,
+    });
+    const bad = new Set([...a.missing, ...a.issues.map((i) => i.path.split(".").pop()!)]);
+    this.#names.forEach((name, i) => (r[name] = bad.has(name) ? null : a.row[i]));
+    return r;
+  }
+}
 
 /**
  * Builds point-in-time rows for `labels` from the store (label order within
- * each chunk of entities), yielded chunk by chunk (bounded memory for large
- * label files). The next chunk's events load while this one is computed.
+ * each chunk), yielded chunk by chunk (bounded memory for large label
+ * files). The next chunk's events load while this one is computed.
  */
 export async function* pointInTimeRows(
   store: FeatureStore,
-  view: FeatureView,
+  repository: FeatureRepository,
   labels: readonly LabelRow[],
   options: PointInTimeOptions = {},
 ): AsyncGenerator<TrainingRecord[]> {
-  const chunk = options.chunkEntities ?? 2000;
-  const byEntity = new Map<string, number[]>();
-  labels.forEach((l, i) => {
-    const list = byEntity.get(l.entityId);
-    if (list) list.push(i);
-    else byEntity.set(l.entityId, [i]);
+  const chunk = options.chunk ?? 5000;
+  const source = options.source ?? repository.defaultSource.name;
+  const builder = new RecordBuilder(repository);
+  const views = repository.views;
+  // Labels of one entity together: its events load once per chunk.
+  const primary = views[0];
+  const order = labels.map((_, i) => i).sort((a, b) => {
+    const ka = entityIdOf(primary.keys, labels[a].keys) ?? "";
+    const kb = entityIdOf(primary.keys, labels[b].keys) ?? "";
+    return ka < kb ? -1 : ka > kb ? 1 : labels[a].timeMs - labels[b].timeMs;
   });
-  const entities = [...byEntity.keys()];
-  const withEvents = labels.some((l) => l.eventId !== undefined);
   const load = async (start: number) => {
-    const ids = entities.slice(start, start + chunk);
-    const idx = ids.flatMap((id) => byEntity.get(id)!).sort((a, b) => a - b);
-    let lo = Infinity, hi = -Infinity;
-    for (const j of idx) {
-      if (labels[j].timeMs < lo) lo = labels[j].timeMs;
-      if (labels[j].timeMs > hi) hi = labels[j].timeMs;
-    }
-    const [events, payloads] = await Promise.all([
-      store.loadEvents(view, ids, lo - horizonMs(view), hi),
-      withEvents
-        ? store.loadPayloads(idx.map((j) => labels[j].eventId).filter((x) => x !== undefined))
-        : new Map<string, Record<string, unknown>>(),
-    ]);
-    return { idx, events, payloads };
+    const idx = order.slice(start, start + chunk).sort((a, b) => a - b);
+    const ids = idx.map((j) => labels[j].eventId).filter((x) => x !== undefined);
+    const payloads = ids.length > 0
+      ? await store.loadPayloads(source, ids)
+      : new Map<string, Record<string, unknown>>();
+    const fields = idx.map((j) => {
+      const l = labels[j];
+      return builder.fields(l.keys, l.eventId === undefined ? undefined : payloads.get(l.eventId));
+    });
+    const events = await Promise.all(views.map((v) => {
+      const entityIds = new Set<string>();
+      let lo = Infinity, hi = -Infinity;
+      idx.forEach((j, k) => {
+        const id = entityIdOf(v.keys, fields[k]);
+        if (id === undefined) return;
+        entityIds.add(id);
+        lo = Math.min(lo, labels[j].timeMs);
+        hi = Math.max(hi, labels[j].timeMs);
+      });
+      return entityIds.size === 0
+        ? new Map<string, WindowEvent[]>()
+        : store.loadEvents(v, [...entityIds], lo - horizonMs(v), hi);
+    }));
+    return { idx, fields, events };
   };
   let done = 0;
-  let next = entities.length > 0 ? load(0) : null;
+  let next = order.length > 0 ? load(0) : null;
   for (let i = 0; next; i += chunk) {
-    const { idx, events, payloads } = await next;
-    next = i + chunk < entities.length ? load(i + chunk) : null;
+    const { idx, fields, events } = await next;
+    next = i + chunk < order.length ? load(i + chunk) : null;
     // A rejected prefetch is rethrown by the next await; avoid an unhandled rejection meanwhile.
     next?.catch(() => {});
-    const out: TrainingRecord[] = [];
-    for (const j of idx) {
+    const out = idx.map((j, k) => {
       const l = labels[j];
-      const p = l.eventId === undefined ? undefined : payloads.get(l.eventId);
-      const w = computeWindowFeaturesFromEvents(view, events.get(l.entityId) ?? [], l.timeMs);
-      out.push(toRecord(view, l, w, withEvents ? p ?? {} : undefined));
-    }
+      const perView = views.map((v, vi) => {
+        const id = entityIdOf(v.keys, fields[k]);
+        if (id === undefined) return null;
+        return computeWindowFeaturesFromEvents(v, events[vi].get(id) ?? [], l.timeMs);
+      });
+      const base = { ...fields[k], ...(l.eventId !== undefined ? { event_id: l.eventId } : {}) };
+      return builder.record(base, l.timeMs, l.label, perView);
+    });
     done += out.length;
     options.onProgress?.(done, labels.length);
     yield out;
   }
 }
 
-function toRecord(
-  view: FeatureView,
-  l: LabelRow,
-  features: Record<string, number>,
-  payload: Record<string, unknown> | undefined,
-): TrainingRecord {
-  const r: TrainingRecord = {
-    entity_id: l.entityId,
-    as_of: new Date(l.timeMs).toISOString(),
-    label: l.label,
-  };
-  if (payload) {
-    r.event_id = l.eventId ?? null;
-    for (const f of RAW_EVENT_FIELDS) {
-      const v = payload[f];
-      r[f] = typeof v === "string" || typeof v === "number" ? v : null;
-    }
-  }
-  for (const name of windowFeatureNames(view)) r[name] = features[name];
-  return r;
-}
-
-// ---------------------------------------------------------------- demo set
-
-/** The reference's merchant base fraud rates (its `labeling.py`). */
-const BASE_RATE: Record<string, number> = {
-  grocery: 0.01,
-  gas_station: 0.02,
-  restaurant: 0.03,
-  pharmacy: 0.01,
-  clothing: 0.04,
-  online_retail: 0.06,
-  electronics: 0.08,
-  travel: 0.10,
-  jewelry: 0.15,
-  cash_advance: 0.25,
-};
-
-/** A seeded standard normal generator (mulberry32 + Box–Muller). */
-export function gaussian(seed: number): () => number {
-  let a = seed >>> 0;
-  const uniform = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  return () => {
-    const u = 1 - uniform();
-    return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * uniform());
-  };
+/** An event in memory with its time. */
+export interface TimedEvent {
+  event: Record<string, unknown>;
+  timeMs: number;
 }
 
 /**
- * The reference's rule-based label: merchant base rate, +0.2 at night,
- * +0.3 when amount > 1000, +0.4 for jewelry or cash_advance, +0.3 more for
- * cash_advance on a weekend, capped at 1, plus Gaussian noise (σ 0.05);
- * 1 when ≥ 0.65.
+ * Point-in-time rows of events held in memory, each labelled by `labelOf`:
+ * every event's raw fields, every view's features as of its own time
+ * (strictly before it) and the request features: what `pointInTimeRows`
+ * gives for the same events once stored, with their event ids as labels.
  */
-export function referenceLabel(
-  merchantCategory: string,
-  amount: number,
-  timeMs: number,
-  noise: number,
-): number {
-  const d = new Date(timeMs);
-  const hour = d.getUTCHours();
-  const weekend = (d.getUTCDay() + 6) % 7 >= 5;
-  let p = BASE_RATE[merchantCategory] ?? 0.03;
-  if (hour < 6 || hour >= 22) p += 0.2;
-  if (amount > 1000) p += 0.3;
-  if (merchantCategory === "jewelry" || merchantCategory === "cash_advance") p += 0.4;
-  if (merchantCategory === "cash_advance" && weekend) p += 0.3;
-  p = Math.min(p, 1) + 0.05 * noise;
-  return p >= 0.65 ? 1 : 0;
-}
-
-/** The champion's inputs: the reference's eight names, event ones with transforms. */
-export const CHAMPION_FEATURES = [
-  "hour_of_day",
-  "day_of_week",
-  "is_weekend",
-  "transaction_count_24h",
-  "avg_amount_30d",
-  "amount",
-  "merchant_category_encoded",
-  "payment_method_encoded",
-] as const;
-
-/** The manifest inputs of `names` from a view (event features carry their transforms). */
-export function viewInputs(view: FeatureView, names: readonly string[]): ModelInput[] {
-  return names.map((name) => {
-    const ev = view.eventFeatures.find((f) => f.name === name);
-    if (ev) return structuredClone(ev) as ModelInput;
-    if (!view.windowFeatures.some((f) => f.name === name)) {
-      throw new Error(`Feature '${name}' is not in view '${view.name}' v${view.version}`);
+export function pointInTimeFromEvents(
+  repository: FeatureRepository,
+  source: string,
+  events: readonly TimedEvent[],
+  labelOf: (e: TimedEvent, index: number) => number,
+): TrainingRecord[] {
+  const builder = new RecordBuilder(repository);
+  const views = repository.viewsOfSource(source);
+  const def = repository.source(source)!;
+  const sorted = [...events].sort((a, b) =>
+    a.timeMs - b.timeMs || String(a.event[def.eventId]).localeCompare(String(b.event[def.eventId]))
+  );
+  const byEntity = views.map(() => new Map<string, WindowEvent[]>());
+  views.forEach((v: FeatureView, vi) => {
+    for (const e of sorted) {
+      const id = entityIdOf(v.keys, e.event);
+      const w = id === undefined ? null : toWindowEvent(v, e.event, e.timeMs);
+      if (id === undefined || !w) continue;
+      const list = byEntity[vi].get(id) ?? [];
+      list.push(w);
+      byEntity[vi].set(id, list);
     }
-    return { name, dtype: "float32" };
   });
-}
-
-/** The demo training set, ready for `trainModel({ data: table, label: "label", inputs })`. */
-export interface DemoTrainingSet {
-  table: { source: string; columns: string[]; records: TrainingRecord[] };
-  championInputs: ModelInput[];
-  challengerInputs: ModelInput[];
-  featureView: { name: string; version: number; entity_key: string };
-  positives: number;
-}
-
-/**
- * Builds the demo training set from raw demo events: labels by the
- * reference's rule (seeded noise), raw event fields for the transforms, and
- * the windowed features as of each event's own time (strictly before it).
- */
-export function buildDemoTrainingSet(
-  events: readonly Record<string, unknown>[],
-  options: { seed?: number; view?: FeatureView } = {},
-): DemoTrainingSet {
-  const view = options.view ?? DEMO_VIEW;
-  const noise = gaussian(options.seed ?? 42);
-  const parsed = events.map((e) => ({ e, t: Date.parse(String(e.timestamp)) }))
-    .sort((a, b) => a.t - b.t || String(a.e.event_id).localeCompare(String(b.e.event_id)));
-  const byUser = new Map<string, WindowEvent[]>();
-  for (const { e, t } of parsed) {
-    const id = String(e[view.entityKey]);
-    const list = byUser.get(id) ?? [];
-    list.push(toWindowEvent(view, e, t));
-    byUser.set(id, list);
-  }
-  const records: TrainingRecord[] = parsed.map(({ e, t }) => {
-    const w = computeWindowFeaturesFromEvents(view, byUser.get(String(e[view.entityKey]))!, t);
-    const r: TrainingRecord = {};
-    for (const f of RAW_EVENT_FIELDS) {
-      const v = e[f];
-      r[f] = typeof v === "string" || typeof v === "number" ? v : null;
-    }
-    Object.assign(r, w);
-    const category = typeof e.merchant_category === "string" ? e.merchant_category : "unknown";
-    r.label = referenceLabel(category, Number(e.amount), t, noise());
-    return r;
+  return sorted.map((e, i) => {
+    const perView = repository.views.map((v) => {
+      const vi = views.indexOf(v);
+      const id = entityIdOf(v.keys, e.event);
+      if (vi < 0 || id === undefined) return null;
+      return computeWindowFeaturesFromEvents(v, byEntity[vi].get(id) ?? [], e.timeMs);
+    });
+    const base = builder.fields({}, e.event);
+    return builder.record(base, e.timeMs, labelOf(e, i), perView);
   });
-  const windowNames = windowFeatureNames(view);
-  const all = [...view.eventFeatures.map((f) => f.name), ...windowNames];
-  return {
-    table: {
-      source: "demo_events.jsonl (point-in-time)",
-      columns: [...RAW_EVENT_FIELDS, ...windowNames, "label"],
-      records,
-    },
-    championInputs: viewInputs(view, CHAMPION_FEATURES),
-    challengerInputs: viewInputs(view, all),
-    featureView: { name: view.name, version: view.version, entity_key: view.entityKey },
-    positives: records.filter((r) => r.label === 1).length,
-  };
-}
-
-/** Reads the demo events shipped in `pipeline/demo_data/demo_events.jsonl`. */
-export async function loadDemoEvents(): Promise<Record<string, unknown>[]> {
-  const url = new URL("./demo_data/demo_events.jsonl", import.meta.url);
-  const text = await Deno.readTextFile(url);
-  return text.split("\n").filter((l) => l.trim() !== "").map((l) => JSON.parse(l));
 }

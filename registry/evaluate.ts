@@ -10,7 +10,9 @@
 import * as ort from "onnxruntime-web";
 import { configureOnnxRuntime } from "../edge/onnx_session.ts";
 import type { ModelManifest } from "../schemas/manifest.ts";
-import { applyTransform, getFeatureView, type RawValue } from "../pipeline/features/mod.ts";
+import { type RawValue, RowAssembler } from "../pipeline/features/mod.ts";
+import { manifestRowModel } from "../pipeline/definitions/manifest.ts";
+import { parseIsoUtc } from "../schemas/time.ts";
 import { averagePrecision, recallAtPrecision, rocAuc } from "../pipeline/train/metrics.ts";
 import { RegistryError } from "./errors.ts";
 import type { ModelPackage } from "./port.ts";
@@ -44,67 +46,50 @@ export interface EvaluationResult {
 }
 
 /**
- * Builds the `[N, F]` input matrix of `manifest` from raw records: the
- * input's own column, else its transform (or, for a feature-view model, the
- * view's transform of that name), else its default.
+ * Builds the `[N, F]` input matrix of `manifest` from records (point-in-time
+ * rows: raw fields and feature values) with the one row assembler, as the
+ * edge builds a served row; `text` for CSV cells. Throws naming the row and
+ * the field of the first record that cannot be assembled.
  */
 export function inputMatrix(
   manifest: ModelManifest,
   records: Record<string, RawValue>[],
+  options: { text?: boolean } = {},
 ): Float32Array {
+  const rows = new RowAssembler(manifestRowModel(manifest));
   const width = manifest.inputs.length;
-  const ref = manifest.feature_view;
-  const view = ref ? getFeatureView(ref.name, ref.version) : undefined;
   const out = new Float32Array(records.length * width);
   records.forEach((record, r) => {
-    manifest.inputs.forEach((input, f) => {
-      const direct = record[input.name];
-      const transform = input.transform ??
-        view?.eventFeatures.find((e) => e.name === input.name)?.transform;
-      let value: number;
-      const number = asNumber(direct);
-      if (number !== undefined) {
-        value = number;
-      } else if (transform) {
-        value = applyTransform(transform, record[transform.source]);
-      } else if (input.default !== undefined) {
-        value = input.default;
-      } else {
-        throw new RegistryError(
-          "invalid_request",
-          `Cannot evaluate model '${manifest.name}' version ${manifest.version}: row ${
-            r + 1
-          } lacks input '${input.name}'`,
-        );
-      }
-      out[r * width + f] = value;
+    const t = record.timestamp ?? record.as_of;
+    const timeMs = typeof t === "string" ? parseIsoUtc(t) ?? NaN : typeof t === "number" ? t : NaN;
+    const a = rows.assemble({ fields: record, timeMs }, {
+      into: out.subarray(r * width, (r + 1) * width),
+      text: options.text,
+      prefix: `row ${r + 1}`,
     });
+    const problem = a.issues[0] ??
+      (a.missing.length > 0 ? { path: `row ${r + 1}.${a.missing[0]}`, message: "Missing" } : null);
+    if (problem) {
+      throw new RegistryError(
+        "invalid_request",
+        `Cannot evaluate model '${manifest.name}' version ${manifest.version}: ${problem.path}: ${problem.message}`,
+      );
+    }
   });
   return out;
-}
-
-/** A raw cell as a number: numbers, numeric strings and booleans (`True`/`false`/...). */
-function asNumber(value: RawValue): number | undefined {
-  if (typeof value === "boolean") return value ? 1 : 0;
-  if (typeof value === "number") return Number.isFinite(value) ? value : undefined;
-  if (typeof value !== "string" || value.trim() === "") return undefined;
-  const lower = value.trim().toLowerCase();
-  if (lower === "true") return 1;
-  if (lower === "false") return 0;
-  const n = Number(value);
-  return Number.isFinite(n) ? n : undefined;
 }
 
 /** Probability of the positive class for every record (batches of 1000 rows). */
 export async function scoreRecords(
   pkg: ModelPackage,
   records: Record<string, RawValue>[],
+  options: { text?: boolean } = {},
 ): Promise<Float64Array> {
   configureOnnxRuntime();
   const { manifest } = pkg;
   const session = await ort.InferenceSession.create(pkg.onnx, { executionProviders: ["wasm"] });
   try {
-    const x = inputMatrix(manifest, records);
+    const x = inputMatrix(manifest, records, options);
     const width = manifest.inputs.length;
     const scores = new Float64Array(records.length);
     const positive = Math.max(0, manifest.classes.findIndex((c) => String(c) === "1"));
@@ -134,6 +119,7 @@ export async function evaluateChampionChallenger(
   records: Record<string, RawValue>[],
   labels: ArrayLike<number>,
   policy: EvaluationPolicy,
+  options: { text?: boolean } = {},
 ): Promise<EvaluationResult> {
   const positives = Array.from(labels).filter((y) => y === 1).length;
   if (positives === 0 || positives === labels.length) {
@@ -143,7 +129,7 @@ export async function evaluateChampionChallenger(
     );
   }
   const score = async (pkg: ModelPackage): Promise<ModelScores> => {
-    const s = await scoreRecords(pkg, records);
+    const s = await scoreRecords(pkg, records, options);
     return {
       version: pkg.manifest.version,
       pr_auc: averagePrecision(labels, s),

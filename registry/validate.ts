@@ -10,7 +10,8 @@
 import * as ort from "onnxruntime-web";
 import { configureOnnxRuntime } from "../edge/onnx_session.ts";
 import type { ModelManifest } from "../schemas/manifest.ts";
-import { getFeatureView } from "../pipeline/features/mod.ts";
+import { manifestRowModel, manifestViews } from "../pipeline/definitions/manifest.ts";
+import { RowAssembler } from "../pipeline/features/row.ts";
 import type { ModelPackage } from "./port.ts";
 import { sha256Hex } from "./_package.ts";
 
@@ -146,37 +147,29 @@ function checkFeatureView(manifest: ModelManifest, what: string) {
       `Cannot validate ${what}: input listed twice '${duplicate}'`,
     );
   }
+  let views;
+  try {
+    views = manifestViews(manifest);
+    new RowAssembler(manifestRowModel(manifest));
+  } catch (error) {
+    throw new Refusal(
+      "feature_view_mismatch",
+      `Cannot validate ${what}: ${error instanceof Error ? error.message : String(error)}`,
+    );
+  }
   const ref = manifest.feature_view;
-  if (!ref) return;
-  const view = getFeatureView(ref.name, ref.version);
-  if (!view) {
+  if (ref && views[0] && views[0].entityKey !== ref.entity_key) {
     throw new Refusal(
       "feature_view_mismatch",
-      `Cannot validate ${what}: unknown feature view '${ref.name}' version ${ref.version}`,
+      `Cannot validate ${what}: entity key '${ref.entity_key}' is not the view's '${views[0].entityKey}'`,
     );
   }
-  if (view.entityKey !== ref.entity_key) {
-    throw new Refusal(
-      "feature_view_mismatch",
-      `Cannot validate ${what}: entity key '${ref.entity_key}' is not the view's '${view.entityKey}'`,
-    );
-  }
-  const windowNames = new Set(view.windowFeatures.map((w) => w.name));
+  const windowNames = new Set(views.flatMap((v) => v.windowFeatures.map((w) => w.name)));
   for (const input of manifest.inputs) {
-    const eventFeature = view.eventFeatures.find((f) => f.name === input.name);
     if (windowNames.has(input.name) && input.transform) {
       throw new Refusal(
         "feature_view_mismatch",
         `Cannot validate ${what}: input '${input.name}' is a window feature of the view but has a transform`,
-      );
-    }
-    if (
-      eventFeature?.transform && input.transform &&
-      !sameJson(eventFeature.transform, input.transform)
-    ) {
-      throw new Refusal(
-        "feature_view_mismatch",
-        `Cannot validate ${what}: transform of input '${input.name}' differs from the feature view's`,
       );
     }
   }

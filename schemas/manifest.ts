@@ -8,39 +8,38 @@
  * @module
  */
 import { z } from "zod";
+import { EntityDefinitionSchema, FeatureViewDefinitionSchema } from "./definitions.ts";
+import { TransformSpecSchema } from "./transform.ts";
 
-const source = z.string().min(1).describe("Raw field the transform reads");
+export { type TransformKind, transformOperands, type TransformSpec, TransformSpecSchema } from "./transform.ts";
 
-/** A declarative transform from a raw field to one numeric model input. */
-export const TransformSpecSchema = z.discriminatedUnion("kind", [
-  z.object({ kind: z.literal("identity"), source }),
-  z.object({ kind: z.literal("bool"), source }),
-  z.object({ kind: z.literal("log1p"), source }),
-  z.object({
-    kind: z.literal("crc32_mod"),
-    source,
-    modulo: z.number().int().positive(),
-    /** Value used when the raw field is missing or null (before hashing). */
-    missing: z.string().optional(),
-  }),
-  z.object({ kind: z.literal("hour_of_day"), source }),
-  z.object({ kind: z.literal("day_of_week"), source }),
-  z.object({ kind: z.literal("is_weekend"), source }),
-  z.object({ kind: z.literal("is_night"), source }),
-]);
-/** A declarative transform. */
-export type TransformSpec = z.infer<typeof TransformSpecSchema>;
-/** The names of the transform kinds. */
-export type TransformKind = TransformSpec["kind"];
+/**
+ * The JSON type a value of an input takes: `float32` a number; `bool` a
+ * boolean, or the number 0 or 1.
+ */
+export const InputDtypeSchema = z.enum(["float32", "bool"]);
+
+/** Valid values of an input; a value outside is refused (422). */
+export const InputDomainSchema = z.object({
+  min: z.number().finite().optional(),
+  max: z.number().finite().optional(),
+});
 
 /** One ordered model input. */
 export const ModelInputSchema = z.object({
   name: z.string().min(1),
-  dtype: z.literal("float32").default("float32"),
-  /** How to compute it from a raw field when the request lacks `name` itself. */
+  dtype: InputDtypeSchema.default("float32"),
+  /** How to compute it (from a raw field or other features) when the request lacks `name` itself. */
   transform: TransformSpecSchema.optional(),
   /** Explicit default; when used, the response lists it in `defaults_used`. */
   default: z.number().finite().optional(),
+  /** Declared valid values (e.g. hour_of_day 0–23): a value outside is a 422. */
+  domain: InputDomainSchema.optional(),
+  /**
+   * The range seen in training. A value outside is flagged in the response
+   * (`out_of_range`), or refused when the manifest's `out_of_range` is `refuse`.
+   */
+  training_range: z.object({ min: z.number(), max: z.number() }).optional(),
 });
 /** One ordered model input. */
 export type ModelInput = z.infer<typeof ModelInputSchema>;
@@ -55,7 +54,11 @@ export const FeatureBaselineSchema = z.object({
 
 /** The manifest of a model package. */
 export const ModelManifestSchema = z.object({
-  format_version: z.literal(1).default(1),
+  /**
+   * 1: inputs typed only `float32` (a JSON boolean reads as 0/1); 2: inputs
+   * carry their dtype and domain, and coercion follows them strictly.
+   */
+  format_version: z.union([z.literal(1), z.literal(2)]).default(1),
   name: z.string().regex(/^[A-Za-z0-9_.-]{1,100}$/),
   version: z.string().min(1),
   created_at: z.string(),
@@ -80,12 +83,29 @@ export const ModelManifestSchema = z.object({
     source: z.string().optional(),
     label: z.string().optional(),
   }),
-  /** The feature view that supplies online features, when any. */
+  /**
+   * The feature view that supplies online features, when any (format 1;
+   * resolved by name among the shipped examples). Newer manifests carry
+   * `feature_views` instead.
+   */
   feature_view: z.object({
     name: z.string(),
     version: z.number().int().positive(),
     entity_key: z.string(),
   }).optional(),
+  /**
+   * The definitions of every feature view the inputs read, with their
+   * entities, so that the edge needs no feature repository: it computes
+   * online values from these.
+   */
+  feature_views: z.array(z.object({
+    view: FeatureViewDefinitionSchema,
+    entity: EntityDefinitionSchema,
+  })).optional(),
+  /** Request-time features that inputs' transforms read but that are not inputs themselves. */
+  request_features: z.array(ModelInputSchema).default([]),
+  /** What a value outside an input's `training_range` does: `flag` it (default) or `refuse` (422). */
+  out_of_range: z.enum(["flag", "refuse"]).default("flag"),
   /** Rows (model-input order) and the probabilities the trainer computed. */
   golden: z.object({
     rows: z.array(z.array(z.number())),

@@ -35,3 +35,16 @@ export async function runCli(main: () => Promise<void>): Promise<void> {
     Deno.exit(1);
   }
 }
+
+/**
+ * The repository a CLI loads: `--repo DIR` or `--example NAME` when given,
+ * else `FEATURE_REPO` / `FEATURE_EXAMPLE` from the configuration (default
+ * the `fraud` example).
+ */
+export function repositoryChoice(
+  flags: Flags,
+  config: { repository: { repo?: string; example?: string } },
+): { repo?: string; example?: string } {
+  const { repo, example } = flags.values;
+  return repo !== undefined || example !== undefined ? { repo, example } : config.repository;
+}

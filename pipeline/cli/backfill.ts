@@ -1,5 +1,6 @@
 /**
- * `deno task features:backfill [--view name --version n]`: rebuilds the
+ * `deno task features:backfill [--view name --version n] [--repo DIR |
+ * --example NAME]`: rebuilds the
  * tiles of feature views from raw events (a changed definition is a new
  * version, which starts empty), then the online state when it lives in
  * Redis.
@@ -7,20 +8,21 @@
  * @module
  */
 import { resolveFeaturesConfig } from "../config.ts";
-import { listFeatureViews } from "../features/mod.ts";
+import { resolveRepository } from "../definitions/mod.ts";
 import { openFeatureRuntime } from "../runtime.ts";
-import { parseFlags, runCli } from "./_args.ts";
+import { parseFlags, repositoryChoice, runCli } from "./_args.ts";
 
 if (import.meta.main) {
   await runCli(async () => {
     const flags = parseFlags(Deno.args, []);
-    const views = listFeatureViews().filter((v) =>
+    const config = resolveFeaturesConfig();
+    const repository = await resolveRepository(repositoryChoice(flags, config));
+    const views = repository.views.filter((v) =>
       (flags.values.view === undefined || v.name === flags.values.view) &&
       (flags.values.version === undefined || v.version === Number(flags.values.version))
     );
     if (views.length === 0) throw new Error("No feature view matches --view/--version");
-    const config = resolveFeaturesConfig();
-    const rt = await openFeatureRuntime(config, { views, skipWarm: true });
+    const rt = await openFeatureRuntime(config, { repository, skipWarm: true });
     try {
       for (const v of views) {
         if (rt.newViews.includes(v)) {
@@ -36,7 +38,8 @@ if (import.meta.main) {
         );
       }
       if (config.redisUrl || config.upstash) {
-        console.log(`online state rebuilt for ${await rt.pipeline.rebuildOnline()} entities`);
+        const n = await rt.pipeline.rebuildOnline(undefined, undefined, views);
+        console.log(`online state rebuilt for ${n} entities`);
       }
     } finally {
       await rt.close();

@@ -7,14 +7,16 @@ import { collectDefaultMetrics, Registry } from "prom-client";
 import { resolveFeaturesConfig } from "../config.ts";
 import { createFeatureApp } from "../http.ts";
 import { openFeatureRuntime } from "../runtime.ts";
-import { runCli } from "./_args.ts";
+import { resolveRepository } from "../definitions/mod.ts";
+import { parseFlags, repositoryChoice, runCli } from "./_args.ts";
 
 if (import.meta.main) {
   await runCli(async () => {
     const config = resolveFeaturesConfig();
+    const repository = await resolveRepository(repositoryChoice(parseFlags(Deno.args, []), config));
     const registry = new Registry();
     collectDefaultMetrics({ register: registry });
-    const rt = await openFeatureRuntime(config, { registry });
+    const rt = await openFeatureRuntime(config, { registry, repository });
     const app = createFeatureApp({ pipeline: rt.pipeline, registry });
     const server = Deno.serve({ port: config.port, hostname: config.hostname }, app.fetch);
     const stop = async () => {

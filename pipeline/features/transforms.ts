@@ -1,7 +1,7 @@
 /**
- * The declarative transforms of a model manifest, as code. The trainer and
- * the edge both call {@linkcode applyTransform}, so training and serving
- * cannot skew.
+ * The declarative transforms of request-time features, as code. Only the
+ * row assembler (`row.ts`) calls them, for serving, training and
+ * evaluation alike, so those cannot skew.
  *
  * @module
  */
@@ -50,8 +50,7 @@ export function dayOfWeek(ms: number): number {
 
 function toNumber(field: string, v: RawValue): number {
   if (typeof v === "number" && Number.isFinite(v)) return v;
-  if (typeof v === "boolean") return v ? 1 : 0;
-  throw new TransformError(field, `Expected a finite number, got ${JSON.stringify(v)}`);
+  throw new TransformError(field, `Expected a number, got ${JSON.stringify(v)}`);
 }
 
 function toTime(field: string, v: RawValue): number {
@@ -66,22 +65,42 @@ function toTime(field: string, v: RawValue): number {
 function toBool(field: string, v: RawValue): number {
   if (typeof v === "boolean") return v ? 1 : 0;
   if (v === 0 || v === 1) return v;
-  if (typeof v === "string" && ["true", "false", "True", "False"].includes(v)) {
-    return v.toLowerCase() === "true" ? 1 : 0;
-  }
-  throw new TransformError(field, `Expected a boolean, got ${JSON.stringify(v)}`);
+  throw new TransformError(field, `Expected a boolean (or 0/1), got ${JSON.stringify(v)}`);
 }
 
+/** The transform kinds that read one raw field (the others combine features). */
+export const SCALAR_KINDS: ReadonlySet<string> = new Set([
+  "identity",
+  "bool",
+  "log1p",
+  "crc32_mod",
+  "hour_of_day",
+  "day_of_week",
+  "is_weekend",
+  "is_night",
+]);
+
+/** The transform kinds derived from a time. */
+export const TIME_KINDS: ReadonlySet<string> = new Set([
+  "hour_of_day",
+  "day_of_week",
+  "is_weekend",
+  "is_night",
+]);
+
+/** A transform over one raw field. */
+export type ScalarTransform = Extract<TransformSpec, { source: string }>;
+
 /**
- * Applies one transform to a raw value (a timestamp may be an ISO string or
- * epoch ms). Throws {@linkcode TransformError} naming the field.
+ * Applies a transform of one raw field to its value (a timestamp may be an
+ * ISO string or epoch ms). Throws {@linkcode TransformError} naming the field.
  *
  * @example
  * ```ts
  * applyTransform({ kind: "crc32_mod", source: "merchant_category", modulo: 100 }, "electronics");
  * ```
  */
-export function applyTransform(spec: TransformSpec, value: RawValue): number {
+export function applyTransform(spec: ScalarTransform, value: RawValue): number {
   const f = spec.source;
   switch (spec.kind) {
     case "identity":
@@ -113,13 +132,43 @@ export function applyTransform(spec: TransformSpec, value: RawValue): number {
   }
 }
 
+/** A transform over other features. */
+export type CombineTransform = Exclude<TransformSpec, { source: string }>;
+
 /**
- * Coerces a pre-encoded input value (number, boolean, numeric string) to a
- * number, as clients of the reference send them (`"is_weekend": false`).
+ * Applies a transform over other features to their values, in the order of
+ * `transformOperands`: difference `a − b`; ratio `numerator / denominator`,
+ * 0 when the denominator is 0; z-score `(value − mean) / std`, 0 when `std` is 0.
  */
-export function coerceEncoded(field: string, value: RawValue): number {
-  if (typeof value === "string" && value.trim() !== "" && Number.isFinite(Number(value))) {
-    return Number(value);
+export function applyCombine(spec: CombineTransform, operands: readonly number[]): number {
+  switch (spec.kind) {
+    case "difference":
+      return operands[0] - operands[1];
+    case "ratio":
+      return operands[1] === 0 ? 0 : operands[0] / operands[1];
+    case "zscore":
+      return operands[2] === 0 ? 0 : (operands[0] - operands[1]) / operands[2];
   }
-  return typeof value === "string" ? toBool(field, value) : toNumber(field, value);
+}
+
+/**
+ * The values a transform can produce, when they are bounded (hour 0–23,
+ * weekday 0–6, flags 0–1, hashes 0–modulo−1): the declared domain of an
+ * input computed by it.
+ */
+export function transformDomain(spec: TransformSpec): { min: number; max: number } | undefined {
+  switch (spec.kind) {
+    case "hour_of_day":
+      return { min: 0, max: 23 };
+    case "day_of_week":
+      return { min: 0, max: 6 };
+    case "is_weekend":
+    case "is_night":
+    case "bool":
+      return { min: 0, max: 1 };
+    case "crc32_mod":
+      return { min: 0, max: spec.modulo - 1 };
+    default:
+      return undefined;
+  }
 }

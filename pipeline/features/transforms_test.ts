@@ -1,5 +1,11 @@
 import assert from "node:assert/strict";
-import { applyTransform, coerceEncoded, crc32, TransformError } from "./transforms.ts";
+import {
+  applyCombine,
+  applyTransform,
+  crc32,
+  transformDomain,
+  TransformError,
+} from "./transforms.ts";
 
 Deno.test("crc32() matches zlib's value for known strings", () => {
   assert.equal(crc32(""), 0);
@@ -36,13 +42,26 @@ Deno.test("applyTransform() log1p and bool", () => {
   assert.equal(applyTransform({ kind: "bool", source: "is_weekend" }, false), 0);
   assert.throws(
     () => applyTransform({ kind: "identity", source: "amount" }, "12"),
-    /amount|finite/,
+    /amount|number/,
   );
 });
 
-Deno.test("coerceEncoded() accepts the reference's pre-encoded values", () => {
-  assert.equal(coerceEncoded("is_weekend", false), 0);
-  assert.equal(coerceEncoded("amount", 42.5), 42.5);
-  assert.equal(coerceEncoded("amount", "42.5"), 42.5);
-  assert.throws(() => coerceEncoded("amount", "abc"), TransformError);
+Deno.test("applyCombine() gives difference, ratio and z-score with their zero guards", () => {
+  assert.equal(applyCombine({ kind: "difference", a: "t", b: "m" }, [5, 7]), -2);
+  assert.equal(applyCombine({ kind: "ratio", numerator: "c", denominator: "i" }, [3, 4]), 0.75);
+  assert.equal(applyCombine({ kind: "ratio", numerator: "c", denominator: "i" }, [3, 0]), 0);
+  assert.equal(applyCombine({ kind: "zscore", value: "t", mean: "m", std: "s" }, [12, 10, 4]), 0.5);
+  assert.equal(applyCombine({ kind: "zscore", value: "t", mean: "m", std: "s" }, [12, 10, 0]), 0);
+});
+
+Deno.test("transformDomain() bounds the transforms with bounded outputs", () => {
+  assert.deepEqual(transformDomain({ kind: "hour_of_day", source: "timestamp" }), {
+    min: 0,
+    max: 23,
+  });
+  assert.deepEqual(transformDomain({ kind: "crc32_mod", source: "c", modulo: 10 }), {
+    min: 0,
+    max: 9,
+  });
+  assert.equal(transformDomain({ kind: "identity", source: "amount" }), undefined);
 });

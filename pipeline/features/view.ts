@@ -1,11 +1,17 @@
 /**
- * Feature view definitions: one declarative object drives the offline
- * computation, the online state, training-set export and the model
- * manifest's transforms.
+ * Feature views at run time: a view definition (from a feature repository
+ * or a model manifest) compiled once into what the window code, the store
+ * and the edge read. The definitions themselves are data
+ * (`schemas/definitions.ts`); nothing here knows a use case.
  *
  * @module
  */
-import type { ModelInput } from "../../schemas/manifest.ts";
+import type {
+  Aggregate,
+  EntityDefinition,
+  FeatureViewDefinition,
+  Filter,
+} from "../../schemas/definitions.ts";
 
 /** Milliseconds in one minute. */
 export const MINUTE_MS = 60_000;
@@ -13,152 +19,117 @@ export const MINUTE_MS = 60_000;
 export const HOUR_MS = 3_600_000;
 /** Milliseconds in one day. */
 export const DAY_MS = 86_400_000;
+/** Default of a view's `tail`: how far behind the newest event raw events stay online. */
+export const DEFAULT_TAIL_MS = 10 * MINUTE_MS;
 
 /** The aggregate a windowed feature computes over the entity's events. */
-export type WindowAggregate =
-  /** Number of events. */
-  | "count"
-  /** Sum of `amount`. */
-  | "sum"
-  /** Mean of `amount`, `empty` when there is none. */
-  | "mean"
-  /** Max of `amount`, `empty` when there is none. */
-  | "max"
-  /** Number of distinct categories (a missing category is `unknown`). */
-  | "distinct"
-  /** Seconds from the latest event before T to T, `empty` when none. */
-  | "seconds_since_last";
+export type WindowAggregate = Aggregate;
 
 /**
  * One windowed aggregate. An event e counts at time T when `e.time < T` and
  * `floor(e.time / tileMs) >= floor(T / tileMs) - windowMs / tileMs + 1`
- * (tiles aligned to the Unix epoch, UTC).
+ * (tiles aligned to the Unix epoch, UTC), it passes the view's filter and
+ * `where`, and its `field` is present (or `missingAs` is set).
  */
 export interface WindowFeature {
   /** Feature name, e.g. `transaction_count_24h`. */
   readonly name: string;
   /** What is computed. */
   readonly aggregate: WindowAggregate;
+  /** The event field read; none for a `count` or `seconds_since_last` of events. */
+  readonly field?: string;
+  /** Value counted for a null or absent `field` (otherwise the event is skipped). */
+  readonly missingAs?: string | number;
+  /** Only events passing this filter count. */
+  readonly where?: Filter;
   /** Window length in ms, a multiple of `tileMs`. */
   readonly windowMs: number;
   /** Tile (granularity) in ms. */
   readonly tileMs: number;
-  /** Value when no event is in the window. */
+  /** Value when no event counts. */
   readonly empty: number;
 }
 
-/** A versioned feature view over transaction events. */
+/** A compiled, versioned feature view. */
 export interface FeatureView {
   /** View name, e.g. `user_transactions`. */
   readonly name: string;
   /** Definition version; a changed definition is a new version. */
   readonly version: number;
-  /** Entity type, e.g. `user`. */
+  /** Entity name, e.g. `user`. */
   readonly entity: string;
-  /** Event field holding the entity id, e.g. `user_id`. */
+  /** Event fields whose values identify the entity (one, or several for a composite key). */
+  readonly keys: readonly string[];
+  /** The key fields as one label (`user_id`, or `user_id+item_category`). */
   readonly entityKey: string;
-  /** Event field aggregated by `sum`/`mean`/`max`. */
-  readonly valueField: string;
-  /** Event field whose distinct values `distinct` counts (missing → `missing`). */
-  readonly categoryField: string;
-  /** Category used when `categoryField` is absent. */
-  readonly missingCategory: string;
+  /** Source whose events the view aggregates. */
+  readonly source: string;
+  /** Only events passing it count for any feature. */
+  readonly filter?: Filter;
   /**
-   * How far back from the newest event the online state keeps raw events
-   * (the future tolerance of validation plus clock skew): online values are
-   * exact for any T ≥ newest event time − `tailMs`.
+   * How far back from the newest event the online state keeps raw events:
+   * online values are exact for any T ≥ newest event time − `tailMs`.
    */
   readonly tailMs: number;
-  /** Features of the event or request itself, as manifest inputs with transforms. */
-  readonly eventFeatures: readonly ModelInput[];
   /** Windowed aggregates of the entity's events. */
   readonly windowFeatures: readonly WindowFeature[];
+  /** The definition it was compiled from. */
+  readonly definition: FeatureViewDefinition;
+  /** The entity's definition. */
+  readonly entityDefinition: EntityDefinition;
 }
 
-/** The demo view: user transactions, keyed by `user_id`. */
-export const DEMO_VIEW: FeatureView = Object.freeze({
-  name: "user_transactions",
-  version: 1,
-  entity: "user",
-  entityKey: "user_id",
-  valueField: "amount",
-  categoryField: "merchant_category",
-  missingCategory: "unknown",
-  tailMs: 10 * MINUTE_MS,
-  eventFeatures: Object.freeze(
-    [
-      { name: "amount", dtype: "float32", transform: { kind: "identity", source: "amount" } },
-      { name: "amount_log", dtype: "float32", transform: { kind: "log1p", source: "amount" } },
-      {
-        name: "hour_of_day",
-        dtype: "float32",
-        transform: { kind: "hour_of_day", source: "timestamp" },
-      },
-      {
-        name: "day_of_week",
-        dtype: "float32",
-        transform: { kind: "day_of_week", source: "timestamp" },
-      },
-      {
-        name: "is_weekend",
-        dtype: "float32",
-        transform: { kind: "is_weekend", source: "timestamp" },
-      },
-      { name: "is_night", dtype: "float32", transform: { kind: "is_night", source: "timestamp" } },
-      {
-        name: "merchant_category_encoded",
-        dtype: "float32",
-        transform: {
-          kind: "crc32_mod",
-          source: "merchant_category",
-          modulo: 100,
-          missing: "unknown",
-        },
-      },
-      {
-        name: "payment_method_encoded",
-        dtype: "float32",
-        transform: { kind: "crc32_mod", source: "payment_method", modulo: 10, missing: "unknown" },
-      },
-      {
-        name: "risk_score",
-        dtype: "float32",
-        transform: { kind: "identity", source: "risk_score" },
-        default: 0,
-      },
-    ] satisfies ModelInput[],
-  ),
-  windowFeatures: Object.freeze([
-    win("transaction_count_1h", "count", HOUR_MS, MINUTE_MS, 0),
-    win("transaction_count_24h", "count", DAY_MS, HOUR_MS, 0),
-    win("amount_sum_24h", "sum", DAY_MS, HOUR_MS, 0),
-    win("avg_amount_30d", "mean", 30 * DAY_MS, DAY_MS, 0),
-    win("max_amount_7d", "max", 7 * DAY_MS, DAY_MS, 0),
-    win("distinct_merchant_categories_24h", "distinct", DAY_MS, HOUR_MS, 0),
-    win("seconds_since_last_txn", "seconds_since_last", 30 * DAY_MS, DAY_MS, 2_592_000),
-  ]),
-});
-
-function win(
-  name: string,
-  aggregate: WindowAggregate,
-  windowMs: number,
-  tileMs: number,
-  empty: number,
-): WindowFeature {
-  return Object.freeze({ name, aggregate, windowMs, tileMs, empty });
+/** Compiles a (validated) view definition with its entity. */
+export function compileView(def: FeatureViewDefinition, entity: EntityDefinition): FeatureView {
+  return Object.freeze({
+    name: def.name,
+    version: def.version,
+    entity: entity.name,
+    keys: Object.freeze([...entity.keys]),
+    entityKey: entity.keys.join("+"),
+    source: def.source,
+    filter: def.filter,
+    tailMs: def.tail ?? DEFAULT_TAIL_MS,
+    windowFeatures: Object.freeze(def.features.map((f) =>
+      Object.freeze({
+        name: f.name,
+        aggregate: f.aggregate,
+        field: f.field,
+        missingAs: f.missingAs,
+        where: f.where,
+        windowMs: f.window,
+        tileMs: f.tile,
+        empty: f.empty,
+      })
+    )),
+    definition: def,
+    entityDefinition: entity,
+  });
 }
 
-const VIEWS: readonly FeatureView[] = [DEMO_VIEW];
-
-/** Looks up a registered feature view, or `undefined` when unknown. */
-export function getFeatureView(name: string, version: number): FeatureView | undefined {
-  return VIEWS.find((v) => v.name === name && v.version === version);
+/**
+ * The entity id of an event or request for `keys`: the key's value (a
+ * non-empty string, or a finite number as text), or for a composite key the
+ * values URL-encoded and joined by `:`. `undefined` when a key is missing.
+ */
+export function entityIdOf(
+  keys: readonly string[],
+  values: Readonly<Record<string, unknown>>,
+): string | undefined {
+  if (keys.length === 1) return keyText(values[keys[0]]);
+  const parts: string[] = [];
+  for (const k of keys) {
+    const t = keyText(values[k]);
+    if (t === undefined) return undefined;
+    parts.push(encodeURIComponent(t));
+  }
+  return parts.join(":");
 }
 
-/** Every registered feature view. */
-export function listFeatureViews(): readonly FeatureView[] {
-  return VIEWS;
+function keyText(v: unknown): string | undefined {
+  if (typeof v === "string") return v === "" ? undefined : v;
+  if (typeof v === "number" && Number.isFinite(v)) return String(v);
+  return undefined;
 }
 
 /** Names of the windowed features of `view`, in definition order. */
@@ -166,27 +137,23 @@ export function windowFeatureNames(view: FeatureView): string[] {
   return view.windowFeatures.map((f) => f.name);
 }
 
-/** Every feature name of `view`: event features then windowed ones. */
-export function featureNames(view: FeatureView): string[] {
-  return [...view.eventFeatures.map((f) => f.name), ...windowFeatureNames(view)];
-}
-
-/** The `feature_view` block of a model manifest for `view`. */
-export function featureViewRef(
+/** The manifest block describing `view` (its definition and entity). */
+export function viewManifestEntry(
   view: FeatureView,
-): { name: string; version: number; entity_key: string } {
-  return { name: view.name, version: view.version, entity_key: view.entityKey };
+): { view: FeatureViewDefinition; entity: EntityDefinition } {
+  return { view: view.definition, entity: view.entityDefinition };
 }
 
 /**
- * A canonical JSON text of the definition (stable key order), which the
- * store hashes to detect a changed definition.
+ * A canonical JSON text of the definition and its entity (stable key
+ * order), which the store hashes to detect a changed definition.
  */
 export function canonicalDefinition(view: FeatureView): string {
-  return stableStringify(view);
+  return stableStringify({ view: view.definition, entity: view.entityDefinition });
 }
 
-function stableStringify(v: unknown): string {
+/** JSON with object keys sorted (undefined members dropped). */
+export function stableStringify(v: unknown): string {
   if (Array.isArray(v)) return `[${v.map(stableStringify).join(",")}]`;
   if (v !== null && typeof v === "object") {
     const o = v as Record<string, unknown>;

@@ -1,52 +1,49 @@
 /**
  * Windowed aggregates: the online entity state (one JSON value per entity
- * in Redis), the pure merge that builds it, the read that computes every
- * windowed feature from it as of request time, and the offline computation
- * from raw events. All follow one window rule: an event e counts at T when
- * `e.time < T` and `floor(e.time / g) >= floor(T / g) - W / g + 1`.
+ * and view in Redis), the pure merge that builds it, the read that computes
+ * every windowed feature from it as of request time, and the offline
+ * computation from raw events. All follow one window rule: an event e
+ * counts at T when `e.time < T` and `floor(e.time / g) >= floor(T / g) - W / g + 1`.
  *
- * The state keeps, per tile size, partial aggregates (count, sum, max,
- * latest time, category multiset) of the events older than `sealed`, and
- * the newer events raw (`tail`). `sealed` trails the newest event by
- * `view.tailMs`, so any T ≥ `sealed` (request time, with the future
- * tolerance of validation and clock skew covered by `tailMs`) is computed
- * exactly: all sealed events are before T, and raw events are filtered one
- * by one. For T < `sealed` the head tile may include events at or after T.
+ * The state keeps, per tile size, the partial aggregates (slots, see
+ * `plan.ts`) of the events older than `sealed`, and the newer events raw
+ * (`tail`). `sealed` trails the newest event by `view.tailMs`, so any T ≥
+ * `sealed` (request time, with the future tolerance of validation and clock
+ * skew covered by `tailMs`) is computed exactly: all sealed events are
+ * before T, and raw events are filtered one by one. For T < `sealed` the
+ * head tile may include events at or after T.
  *
  * @module
  */
+import { type InputValue, planOf, type SlotLayout } from "./plan.ts";
 import type { FeatureView, WindowFeature } from "./view.ts";
+import { type Acc, accumulateRow, accumulateValue, finish, newAcc } from "./_acc.ts";
 
 /** Seconds an entity's online state lives after its last write (31 days). */
 export const ONLINE_TTL_SECONDS = 31 * 86_400;
 
-/** What the window aggregates read from one event. */
+/** What the window aggregates read from one event: its time and its input values. */
 export interface WindowEvent {
   /** Event time, epoch ms. */
   timeMs: number;
-  /** The aggregated value (`view.valueField`). */
-  amount: number;
-  /** The category (`view.categoryField`, missing → `view.missingCategory`). */
-  category: string;
+  /** Per input of the view's plan (see `eventInputs`). */
+  values: InputValue[];
 }
 
 /**
- * One tile: `[index, count, sum, max, latestTimeMs, categories]`, index =
- * floor(time / tileMs); categories maps category → count (or 0 when the
- * tile size has no `distinct` feature). `sum`, `max` and `latestTimeMs` are
- * 0 in tiles of a size whose features do not read them (1-minute tiles
- * serve only a count, 1-hour ones no max or latest time): a state is parsed
- * and written for every event, and those digits were a third of its bytes.
+ * One tile: `[index, ...numeric slots, ...multisets]` in the order of its
+ * grain's layout; index = floor(time / tileMs). Empty min/max/time slots
+ * are `null`; a multiset maps a key to its count.
  */
-export type TileRow = [number, number, number, number, number, Record<string, number> | 0];
+export type TileRow = (number | null | Record<string, number>)[];
 
-/** One raw recent event: `[timeMs, amount, category]`. */
-export type TailEvent = [number, number, string];
+/** One raw recent event: `[timeMs, ...input values]`. */
+export type TailEvent = [number, ...InputValue[]];
 
-/** The online state of one entity, stored as JSON at `redisKeys.online(...)`. */
+/** The online state of one entity of one view, stored as JSON at `redisKeys.online(...)`. */
 export interface OnlineEntityState {
   /** Format version. */
-  v: 1;
+  v: 2;
   /**
    * Write revision, +1 on every write; writers compare-and-set on it so
    * concurrent workers lose no update. Serialised right after `v`.
@@ -58,46 +55,147 @@ export interface OnlineEntityState {
   sealed: number;
   /** Tiles per tile size in ms (key: `String(tileMs)`), ascending by index. */
   tiles: Record<string, TileRow[]>;
-  /** Raw events with time ≥ `sealed`. */
+  /** Raw events with time ≥ `sealed`, ascending by time. */
   tail: TailEvent[];
 }
 
-interface Grain {
-  tileMs: number;
-  /** Number of tiles the longest window over this grain spans. */
-  horizon: number;
-  categories: boolean;
-  /** Whether a feature of this tile size reads the sum, the max, the latest time. */
-  sum: boolean;
-  max: boolean;
-  latest: boolean;
-}
-
 const NO_TIME = -8.64e15;
-const plans = new WeakMap<FeatureView, Grain[]>();
-
-function grainsOf(view: FeatureView): Grain[] {
-  let grains = plans.get(view);
-  if (grains) return grains;
-  const byTile = new Map<number, Grain>();
-  for (const f of view.windowFeatures) {
-    const g = byTile.get(f.tileMs) ??
-      { tileMs: f.tileMs, horizon: 0, categories: false, sum: false, max: false, latest: false };
-    g.horizon = Math.max(g.horizon, Math.ceil(f.windowMs / f.tileMs));
-    g.categories ||= f.aggregate === "distinct";
-    g.sum ||= f.aggregate === "sum" || f.aggregate === "mean";
-    g.max ||= f.aggregate === "max";
-    g.latest ||= f.aggregate === "seconds_since_last";
-    byTile.set(f.tileMs, g);
-  }
-  grains = [...byTile.values()];
-  plans.set(view, grains);
-  return grains;
-}
 
 /** A state with no event. */
 export function emptyOnlineState(): OnlineEntityState {
-  return { v: 1, rev: 0, newest: NO_TIME, sealed: NO_TIME, tiles: {}, tail: [] };
+  return { v: 2, rev: 0, newest: NO_TIME, sealed: NO_TIME, tiles: {}, tail: [] };
+}
+
+/** A new tile row of `layout` with no event. */
+export function emptyRow(layout: SlotLayout, index: number): TileRow {
+  const row: TileRow = [index];
+  for (const s of layout.num) {
+    row.push(
+      s.op === "n" || s.op === "s" || s.op === "sn" || s.op === "sm" || s.op === "sq" ? 0 : null,
+    );
+  }
+  for (let j = 0; j < layout.sets.length; j++) row.push({});
+  return row;
+}
+
+/** Adds one event's input values (at time `t`) to a tile row of `layout`. */
+export function addToRow(row: TileRow, layout: SlotLayout, t: number, values: InputValue[]): void {
+  const num = layout.num;
+  for (let k = 0; k < num.length; k++) {
+    const s = num[k];
+    const v = values[s.input];
+    if (v === null || typeof v !== "number") continue;
+    const p = k + 1;
+    switch (s.op) {
+      case "n":
+        (row[p] as number) += 1;
+        break;
+      case "s":
+        (row[p] as number) += v;
+        break;
+      case "min":
+        if (row[p] === null || v < (row[p] as number)) row[p] = v;
+        break;
+      case "max":
+        if (row[p] === null || v > (row[p] as number)) row[p] = v;
+        break;
+      case "t":
+        if (row[p] === null || t > (row[p] as number)) row[p] = t;
+        break;
+      case "lt": {
+        const lt = row[p] as number | null;
+        if (lt === null || t > lt || (t === lt && v > (row[p + 1] as number))) {
+          row[p] = t;
+          row[p + 1] = v;
+        }
+        break;
+      }
+      case "sn": {
+        // Welford's update of (count, mean, M2).
+        const n = (row[p] as number) + 1;
+        const mean = row[p + 1] as number;
+        const d = v - mean;
+        const next = mean + d / n;
+        row[p] = n;
+        row[p + 1] = next;
+        (row[p + 2] as number) += d * (v - next);
+        break;
+      }
+        // lv, sm, sq move with lt and sn.
+    }
+  }
+  const base = num.length + 1;
+  for (let j = 0; j < layout.sets.length; j++) {
+    const v = values[layout.sets[j]];
+    if (v === null) continue;
+    const set = row[base + j] as Record<string, number>;
+    const key = String(v);
+    set[key] = (set[key] ?? 0) + 1;
+  }
+}
+
+/** Merges tile row `b` into `a` (same layout): what `a` holds becomes both tiles' events. */
+export function mergeRow(a: TileRow, b: TileRow, layout: SlotLayout): void {
+  const num = layout.num;
+  for (let k = 0; k < num.length; k++) {
+    const p = k + 1;
+    const x = b[p] as number | null;
+    switch (num[k].op) {
+      case "n":
+      case "s":
+        (a[p] as number) += x as number;
+        break;
+      case "min":
+        if (x !== null && (a[p] === null || x < (a[p] as number))) a[p] = x;
+        break;
+      case "max":
+      case "t":
+        if (x !== null && (a[p] === null || x > (a[p] as number))) a[p] = x;
+        break;
+      case "lt": {
+        const lt = a[p] as number | null;
+        if (x !== null && (lt === null || x > lt || (x === lt && b[p + 1]! > a[p + 1]!))) {
+          a[p] = x;
+          a[p + 1] = b[p + 1];
+        }
+        break;
+      }
+      case "sn": {
+        // Chan et al.: merge (n, mean, M2) of two parts.
+        const na = a[p] as number, nb = x as number;
+        if (nb === 0) break;
+        if (na === 0) {
+          a[p] = nb;
+          a[p + 1] = b[p + 1];
+          a[p + 2] = b[p + 2];
+          break;
+        }
+        const n = na + nb;
+        const d = (b[p + 1] as number) - (a[p + 1] as number);
+        a[p + 1] = (a[p + 1] as number) + d * nb / n;
+        a[p + 2] = (a[p + 2] as number) + (b[p + 2] as number) + d * d * na * nb / n;
+        a[p] = n;
+        break;
+      }
+    }
+  }
+  const base = num.length + 1;
+  for (let j = 0; j < layout.sets.length; j++) {
+    const into = a[base + j] as Record<string, number>;
+    for (const [key, c] of Object.entries(b[base + j] as Record<string, number>)) {
+      into[key] = (into[key] ?? 0) + c;
+    }
+  }
+}
+
+/** A copy of a row (multisets copied too), so that a shared row is never changed. */
+function copyRow(row: TileRow): TileRow {
+  const out = row.slice();
+  for (let i = 1; i < out.length; i++) {
+    const v = out[i];
+    if (v !== null && typeof v === "object") out[i] = { ...v };
+  }
+  return out;
 }
 
 /**
@@ -112,7 +210,7 @@ export function mergeEvents(
   state: OnlineEntityState | null,
   events: readonly WindowEvent[],
 ): OnlineEntityState {
-  const grains = grainsOf(view);
+  const grains = planOf(view).grains;
   const prev = state ?? emptyOnlineState();
   let newest = prev.newest;
   for (const e of events) if (e.timeMs > newest) newest = e.timeMs;
@@ -120,39 +218,53 @@ export function mergeEvents(
   // Rows are shared with `prev` until an event lands in them (then copied):
   // an entity's events touch a tile or two of its dozens.
   const lists = grains.map((g) => sortedCopy(prev.tiles[String(g.tileMs)]));
-  const touched = grains.map((): TileRow[] => []);
-  const seal = (t: number, amount: number, category: string) => {
+  const touched = grains.map(() => new Set<TileRow>());
+  const seal = (t: number, values: InputValue[]) => {
     for (let i = 0; i < grains.length; i++) {
-      addToTile(lists[i], touched[i], grains[i], t, amount, category);
+      const g = grains[i];
+      const idx = Math.floor(t / g.tileMs);
+      const rows = lists[i];
+      const at = lowerIndex(rows, idx);
+      let row = rows[at];
+      if (row === undefined || row[0] !== idx) {
+        row = emptyRow(g.layout, idx);
+        rows.splice(at, 0, row);
+        touched[i].add(row);
+      } else if (!touched[i].has(row)) {
+        row = copyRow(row);
+        rows[at] = row;
+        touched[i].add(row);
+      }
+      addToRow(row, g.layout, t, values);
     }
   };
   const tail: TailEvent[] = [];
-  for (const e of prev.tail) e[0] >= sealed ? tail.push(e) : seal(e[0], e[1], e[2]);
+  for (const e of prev.tail) {
+    if (e[0] >= sealed) tail.push(e);
+    else seal(e[0], e.slice(1) as InputValue[]);
+  }
   for (const e of events) {
-    if (e.timeMs >= sealed) tail.push([e.timeMs, e.amount, e.category]);
-    else seal(e.timeMs, e.amount, e.category);
+    if (e.timeMs >= sealed) tail.push([e.timeMs, ...e.values]);
+    else seal(e.timeMs, e.values);
   }
   tail.sort((x, y) => x[0] - y[0]);
   const tiles: Record<string, TileRow[]> = {};
   grains.forEach((g, i) => {
-    for (const r of touched[i]) {
-      if (!g.sum) r[2] = 0;
-      if (!g.max) r[3] = 0;
-      if (!g.latest) r[4] = 0;
-    }
     const list = lists[i];
     // Tiles no window can reach any more are dropped.
     const rows = list.slice(lowerIndex(list, Math.floor(sealed / g.tileMs) - g.horizon + 1));
     if (rows.length > 0) tiles[String(g.tileMs)] = rows;
   });
-  return { v: 1, rev: (prev.rev ?? 0) + 1, newest, sealed, tiles, tail };
+  return { v: 2, rev: (prev.rev ?? 0) + 1, newest, sealed, tiles, tail };
 }
 
 /** A copy of a tile list sorted by index (written sorted; sorted again if not). */
 function sortedCopy(rows: readonly TileRow[] | undefined): TileRow[] {
   const out = rows ? rows.slice() : [];
   for (let i = 1; i < out.length; i++) {
-    if (out[i - 1][0] >= out[i][0]) return out.sort((x, y) => x[0] - y[0]);
+    if ((out[i - 1][0] as number) >= (out[i][0] as number)) {
+      return out.sort((x, y) => (x[0] as number) - (y[0] as number));
+    }
   }
   return out;
 }
@@ -162,37 +274,10 @@ function lowerIndex(rows: readonly TileRow[], idx: number): number {
   let lo = 0, hi = rows.length;
   while (lo < hi) {
     const mid = (lo + hi) >>> 1;
-    if (rows[mid][0] < idx) lo = mid + 1;
+    if ((rows[mid][0] as number) < idx) lo = mid + 1;
     else hi = mid;
   }
   return lo;
-}
-
-function addToTile(
-  rows: TileRow[],
-  touched: TileRow[],
-  g: Grain,
-  t: number,
-  amount: number,
-  category: string,
-): void {
-  const idx = Math.floor(t / g.tileMs);
-  const at = lowerIndex(rows, idx);
-  let row = rows[at];
-  if (row === undefined || row[0] !== idx) {
-    row = [idx, 0, 0, -Infinity, NO_TIME, g.categories ? {} : 0];
-    rows.splice(at, 0, row);
-    touched.push(row);
-  } else if (!touched.includes(row)) {
-    row = [row[0], row[1], row[2], row[3], row[4], row[5] === 0 ? 0 : { ...row[5] }];
-    rows[at] = row;
-    touched.push(row);
-  }
-  row[1] += 1;
-  row[2] += amount;
-  if (amount > row[3]) row[3] = amount;
-  if (t > row[4]) row[4] = t;
-  if (row[5] !== 0) row[5][category] = (row[5][category] ?? 0) + 1;
 }
 
 /**
@@ -202,8 +287,8 @@ function addToTile(
  *
  * @example
  * ```ts
- * const state = JSON.parse(await redis.get(redisKeys.online(v.name, v.version, id)));
- * computeWindowFeatures(DEMO_VIEW, state, Date.now()).transaction_count_24h;
+ * const state = parseOnlineState(await redis.get(redisKeys.online(v.name, v.version, id)));
+ * computeWindowFeatures(view, state, Date.now()).transaction_count_24h;
  * ```
  */
 export function computeWindowFeatures(
@@ -212,75 +297,38 @@ export function computeWindowFeatures(
   asOfMs: number,
 ): Record<string, number> {
   const out: Record<string, number> = {};
-  for (const f of view.windowFeatures) {
-    out[f.name] = state ? windowValue(f, state, asOfMs) : f.empty;
+  const plan = planOf(view);
+  for (const r of plan.features) {
+    const f = r.feature;
+    if (!state) {
+      out[f.name] = f.empty;
+      continue;
+    }
+    const g = f.tileMs;
+    const head = Math.floor(asOfMs / g);
+    const start = head - f.windowMs / g + 1;
+    const acc = newAcc(f);
+    const rows = state.tiles[String(g)];
+    if (rows) {
+      for (let i = 0; i < rows.length; i++) {
+        const row = rows[i];
+        const idx = row[0] as number;
+        if (idx < start || idx > head) continue;
+        accumulateRow(f, acc, row, r.at);
+      }
+    }
+    const tail = state.tail;
+    const input = r.input + 1;
+    for (let i = 0; i < tail.length; i++) {
+      const e = tail[i];
+      if (e[0] >= asOfMs) break; // sorted ascending
+      if (Math.floor(e[0] / g) < start) continue;
+      const v = e[input];
+      if (v !== null) accumulateValue(f, acc, e[0], v as number | string);
+    }
+    out[f.name] = finish(f, acc, asOfMs);
   }
   return out;
-}
-
-function windowValue(f: WindowFeature, s: OnlineEntityState, asOfMs: number): number {
-  const g = f.tileMs;
-  const head = Math.floor(asOfMs / g);
-  const start = head - f.windowMs / g + 1;
-  const acc = newAcc(f.aggregate === "distinct");
-  const rows = s.tiles[String(g)];
-  if (rows) {
-    for (let i = 0; i < rows.length; i++) {
-      const r = rows[i];
-      if (r[0] < start || r[0] > head) continue;
-      acc.count += r[1];
-      acc.sum += r[2];
-      if (r[3] > acc.max) acc.max = r[3];
-      if (r[4] > acc.last) acc.last = r[4];
-      if (acc.cats && r[5] !== 0) { for (const c in r[5]) acc.cats.add(c); }
-    }
-  }
-  const tail = s.tail;
-  for (let i = 0; i < tail.length; i++) {
-    const e = tail[i];
-    if (e[0] >= asOfMs) break; // sorted ascending
-    if (Math.floor(e[0] / g) < start) continue;
-    addEvent(acc, e[0], e[1], e[2]);
-  }
-  return finish(f, acc, asOfMs);
-}
-
-interface Acc {
-  count: number;
-  sum: number;
-  max: number;
-  last: number;
-  cats: Set<string> | null;
-}
-
-function newAcc(categories: boolean): Acc {
-  return { count: 0, sum: 0, max: -Infinity, last: NO_TIME, cats: categories ? new Set() : null };
-}
-
-function addEvent(acc: Acc, t: number, amount: number, category: string): void {
-  acc.count += 1;
-  acc.sum += amount;
-  if (amount > acc.max) acc.max = amount;
-  if (t > acc.last) acc.last = t;
-  acc.cats?.add(category);
-}
-
-function finish(f: WindowFeature, acc: Acc, asOfMs: number): number {
-  if (acc.count === 0) return f.empty;
-  switch (f.aggregate) {
-    case "count":
-      return acc.count;
-    case "sum":
-      return acc.sum;
-    case "mean":
-      return acc.sum / acc.count;
-    case "max":
-      return acc.max;
-    case "distinct":
-      return acc.cats!.size;
-    case "seconds_since_last":
-      return (asOfMs - acc.last) / 1000;
-  }
 }
 
 /**
@@ -293,21 +341,26 @@ export function computeWindowFeaturesFromEvents(
   asOfMs: number,
 ): Record<string, number> {
   let end = lowerBound(sortedEvents, asOfMs); // first event with time >= T
-  const feats = view.windowFeatures;
-  const starts = feats.map((f) => Math.floor(asOfMs / f.tileMs) - f.windowMs / f.tileMs + 1);
-  const accs = feats.map((f) => newAcc(f.aggregate === "distinct"));
+  const plan = planOf(view);
+  const feats = plan.features;
+  const starts = feats.map((r) =>
+    Math.floor(asOfMs / r.feature.tileMs) - r.feature.windowMs / r.feature.tileMs + 1
+  );
+  const accs: Acc[] = feats.map((r) => newAcc(r.feature));
   while (end > 0) {
     const e = sortedEvents[--end];
     let any = false;
     for (let i = 0; i < feats.length; i++) {
-      if (Math.floor(e.timeMs / feats[i].tileMs) < starts[i]) continue;
+      const f: WindowFeature = feats[i].feature;
+      if (Math.floor(e.timeMs / f.tileMs) < starts[i]) continue;
       any = true;
-      addEvent(accs[i], e.timeMs, e.amount, e.category);
+      const v = e.values[feats[i].input];
+      if (v !== null) accumulateValue(f, accs[i], e.timeMs, v);
     }
     if (!any) break; // older events are outside every window too
   }
   const out: Record<string, number> = {};
-  feats.forEach((f, i) => (out[f.name] = finish(f, accs[i], asOfMs)));
+  feats.forEach((r, i) => (out[r.feature.name] = finish(r.feature, accs[i], asOfMs)));
   return out;
 }
 
@@ -324,7 +377,8 @@ function lowerBound(events: readonly WindowEvent[], t: number): number {
 /**
  * Reads an online state from its JSON text (or the object a client already
  * deserialised, as `@upstash/redis` does); `null` for a missing key or a
- * value that is not a state of this format (treated as an empty window).
+ * value that is not a state of this format (treated as an empty window by
+ * readers, rebuilt from the store by the pipeline).
  */
 export function parseOnlineState(value: unknown): OnlineEntityState | null {
   let s = value;
@@ -337,6 +391,6 @@ export function parseOnlineState(value: unknown): OnlineEntityState | null {
   }
   if (s === null || typeof s !== "object") return null;
   const o = s as Partial<OnlineEntityState>;
-  if (o.v !== 1 || !Array.isArray(o.tail) || typeof o.tiles !== "object") return null;
+  if (o.v !== 2 || !Array.isArray(o.tail) || typeof o.tiles !== "object") return null;
   return o as OnlineEntityState;
 }

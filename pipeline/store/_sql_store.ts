@@ -1,23 +1,34 @@
 /**
  * The store logic shared by the Postgres and PGlite adapters (same schema,
- * same dialect); the bulk statements live in `_statements.ts`.
+ * same dialect); the bulk statements live in `_statements.ts`, the tile
+ * plan in `_tiles.ts`.
  *
  * @module
  */
 import { type SQL, sql } from "drizzle-orm";
-import { canonicalDefinition, type FeatureView, type WindowEvent } from "../features/mod.ts";
+import type { SourceDefinition } from "../../schemas/definitions.ts";
+import {
+  canonicalDefinition,
+  type FeatureView,
+  stableStringify,
+  toWindowEvent,
+  type WindowEvent,
+} from "../features/mod.ts";
 import { FeatureViewError, translateStoreError } from "../errors.ts";
-import type {
-  DeadLetterInput,
-  DeadLetterRow,
-  FeatureStore,
-  HistoryQuery,
-  StoredEvent,
-  TileRecord,
-  ViewRegistration,
+import {
+  type DeadLetterInput,
+  type DeadLetterRow,
+  type FeatureStore,
+  historyKey,
+  type HistoryQuery,
+  type RegisteredSource,
+  type RegisteredView,
+  type StoredEvent,
+  type TileRecord,
+  type ViewRegistration,
 } from "./port.ts";
-import { storedGrains, withRolledUp } from "./_tiles.ts";
-import { backfillGrain, insertDeadLetters, writeBatchStatement } from "./_statements.ts";
+import { tileDeltas, withRolledUp } from "./_tiles.ts";
+import { insertDeadLetters, upsertTilesStatement, writeEventsStatement } from "./_statements.ts";
 
 /** Something that runs a drizzle `sql` query. */
 export interface SqlRunner {
@@ -46,11 +57,14 @@ export async function sha256Hex(text: string): Promise<string> {
 /** Default smallest tile size kept in `feature_tiles`: 1 hour. */
 export const DEFAULT_MIN_TILE_MS = 3_600_000;
 
+/** Entities per page when a view's tiles are rebuilt from raw events. */
+const BACKFILL_PAGE = 500;
+
 /** The `FeatureStore` over a drizzle database; adapters add connect, migrate and close. */
 export abstract class SqlFeatureStore implements FeatureStore {
   protected abstract readonly backend: string;
   /**
-   * Smallest tile size kept in `feature_tiles` (see `storedGrains`); 0 keeps
+   * Smallest tile size kept in `feature_tiles` (see `tilePlan`); 0 keeps
    * every tile size of a view.
    */
   readonly minTileMs: number;
@@ -71,73 +85,159 @@ export abstract class SqlFeatureStore implements FeatureStore {
     }
   }
 
+  async #rows(query: SQL, runner: SqlRunner = this.db): Promise<Row[]> {
+    return rowsOf(await runner.execute(query));
+  }
+
   async registerView(view: FeatureView): Promise<ViewRegistration> {
     const definition = canonicalDefinition(view);
     const hash = await sha256Hex(definition);
     return this.guard("register feature view", async () => {
-      const inserted = rowsOf(
-        await this.db.execute(sql`
+      const inserted = await this.#rows(sql`
         INSERT INTO feature_views (name, version, definition_hash, definition)
         VALUES (${view.name}, ${view.version}, ${hash}, ${definition}::jsonb)
-        ON CONFLICT (name, version) DO NOTHING RETURNING name`),
-      );
+        ON CONFLICT (name, version) DO NOTHING RETURNING name`);
       if (inserted.length > 0) return "new";
-      const [row] = rowsOf(
-        await this.db.execute(sql`
+      const [row] = await this.#rows(sql`
         SELECT definition_hash FROM feature_views
-        WHERE name = ${view.name} AND version = ${view.version}`),
-      );
+        WHERE name = ${view.name} AND version = ${view.version}`);
       if (row?.definition_hash !== hash) {
         throw new FeatureViewError(
           `Cannot register feature view '${view.name}' v${view.version}: its definition changed; ` +
             `give the new definition a new version`,
         );
       }
+      await this.db.execute(sql`
+        UPDATE feature_views SET retired_at = NULL
+        WHERE name = ${view.name} AND version = ${view.version} AND retired_at IS NOT NULL`);
       return "current";
+    });
+  }
+
+  listViews(): Promise<RegisteredView[]> {
+    return this.guard("list feature views", async () => {
+      const rows = await this.#rows(sql`
+        SELECT name, version, definition_hash, definition, backfilled_at, retired_at
+        FROM feature_views ORDER BY name, version`);
+      return rows.map((r) => ({
+        name: r.name as string,
+        version: Number(r.version),
+        definitionHash: r.definition_hash as string,
+        definition: parseJson(r.definition),
+        backfilledAt: r.backfilled_at ? new Date(r.backfilled_at as string) : null,
+        retiredAt: r.retired_at ? new Date(r.retired_at as string) : null,
+      }));
+    });
+  }
+
+  retireView(name: string, version: number): Promise<void> {
+    return this.guard("retire feature view", async () => {
+      await this.db.execute(sql`
+        UPDATE feature_views SET retired_at = now()
+        WHERE name = ${name} AND version = ${version} AND retired_at IS NULL`);
+    });
+  }
+
+  dropView(name: string, version: number): Promise<void> {
+    return this.guard("drop feature view", () =>
+      this.db.transaction(async (tx) => {
+        await tx.execute(
+          sql`DELETE FROM feature_tiles WHERE view = ${name} AND version = ${version}`,
+        );
+        await tx.execute(
+          sql`DELETE FROM feature_views WHERE name = ${name} AND version = ${version}`,
+        );
+      }));
+  }
+
+  async registerSource(source: SourceDefinition): Promise<"new" | "current" | "changed"> {
+    const definition = stableStringify(source);
+    const hash = await sha256Hex(definition);
+    return this.guard("register source", async () => {
+      const [prev] = await this.#rows(sql`
+        SELECT definition_hash FROM sources WHERE name = ${source.name}`);
+      if (prev?.definition_hash === hash) return "current";
+      await this.db.execute(sql`
+        INSERT INTO sources (name, definition_hash, definition)
+        VALUES (${source.name}, ${hash}, ${definition}::jsonb)
+        ON CONFLICT (name) DO UPDATE SET definition_hash = excluded.definition_hash,
+          definition = excluded.definition, updated_at = now()`);
+      return prev ? "changed" : "new";
+    });
+  }
+
+  listSources(): Promise<RegisteredSource[]> {
+    return this.guard("list sources", async () => {
+      const rows = await this.#rows(sql`
+        SELECT name, definition_hash, definition FROM sources ORDER BY name`);
+      return rows.map((r) => ({
+        name: r.name as string,
+        definitionHash: r.definition_hash as string,
+        definition: parseJson(r.definition) as unknown as SourceDefinition,
+      }));
     });
   }
 
   async writeBatch(
     events: readonly StoredEvent[],
     deadLetters: readonly DeadLetterInput[],
-    views: readonly FeatureView[],
   ): Promise<StoredEvent[]> {
-    const noHistory = { entityIds: [], fromMs: 0 };
-    return (await this.writeBatchWithHistory(events, deadLetters, views, noHistory)).accepted;
+    const noHistory = { keys: [], fromMs: 0 };
+    return (await this.writeBatchWithHistory(events, deadLetters, noHistory)).accepted;
   }
 
   /**
-   * One statement (atomic on its own, one round trip): insert the events,
-   * add the ones actually inserted to the tiles (aggregated in SQL, one row
-   * per tile, in key order), store the dead letters, return inserted ids and
-   * which of the asked entities had history before the batch.
+   * One transaction of two statements: insert the events, their entity
+   * index rows and the dead letters (returning which events were new and
+   * which asked entities had history before the batch); then add only the
+   * new events to their views' tiles, aggregated in memory by the same slot
+   * code as the online state, and merged into stored tiles slot by slot.
    */
   writeBatchWithHistory(
     events: readonly StoredEvent[],
     deadLetters: readonly DeadLetterInput[],
-    views: readonly FeatureView[],
     history: HistoryQuery,
   ): Promise<{ accepted: StoredEvent[]; history: Set<string> }> {
-    if (events.length === 0 && deadLetters.length === 0 && history.entityIds.length === 0) {
+    if (events.length === 0 && deadLetters.length === 0 && history.keys.length === 0) {
       return Promise.resolve({ accepted: [], history: new Set() });
     }
-    return this.guard("write batch", async () => {
-      const rows = rowsOf(
-        await this.db.execute(
-          writeBatchStatement(events, deadLetters, views, this.minTileMs, history),
-        ),
-      );
-      const known = new Set<string>();
-      const fresh = new Set<string>();
-      for (const r of rows) {
-        if (r.event_id !== null) fresh.add(r.event_id as string);
-        else known.add(r.known as string);
+    return this.guard("write batch", () =>
+      this.db.transaction(async (tx) => {
+        const rows = await this.#rows(writeEventsStatement(events, deadLetters, history), tx);
+        const known = new Set<string>();
+        const fresh = new Set<string>();
+        for (const r of rows) {
+          if (r.event_id !== null) fresh.add(`${r.source}\u0000${r.event_id}`);
+          else {
+            known.add(historyKey({
+              source: r.ks as string,
+              entity: r.ke as string,
+              id: r.ki as string,
+            }));
+          }
+        }
+        const accepted = fresh.size === events.length
+          ? [...events]
+          : events.filter((e) => fresh.has(`${e.source}\u0000${e.eventId}`));
+        const tiles = upsertTilesStatement(this.#deltas(accepted));
+        if (tiles) await tx.execute(tiles);
+        return { accepted, history: known };
+      }));
+  }
+
+  #deltas(events: readonly StoredEvent[]): { view: FeatureView; records: TileRecord[] }[] {
+    const byView = new Map<FeatureView, { entityId: string; event: WindowEvent }[]>();
+    for (const e of events) {
+      for (const c of e.views) {
+        let list = byView.get(c.view);
+        if (!list) byView.set(c.view, list = []);
+        list.push(c);
       }
-      const accepted = fresh.size === events.length
-        ? [...events]
-        : events.filter((e) => fresh.has(e.eventId));
-      return { accepted, history: known };
-    });
+    }
+    return [...byView].map(([view, list]) => ({
+      view,
+      records: tileDeltas(view, list, this.minTileMs),
+    }));
   }
 
   writeDeadLetters(rows: readonly DeadLetterInput[]): Promise<void> {
@@ -156,36 +256,37 @@ export abstract class SqlFeatureStore implements FeatureStore {
     const out = new Map<string, WindowEvent[]>();
     if (entityIds.length === 0) return Promise.resolve(out);
     return this.guard("load events", async () => {
-      const rows = rowsOf(
-        await this.db.execute(sql`
-        SELECT entity_id, event_time_ms, amount, category FROM raw_events
-        WHERE entity_id IN (SELECT json_array_elements_text(${JSON.stringify(entityIds)}::json))
-          AND event_time_ms >= ${Math.floor(fromMs)} AND event_time_ms < ${Math.ceil(toMs)}
-        ORDER BY entity_id, event_time_ms`),
-      );
+      const rows = await this.#rows(sql`
+        SELECT k.entity_id, k.event_time_ms, e.payload
+        FROM event_entities k
+        JOIN events e ON e.source = k.source AND e.event_id = k.event_id
+        WHERE k.source = ${view.source} AND k.entity = ${view.entity}
+          AND k.entity_id IN (SELECT json_array_elements_text(${JSON.stringify(entityIds)}::json))
+          AND k.event_time_ms >= ${Math.floor(fromMs)} AND k.event_time_ms < ${Math.ceil(toMs)}
+        ORDER BY k.entity_id, k.event_time_ms, k.event_id`);
       for (const r of rows) {
+        const w = toWindowEvent(view, parseJson(r.payload), Number(r.event_time_ms));
+        if (!w) continue;
         const id = r.entity_id as string;
         let list = out.get(id);
         if (!list) out.set(id, list = []);
-        list.push({
-          timeMs: Number(r.event_time_ms),
-          amount: Number(r.amount),
-          category: (r.category as string) ?? view.missingCategory,
-        });
+        list.push(w);
       }
       return out;
     });
   }
 
-  loadPayloads(eventIds: readonly string[]): Promise<Map<string, Record<string, unknown>>> {
+  loadPayloads(
+    source: string,
+    eventIds: readonly string[],
+  ): Promise<Map<string, Record<string, unknown>>> {
     const out = new Map<string, Record<string, unknown>>();
     if (eventIds.length === 0) return Promise.resolve(out);
     return this.guard("load payloads", async () => {
-      const rows = rowsOf(
-        await this.db.execute(sql`
-        SELECT event_id, payload FROM raw_events
-        WHERE event_id IN (SELECT json_array_elements_text(${JSON.stringify(eventIds)}::json))`),
-      );
+      const rows = await this.#rows(sql`
+        SELECT event_id, payload FROM events
+        WHERE source = ${source}
+          AND event_id IN (SELECT json_array_elements_text(${JSON.stringify(eventIds)}::json))`);
       for (const r of rows) out.set(r.event_id as string, parseJson(r.payload));
       return out;
     });
@@ -193,13 +294,11 @@ export abstract class SqlFeatureStore implements FeatureStore {
 
   readTiles(view: FeatureView, entityId: string): Promise<TileRecord[]> {
     return this.guard("read tiles", async () => {
-      const rows = rowsOf(
-        await this.db.execute(sql`
-        SELECT entity_id, tile_ms, tile_index, count, sum, max, categories, max_time_ms
+      const rows = await this.#rows(sql`
+        SELECT entity_id, tile_ms, tile_index, state, sets
         FROM feature_tiles
         WHERE view = ${view.name} AND version = ${view.version} AND entity_id = ${entityId}
-        ORDER BY tile_ms, tile_index`),
-      );
+        ORDER BY tile_ms, tile_index`);
       return withRolledUp(
         view,
         this.minTileMs,
@@ -207,11 +306,8 @@ export abstract class SqlFeatureStore implements FeatureStore {
           entityId: r.entity_id as string,
           tileMs: Number(r.tile_ms),
           tileIndex: Number(r.tile_index),
-          count: Number(r.count),
-          sum: Number(r.sum),
-          max: Number(r.max),
-          categories: parseJson(r.categories) as Record<string, number>,
-          maxTimeMs: Number(r.max_time_ms),
+          state: parseFloatArray(r.state),
+          sets: parseJson(r.sets) as unknown as Record<string, number>[],
         })),
       );
     });
@@ -223,9 +319,22 @@ export abstract class SqlFeatureStore implements FeatureStore {
         await tx.execute(sql`
           DELETE FROM feature_tiles WHERE view = ${view.name} AND version = ${view.version}`);
         let n = 0;
-        for (const g of storedGrains(view, this.minTileMs)) {
-          const rows = rowsOf(await tx.execute(backfillGrain(view, g.tileMs, g.categories)));
-          n += rows.length;
+        let after = "";
+        for (;;) {
+          const ids = (await this.#rows(
+            sql`
+            SELECT DISTINCT entity_id FROM event_entities
+            WHERE source = ${view.source} AND entity = ${view.entity} AND entity_id > ${after}
+            ORDER BY entity_id LIMIT ${BACKFILL_PAGE}`,
+            tx,
+          )).map((r) => r.entity_id as string);
+          if (ids.length === 0) break;
+          const events = await this.#loadIn(tx, view, ids);
+          const records = tileDeltas(view, events, this.minTileMs);
+          const stmt = upsertTilesStatement([{ view, records }]);
+          if (stmt) await tx.execute(stmt);
+          n += records.length;
+          after = ids[ids.length - 1];
         }
         await tx.execute(sql`
           UPDATE feature_views SET backfilled_at = now()
@@ -234,27 +343,53 @@ export abstract class SqlFeatureStore implements FeatureStore {
       }));
   }
 
-  listEntities(fromMs: number, afterId: string | null, limit: number): Promise<string[]> {
+  async #loadIn(
+    tx: SqlRunner,
+    view: FeatureView,
+    ids: readonly string[],
+  ): Promise<{ entityId: string; event: WindowEvent }[]> {
+    const rows = await this.#rows(
+      sql`
+      SELECT k.entity_id, k.event_time_ms, e.payload
+      FROM event_entities k
+      JOIN events e ON e.source = k.source AND e.event_id = k.event_id
+      WHERE k.source = ${view.source} AND k.entity = ${view.entity}
+        AND k.entity_id IN (SELECT json_array_elements_text(${JSON.stringify(ids)}::json))`,
+      tx,
+    );
+    const out: { entityId: string; event: WindowEvent }[] = [];
+    for (const r of rows) {
+      const event = toWindowEvent(view, parseJson(r.payload), Number(r.event_time_ms));
+      if (event) out.push({ entityId: r.entity_id as string, event });
+    }
+    return out;
+  }
+
+  listEntities(
+    source: string,
+    entity: string,
+    fromMs: number,
+    afterId: string | null,
+    limit: number,
+  ): Promise<string[]> {
     return this.guard("list entities", async () => {
-      const rows = rowsOf(
-        await this.db.execute(sql`
-        SELECT DISTINCT entity_id FROM raw_events
-        WHERE event_time_ms >= ${Math.floor(fromMs)} AND entity_id > ${afterId ?? ""}
-        ORDER BY entity_id LIMIT ${limit}`),
-      );
+      const rows = await this.#rows(sql`
+        SELECT DISTINCT entity_id FROM event_entities
+        WHERE source = ${source} AND entity = ${entity}
+          AND event_time_ms >= ${Math.floor(fromMs)} AND entity_id > ${afterId ?? ""}
+        ORDER BY entity_id LIMIT ${limit}`);
       return rows.map((r) => r.entity_id as string);
     });
   }
 
   listDeadLetters(limit: number): Promise<DeadLetterRow[]> {
     return this.guard("list dead letters", async () => {
-      const rows = rowsOf(
-        await this.db.execute(sql`
-        SELECT id, reason, payload_base64, meta, created_at FROM dead_letters
-        ORDER BY id DESC LIMIT ${limit}`),
-      );
+      const rows = await this.#rows(sql`
+        SELECT id, source, reason, payload_base64, meta, created_at FROM dead_letters
+        ORDER BY id DESC LIMIT ${limit}`);
       return rows.map((r) => ({
         id: Number(r.id),
+        ...(r.source ? { source: r.source as string } : {}),
         reason: r.reason as string,
         payloadBase64: r.payload_base64 as string,
         meta: parseJson(r.meta) as Record<string, string>,
@@ -263,9 +398,13 @@ export abstract class SqlFeatureStore implements FeatureStore {
     });
   }
 
-  countEvents(): Promise<number> {
+  countEvents(source?: string): Promise<number> {
     return this.guard("count events", async () => {
-      const [row] = rowsOf(await this.db.execute(sql`SELECT count(*) AS n FROM raw_events`));
+      const [row] = await this.#rows(
+        source === undefined
+          ? sql`SELECT count(*) AS n FROM events`
+          : sql`SELECT count(*) AS n FROM events WHERE source = ${source}`,
+      );
       return Number(row.n);
     });
   }
@@ -273,4 +412,12 @@ export abstract class SqlFeatureStore implements FeatureStore {
 
 function parseJson(v: unknown): Record<string, unknown> {
   return (typeof v === "string" ? JSON.parse(v) : v) as Record<string, unknown>;
+}
+
+/** A float8[] column: an array from PGlite, or `{1,2,NULL}` text from some drivers. */
+function parseFloatArray(v: unknown): (number | null)[] {
+  if (Array.isArray(v)) return v.map((x) => (x === null ? null : Number(x)));
+  const text = String(v).replace(/^\{|\}$/g, "");
+  if (text === "") return [];
+  return text.split(",").map((x) => (x === "NULL" ? null : Number(x)));
 }

@@ -7,156 +7,31 @@
  * @module
  */
 import { type SQL, sql } from "drizzle-orm";
-import type { FeatureView } from "../features/mod.ts";
-import type { DeadLetterInput, HistoryQuery, StoredEvent } from "./port.ts";
-import { storedGrains } from "./_tiles.ts";
+import { type FeatureView, planOf, type SlotLayout } from "../features/mod.ts";
+import type { DeadLetterInput, HistoryQuery, StoredEvent, TileRecord } from "./port.ts";
 
 const NEEDS_ESCAPE = /["\\]/;
 
 /**
- * A Postgres array literal (`{"a","b"}`, `{1,2.5}`) of strings or finite
- * numbers, bound as one text parameter and cast in SQL. Built here rather
- * than by the driver: postgres-js serialises a JS array as an array only
- * once it has fetched the array types on its first connection, and a
+ * A Postgres array literal (`{"a","b"}`, `{1,2.5,NULL}`) of strings, finite
+ * numbers or nulls, bound as one text parameter and cast in SQL. Built here
+ * rather than by the driver: postgres-js serialises a JS array as an array
+ * only once it has fetched the array types on its first connection, and a
  * second pooled connection opened meanwhile sent `a,b,c` instead.
  */
-export function pgArray(values: readonly (string | number)[]): string {
+export function pgArray(values: readonly (string | number | null)[]): string {
   const parts = new Array<string>(values.length);
   for (let i = 0; i < values.length; i++) {
     const v = values[i];
-    parts[i] = typeof v === "number"
+    parts[i] = v === null
+      ? "NULL"
+      : typeof v === "number"
       ? String(v)
       : NEEDS_ESCAPE.test(v)
       ? `"${v.replaceAll("\\", "\\\\").replaceAll('"', '\\"')}"`
       : `"${v}"`;
   }
   return `{${parts.join(",")}}`;
-}
-
-/**
- * The events as one array parameter per column, read with `unnest`: Postgres
- * parses one small statement and no per-row JSON objects (about a third
- * cheaper than `json_to_recordset` for 1000 events). Sorted ids give
- * concurrent writers one lock order (no deadlock on shared ids).
- */
-function eventColumns(events: readonly StoredEvent[]): SQL {
-  const sorted = [...events].sort((
-    a,
-    b,
-  ) => (a.eventId < b.eventId ? -1 : a.eventId > b.eventId ? 1 : 0));
-  const n = sorted.length;
-  const ids = new Array<string>(n), entities = new Array<string>(n);
-  const times = new Array<number>(n),
-    amounts = new Array<number>(n),
-    accepted = new Array<number>(n);
-  const categories = new Array<string>(n), payloads = new Array<string>(n);
-  for (let i = 0; i < n; i++) {
-    const e = sorted[i];
-    ids[i] = e.eventId;
-    entities[i] = e.entityId;
-    times[i] = e.timeMs;
-    amounts[i] = e.amount;
-    categories[i] = e.category;
-    payloads[i] = e.payloadJson ?? JSON.stringify(e.payload);
-    accepted[i] = e.acceptedAtMs;
-  }
-  return sql`unnest(${pgArray(ids)}::text[], ${pgArray(entities)}::text[],
-    ${pgArray(times)}::bigint[], ${pgArray(amounts)}::float8[], ${pgArray(categories)}::text[],
-    ${lines(payloads)}, ${pgArray(accepted)}::bigint[])`;
-}
-
-/** `(view, version, tile_ms, with_categories)` rows of the stored tile sizes of `views`. */
-function grainsValues(views: readonly FeatureView[], minTileMs: number): SQL[] {
-  return views.flatMap((v) =>
-    storedGrains(v, minTileMs).map((g) =>
-      sql`(${v.name}::text, ${v.version}::int, ${g.tileMs}::bigint, ${g.categories}::boolean)`
-    )
-  );
-}
-
-/**
- * Inserts events, their tiles and dead letters in one statement. Returns
- * rows `(event_id, null)` for the inserted events and `(null, entity_id)` for
- * each of `history.entityIds` with a stored event at or after
- * `history.fromMs`: every part of one statement reads the same snapshot, so
- * that lookup does not see the batch's own inserts.
- */
-export function writeBatchStatement(
-  events: readonly StoredEvent[],
-  deadLetters: readonly DeadLetterInput[],
-  views: readonly FeatureView[],
-  minTileMs: number,
-  history: HistoryQuery,
-): SQL {
-  const dead = deadLetters.length === 0
-    ? sql``
-    : sql`, dead AS (${insertDeadLetters(deadLetters)})`;
-  const known = history.entityIds.length === 0 ? sql`` : sql`
-    UNION ALL
-    SELECT NULL, h.e FROM unnest(${pgArray(history.entityIds)}::text[]) AS h(e)
-    WHERE EXISTS (SELECT 1 FROM raw_events r
-      WHERE r.entity_id = h.e AND r.event_time_ms >= ${Math.floor(history.fromMs)})`;
-  if (events.length === 0) {
-    return sql`WITH none AS (SELECT 1) ${dead}
-      SELECT NULL::text AS event_id, NULL::text AS known WHERE false${known}`;
-  }
-  // Tiles of sizes without a `distinct` feature skip the category grouping.
-  const grains = grainsValues(views, minTileMs);
-  const tiles = grains.length === 0 ? sql`` : sql`,
-    grains(view, version, tile_ms, cats) AS (VALUES ${sql.join(grains, sql`, `)}),
-    keyed AS (
-      SELECT g.view, g.version, g.tile_ms, g.cats, ins.entity_id,
-        floor(ins.event_time_ms::float8 / g.tile_ms)::bigint AS tile_index, ins.category,
-        ins.amount, ins.event_time_ms
-      FROM ins CROSS JOIN grains g
-    ),
-    per_cat AS (
-      SELECT view, version, tile_ms, entity_id, tile_index, category,
-        count(*) AS n, sum(amount) AS s, max(amount) AS m, max(event_time_ms) AS mt
-      FROM keyed WHERE cats
-      GROUP BY 1, 2, 3, 4, 5, 6
-    ),
-    deltas AS (
-      SELECT view, version, entity_id, tile_ms, tile_index, count(*) AS n, sum(amount) AS s,
-        max(amount) AS m, '{}'::jsonb AS c, max(event_time_ms) AS mt
-      FROM keyed WHERE NOT cats
-      GROUP BY 1, 2, 3, 4, 5
-      UNION ALL
-      SELECT view, version, entity_id, tile_ms, tile_index, sum(n), sum(s), max(m),
-        jsonb_object_agg(category, n), max(mt)
-      FROM per_cat
-      GROUP BY 1, 2, 3, 4, 5
-    ),
-    tiles AS (
-      INSERT INTO feature_tiles AS ft
-        (view, version, entity_id, tile_ms, tile_index, count, sum, max, categories, max_time_ms)
-      SELECT view, version, entity_id, tile_ms, tile_index, n, s, m, c, mt
-      FROM deltas
-      ORDER BY entity_id, tile_ms, tile_index, view, version
-      ON CONFLICT (view, version, entity_id, tile_ms, tile_index) DO UPDATE SET
-        count = ft.count + excluded.count,
-        sum = ft.sum + excluded.sum,
-        max = GREATEST(ft.max, excluded.max),
-        max_time_ms = GREATEST(ft.max_time_ms, excluded.max_time_ms),
-        categories = CASE WHEN excluded.categories = '{}'::jsonb THEN ft.categories ELSE (
-          SELECT jsonb_object_agg(k, n) FROM (
-            SELECT key AS k, sum(value::bigint) AS n FROM (
-              SELECT * FROM jsonb_each_text(ft.categories)
-              UNION ALL SELECT * FROM jsonb_each_text(excluded.categories)
-            ) u GROUP BY key
-          ) g
-        ) END
-    )`;
-  return sql`
-    WITH ins AS (
-      INSERT INTO raw_events
-        (event_id, entity_id, event_time_ms, amount, category, payload, accepted_at_ms)
-      SELECT x.i, x.e, x.t, x.a, x.c, x.p, x.at
-      FROM ${eventColumns(events)} AS x(i, e, t, a, c, p, at)
-      ON CONFLICT (event_id) DO NOTHING
-      RETURNING event_id, entity_id, event_time_ms, amount, category
-    )${tiles}${dead}
-    SELECT event_id, NULL::text AS known FROM ins${known}`;
 }
 
 /**
@@ -168,27 +43,194 @@ function lines(jsonDocs: readonly string[]): SQL {
   return sql`string_to_array(${jsonDocs.join("\n")}, chr(10))`;
 }
 
-/** Inserts dead letters. */
-export function insertDeadLetters(rows: readonly DeadLetterInput[]): SQL {
-  const json = JSON.stringify(rows.map((r) => ({ r: r.reason, p: r.payloadBase64, m: r.meta })));
-  return sql`
-    INSERT INTO dead_letters (reason, payload_base64, meta)
-    SELECT x.r, x.p, x.m FROM json_to_recordset(${json}::json) AS x(r text, p text, m jsonb)`;
+function byKey(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }
 
-/** Rebuilds the tiles of one tile size of a view from raw events. */
-export function backfillGrain(view: FeatureView, tileMs: number, categories: boolean): SQL {
-  const cats = categories ? sql`jsonb_object_agg(category, n)` : sql`'{}'::jsonb`;
+/**
+ * The events as one array parameter per column, read with `unnest`:
+ * Postgres parses one small statement and no per-row JSON objects. Sorted
+ * keys give concurrent writers one lock order (no deadlock on shared ids).
+ */
+function eventColumns(events: readonly StoredEvent[]): SQL {
+  const sorted = [...events].sort((a, b) =>
+    byKey(a.source, b.source) || byKey(a.eventId, b.eventId)
+  );
+  const n = sorted.length;
+  const sources = new Array<string>(n), ids = new Array<string>(n);
+  const times = new Array<number>(n), accepted = new Array<number>(n);
+  const payloads = new Array<string>(n);
+  for (let i = 0; i < n; i++) {
+    const e = sorted[i];
+    sources[i] = e.source;
+    ids[i] = e.eventId;
+    times[i] = e.timeMs;
+    payloads[i] = e.payloadJson ?? JSON.stringify(e.payload);
+    accepted[i] = e.acceptedAtMs;
+  }
+  return sql`unnest(${pgArray(sources)}::text[], ${pgArray(ids)}::text[],
+    ${pgArray(times)}::bigint[], ${lines(payloads)}, ${pgArray(accepted)}::bigint[])`;
+}
+
+/** The (source, entity, id, time, event) rows of the events, sorted like the index. */
+function entityColumns(events: readonly StoredEvent[]): SQL | null {
+  const rows: [string, string, string, number, string][] = [];
+  for (const e of events) {
+    for (const k of e.entities) rows.push([e.source, k.entity, k.id, e.timeMs, e.eventId]);
+  }
+  if (rows.length === 0) return null;
+  rows.sort((a, b) =>
+    byKey(a[0], b[0]) || byKey(a[1], b[1]) || byKey(a[2], b[2]) || a[3] - b[3] ||
+    byKey(a[4], b[4])
+  );
+  const col = <T extends string | number>(i: number) => rows.map((r) => r[i] as T);
+  return sql`unnest(${pgArray(col(0))}::text[], ${pgArray(col(1))}::text[],
+    ${pgArray(col(2))}::text[], ${pgArray(col(3))}::bigint[], ${pgArray(col(4))}::text[])`;
+}
+
+/**
+ * Inserts events, their entity index rows and dead letters in one
+ * statement. Returns rows `(source, event_id)` for the inserted events and
+ * `(null, null, ks, ke, ki)` (source, entity, id) for each of
+ * `history.keys` with a stored event at or after `history.fromMs` (every part of one statement reads the same
+ * snapshot, so that lookup does not see the batch's own inserts).
+ */
+export function writeEventsStatement(
+  events: readonly StoredEvent[],
+  deadLetters: readonly DeadLetterInput[],
+  history: HistoryQuery,
+): SQL {
+  const dead = deadLetters.length === 0
+    ? sql``
+    : sql`, dead AS (${insertDeadLetters(deadLetters)})`;
+  const keys = history.keys;
+  const known = keys.length === 0 ? sql`` : sql`
+    UNION ALL
+    SELECT NULL, NULL, h.s, h.e, h.i
+    FROM unnest(${pgArray(keys.map((k) => k.source))}::text[],
+      ${pgArray(keys.map((k) => k.entity))}::text[], ${pgArray(keys.map((k) => k.id))}::text[])
+      AS h(s, e, i)
+    WHERE EXISTS (SELECT 1 FROM event_entities r
+      WHERE r.source = h.s AND r.entity = h.e AND r.entity_id = h.i
+        AND r.event_time_ms >= ${Math.floor(history.fromMs)})`;
+  if (events.length === 0) {
+    return sql`WITH none AS (SELECT 1) ${dead}
+      SELECT NULL::text AS source, NULL::text AS event_id, NULL::text AS ks, NULL::text AS ke,
+        NULL::text AS ki WHERE false${known}`;
+  }
+  const ent = entityColumns(events);
+  const entities = ent === null ? sql`` : sql`,
+    ent AS (
+      INSERT INTO event_entities (source, entity, entity_id, event_time_ms, event_id)
+      SELECT x.s, x.e, x.k, x.t, x.i FROM ${ent} AS x(s, e, k, t, i)
+      JOIN ins ON ins.source = x.s AND ins.event_id = x.i
+      ON CONFLICT DO NOTHING
+    )`;
   return sql`
-    INSERT INTO feature_tiles
-      (view, version, entity_id, tile_ms, tile_index, count, sum, max, categories, max_time_ms)
-    SELECT ${view.name}, ${view.version}, entity_id, ${tileMs}, tile_index, sum(n), sum(s),
-      max(m), ${cats}, max(mt)
-    FROM (
-      SELECT entity_id, floor(event_time_ms::float8 / ${tileMs})::bigint AS tile_index, category,
-        count(*) AS n, sum(amount) AS s, max(amount) AS m, max(event_time_ms) AS mt
-      FROM raw_events GROUP BY 1, 2, 3
-    ) x
-    GROUP BY entity_id, tile_index
-    RETURNING 1 AS one`;
+    WITH ins AS (
+      INSERT INTO events (source, event_id, event_time_ms, payload, accepted_at_ms)
+      SELECT x.s, x.i, x.t, x.p, x.at
+      FROM ${eventColumns(events)} AS x(s, i, t, p, at)
+      ON CONFLICT (source, event_id) DO NOTHING
+      RETURNING source, event_id
+    )${entities}${dead}
+    SELECT source, event_id, NULL::text AS ks, NULL::text AS ke, NULL::text AS ki
+    FROM ins${known}`;
+}
+
+/** The SQL that merges a stored slot `k` (1-based) with the incoming one, by its op. */
+function mergeSlot(layout: SlotLayout, j: number): SQL {
+  const k = j + 1;
+  const a = sql.raw(`ft.state[${k}]`), b = sql.raw(`excluded.state[${k}]`);
+  const a1 = sql.raw(`ft.state[${k + 1}]`), b1 = sql.raw(`excluded.state[${k + 1}]`);
+  const prev = j > 0 ? layout.num[j - 1].op : null;
+  const later = (t: SQL, tt: SQL, v: SQL, vv: SQL) =>
+    sql`(${tt} IS NOT NULL AND (${t} IS NULL OR ${tt} > ${t} OR (${tt} = ${t} AND ${vv} > ${v})))`;
+  switch (layout.num[j].op) {
+    case "n":
+    case "s":
+      return sql`${a} + ${b}`;
+    case "min":
+      return sql`LEAST(${a}, ${b})`; // LEAST and GREATEST skip nulls
+    case "max":
+    case "t":
+      return sql`GREATEST(${a}, ${b})`;
+    case "lt":
+      return sql`CASE WHEN ${later(a, b, a1, b1)} THEN ${b} ELSE ${a} END`;
+    case "lv": {
+      const pa = sql.raw(`ft.state[${k - 1}]`), pb = sql.raw(`excluded.state[${k - 1}]`);
+      return sql`CASE WHEN ${later(pa, pb, a, b)} THEN ${b} ELSE ${a} END`;
+    }
+    case "sn":
+      return sql`${a} + ${b}`;
+    case "sm": {
+      // Chan et al.: mean of the merged parts (the count is the slot before).
+      const na = sql.raw(`ft.state[${k - 1}]`), nb = sql.raw(`excluded.state[${k - 1}]`);
+      return sql`CASE WHEN ${na} + ${nb} = 0 THEN 0 WHEN ${na} = 0 THEN ${b}
+        ELSE ${a} + (${b} - ${a}) * ${nb} / (${na} + ${nb}) END`;
+    }
+    case "sq": {
+      if (prev !== "sm") throw new Error("Slot sq must follow sm");
+      const na = sql.raw(`ft.state[${k - 2}]`), nb = sql.raw(`excluded.state[${k - 2}]`);
+      const ma = sql.raw(`ft.state[${k - 1}]`), mb = sql.raw(`excluded.state[${k - 1}]`);
+      return sql`CASE WHEN ${na} + ${nb} = 0 THEN 0 WHEN ${na} = 0 THEN ${b}
+        ELSE ${a} + ${b} + (${mb} - ${ma}) * (${mb} - ${ma}) * ${na} * ${nb} / (${na} + ${nb}) END`;
+    }
+  }
+}
+
+/** The SQL that merges stored multiset `j` with the incoming one. */
+function mergeSet(j: number): SQL {
+  const i = sql.raw(String(j));
+  return sql`(SELECT coalesce(jsonb_object_agg(k, n), '{}'::jsonb) FROM (
+    SELECT key AS k, sum(value::bigint) AS n FROM (
+      SELECT * FROM jsonb_each_text(ft.sets -> ${i})
+      UNION ALL SELECT * FROM jsonb_each_text(excluded.sets -> ${i})
+    ) u GROUP BY key) g)`;
+}
+
+/** Upserts the tile deltas of one view: new tiles are inserted, existing ones merged slot by slot. */
+function upsertTiles(view: FeatureView, records: readonly TileRecord[]): SQL {
+  const layout = planOf(view).full;
+  const sorted = [...records].sort((a, b) =>
+    byKey(a.entityId, b.entityId) || a.tileMs - b.tileMs || a.tileIndex - b.tileIndex
+  );
+  const state = layout.num.length === 0
+    ? sql`ft.state`
+    : sql`ARRAY[${sql.join(layout.num.map((_, j) => mergeSlot(layout, j)), sql`, `)}]::float8[]`;
+  const sets = layout.sets.length === 0
+    ? sql`ft.sets`
+    : sql`jsonb_build_array(${sql.join(layout.sets.map((_, j) => mergeSet(j)), sql`, `)})`;
+  return sql`
+    INSERT INTO feature_tiles AS ft (view, version, entity_id, tile_ms, tile_index, state, sets)
+    SELECT ${view.name}, ${view.version}, x.e, x.g, x.i, x.st::float8[], x.se::jsonb
+    FROM unnest(${pgArray(sorted.map((r) => r.entityId))}::text[],
+      ${pgArray(sorted.map((r) => r.tileMs))}::bigint[],
+      ${pgArray(sorted.map((r) => r.tileIndex))}::bigint[],
+      ${pgArray(sorted.map((r) => pgArray(r.state)))}::text[],
+      ${lines(sorted.map((r) => JSON.stringify(r.sets)))}) AS x(e, g, i, st, se)
+    ON CONFLICT (view, version, entity_id, tile_ms, tile_index) DO UPDATE SET
+      state = ${state}, sets = ${sets}`;
+}
+
+/** One statement upserting the tile deltas of several views. */
+export function upsertTilesStatement(
+  deltas: readonly { view: FeatureView; records: readonly TileRecord[] }[],
+): SQL | null {
+  const parts = deltas.filter((d) => d.records.length > 0);
+  if (parts.length === 0) return null;
+  if (parts.length === 1) return upsertTiles(parts[0].view, parts[0].records);
+  const ctes = parts.map((d, i) => sql`${sql.raw(`t${i}`)} AS (${upsertTiles(d.view, d.records)})`);
+  return sql`WITH ${sql.join(ctes, sql`, `)} SELECT 1`;
+}
+
+/** Inserts dead letters. */
+export function insertDeadLetters(rows: readonly DeadLetterInput[]): SQL {
+  const json = JSON.stringify(
+    rows.map((r) => ({ s: r.source ?? null, r: r.reason, p: r.payloadBase64, m: r.meta })),
+  );
+  return sql`
+    INSERT INTO dead_letters (source, reason, payload_base64, meta)
+    SELECT x.s, x.r, x.p, x.m
+    FROM json_to_recordset(${json}::json) AS x(s text, r text, p text, m jsonb)`;
 }

@@ -8,11 +8,16 @@ export type {
   DeadLetterInput,
   DeadLetterRow,
   FeatureStore,
+  HistoryKey,
   HistoryQuery,
+  RegisteredSource,
+  RegisteredView,
   StoredEvent,
   TileRecord,
+  ViewContribution,
   ViewRegistration,
 } from "./port.ts";
+export { historyKey } from "./port.ts";
 export { PostgresFeatureStore, type PostgresFeatureStoreOptions } from "./postgres.ts";
 export { PgliteFeatureStore } from "./pglite.ts";
-export { grainsOfView, storedGrains, tilePlan } from "./_tiles.ts";
+export { storedGrains, tileDeltas, tilePlan } from "./_tiles.ts";

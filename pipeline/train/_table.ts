@@ -16,6 +16,8 @@ export interface RawTable {
   /** Column names in file order (CSV header, or first appearance in JSONL). */
   columns: string[];
   records: RawRecord[];
+  /** Cells are text (CSV): each is parsed by the type of the input that reads it. */
+  text?: boolean;
 }
 
 /** Splits CSV text into rows of fields (RFC 4180 quotes, CRLF or LF). */
@@ -92,7 +94,7 @@ export function parseCsv(text: string, source: string): RawTable {
     }
     records.push(rec);
   }
-  return { source, columns, records };
+  return { source, columns, records, text: true };
 }
 
 /** Parses JSON Lines (one object per line; blank lines ignored). */

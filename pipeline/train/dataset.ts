@@ -1,12 +1,16 @@
 /**
  * Turns raw records into a numeric training set: a float32 row-major matrix
- * in model-input order and 0/1 labels. Every problem names the file, the
- * column and the row.
+ * in model-input order and 0/1 labels. Every row is built by the one row
+ * assembler (`pipeline/features/row.ts`), the code the edge serves with, so
+ * training and serving read a value the same way. Every problem names the
+ * file, the column and the row.
  *
  * @module
  */
 import type { ModelInput } from "../../schemas/manifest.ts";
-import { applyTransform, type RawValue, TransformError } from "../features/transforms.ts";
+import { transformOperands } from "../../schemas/transform.ts";
+import { type RawValue, RowAssembler, SCALAR_KINDS, TIME_KINDS } from "../features/mod.ts";
+import { parseIsoUtc } from "../../schemas/time.ts";
 import { TrainingDataError } from "./errors.ts";
 import { type RawTable, readTable } from "./_table.ts";
 
@@ -18,8 +22,10 @@ export interface Dataset {
   source: string;
   /** Name of the label column. */
   label: string;
-  /** The model inputs, in column order of `x`. */
+  /** The model inputs, in column order of `x` (with their training range). */
   inputs: ModelInput[];
+  /** Request-time features the inputs' transforms read without being inputs. */
+  requestFeatures: ModelInput[];
   /** Number of rows. */
   rows: number;
   /** Row-major `[rows, inputs.length]` values, already rounded to float32 as ONNX sees them. */
@@ -34,85 +40,84 @@ export interface DatasetOptions {
   label: string;
   /**
    * The model inputs, in order. A plain name reads that column; an input with
-   * a `transform` computes itself from its source column. Default: every
-   * column but the label, in file order.
+   * a `transform` computes itself from its source column(s). Default: every
+   * column but the label, in file order, typed `bool` when every value is a
+   * boolean and `float32` otherwise.
    */
   inputs?: ModelInput[];
+  /** Named request-time features the inputs' transforms read (not inputs themselves). */
+  requestFeatures?: ModelInput[];
 }
 
-const NOT_FINITE = /^[+-]?(nan|inf|infinity)$/i;
+const BOOL_TEXT = /^(true|false)$/i;
 
 function fail(source: string, message: string): never {
   throw new TrainingDataError(`Cannot load training data '${source}': ${message}`);
 }
 
-function cell(column: string, row: number): string {
-  return `column '${column}' row ${row}`;
+/** `bool` when every present value of a column is a boolean (or true/false text), else `float32`. */
+function inferDtype(table: RawTable, column: string): "float32" | "bool" {
+  let any = false;
+  for (const r of table.records) {
+    const v = r[column];
+    if (v === null || v === undefined || v === "") continue;
+    any = true;
+    if (typeof v === "boolean") continue;
+    if (table.text && typeof v === "string" && BOOL_TEXT.test(v.trim())) continue;
+    return "float32";
+  }
+  return any ? "bool" : "float32";
 }
 
-/** Converts a raw cell to a number: numbers, booleans (`True`/`False` → 1/0) and numeric strings. */
-function toNumber(source: string, column: string, row: number, v: RawValue, def?: number): number {
-  const where = cell(column, row);
-  if (v === null || v === undefined || v === "") {
-    if (def !== undefined) return def;
-    fail(source, `${where} is missing`);
-  }
+function readLabel(source: string, column: string, row: number, v: RawValue, text: boolean): number {
+  const where = `column '${column}' row ${row}`;
+  if (v === null || v === undefined || v === "") fail(source, `${where} is missing`);
   if (typeof v === "boolean") return v ? 1 : 0;
-  if (typeof v === "number") {
-    if (!Number.isFinite(v)) fail(source, `${where} is not finite: ${v}`);
-    return v;
-  }
-  if (typeof v === "string") {
-    const s = v.trim();
-    if (s === "True" || s === "true" || s === "TRUE") return 1;
-    if (s === "False" || s === "false" || s === "FALSE") return 0;
-    if (NOT_FINITE.test(s)) fail(source, `${where} is not finite: '${s}'`);
-    const n = Number(s);
-    if (s !== "" && Number.isFinite(n)) return n;
-    fail(source, `${where} is not a number: '${s}'`);
-  }
-  fail(source, `${where} is not a number: ${JSON.stringify(v)}`);
-}
-
-/** A CSV cell is always a string: give transforms the number or boolean it spells. */
-function coerceRaw(v: RawValue, keepString: boolean): RawValue {
-  if (typeof v !== "string" || keepString) return v;
-  const s = v.trim();
-  if (s === "True" || s === "true") return true;
-  if (s === "False" || s === "false") return false;
-  const n = Number(s);
-  return s !== "" && !NOT_FINITE.test(s) && Number.isFinite(n) ? n : v;
-}
-
-function readLabel(source: string, column: string, row: number, v: RawValue): number {
-  const n = toNumber(source, column, row, v);
-  if (n !== 0 && n !== 1) {
-    fail(source, `${cell(column, row)} must be 0 or 1, got ${JSON.stringify(v)}`);
-  }
+  const s = typeof v === "string" && text ? v.trim() : v;
+  const n = typeof s === "number"
+    ? s
+    : typeof s === "string" && BOOL_TEXT.test(s)
+    ? (/^true$/i.test(s) ? 1 : 0)
+    : typeof s === "string" && s !== ""
+    ? Number(s)
+    : NaN;
+  if (n !== 0 && n !== 1) fail(source, `${where} must be 0 or 1, got ${JSON.stringify(v)}`);
   return n;
 }
 
-function computeInput(table: RawTable, input: ModelInput, row: number, v: RawValue): number {
-  const t = input.transform;
-  if (!t) return toNumber(table.source, input.name, row, v, input.default);
-  if (
-    (v === null || v === undefined || v === "") && input.default !== undefined &&
-    t.kind !== "crc32_mod"
-  ) {
-    return input.default;
+/** The columns an input reads (its own name, or its transform's operands, recursively). */
+function columnsOf(input: ModelInput, defs: ReadonlyMap<string, ModelInput>, depth = 0): string[] {
+  if (!input.transform || depth > 32) return [input.name];
+  if (SCALAR_KINDS.has(input.transform.kind)) {
+    const src = (input.transform as { source: string }).source;
+    const inner = defs.get(src);
+    return inner && inner !== input ? columnsOf(inner, defs, depth + 1) : [src];
   }
-  try {
-    const out = applyTransform(t, coerceRaw(v, t.kind === "crc32_mod"));
-    if (!Number.isFinite(out)) {
-      fail(table.source, `column '${t.source}' row ${row} gives a non-finite '${input.name}'`);
+  return transformOperands(input.transform).flatMap((o) => {
+    const d = defs.get(o);
+    return d ? columnsOf(d, defs, depth + 1) : [o];
+  });
+}
+
+function checkColumns(
+  table: RawTable,
+  label: string,
+  inputs: ModelInput[],
+  requestFeatures: ModelInput[],
+): void {
+  const { source, columns } = table;
+  const defs = new Map([...requestFeatures, ...inputs].map((i) => [i.name, i]));
+  for (const input of inputs) {
+    if (columns.includes(input.name) || input.default !== undefined) continue;
+    if (input.transform && TIME_KINDS.has(input.transform.kind)) continue;
+    for (const c of columnsOf(input, defs)) {
+      if (c === label) {
+        fail(source, `feature '${input.name}' must not be the label column '${c}'`);
+      }
+      if (!columns.includes(c) && !defs.get(c)?.default) {
+        fail(source, `feature column '${c}' not found (columns: ${columns.join(", ")})`);
+      }
     }
-    return out;
-  } catch (cause) {
-    if (!(cause instanceof TransformError)) throw cause;
-    throw new TrainingDataError(
-      `Cannot load training data '${table.source}': column '${t.source}' row ${row} cannot become '${input.name}' (${t.kind}): ${cause.message}`,
-      { cause },
-    );
   }
 }
 
@@ -120,37 +125,55 @@ function computeInput(table: RawTable, input: ModelInput, row: number, v: RawVal
 export function buildDataset(table: RawTable, options: DatasetOptions): Dataset {
   const { source, records } = table;
   const label = options.label;
+  const text = table.text ?? false;
   if (records.length === 0) fail(source, "file has no data rows");
   if (!table.columns.includes(label)) {
     fail(source, `label column '${label}' not found (columns: ${table.columns.join(", ")})`);
   }
-  const inputs = options.inputs ??
+  const inputs = (options.inputs ??
     table.columns.filter((c) => c !== label).map((name): ModelInput => ({
       name,
-      dtype: "float32",
-    }));
+      dtype: inferDtype(table, name),
+    }))).map((i) => ({ ...i, dtype: i.dtype ?? "float32" }));
   if (inputs.length === 0) fail(source, `no feature columns besides the label '${label}'`);
-  const readFrom = inputs.map((i) => i.transform?.source ?? i.name);
-  for (let f = 0; f < inputs.length; f++) {
-    if (inputs[f].name === label || readFrom[f] === label) {
-      fail(source, `feature '${inputs[f].name}' must not be the label column '${label}'`);
-    }
-    if (!table.columns.includes(readFrom[f]) && inputs[f].default === undefined) {
-      fail(
-        source,
-        `feature column '${readFrom[f]}' not found (columns: ${table.columns.join(", ")})`,
-      );
-    }
+  for (const i of inputs) {
+    if (i.name === label) fail(source, `feature '${i.name}' must not be the label column '${label}'`);
   }
+  const requestFeatures = options.requestFeatures ?? [];
+  checkColumns(table, label, inputs, requestFeatures);
+  const rows = new RowAssembler({ inputs, requestFeatures });
   const n = records.length;
   const width = inputs.length;
   const x = new Float32Array(n * width);
   const y = new Uint8Array(n);
   for (let r = 0; r < n; r++) {
     const rec = records[r];
-    y[r] = readLabel(source, label, r + 1, rec[label]);
-    for (let f = 0; f < width; f++) {
-      x[r * width + f] = computeInput(table, inputs[f], r + 1, rec[readFrom[f]]);
+    y[r] = readLabel(source, label, r + 1, rec[label], text);
+    const t = rec.timestamp ?? rec.as_of;
+    const timeMs = typeof t === "string" ? parseIsoUtc(t) ?? NaN : typeof t === "number" ? t : NaN;
+    const a = rows.assemble({ fields: rec, timeMs }, {
+      into: x.subarray(r * width, (r + 1) * width),
+      text,
+      prefix: "",
+    });
+    const issue = a.issues[0];
+    if (issue) {
+      const column = issue.path.replace(/^\./, "");
+      const value = rec[column];
+      const what = typeof value === "string" && /^[+-]?(nan|inf|infinity)$/i.test(value.trim())
+        ? `is not finite: '${value}'`
+        : `is invalid: ${issue.message}`;
+      const input = inputs.find((i) => i.name !== column && columnsOf(i, new Map()).includes(column));
+      fail(
+        source,
+        `column '${column}' row ${r + 1} ${what}` +
+          (input ? ` (cannot become '${input.name}')` : ""),
+      );
+    }
+    if (a.missing.length > 0) {
+      const name = a.missing[0];
+      const input = inputs.find((i) => i.name === name)!;
+      fail(source, `column '${columnsOf(input, new Map())[0]}' row ${r + 1} is missing`);
     }
   }
   let positives = 0;
@@ -161,7 +184,29 @@ export function buildDataset(table: RawTable, options: DatasetOptions): Dataset 
       `label column '${label}' has only one class (${positives === 0 ? 0 : 1}) in ${n} rows`,
     );
   }
-  return { source, label, inputs: inputs.map((i) => ({ ...i, dtype: "float32" })), rows: n, x, y };
+  return {
+    source,
+    label,
+    inputs: withTrainingRange(inputs, x, n),
+    requestFeatures,
+    rows: n,
+    x,
+    y,
+  };
+}
+
+/** The inputs with the range of values each took in `x`. */
+function withTrainingRange(inputs: ModelInput[], x: Float32Array, n: number): ModelInput[] {
+  const width = inputs.length;
+  return inputs.map((input, f) => {
+    let min = Infinity, max = -Infinity;
+    for (let r = 0; r < n; r++) {
+      const v = x[r * width + f];
+      if (v < min) min = v;
+      if (v > max) max = v;
+    }
+    return { ...input, training_range: { min, max } };
+  });
 }
 
 /** Reads a CSV or JSONL file and builds a numeric data set from it. */

@@ -4,7 +4,8 @@
  *
  * @module
  */
-import type { ModelInput, ModelManifest } from "../../schemas/manifest.ts";
+import type { ModelInput } from "../../schemas/manifest.ts";
+import type { FeatureView } from "../features/mod.ts";
 import type { ModelPackage } from "../../registry/port.ts";
 import { buildModelPackage } from "../package.ts";
 import { buildDataset, type Dataset, type RawTable, readTable, selectRows } from "./dataset.ts";
@@ -31,6 +32,8 @@ export interface TrainModelOptions {
   features?: string[];
   /** Inputs with transforms; with `features`, looked up by name, otherwise used as the input list. */
   inputs?: ModelInput[];
+  /** Request-time features the inputs' transforms read without being inputs. */
+  requestFeatures?: ModelInput[];
   gbdt?: GbdtParams;
   logreg?: LogregParams;
   /** Seed of the split and of the GBDT subsampling. Default 42. */
@@ -41,7 +44,8 @@ export interface TrainModelOptions {
   threshold?: number;
   /** Precision at which `recall_at_precision` is reported. Default 0.9. */
   precisionTarget?: number;
-  featureView?: ModelManifest["feature_view"];
+  /** The feature views the inputs read (their definitions go into the manifest for the edge). */
+  views?: readonly FeatureView[];
   /** Default: now. */
   createdAt?: string;
   /** Called after each GBDT tree. */
@@ -125,6 +129,7 @@ export async function trainModel(
   const data = buildDataset(table, {
     label: options.label,
     inputs: resolveInputs(options.features, options.inputs),
+    requestFeatures: options.requestFeatures,
   });
   const split = stratifiedSplit(data.y, { seed, validationFraction: options.validationFraction });
   const train = selectRows(data, split.train);
@@ -156,7 +161,7 @@ export async function trainModel(
       train_rows: train.rows,
     },
     params,
-    featureView: options.featureView,
+    views: options.views,
     createdAt: options.createdAt,
   });
   const t3 = performance.now();

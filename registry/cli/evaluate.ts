@@ -6,7 +6,8 @@
  * with `--labels` (entity id, timestamp, label, optional event_id) the rows
  * are built from the feature store as of each label's time (Postgres when
  * `DATABASE_URL` is set, else the embedded PGlite under `DATA_DIR`), with the
- * champion's feature view; with `--data`, a file written by
+ * feature repository's views (`--repo DIR`, `--example NAME`, or the
+ * `FEATURE_REPO`/`FEATURE_EXAMPLE` config); with `--data`, a file written by
  * `deno task features:export` or any CSV/JSONL with the models' raw fields or
  * inputs and a label column. Promotes the challenger
  * only when it beats the champion by the margins on PR AUC and on recall at
@@ -22,13 +23,12 @@ import { readTable } from "../../pipeline/train/mod.ts";
 import { readLabelsFile } from "../../pipeline/export.ts";
 import { pointInTimeRows } from "../../pipeline/training_set.ts";
 import {
-  DEMO_VIEW,
   type FeatureStore,
-  getFeatureView,
   PgliteFeatureStore,
   PostgresFeatureStore,
   type RawValue,
   resolveFeaturesConfig,
+  resolveRepository,
 } from "../../pipeline/mod.ts";
 import type { ModelPackage } from "../port.ts";
 import { resolveRegistryConfig } from "../config.ts";
@@ -51,6 +51,9 @@ export interface EvaluateArgs {
   label: string;
   policy: EvaluationPolicy;
   dryRun: boolean;
+  /** The feature repository of `--labels` (`--repo`, `--example`; default from the config). */
+  repo?: string;
+  example?: string;
 }
 
 /** Parses argv; throws with a usage message on bad input. */
@@ -66,6 +69,8 @@ export function parseEvaluateArgs(args: string[]): EvaluateArgs {
       "min-pr-auc-gain": { type: "string", default: "0.005" },
       "min-recall-gain": { type: "string", default: "0.005" },
       "dry-run": { type: "boolean", default: false },
+      repo: { type: "string" },
+      example: { type: "string" },
     },
   });
   if (!values.data === !values.labels) {
@@ -86,6 +91,8 @@ export function parseEvaluateArgs(args: string[]): EvaluateArgs {
     labels: values.labels,
     label: values.labels ? "label" : values.label!,
     dryRun: values["dry-run"]!,
+    repo: values.repo,
+    example: values.example,
     policy: {
       precision: num("precision", values.precision!, 0.01, 1),
       minPrAucGain: num("min-pr-auc-gain", values["min-pr-auc-gain"]!, 0, 1),
@@ -103,8 +110,8 @@ export async function runEvaluate(
   const champion = await service.registry.getPackage(args.model, "champion");
   const challenger = await service.registry.getPackage(args.model, "challenger");
   const source = args.labels ?? args.data!;
-  const { records, labels } = args.labels
-    ? await pointInTimeSet(args.labels, champion, openStore)
+  const { records, labels, text } = args.labels
+    ? await pointInTimeSet(args, openStore)
     : await fileSet(args.data!, args.label);
   const result = await evaluateChampionChallenger(
     champion,
@@ -112,6 +119,7 @@ export async function runEvaluate(
     records,
     labels,
     args.policy,
+    { text },
   );
   const promoted = result.promote && !args.dryRun;
   if (service.registry instanceof MlflowRegistry) {
@@ -138,6 +146,8 @@ function storeFromEnv(): FeatureStore {
 interface HeldOut {
   records: Record<string, RawValue>[];
   labels: number[];
+  /** Records are CSV text cells. */
+  text?: boolean;
 }
 
 async function fileSet(path: string, label: string): Promise<HeldOut> {
@@ -154,26 +164,24 @@ async function fileSet(path: string, label: string): Promise<HeldOut> {
     }
     return y;
   });
-  return { records: table.records, labels };
+  return { records: table.records, labels, text: table.text };
 }
 
-/** Point-in-time rows for a labels file, from the feature store, with the champion's view. */
+/** Point-in-time rows for a labels file, from the feature store, with the repository's views. */
 async function pointInTimeSet(
-  path: string,
-  champion: ModelPackage,
+  args: EvaluateArgs,
   openStore: () => FeatureStore,
 ): Promise<HeldOut> {
-  const ref = champion.manifest.feature_view;
-  const view = ref ? getFeatureView(ref.name, ref.version) : DEMO_VIEW;
-  if (!view) {
-    throw new Error(`Cannot evaluate: unknown feature view '${ref?.name}' version ${ref?.version}`);
-  }
+  const choice = args.repo !== undefined || args.example !== undefined
+    ? { repo: args.repo, example: args.example }
+    : resolveFeaturesConfig().repository;
+  const repository = await resolveRepository(choice);
   const store = openStore();
   try {
     await store.migrate();
-    const labelRows = await readLabelsFile(view, path);
+    const labelRows = await readLabelsFile(repository, args.labels!);
     const records: Record<string, RawValue>[] = [];
-    for await (const chunk of pointInTimeRows(store, view, labelRows)) {
+    for await (const chunk of pointInTimeRows(store, repository, labelRows)) {
       for (const row of chunk) records.push(row as Record<string, RawValue>);
     }
     return { records, labels: records.map((r) => Number(r.label)) };
