@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { DEMO_VIEW, mergeEvents } from "../pipeline/features/mod.ts";
+import { mergeEvents, toWindowEvent } from "../pipeline/features/mod.ts";
+import { FRAUD_VIEW } from "../tests/support/views.ts";
 import { redisKeys } from "../schemas/pointer.ts";
 import { BatchPredictResponseSchema } from "../schemas/prediction.ts";
 import { testApp } from "./_test_support.ts";
@@ -22,11 +23,16 @@ Deno.test("createApp() POST /predict/batch reads online features once and runs t
   for (const [id, n] of [["u1", 1], ["u2", 3]] as const) {
     const events = Array.from(
       { length: n },
-      (_, i) => ({ timeMs: NOW - (i + 1) * 60_000, amount: 10, category: "grocery" }),
+      (_, i) =>
+        toWindowEvent(
+          FRAUD_VIEW,
+          { amount: 10, merchant_category: "grocery" },
+          NOW - (i + 1) * 60_000,
+        )!,
     );
     kv.set(
-      redisKeys.online(DEMO_VIEW.name, DEMO_VIEW.version, id),
-      JSON.stringify(mergeEvents(DEMO_VIEW, null, events)),
+      redisKeys.online(FRAUD_VIEW.name, FRAUD_VIEW.version, id),
+      JSON.stringify(mergeEvents(FRAUD_VIEW, null, events)),
     );
   }
   await using t = await testApp({}, {

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { crc32, DEMO_VIEW, mergeEvents } from "../pipeline/features/mod.ts";
+import { crc32, mergeEvents, toWindowEvent } from "../pipeline/features/mod.ts";
+import { FRAUD_VIEW } from "../tests/support/views.ts";
 import { redisKeys } from "../schemas/pointer.ts";
 import { PredictResponseSchema } from "../schemas/prediction.ts";
 import { testApp } from "./_test_support.ts";
@@ -25,8 +26,14 @@ function onlineStore(
   id = "user_1",
 ) {
   const kv = new MemoryKeyValue();
-  const state = mergeEvents(DEMO_VIEW, null, events);
-  kv.set(redisKeys.online(DEMO_VIEW.name, DEMO_VIEW.version, id), JSON.stringify(state));
+  const state = mergeEvents(
+    FRAUD_VIEW,
+    null,
+    events.map((e) =>
+      toWindowEvent(FRAUD_VIEW, { amount: e.amount, merchant_category: e.category }, e.timeMs)!
+    ),
+  );
+  kv.set(redisKeys.online(FRAUD_VIEW.name, FRAUD_VIEW.version, id), JSON.stringify(state));
   return kv;
 }
 
@@ -92,14 +99,34 @@ Deno.test("createApp() POST /predict uses the request time for time features whe
   assert.equal(body.features_used.merchant_category_encoded, crc32("unknown") % 100);
 });
 
-Deno.test("createApp() POST /predict accepts pre-encoded values such as booleans", async () => {
+Deno.test("createApp() POST /predict takes a boolean for a flag input, as the reference's clients send it", async () => {
   await using t = await testApp({}, { clock });
-  const features = { ...REFERENCE_FRAUD_REQUEST.features, is_weekend: false, hour_of_day: "1" };
+  const features = { ...REFERENCE_FRAUD_REQUEST.features, is_weekend: false };
   const res = await t.app.request("/predict", jsonPost({ features }));
   assert.equal(res.status, 200);
+  assert.equal((await res.json()).features_used.is_weekend, 0);
+});
+
+Deno.test("createApp() POST /predict refuses wrong JSON types, unknown names and values out of domain", async () => {
+  await using t = await testApp({}, { clock });
+  const features = {
+    ...REFERENCE_FRAUD_REQUEST.features,
+    amount: true,
+    hour_of_day: "1",
+    day_of_week: 9,
+    colour: "red",
+  };
+  const res = await t.app.request("/predict", jsonPost({ features }));
+  assert.equal(res.status, 422);
   const body = await res.json();
-  assert.equal(body.features_used.is_weekend, 0);
-  assert.equal(body.features_used.hour_of_day, 1);
+  const byPath = Object.fromEntries(
+    body.error.details.map((d: { path: string; message: string }) => [d.path, d.message]),
+  );
+  assert.match(byPath["features.amount"], /Expected a number, got boolean true/);
+  assert.match(byPath["features.hour_of_day"], /Expected a number, got the string "1"/);
+  assert.match(byPath["features.day_of_week"], /domain \[0, 6\]: 9/);
+  assert.match(byPath["features.colour"], /Unknown feature/);
+  assert.ok(res.headers.get("x-request-id"));
 });
 
 Deno.test("createApp() POST /predict names every missing feature in one 422", async () => {

@@ -5,9 +5,8 @@
  *
  * @module
  */
-import type { FeatureView } from "../pipeline/features/mod.ts";
 import type { EdgeMetrics } from "./metrics.ts";
-import type { OnlineFeatureReader, OnlineFeatures } from "./online/mod.ts";
+import type { OnlineFeatureReader, OnlineFeatures, OnlineLookup } from "./online/mod.ts";
 import type { Logger } from "./log.ts";
 
 /** Health of the online store as last seen. */
@@ -69,13 +68,12 @@ export class OnlineAccess {
   }
 
   /**
-   * Features of the entities, or `null` when there is no reader or the read
-   * failed or timed out (the failure is recorded; the caller falls back).
+   * Features of the lookups (one round trip), or `null` when there is no
+   * reader or the read failed or timed out (the failure is recorded; the
+   * caller falls back).
    */
   async read(
-    view: FeatureView,
-    entityIds: string[],
-    asOfMs: number[],
+    lookups: readonly OnlineLookup[],
     requestId?: string,
   ): Promise<OnlineFeatures[] | null> {
     const reader = this.reader;
@@ -85,7 +83,7 @@ export class OnlineAccess {
       const result = await new Promise<OnlineFeatures[] | "timeout">((resolve, reject) => {
         waiter.expire = () => resolve("timeout");
         this.#enqueue(waiter);
-        reader.read(view, entityIds, asOfMs).then(resolve, reject);
+        reader.read(lookups).then(resolve, reject);
       });
       if (result === "timeout") {
         this.#fail("timeout", `Online read timed out after ${this.#timeoutMs} ms`, requestId);

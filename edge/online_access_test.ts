@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { Registry } from "prom-client";
-import { DEMO_VIEW } from "../pipeline/features/mod.ts";
+import { FRAUD_VIEW } from "../tests/support/views.ts";
 import { createLogger } from "./log.ts";
 import { createEdgeMetrics } from "./metrics.ts";
 import { OnlineAccess } from "./online_access.ts";
@@ -21,15 +21,21 @@ Deno.test("OnlineAccess times out every hanging read with one shared timer, and 
   // Reads of entity "slow-*" never answer; the others answer at once.
   const reader: OnlineFeatureReader = {
     kind: "test",
-    read: (_view, ids) =>
-      ids[0].startsWith("slow")
+    read: (lookups) =>
+      lookups[0].entityId.startsWith("slow")
         ? new Promise(() => {})
-        : Promise.resolve(ids.map(() => ({ values: { n: 1 }, asOfMs: null }))),
+        : Promise.resolve(lookups.map(() => ({ values: { n: 1 }, asOfMs: null }))),
   };
   const access = accessOver(reader, 200);
-  const first = [access.read(DEMO_VIEW, ["slow-1"], [0]), access.read(DEMO_VIEW, ["fast-1"], [0])];
+  const first = [
+    access.read([{ view: FRAUD_VIEW, entityId: "slow-1", asOfMs: 0 }]),
+    access.read([{ view: FRAUD_VIEW, entityId: "fast-1", asOfMs: 0 }]),
+  ];
   await new Promise((r) => setTimeout(r, 100));
-  const later = [access.read(DEMO_VIEW, ["slow-2"], [0]), access.read(DEMO_VIEW, ["fast-2"], [0])];
+  const later = [
+    access.read([{ view: FRAUD_VIEW, entityId: "slow-2", asOfMs: 0 }]),
+    access.read([{ view: FRAUD_VIEW, entityId: "fast-2", asOfMs: 0 }]),
+  ];
   let slow2Done = false;
   later[0].then(() => (slow2Done = true));
   assert.equal(await first[0], null);
@@ -41,7 +47,7 @@ Deno.test("OnlineAccess times out every hanging read with one shared timer, and 
   assert.deepEqual(fast1, [{ values: { n: 1 }, asOfMs: null }]);
   assert.deepEqual(fast2, [{ values: { n: 1 }, asOfMs: null }]);
   assert.equal(access.health().status, "degraded");
-  assert.deepEqual(await access.read(DEMO_VIEW, ["fast-3"], [0]), [{
+  assert.deepEqual(await access.read([{ view: FRAUD_VIEW, entityId: "fast-3", asOfMs: 0 }]), [{
     values: { n: 1 },
     asOfMs: null,
   }]);
@@ -57,11 +63,14 @@ Deno.test("OnlineAccess keeps deadlines right while hundreds of reads settle aro
   const answers: (() => void)[] = [];
   const reader: OnlineFeatureReader = {
     kind: "test",
-    read: (_view, ids) => {
-      if (ids[0] === "throws") throw new Error("no connection");
-      if (ids[0] === "slow") return new Promise(() => {});
+    read: (lookups) => {
+      const id = lookups[0].entityId;
+      if (id === "throws") throw new Error("no connection");
+      if (id === "slow") return new Promise(() => {});
       return new Promise((resolve) =>
-        answers.push(() => resolve(ids.map((id) => ({ values: { id: Number(id) }, asOfMs: null }))))
+        answers.push(() =>
+          resolve(lookups.map((l) => ({ values: { id: Number(l.entityId) }, asOfMs: null })))
+        )
       );
     },
   };
@@ -70,9 +79,13 @@ Deno.test("OnlineAccess keeps deadlines right while hundreds of reads settle aro
   let slowSettled = false;
   const fast: Promise<unknown>[] = [];
   for (let round = 0; round < 3; round++) {
-    for (let i = 0; i < 100; i++) fast.push(access.read(DEMO_VIEW, [String(round * 100 + i)], [0]));
+    for (let i = 0; i < 100; i++) {
+      fast.push(access.read([{ view: FRAUD_VIEW, entityId: String(round * 100 + i), asOfMs: 0 }]));
+    }
     // Behind the first 100 waiters, so their queue is cut and compacted under it.
-    slow ??= access.read(DEMO_VIEW, ["slow"], [0]).finally(() => (slowSettled = true));
+    slow ??= access.read([{ view: FRAUD_VIEW, entityId: "slow", asOfMs: 0 }]).finally(
+      () => (slowSettled = true),
+    );
     const batch = answers.splice(0);
     for (let i = batch.length - 1; i >= 0; i -= 2) batch[i]();
     for (let i = batch.length - 2; i >= 0; i -= 2) batch[i]();
@@ -82,6 +95,6 @@ Deno.test("OnlineAccess keeps deadlines right while hundreds of reads settle aro
   results.forEach((r, i) => assert.deepEqual(r, [{ values: { id: i }, asOfMs: null }]));
   assert.equal(slowSettled, false, "the hanging read waits for its own deadline");
   assert.equal(await slow, null);
-  assert.equal(await access.read(DEMO_VIEW, ["throws"], [0]), null);
+  assert.equal(await access.read([{ view: FRAUD_VIEW, entityId: "throws", asOfMs: 0 }]), null);
   assert.match(access.health().last_error ?? "", /no connection/);
 });

@@ -6,7 +6,6 @@
  *
  * @module
  */
-import { type FeatureView, getFeatureView } from "../pipeline/features/mod.ts";
 import type { BatchPredictRequest, BatchPredictResponse } from "../schemas/prediction.ts";
 import type { PredictRequest, PredictResponse } from "../schemas/prediction.ts";
 import { parseIsoUtc } from "../schemas/time.ts";
@@ -15,16 +14,17 @@ import type { DriftGauge } from "./drift.ts";
 import { EdgeError } from "./errors.ts";
 import {
   type Assembled,
-  assembleFeatures,
   checkAssembled,
-  entityOf,
+  entityIdsOf,
   type FeatureValue,
-  requestCovers,
+  missingKeys,
+  rowsOf,
   stringOrUndefined,
 } from "./features.ts";
 import type { Logger } from "./log.ts";
 import type { EdgeMetrics } from "./metrics.ts";
 import type { LoadedModel, ModelRoute, ModelStore } from "./models/mod.ts";
+import type { OnlineLookup } from "./online/mod.ts";
 import type { OnlineAccess } from "./online_access.ts";
 import type { PredictionCache } from "./prediction_cache.ts";
 import type { RolloutCounters } from "./rollout.ts";
@@ -52,15 +52,24 @@ export interface PredictionServiceDeps {
 
 interface Instance {
   features: Record<string, FeatureValue>;
+  /** The request's `entities`. */
+  entities?: Readonly<Record<string, string>>;
+  /** The request's `entity_id`. */
   entityId?: string;
   timeMs: number;
 }
 
+/** View values of an instance, by view (`name@version`), as read online. */
+type ViewValues = Map<string, Record<string, number>>;
+
 interface Prepared {
   assembled: Assembled[];
-  online: (Record<string, number> | null)[];
+  online: ViewValues[];
+  /** Newest event behind each instance's online values. */
   asOf: (number | null)[];
 }
+
+const viewKey = (v: { name: string; version: number }) => `${v.name}@${v.version}`;
 
 const inputNames = new WeakMap<LoadedModel, string[]>();
 
@@ -74,6 +83,12 @@ export function isoOf(ms: number): string {
     isoMs = ms;
   }
   return isoText;
+}
+
+function firstEntity(entities: Readonly<Record<string, string>> | undefined): string | undefined {
+  if (!entities) return undefined;
+  for (const k in entities) return entities[k];
+  return undefined;
 }
 
 /** Scores requests against the loaded models. */
@@ -91,16 +106,20 @@ export class PredictionService {
     const timeMs = this.#requestTime(req.timestamp, "timestamp", nowMs);
     const explicit = req.version;
     const route = this.#d.store.routeNow(name) ?? await this.#d.store.routeOf(name);
-    const arm = this.#arm(route, explicit, req.entity_id, req.features, ctx.requestId);
+    const sticky = req.entity_id ?? firstEntity(req.entities);
+    const arm = this.#arm(route, explicit, sticky, req.features, ctx.requestId);
     const model = this.#d.store.tryAcquire(name, arm.selector) ??
       await this.#d.store.acquire(name, arm.selector);
     let ok = false;
     try {
-      const view = this.#view(model);
-      const entityId = req.entity_id ?? entityOf(req.features, view);
-      const inst: Instance = { features: req.features, entityId, timeMs };
-      const prep = this.#prepareSync(model, view, [inst], () => "features") ??
-        await this.#prepare(model, view, [inst], () => "features", ctx.requestId);
+      const inst: Instance = {
+        features: req.features,
+        entities: req.entities,
+        entityId: req.entity_id,
+        timeMs,
+      };
+      const prep = this.#prepareSync(model, [inst], () => "features") ??
+        await this.#prepare(model, [inst], () => "features", ctx.requestId);
       const a = prep.assembled[0];
       const cache = this.#d.cache;
       let score = cache.get(name, model.version, a.row);
@@ -130,6 +149,7 @@ export class PredictionService {
         features_as_of: prep.asOf[0] === null ? null : new Date(prep.asOf[0]).toISOString(),
       };
       if (a.defaultsUsed.length > 0) res.defaults_used = a.defaultsUsed;
+      if (a.outOfRange.length > 0) res.out_of_range = a.outOfRange;
       ok = true;
       this.#count(model, arm.variant, latencyMs, true);
       if (arm.shadow) {
@@ -157,10 +177,10 @@ export class PredictionService {
     const model = await this.#d.store.acquire(name, arm.selector);
     let status = "error";
     try {
-      const view = this.#view(model);
       const instances = req.instances.map((f, i): Instance => ({
         features: f,
-        entityId: entityOf(f, view) ?? stringOrUndefined(f.entity_id),
+        entities: req.entities,
+        entityId: stringOrUndefined(f.entity_id),
         timeMs: typeof f.timestamp === "string"
           ? this.#requestTime(f.timestamp, `instances.${i}.timestamp`, nowMs)
           : nowMs,
@@ -169,8 +189,8 @@ export class PredictionService {
       const w = model.session.width;
       const data = new Float32Array(instances.length * w);
       const rows = (i: number) => data.subarray(i * w, (i + 1) * w);
-      this.#prepareSync(model, view, instances, prefix, rows) ??
-        await this.#prepare(model, view, instances, prefix, ctx.requestId, rows);
+      const prep = this.#prepareSync(model, instances, prefix, rows) ??
+        await this.#prepare(model, instances, prefix, ctx.requestId, rows);
       const { probabilities } = await model.session.score(data, instances.length);
       this.#observeDrift(model, data, instances.length);
       const predictions: number[] = new Array(instances.length);
@@ -181,7 +201,11 @@ export class PredictionService {
       }
       const total = performance.now() - ctx.startedAt;
       status = "success";
+      const flagged = prep.assembled.flatMap((a, i) =>
+        a.outOfRange.map((o) => ({ instance: i, ...o }))
+      );
       return {
+        ...(flagged.length > 0 ? { out_of_range: flagged } : {}),
         predictions,
         probabilities: probs,
         model_name: name,
@@ -218,7 +242,7 @@ export class PredictionService {
   #arm(
     route: ModelRoute,
     explicit: string | undefined,
-    entityId: string | undefined,
+    sticky: string | undefined,
     features: Record<string, FeatureValue>,
     requestId: string,
   ): { selector: string; variant: string; shadow: boolean } {
@@ -230,70 +254,76 @@ export class PredictionService {
     if (fallback !== "champion" || !route.aliases.champion) {
       return { selector: fallback, variant: fallback, shadow: false };
     }
-    const sticky = entityId ?? stringOrUndefined(features.user_id) ?? requestId;
-    const arm = chooseArm(route.traffic, route.aliases.challenger !== undefined, sticky);
+    const key = sticky ?? stringOrUndefined(features.user_id) ?? requestId;
+    const arm = chooseArm(route.traffic, route.aliases.challenger !== undefined, key);
     return { selector: arm.variant, variant: arm.variant, shadow: arm.shadow };
-  }
-
-  #view(model: LoadedModel): FeatureView | undefined {
-    const fv = model.manifest.feature_view;
-    return fv ? getFeatureView(fv.name, fv.version) : undefined;
   }
 
   /** The assembly when no instance needs online features (no await), else `undefined`. */
   #prepareSync(
     model: LoadedModel,
-    view: FeatureView | undefined,
     instances: Instance[],
     prefix: (i: number) => string,
     rows?: (i: number) => Float32Array,
   ): Prepared | undefined {
-    if (
-      view &&
-      instances.some((x) => x.entityId !== undefined && !requestCovers(model.manifest, x.features))
-    ) {
+    const assembler = rowsOf(model.manifest);
+    const views = assembler.views;
+    if (views.length > 0 && instances.some((x) => !assembler.covers(x.features))) {
       return undefined;
     }
     const assembled = instances.map((inst, i) =>
-      assembleFeatures(model.manifest, { ...inst, online: null }, prefix(i), rows?.(i))
+      assembler.assemble(
+        { fields: inst.features, timeMs: inst.timeMs },
+        { prefix: prefix(i), into: rows?.(i), strict: true },
+      )
     );
-    checkAssembled(assembled, instances, prefix, false);
-    return { assembled, online: instances.map(() => null), asOf: instances.map(() => null) };
+    checkAssembled(assembled, instances.map(() => []), prefix, false);
+    return { assembled, online: instances.map(() => new Map()), asOf: instances.map(() => null) };
   }
 
+  /** Reads every view of every instance that needs it in one round trip, then assembles. */
   async #prepare(
     model: LoadedModel,
-    view: FeatureView | undefined,
     instances: Instance[],
     prefix: (i: number) => string,
     requestId: string,
     rows?: (i: number) => Float32Array,
   ): Promise<Prepared> {
-    const online: (Record<string, number> | null)[] = instances.map(() => null);
+    const assembler = rowsOf(model.manifest);
+    const views = assembler.views;
+    const ids = instances.map((inst) => entityIdsOf(views, inst));
+    const lookups: OnlineLookup[] = [];
+    const owners: [number, number][] = [];
+    instances.forEach((inst, i) => {
+      if (assembler.covers(inst.features)) return;
+      views.forEach((view, v) => {
+        const entityId = ids[i][v];
+        if (entityId === undefined) return;
+        lookups.push({ view, entityId, asOfMs: inst.timeMs });
+        owners.push([i, v]);
+      });
+    });
+    const online: ViewValues[] = instances.map(() => new Map());
+    const perView: (Record<string, number> | null)[][] = instances.map(() => views.map(() => null));
     const asOf: (number | null)[] = instances.map(() => null);
-    const need = view
-      ? instances.map((inst, i) => ({ inst, i })).filter(({ inst }) =>
-        inst.entityId !== undefined && !requestCovers(model.manifest, inst.features)
-      )
-      : [];
     let onlineFailed = false;
-    if (view && need.length > 0) {
-      const got = await this.#d.online.read(
-        view,
-        need.map((x) => x.inst.entityId!),
-        need.map((x) => x.inst.timeMs),
-        requestId,
-      );
+    if (lookups.length > 0) {
+      const got = await this.#d.online.read(lookups, requestId);
       onlineFailed = got === null && this.#d.online.reader !== null;
       got?.forEach((f, j) => {
-        online[need[j].i] = f.values;
-        asOf[need[j].i] = f.asOfMs;
+        const [i, v] = owners[j];
+        perView[i][v] = f.values;
+        online[i].set(viewKey(views[v]), f.values);
+        if (f.asOfMs !== null && (asOf[i] === null || f.asOfMs > asOf[i]!)) asOf[i] = f.asOfMs;
       });
     }
     const assembled = instances.map((inst, i) =>
-      assembleFeatures(model.manifest, { ...inst, online: online[i] }, prefix(i), rows?.(i))
+      assembler.assemble(
+        { fields: inst.features, views: perView[i], timeMs: inst.timeMs },
+        { prefix: prefix(i), into: rows?.(i), strict: true },
+      )
     );
-    checkAssembled(assembled, instances, prefix, onlineFailed);
+    checkAssembled(assembled, ids.map((x) => missingKeys(views, x)), prefix, onlineFailed);
     return { assembled, online, asOf };
   }
 
@@ -336,7 +366,7 @@ export class PredictionService {
   async #shadow(
     name: string,
     inst: Instance,
-    online: Record<string, number> | null,
+    online: ViewValues,
     served: number,
     requestId: string,
   ): Promise<void> {
@@ -344,7 +374,12 @@ export class PredictionService {
     let model: LoadedModel | undefined;
     try {
       model = await this.#d.store.acquire(name, "challenger");
-      const a = assembleFeatures(model.manifest, { ...inst, online });
+      const rows = rowsOf(model.manifest);
+      const a = rows.assemble({
+        fields: inst.features,
+        views: rows.views.map((v) => online.get(viewKey(v)) ?? null),
+        timeMs: inst.timeMs,
+      });
       if (a.missing.length > 0 || a.issues.length > 0) {
         throw new Error(
           `Challenger lacks features: ${[...a.missing, ...a.issues.map((i) => i.path)].join(", ")}`,

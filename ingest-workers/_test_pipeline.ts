@@ -5,7 +5,9 @@
  *
  * @module
  */
-import { validateEvent } from "../schemas/event.ts";
+import { loadExample } from "../pipeline/definitions/load.ts";
+
+const validator = loadExample("fraud").validator("transactions");
 import { IngestRetryableError } from "./errors.ts";
 import type { IngestPipeline, PipelineBatchResult, PipelineInput } from "./port.ts";
 
@@ -44,16 +46,16 @@ export class TestPipeline implements IngestPipeline {
     decoded.forEach((d, index) => {
       const checked = typeof d === "string"
         ? { reason: d }
-        : validateEvent(d, { nowMs: Date.now() });
+        : validator.validate(d, Date.now());
       if ("reason" in checked) {
         result.dead_lettered++;
         result.rejections.push({ index, reason: checked.reason });
         this.deadLetters.push({ payload: bytes(messages[index].payload), reason: checked.reason });
-      } else if (this.#seen.has(checked.event.event_id)) {
+      } else if (this.#seen.has(String(checked.event.event_id))) {
         result.duplicate++;
       } else {
-        this.#seen.add(checked.event.event_id);
-        this.committed.push(checked.event.event_id);
+        this.#seen.add(String(checked.event.event_id));
+        this.committed.push(String(checked.event.event_id));
         result.accepted++;
       }
     });

@@ -26,13 +26,15 @@ const schema = z.object({
   DATABASE_URL: z.string().optional(),
   REDIS_URL: z.string().optional(),
   KAFKA_BROKERS: envList(["127.0.0.1:9092"]),
-  KAFKA_TOPIC: z.string().min(1).default("transactions"),
+  /** Default: the Kafka topic of the feature source (`INGEST_FEATURE_SOURCE`), else `transactions`. */
+  KAFKA_TOPIC: z.string().min(1).optional(),
   KAFKA_GROUP_ID: z.string().min(1).default("ingest-workers"),
   KAFKA_CLIENT_ID: z.string().min(1).default("ingest-worker"),
   KAFKA_MAX_BYTES_PER_PARTITION: envInt(1_048_576, 1024),
   KAFKA_SESSION_TIMEOUT_MS: envInt(30_000, 3000),
   KINESIS_ENDPOINT: z.string().url().optional(),
-  KINESIS_STREAM: z.string().min(1).default("transactions"),
+  /** Default: the Kinesis stream of the feature source, else `transactions`. */
+  KINESIS_STREAM: z.string().min(1).optional(),
   /**
    * Consumer application: workers with one name share the shards; another
    * name reads the stream again with leases of its own. Default "" (leases
@@ -47,8 +49,15 @@ const schema = z.object({
   AWS_SECRET_ACCESS_KEY: z.string().optional(),
   PUBSUB_EMULATOR_HOST: z.string().optional(),
   PUBSUB_PROJECT_ID: z.string().default("platform-local"),
-  PUBSUB_TOPIC: z.string().min(1).default("transactions"),
-  PUBSUB_SUBSCRIPTION: z.string().min(1).default("ingest-workers"),
+  /** Default: the Pub/Sub topic of the feature source, else `transactions`. */
+  PUBSUB_TOPIC: z.string().min(1).optional(),
+  /** Default: the Pub/Sub subscription of the feature source, else `ingest-workers`. */
+  PUBSUB_SUBSCRIPTION: z.string().min(1).optional(),
+  /**
+   * The feature repository source this worker's stream carries (its events
+   * are validated against it). Default: the repository's default source.
+   */
+  INGEST_FEATURE_SOURCE: z.string().min(1).optional(),
   PUBSUB_MAX_MESSAGES: envInt(2000, 1),
   PUBSUB_STREAMS: envInt(8, 1, 64),
 });
@@ -75,6 +84,8 @@ export interface IngestConfig {
   shutdownTimeoutMs: number;
   /** API keys accepted by `POST /ingest/events`; empty means no key is required. */
   apiKeys: string[];
+  /** The feature repository source the stream carries (`INGEST_FEATURE_SOURCE`). */
+  featureSource?: string;
   databaseUrl?: string;
   redisUrl?: string;
   kafka: {
@@ -109,9 +120,21 @@ export interface IngestConfig {
   };
 }
 
-/** Resolves {@linkcode IngestConfig} from `env` (default: the process env). */
+/** A source's routing, the defaults of the stream names. */
+export interface StreamRouting {
+  kafkaTopic?: string;
+  kinesisStream?: string;
+  pubsubTopic?: string;
+  pubsubSubscription?: string;
+}
+
+/**
+ * Resolves {@linkcode IngestConfig} from `env` (default: the process env);
+ * stream names not set in env come from `routing` (the feature source's).
+ */
 export function resolveIngestConfig(
   env: Record<string, string | undefined> = Deno.env.toObject(),
+  routing: StreamRouting = {},
 ): IngestConfig {
   const c = parseConfig("ingest", schema, env);
   const creds = c.AWS_ACCESS_KEY_ID && c.AWS_SECRET_ACCESS_KEY
@@ -131,11 +154,12 @@ export function resolveIngestConfig(
     backoffMaxMs: c.INGEST_BACKOFF_MAX_MS,
     shutdownTimeoutMs: c.INGEST_SHUTDOWN_TIMEOUT_MS,
     apiKeys: c.INGEST_API_KEYS,
+    featureSource: c.INGEST_FEATURE_SOURCE,
     databaseUrl: c.DATABASE_URL,
     redisUrl: c.REDIS_URL,
     kafka: {
       brokers: c.KAFKA_BROKERS,
-      topic: c.KAFKA_TOPIC,
+      topic: c.KAFKA_TOPIC ?? routing.kafkaTopic ?? "transactions",
       groupId: c.KAFKA_GROUP_ID,
       clientId: c.KAFKA_CLIENT_ID,
       maxBytesPerPartition: c.KAFKA_MAX_BYTES_PER_PARTITION,
@@ -143,7 +167,7 @@ export function resolveIngestConfig(
     },
     kinesis: {
       endpoint: c.KINESIS_ENDPOINT,
-      stream: c.KINESIS_STREAM,
+      stream: c.KINESIS_STREAM ?? routing.kinesisStream ?? "transactions",
       application: c.KINESIS_APPLICATION,
       region: c.AWS_REGION,
       leaseMs: c.KINESIS_LEASE_MS,
@@ -154,8 +178,8 @@ export function resolveIngestConfig(
     pubsub: {
       emulatorHost: c.PUBSUB_EMULATOR_HOST,
       projectId: c.PUBSUB_PROJECT_ID,
-      topic: c.PUBSUB_TOPIC,
-      subscription: c.PUBSUB_SUBSCRIPTION,
+      topic: c.PUBSUB_TOPIC ?? routing.pubsubTopic ?? "transactions",
+      subscription: c.PUBSUB_SUBSCRIPTION ?? routing.pubsubSubscription ?? "ingest-workers",
       maxMessages: c.PUBSUB_MAX_MESSAGES,
       streams: c.PUBSUB_STREAMS,
     },

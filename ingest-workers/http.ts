@@ -1,5 +1,6 @@
 /**
- * `POST /ingest/events`: a JSON array or NDJSON of raw events, at most
+ * `POST /ingest/{path}`: a JSON array or NDJSON of raw events of the source
+ * whose HTTP path it is (`/ingest/events` for the default source), at most
  * 10 000 events or 5 MiB, committed through the pipeline before the 202
  * answer (so a 202 means durable). Errors use the shared JSON error shape.
  *
@@ -22,6 +23,12 @@ export interface IngestRoutesOptions {
   /** Accepted keys (`x-api-key` or `Authorization: Bearer`); empty = open. */
   apiKeys?: string[];
   metrics?: IngestMetrics;
+  /**
+   * The source an HTTP path carries (`sensor_readings` → `sensor_readings`);
+   * `undefined` for a path no source has. Default: only `events`, to the
+   * pipeline's default source.
+   */
+  sourceOf?: (path: string) => string | undefined;
 }
 
 /** The 202 body. */
@@ -36,10 +43,21 @@ export interface IngestAccepted {
 export function createIngestRoutes(options: IngestRoutesOptions): Hono {
   const app = new Hono();
   const keys = options.apiKeys ?? [];
-  app.post("/ingest/events", async (c) => {
+  const sourceOf = options.sourceOf ?? ((path: string) => (path === "events" ? "" : undefined));
+  app.post("/ingest/:path", async (c) => {
     if (keys.length > 0) checkApiKey(c.req.raw.headers, keys);
+    const path = c.req.param("path");
+    const source = sourceOf(path);
+    if (source === undefined) {
+      throw new IngestRequestError(
+        "not_found",
+        404,
+        `Cannot ingest into '/ingest/${path}': no source has that HTTP path`,
+      );
+    }
     const body = await readCapped(c.req.raw);
     const messages = splitEvents(body, c.req.header("content-type") ?? "");
+    if (source !== "") for (const m of messages) m.source = source;
     let result;
     try {
       result = await options.pipeline.processBatch(messages);

@@ -53,6 +53,8 @@ export interface MessageSource {
 /** A raw message the pipeline consumes (mirrors `PipelineMessage` of `pipeline/mod.ts`). */
 export interface PipelineInput {
   payload: Uint8Array | string;
+  /** The feature repository source it carries (by the route it came on); default the repository's default. */
+  source?: string;
   meta?: Record<string, string>;
 }
 
@@ -76,6 +78,7 @@ export interface IngestPipeline {
     payload: Uint8Array | string,
     reason: string,
     meta?: Record<string, string>,
+    source?: string,
   ): Promise<void>;
 }
 

@@ -8,7 +8,13 @@
 import { Backoff, DeliveryTracker, sleep } from "./_delivery.ts";
 import { isRetryable } from "./errors.ts";
 import type { IngestMetrics } from "./metrics.ts";
-import type { IngestPipeline, Lease, MessageSource, SourceMessage } from "./port.ts";
+import type {
+  IngestPipeline,
+  Lease,
+  MessageSource,
+  PipelineInput,
+  SourceMessage,
+} from "./port.ts";
 
 /** Health of a worker, as `/ready` and `/health` report it. */
 export type WorkerState = "starting" | "running" | "degraded" | "stopping" | "stopped";
@@ -20,6 +26,8 @@ export type IngestLogger = (level: "info" | "warn" | "error", msg: string, field
 export interface IngestWorkerOptions {
   source: MessageSource;
   pipeline: IngestPipeline;
+  /** The feature repository source the stream carries (default: the pipeline's default source). */
+  featureSource?: string;
   metrics?: IngestMetrics;
   /** First backoff delay after a retryable failure. Default 200 ms. */
   backoffInitialMs?: number;
@@ -47,6 +55,7 @@ export class IngestWorker {
   readonly #maxDeliveries: number;
   readonly #concurrency: number;
   readonly #log: IngestLogger;
+  readonly #featureSource?: string;
   readonly #abort = new AbortController();
   #state: WorkerState = "starting";
   #running?: Promise<void>;
@@ -60,6 +69,7 @@ export class IngestWorker {
     this.#maxDeliveries = options.maxDeliveries ?? 5;
     this.#concurrency = Math.max(1, options.concurrency ?? 1);
     this.#log = options.logger ?? (() => {});
+    this.#featureSource = options.featureSource;
   }
 
   /** Current state. */
@@ -131,7 +141,7 @@ export class IngestWorker {
     let result;
     try {
       const keep = await this.#deadLetterGivenUp(lease.messages);
-      result = await this.#pipeline.processBatch(keep.map(toInput));
+      result = await this.#pipeline.processBatch(keep.map((m) => toInput(m, this.#featureSource)));
     } catch (error) {
       if (isRetryable(error)) {
         this.#metrics?.batches.inc({ source: kind, result: "retryable_error" });
@@ -175,7 +185,7 @@ export class IngestWorker {
     let failed = 0;
     for (const m of lease.messages) {
       try {
-        await this.#pipeline.processBatch([toInput(m)]);
+        await this.#pipeline.processBatch([toInput(m, this.#featureSource)]);
       } catch (error) {
         if (isRetryable(error)) {
           await safeNack(lease, errorMessage(error));
@@ -199,7 +209,12 @@ export class IngestWorker {
         continue;
       }
       const reason = `Gave up after ${failures.count} failed deliveries: ${failures.reason}`;
-      await this.#pipeline.deadLetter(m.payload, reason, { ...m.meta, message_id: m.id });
+      await this.#pipeline.deadLetter(
+        m.payload,
+        reason,
+        { ...m.meta, message_id: m.id },
+        this.#featureSource,
+      );
       this.#metrics?.messages.inc({ source: this.#source.kind, outcome: "gave_up" });
     }
     return keep.length === messages.length ? messages : keep;
@@ -241,8 +256,10 @@ export class IngestWorker {
   }
 }
 
-function toInput(m: SourceMessage) {
-  return { payload: m.payload, meta: { ...m.meta, message_id: m.id } };
+function toInput(m: SourceMessage, source: string | undefined): PipelineInput {
+  const input: PipelineInput = { payload: m.payload, meta: { ...m.meta, message_id: m.id } };
+  if (source !== undefined) input.source = source;
+  return input;
 }
 
 async function safeNack(lease: Lease, reason: string): Promise<void> {

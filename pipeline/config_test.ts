@@ -5,7 +5,9 @@ import { resolveFeaturesConfig } from "./config.ts";
 Deno.test("resolveFeaturesConfig() applies defaults and lists every bad variable", () => {
   const c = resolveFeaturesConfig({});
   assert.equal(c.dataDir, ".data");
-  assert.equal(c.maxFutureMs, 300_000);
+  assert.equal(c.maxFutureMs, undefined); // each source's own
+  assert.deepEqual(c.repository, { repo: undefined, example: undefined });
+  assert.equal(resolveFeaturesConfig({ FEATURE_EXAMPLE: "sensors" }).repository.example, "sensors");
   assert.equal(c.databaseUrl, undefined);
   assert.throws(
     () => resolveFeaturesConfig({ DATABASE_URL: "mysql://x", FEATURES_PORT: "0" }),

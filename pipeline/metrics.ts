@@ -142,7 +142,9 @@ export class FeatureMetrics {
    * raw value (even one a default stands in for), or one the transform
    * cannot read, is null.
    */
-  observeEvents(events: readonly { source: string; payload: Record<string, unknown>; timeMs: number }[]): void {
+  observeEvents(
+    events: readonly { source: string; payload: Record<string, unknown>; timeMs: number }[],
+  ): void {
     for (const e of events) {
       const rows = this.#eventFeatures.get(e.source);
       if (!rows) continue;

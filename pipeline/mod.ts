@@ -72,8 +72,8 @@ export { createFeatureApp, type FeatureAppDeps } from "./http.ts";
 export { loadJsonl, type LoadJsonlOptions, type LoadTotals, rebaseLines } from "./load_file.ts";
 export {
   type LabelRow,
-  type PointInTimeOptions,
   pointInTimeFromEvents,
+  type PointInTimeOptions,
   pointInTimeRows,
   type TimedEvent,
   type TrainingRecord,

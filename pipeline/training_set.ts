@@ -58,11 +58,16 @@ class RecordBuilder {
   }
 
   /** The fields a point knows: its keys and the event's scalar raw fields. */
-  fields(keys: Record<string, string>, payload: Record<string, unknown> | undefined): TrainingRecord {
+  fields(
+    keys: Record<string, string>,
+    payload: Record<string, unknown> | undefined,
+  ): TrainingRecord {
     const out: TrainingRecord = {};
     if (payload) {
       for (const [k, v] of Object.entries(payload)) {
-        if (typeof v === "string" || typeof v === "number" || typeof v === "boolean" || v === null) {
+        if (
+          typeof v === "string" || typeof v === "number" || typeof v === "boolean" || v === null
+        ) {
           out[k] = v;
         }
       }

@@ -82,6 +82,9 @@ export type FieldSpecInput = z.input<typeof FieldSpecSchema>;
 export const RoutingSchema = z.strictObject({
   kafkaTopic: z.string().min(1).max(249).optional(),
   kinesisStream: z.string().min(1).max(128).optional(),
+  /** The topic producers publish to (replay, the topic-creating task). */
+  pubsubTopic: z.string().min(1).max(255).optional(),
+  /** The subscription workers pull from. */
   pubsubSubscription: z.string().min(1).max(255).optional(),
   /** The `{source}` of `POST /ingest/{source}`; default the source's name. */
   httpPath: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/).optional(),

@@ -13,13 +13,25 @@ export const FeatureValueSchema = z.union([z.number(), z.string(), z.boolean(), 
 /** Features of one instance, by name. */
 export const FeaturesSchema = z.record(z.string(), FeatureValueSchema);
 
+/**
+ * The entities of a request by key field (`{"device_id": "d1", "site_id":
+ * "s1"}`): the edge reads each view's online features for its entity.
+ */
+export const EntitiesSchema = z.record(
+  z.string().min(1).max(64),
+  z.string().min(1).max(256),
+).refine((e) => Object.keys(e).length <= 8, { message: "At most 8 entity keys" });
+
 /** Which version to use: `champion` (default), an alias, a number or `latest`. */
 export const VersionSelectorSchema = z.string().min(1).max(100);
 
 /** `POST /predict` request. */
 export const PredictRequestSchema = z.object({
   features: FeaturesSchema.default({}),
+  /** The entity of a single-entity model (the reference's field). */
   entity_id: z.string().min(1).max(256).optional(),
+  /** The entities of the request by key field, for models reading several entity types. */
+  entities: EntitiesSchema.optional(),
   model_name: z.string().min(1).max(100).optional(),
   version: VersionSelectorSchema.optional(),
   return_probabilities: z.boolean().default(true),
@@ -27,6 +39,14 @@ export const PredictRequestSchema = z.object({
 });
 /** `POST /predict` request. */
 export type PredictRequest = z.infer<typeof PredictRequestSchema>;
+
+/** An input value outside the range the model saw in training. */
+export const OutOfRangeSchema = z.object({
+  feature: z.string(),
+  value: z.number(),
+  min: z.number(),
+  max: z.number(),
+});
 
 /** `POST /predict` response. */
 export const PredictResponseSchema = z.object({
@@ -42,6 +62,8 @@ export const PredictResponseSchema = z.object({
   cached: z.boolean(),
   features_as_of: z.string().nullable(),
   defaults_used: z.array(z.string()).optional(),
+  /** Inputs outside the range seen in training (the model's policy is to flag them). */
+  out_of_range: z.array(OutOfRangeSchema).optional(),
 });
 /** `POST /predict` response. */
 export type PredictResponse = z.infer<typeof PredictResponseSchema>;
@@ -52,6 +74,8 @@ export const BatchInstanceSchema = FeaturesSchema;
 /** `POST /predict/batch` request. */
 export const BatchPredictRequestSchema = z.object({
   instances: z.array(BatchInstanceSchema).min(1),
+  /** Entities shared by every instance (an instance's own key fields win). */
+  entities: EntitiesSchema.optional(),
   model_name: z.string().min(1).max(100).optional(),
   version: VersionSelectorSchema.optional(),
   return_probabilities: z.boolean().default(true),
@@ -71,6 +95,8 @@ export const BatchPredictResponseSchema = z.object({
   avg_latency_ms: z.number(),
   request_id: z.string(),
   variant: z.string(),
+  /** Instance inputs outside the training range (the model's policy is to flag them). */
+  out_of_range: z.array(OutOfRangeSchema.extend({ instance: z.number().int() })).optional(),
 });
 /** `POST /predict/batch` response. */
 export type BatchPredictResponse = z.infer<typeof BatchPredictResponseSchema>;

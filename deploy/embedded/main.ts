@@ -1,17 +1,29 @@
 /**
- * `deno task start`: the whole platform in one process on its embedded
- * default (PGlite, in-memory online cache, a folder registry). On first
- * start it loads the demo events and trains the demo model.
+ * `deno task start [--example NAME | --repo DIR]`: the whole platform in one
+ * process on its embedded default (PGlite, in-memory online cache, a folder
+ * registry), computing the features of a feature repository (default the
+ * `fraud` example). On first start with a shipped example it loads the
+ * example's demo events and trains its model.
  *
  * @module
  */
+import { parseArgs } from "node:util";
 import { resolveEmbeddedConfig } from "./config.ts";
 import { openEmbedded } from "./server.ts";
 
 const started = performance.now();
-const config = resolveEmbeddedConfig();
+const { values: flags } = parseArgs({
+  args: Deno.args,
+  options: { example: { type: "string" }, repo: { type: "string" } },
+});
+const env: Record<string, string | undefined> = { ...Deno.env.toObject() };
+if (flags.example !== undefined || flags.repo !== undefined) {
+  env.FEATURE_EXAMPLE = flags.example;
+  env.FEATURE_REPO = flags.repo;
+}
+const config = resolveEmbeddedConfig(env);
 const log = (line: string) => console.log(line);
-const platform = await openEmbedded(config, Deno.env.toObject(), log);
+const platform = await openEmbedded(config, env, log);
 const server = Deno.serve({
   hostname: config.host,
   port: config.port,
@@ -19,13 +31,7 @@ const server = Deno.serve({
     const base = `http://${hostname}:${port}`;
     const ms = Math.round(performance.now() - started);
     log(`Ready in ${ms} ms on ${base} (data in ${config.dataDir})`);
-    log(`Try:
-  curl -s ${base}/health
-  curl -s ${base}/predict -H 'content-type: application/json' \\
-    -d '{"entity_id":"user_1","features":{"amount":950,"merchant_category":"electronics","payment_method":"credit_card"}}'
-  curl -s ${base}/predict -H 'content-type: application/json' -d @pipeline/demo_data/requests/fraud_transaction.json
-  curl -s ${base}/features/user/user_1/online
-  open ${base}/docs`);
+    log(`Try:\n${platform.tryLines(base).map((l) => `  ${l}`).join("\n")}`);
   },
 }, platform.fetch);
 

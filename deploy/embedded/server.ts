@@ -16,7 +16,8 @@ import { createIngestRoutes } from "../../ingest-workers/http.ts";
 import { createFeatureApp, openFeatureRuntime, resolveFeaturesConfig } from "../../pipeline/mod.ts";
 
 import { LocalRegistry } from "../../registry/mod.ts";
-import { bootstrapDemo, type BootstrapResult, DEMO_MODEL, hasChampion } from "./bootstrap.ts";
+import { EXAMPLE_DEMOS } from "../../pipeline/examples/demo.ts";
+import { bootstrapDemo, type BootstrapResult, hasChampion } from "./bootstrap.ts";
 import type { EmbeddedConfig } from "./config.ts";
 
 /** The running embedded platform. */
@@ -27,6 +28,8 @@ export interface EmbeddedPlatform {
   registry: LocalRegistry;
   /** Set when this start trained the demo model. */
   bootstrap: BootstrapResult | null;
+  /** Commands to try against `base`, for the repository served. */
+  tryLines(base: string): string[];
   close(): Promise<void>;
 }
 
@@ -38,18 +41,21 @@ export async function openEmbedded(
 ): Promise<EmbeddedPlatform> {
   const metrics = new Registry();
   registerProcessMetrics(metrics);
-  const runtime = await openFeatureRuntime(
-    resolveFeaturesConfig({ ...env, DATA_DIR: config.dataDir }),
-    { registry: metrics },
-  );
+  const featuresConfig = resolveFeaturesConfig({ ...env, DATA_DIR: config.dataDir });
+  const runtime = await openFeatureRuntime(featuresConfig, { registry: metrics });
   try {
     const registry = new LocalRegistry({ root: join(config.dataDir, "registry") });
+    // A shipped example has a demo; a repository of one's own starts empty.
+    const demo = featuresConfig.repository.repo
+      ? undefined
+      : EXAMPLE_DEMOS[runtime.repository.name];
     let bootstrap: BootstrapResult | null = null;
-    if (config.demoBootstrap && !(await hasChampion(registry, DEMO_MODEL))) {
-      bootstrap = await bootstrapDemo(runtime.pipeline, registry, { log });
+    if (config.demoBootstrap && demo && !(await hasChampion(registry, demo.model))) {
+      bootstrap = await bootstrapDemo(demo, runtime.pipeline, registry, { log });
     }
     const edgeConfig = resolveEdgeConfig({
       EDGE_REGISTRY_DIR: join(config.dataDir, "registry"),
+      ...(demo ? { EDGE_DEFAULT_MODEL: demo.model } : {}),
       ...env,
     });
     const cache = runtime.cache;
@@ -67,7 +73,11 @@ export async function openEmbedded(
     root.route("/", createFeatureApp({ pipeline: runtime.pipeline }));
     root.route(
       "/",
-      createIngestRoutes({ pipeline: runtime.pipeline, apiKeys: config.ingestApiKeys }),
+      createIngestRoutes({
+        pipeline: runtime.pipeline,
+        apiKeys: config.ingestApiKeys,
+        sourceOf: (path) => runtime.repository.sourceForRoute("httpPath", path)?.name,
+      }),
     );
     root.all("*", (c) => edge.fetch(c.req.raw));
     return {
@@ -75,6 +85,11 @@ export async function openEmbedded(
       edge,
       registry,
       bootstrap,
+      tryLines: (base) => [
+        `curl -s ${base}/health`,
+        ...(demo?.tryLines(base) ?? []),
+        `open ${base}/docs`,
+      ],
       close: async () => {
         await edge.close();
         await runtime.close();

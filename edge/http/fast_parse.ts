@@ -26,6 +26,19 @@ function features(v: unknown): Features | undefined {
   return v as Features;
 }
 
+/** `EntitiesSchema` for a valid value, `undefined` when absent, `false` otherwise. */
+function entities(v: unknown): Record<string, string> | undefined | false {
+  if (v === undefined) return undefined;
+  if (!isPlainObject(v)) return false;
+  let n = 0;
+  for (const key in v) {
+    const x = v[key];
+    if (++n > 8 || key.length < 1 || key.length > 64) return false;
+    if (typeof x !== "string" || x.length < 1 || x.length > 256) return false;
+  }
+  return v as Record<string, string>;
+}
+
 function optString(v: unknown, min: number, max: number): string | undefined | false {
   if (v === undefined) return undefined;
   if (typeof v !== "string" || v.length < min || v.length > max) return false;
@@ -47,10 +60,12 @@ export function fastPredictRequest(v: unknown): PredictRequest | undefined {
   const f = v.features === undefined ? {} : features(v.features);
   const c = common(v);
   const entity_id = optString(v.entity_id, 1, 256);
+  const e = entities(v.entities);
   const timestamp = optString(v.timestamp, 0, Number.MAX_SAFE_INTEGER);
-  if (!f || !c || entity_id === false || timestamp === false) return undefined;
+  if (!f || !c || entity_id === false || e === false || timestamp === false) return undefined;
   const out: PredictRequest = { features: f, return_probabilities: c.return_probabilities };
   if (entity_id !== undefined) out.entity_id = entity_id;
+  if (e !== undefined) out.entities = e;
   if (c.model_name !== undefined) out.model_name = c.model_name;
   if (c.version !== undefined) out.version = c.version;
   if (timestamp !== undefined) out.timestamp = timestamp;
@@ -64,11 +79,13 @@ export function fastBatchRequest(v: unknown): BatchPredictRequest | undefined {
   }
   for (const inst of v.instances) if (!features(inst)) return undefined;
   const c = common(v);
-  if (!c) return undefined;
+  const e = entities(v.entities);
+  if (!c || e === false) return undefined;
   const out: BatchPredictRequest = {
     instances: v.instances as Features[],
     return_probabilities: c.return_probabilities,
   };
+  if (e !== undefined) out.entities = e;
   if (c.model_name !== undefined) out.model_name = c.model_name;
   if (c.version !== undefined) out.version = c.version;
   return out;

@@ -16,6 +16,12 @@ const maybe = <T>(a: fc.Arbitrary<T>) => fc.option(a, { nil: undefined });
 const body = fc.record({
   features: maybe(fc.oneof(features, value)),
   entity_id: maybe(fc.oneof(fc.string({ maxLength: 300 }), value)),
+  entities: maybe(fc.oneof(
+    fc.dictionary(fc.string({ maxLength: 70 }), fc.oneof(fc.string({ maxLength: 300 }), value), {
+      maxKeys: 10,
+    }),
+    value,
+  )),
   model_name: maybe(fc.oneof(fc.string({ maxLength: 120 }), value)),
   version: maybe(fc.oneof(fc.string(), value)),
   return_probabilities: maybe(value),
@@ -36,13 +42,19 @@ Deno.test("fastPredictRequest() never accepts what the zod schema rejects, and a
     }),
     { numRuns: 2000 },
   );
-  const ok = { features: { amount: 1, c: "x", b: true, n: null }, entity_id: "u", version: "2" };
+  const ok = {
+    features: { amount: 1, c: "x", b: true, n: null },
+    entity_id: "u",
+    entities: { device_id: "d1", site_id: "s1" },
+    version: "2",
+  };
   assert.deepEqual(fastPredictRequest(ok), PredictRequestSchema.parse(ok));
 });
 
 Deno.test("fastBatchRequest() never accepts what the zod schema rejects, and agrees on the value", () => {
   const batch = fc.record({
     instances: fc.oneof(fc.array(fc.oneof(features, value), { maxLength: 4 }), value),
+    entities: maybe(fc.oneof(fc.dictionary(fc.string({ maxLength: 3 }), fc.string()), value)),
     model_name: maybe(fc.oneof(fc.string({ maxLength: 120 }), value)),
     return_probabilities: maybe(value),
   }, { requiredKeys: [] });

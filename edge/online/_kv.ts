@@ -7,13 +7,12 @@
  */
 import {
   computeWindowFeatures,
-  type FeatureView,
   type OnlineEntityState,
   parseOnlineState,
 } from "../../pipeline/features/mod.ts";
 import { redisKeys } from "../../schemas/pointer.ts";
 import { TtlCache } from "../_ttl_cache.ts";
-import type { OnlineFeatureReader, OnlineFeatures } from "./port.ts";
+import type { OnlineFeatureReader, OnlineFeatures, OnlineLookup } from "./port.ts";
 
 /** Cache settings shared by the key-value adapters. */
 export interface OnlineCacheOptions {
@@ -52,11 +51,11 @@ export abstract class KeyValueOnlineReader implements OnlineFeatureReader {
   /** Raw values of `keys` (JSON text, an already parsed object, or null), one round trip. */
   protected abstract mget(keys: string[]): Promise<unknown[]>;
 
-  async read(view: FeatureView, entityIds: string[], asOfMs: number[]): Promise<OnlineFeatures[]> {
-    const keys = entityIds.map((id) => redisKeys.online(view.name, view.version, id));
+  async read(lookups: readonly OnlineLookup[]): Promise<OnlineFeatures[]> {
+    const keys = lookups.map((l) => redisKeys.online(l.view.name, l.view.version, l.entityId));
     const states = await this.#states(keys);
     return states.map((state, i) => ({
-      values: computeWindowFeatures(view, state, asOfMs[i]),
+      values: computeWindowFeatures(lookups[i].view, state, lookups[i].asOfMs),
       asOfMs: state && Number.isFinite(state.newest) && state.newest > 0 ? state.newest : null,
     }));
   }

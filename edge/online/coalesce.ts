@@ -1,19 +1,16 @@
 /**
  * `CoalescedOnlineReader`: lookups of concurrent requests are queued and sent
- * as one read (one MGET round trip) per feature view, flushed from a
+ * as one read (one MGET round trip, whatever their views), flushed from a
  * `MessageChannel` message so requests that arrived in the same turn of the
  * event loop share it. Reads may overlap: a flush never waits for the
  * previous one.
  *
  * @module
  */
-import type { FeatureView } from "../../pipeline/features/mod.ts";
-import type { OnlineFeatureReader, OnlineFeatures } from "./port.ts";
+import type { OnlineFeatureReader, OnlineFeatures, OnlineLookup } from "./port.ts";
 
 interface Pending {
-  view: FeatureView;
-  ids: string[];
-  asOf: number[];
+  lookups: readonly OnlineLookup[];
   resolve: (f: OnlineFeatures[]) => void;
   reject: (e: unknown) => void;
 }
@@ -40,10 +37,10 @@ export class CoalescedOnlineReader implements OnlineFeatureReader {
     (this.inner as { observeCache?: (f: typeof fn) => void }).observeCache?.(fn);
   }
 
-  read(view: FeatureView, entityIds: string[], asOfMs: number[]): Promise<OnlineFeatures[]> {
-    if (entityIds.length >= this.#maxKeys) return this.inner.read(view, entityIds, asOfMs);
+  read(lookups: readonly OnlineLookup[]): Promise<OnlineFeatures[]> {
+    if (lookups.length >= this.#maxKeys) return this.inner.read(lookups);
     return new Promise((resolve, reject) => {
-      this.#queue.push({ view, ids: entityIds, asOf: asOfMs, resolve, reject });
+      this.#queue.push({ lookups, resolve, reject });
       if (!this.#scheduled) {
         this.#scheduled = true;
         const port = this.#port();
@@ -71,41 +68,31 @@ export class CoalescedOnlineReader implements OnlineFeatureReader {
   #flush(): void {
     this.#scheduled = false;
     if (this.#channel) ref(this.#channel.port1, false);
-    const queue = this.#queue;
+    const list = this.#queue;
     this.#queue = [];
-    const byView = new Map<FeatureView, Pending[]>();
-    for (const p of queue) {
-      const list = byView.get(p.view) ?? [];
-      list.push(p);
-      byView.set(p.view, list);
-    }
-    for (const [view, list] of byView) {
-      for (let start = 0; start < list.length;) {
-        const group: Pending[] = [];
-        let keys = 0;
-        while (
-          start < list.length &&
-          (group.length === 0 || keys + list[start].ids.length <= this.#maxKeys)
-        ) {
-          keys += list[start].ids.length;
-          group.push(list[start++]);
-        }
-        void this.#send(view, group);
+    for (let start = 0; start < list.length;) {
+      const group: Pending[] = [];
+      let keys = 0;
+      while (
+        start < list.length &&
+        (group.length === 0 || keys + list[start].lookups.length <= this.#maxKeys)
+      ) {
+        keys += list[start].lookups.length;
+        group.push(list[start++]);
       }
+      void this.#send(group);
     }
   }
 
-  async #send(view: FeatureView, group: Pending[]): Promise<void> {
+  async #send(group: Pending[]): Promise<void> {
     try {
       const out = await this.inner.read(
-        view,
-        group.flatMap((p) => p.ids),
-        group.flatMap((p) => p.asOf),
+        group.length === 1 ? group[0].lookups : group.flatMap((p) => p.lookups),
       );
       let o = 0;
       for (const p of group) {
-        p.resolve(out.slice(o, o + p.ids.length));
-        o += p.ids.length;
+        p.resolve(group.length === 1 ? out : out.slice(o, o + p.lookups.length));
+        o += p.lookups.length;
       }
     } catch (error) {
       for (const p of group) p.reject(error);

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { DEMO_VIEW, mergeEvents } from "../../pipeline/features/mod.ts";
+import { mergeEvents, toWindowEvent } from "../../pipeline/features/mod.ts";
+import { FRAUD_VIEW } from "../../tests/support/views.ts";
 import { redisKeys } from "../../schemas/pointer.ts";
 import { CoalescedOnlineReader, MemoryKeyValue, MemoryOnlineReader } from "./mod.ts";
 
@@ -18,25 +19,30 @@ Deno.test("CoalescedOnlineReader.read() shares one round trip between concurrent
   for (let u = 0; u < 5; u++) {
     const events = Array.from(
       { length: u + 1 },
-      (_, i) => ({ timeMs: NOW - (i + 1) * 1000, amount: 1, category: "x" }),
+      (_, i) =>
+        toWindowEvent(FRAUD_VIEW, { amount: 1, merchant_category: "x" }, NOW - (i + 1) * 1000)!,
     );
     kv.set(
-      redisKeys.online(DEMO_VIEW.name, DEMO_VIEW.version, `u${u}`),
-      JSON.stringify(mergeEvents(DEMO_VIEW, null, events)),
+      redisKeys.online(FRAUD_VIEW.name, FRAUD_VIEW.version, `u${u}`),
+      JSON.stringify(mergeEvents(FRAUD_VIEW, null, events)),
     );
   }
   const reader = new CoalescedOnlineReader(new MemoryOnlineReader(kv));
   const results = await Promise.all([
-    reader.read(DEMO_VIEW, ["u0"], [NOW]),
-    reader.read(DEMO_VIEW, ["u3", "u1"], [NOW, NOW]),
-    reader.read(DEMO_VIEW, ["u4"], [NOW]),
+    reader.read([{ view: FRAUD_VIEW, entityId: "u0", asOfMs: NOW }]),
+    reader.read([{ view: FRAUD_VIEW, entityId: "u3", asOfMs: NOW }, {
+      view: FRAUD_VIEW,
+      entityId: "u1",
+      asOfMs: NOW,
+    }]),
+    reader.read([{ view: FRAUD_VIEW, entityId: "u4", asOfMs: NOW }]),
   ]);
   assert.equal(kv.calls.length, 1);
   assert.deepEqual(kv.calls[0].length, 4);
   assert.deepEqual(results.map((r) => r.map((f) => f.values.transaction_count_1h)), [[1], [4, 2], [
     5,
   ]]);
-  const later = await reader.read(DEMO_VIEW, ["u2"], [NOW]);
+  const later = await reader.read([{ view: FRAUD_VIEW, entityId: "u2", asOfMs: NOW }]);
   assert.equal(later[0].values.transaction_count_1h, 3);
   assert.equal(kv.calls.length, 2);
   reader.close();
@@ -48,8 +54,8 @@ Deno.test("CoalescedOnlineReader.read() rejects every caller of a failed round t
     read: () => Promise.reject(new Error("down")),
   });
   const results = await Promise.allSettled([
-    reader.read(DEMO_VIEW, ["a"], [NOW]),
-    reader.read(DEMO_VIEW, ["b"], [NOW]),
+    reader.read([{ view: FRAUD_VIEW, entityId: "a", asOfMs: NOW }]),
+    reader.read([{ view: FRAUD_VIEW, entityId: "b", asOfMs: NOW }]),
   ]);
   assert.deepEqual(results.map((r) => r.status), ["rejected", "rejected"]);
   reader.close();

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { DEMO_VIEW, mergeEvents } from "../../pipeline/features/mod.ts";
+import { mergeEvents, toWindowEvent } from "../../pipeline/features/mod.ts";
+import { FRAUD_VIEW } from "../../tests/support/views.ts";
 import { redisKeys } from "../../schemas/pointer.ts";
 import { MemoryKeyValue, MemoryOnlineReader } from "./mod.ts";
 
@@ -15,16 +16,22 @@ class Counting extends MemoryKeyValue {
 
 function store(): Counting {
   const kv = new Counting();
-  const state = mergeEvents(DEMO_VIEW, null, [{ timeMs: NOW - 60_000, amount: 10, category: "a" }]);
-  kv.set(redisKeys.online(DEMO_VIEW.name, DEMO_VIEW.version, "u1"), JSON.stringify(state));
-  kv.set(redisKeys.online(DEMO_VIEW.name, DEMO_VIEW.version, "bad"), "{not json");
+  const state = mergeEvents(FRAUD_VIEW, null, [
+    toWindowEvent(FRAUD_VIEW, { amount: 10, merchant_category: "a" }, NOW - 60_000)!,
+  ]);
+  kv.set(redisKeys.online(FRAUD_VIEW.name, FRAUD_VIEW.version, "u1"), JSON.stringify(state));
+  kv.set(redisKeys.online(FRAUD_VIEW.name, FRAUD_VIEW.version, "bad"), "{not json");
   return kv;
 }
 
 Deno.test("MemoryOnlineReader.read() computes windows for many entities in one mget", async () => {
   const kv = store();
   const r = new MemoryOnlineReader(kv);
-  const [u1, none, bad] = await r.read(DEMO_VIEW, ["u1", "nobody", "bad"], [NOW, NOW, NOW]);
+  const [u1, none, bad] = await r.read([{ view: FRAUD_VIEW, entityId: "u1", asOfMs: NOW }, {
+    view: FRAUD_VIEW,
+    entityId: "nobody",
+    asOfMs: NOW,
+  }, { view: FRAUD_VIEW, entityId: "bad", asOfMs: NOW }]);
   assert.equal(kv.calls, 1);
   assert.equal(u1.values.transaction_count_24h, 1);
   assert.equal(u1.asOfMs, NOW - 60_000);
@@ -43,14 +50,14 @@ Deno.test("MemoryOnlineReader caches states for the TTL within its bound", async
     counts.hits += h;
     counts.misses += m;
   });
-  await r.read(DEMO_VIEW, ["u1"], [now]);
-  await r.read(DEMO_VIEW, ["u1"], [now]);
+  await r.read([{ view: FRAUD_VIEW, entityId: "u1", asOfMs: now }]);
+  await r.read([{ view: FRAUD_VIEW, entityId: "u1", asOfMs: now }]);
   assert.equal(kv.calls, 1);
-  await r.read(DEMO_VIEW, ["nobody"], [now]); // evicts u1 (bound 1)
-  await r.read(DEMO_VIEW, ["u1"], [now]);
+  await r.read([{ view: FRAUD_VIEW, entityId: "nobody", asOfMs: now }]); // evicts u1 (bound 1)
+  await r.read([{ view: FRAUD_VIEW, entityId: "u1", asOfMs: now }]);
   assert.equal(kv.calls, 3);
   now += 501;
-  await r.read(DEMO_VIEW, ["u1"], [now]);
+  await r.read([{ view: FRAUD_VIEW, entityId: "u1", asOfMs: now }]);
   assert.equal(kv.calls, 4);
   assert.deepEqual(counts, { hits: 1, misses: 4 });
   const off = new MemoryOnlineReader(kv);
@@ -59,8 +66,8 @@ Deno.test("MemoryOnlineReader caches states for the TTL within its bound", async
     offCounts.hits += h;
     offCounts.misses += m;
   });
-  await off.read(DEMO_VIEW, ["u1"], [now]);
-  await off.read(DEMO_VIEW, ["u1"], [now]);
+  await off.read([{ view: FRAUD_VIEW, entityId: "u1", asOfMs: now }]);
+  await off.read([{ view: FRAUD_VIEW, entityId: "u1", asOfMs: now }]);
   assert.equal(kv.calls, 6, "TTL 0 turns the cache off");
   assert.deepEqual(offCounts, { hits: 0, misses: 2 }, "every lookup is a miss without a cache");
 });

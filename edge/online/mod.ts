@@ -6,7 +6,7 @@
  *
  * @module
  */
-export type { OnlineFeatureReader, OnlineFeatures } from "./port.ts";
+export type { OnlineFeatureReader, OnlineFeatures, OnlineLookup } from "./port.ts";
 export type { OnlineCacheOptions } from "./_kv.ts";
 export { type KeyValueGetter, MemoryKeyValue, MemoryOnlineReader } from "./memory.ts";
 export { UpstashOnlineReader } from "./upstash.ts";

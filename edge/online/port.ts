@@ -1,10 +1,17 @@
 /**
- * The `OnlineFeatureReader` port: windowed features of many entities of a
- * feature view, read in one round trip.
+ * The `OnlineFeatureReader` port: windowed features of many (view, entity)
+ * pairs, of any views, read in one round trip.
  *
  * @module
  */
 import type { FeatureView } from "../../pipeline/features/mod.ts";
+
+/** One entity of one view to read, as of one instant. */
+export interface OnlineLookup {
+  view: FeatureView;
+  entityId: string;
+  asOfMs: number;
+}
 
 /** Online features of one entity at one instant. */
 export interface OnlineFeatures {
@@ -19,8 +26,8 @@ export interface OnlineFeatureReader {
   /** Short name for health and metrics (`upstash`, `memory`). */
   readonly kind: string;
   /**
-   * Features of `entityIds[i]` as of `asOfMs[i]`, in one round trip to the
-   * store. Throws when the store cannot be read.
+   * Features of each lookup, in order, in one round trip to the store
+   * (one MGET of every key). Throws when the store cannot be read.
    */
-  read(view: FeatureView, entityIds: string[], asOfMs: number[]): Promise<OnlineFeatures[]>;
+  read(lookups: readonly OnlineLookup[]): Promise<OnlineFeatures[]>;
 }

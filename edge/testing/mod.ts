@@ -14,8 +14,8 @@ import type { ModelInput, ModelManifest } from "../../schemas/manifest.ts";
 import { ModelManifestSchema } from "../../schemas/manifest.ts";
 import { PREDICT_EXAMPLE } from "../http/openapi.ts";
 import * as w from "./_onnx_writer.ts";
-import { DEMO_VIEW } from "../../pipeline/features/mod.ts";
-import { CHAMPION_FEATURES, viewInputs } from "../../pipeline/training_set.ts";
+import { loadExample } from "../../pipeline/definitions/load.ts";
+import { CHAMPION_FEATURES } from "../../pipeline/examples/fraud/training.ts";
 
 /** Options of {@linkcode logisticOnnx}. */
 export interface LogisticOptions {
@@ -72,6 +72,8 @@ export interface LogisticPackageOptions extends LogisticOptions {
   version?: string;
   inputs: Partial<ModelInput>[] & { name: string }[];
   featureView?: ModelManifest["feature_view"];
+  /** Manifest format (default 2: inputs typed strictly by their dtype). */
+  formatVersion?: 1 | 2;
   threshold?: number;
   baseline?: ModelManifest["baseline"];
 }
@@ -82,6 +84,7 @@ export async function logisticPackage(
 ): Promise<{ manifest: ModelManifest; onnx: Uint8Array }> {
   const onnx = logisticOnnx(options);
   const manifest = ModelManifestSchema.parse({
+    format_version: options.formatVersion ?? 2,
     name: options.name,
     version: options.version ?? "1",
     created_at: "2026-11-28T00:00:00Z",
@@ -99,7 +102,8 @@ export async function logisticPackage(
 }
 
 /** The eight inputs of the demo fraud model, in the reference's order (the platform's champion inputs). */
-export const DEMO_INPUTS: ModelInput[] = viewInputs(DEMO_VIEW, CHAMPION_FEATURES);
+export const DEMO_INPUTS: ModelInput[] =
+  loadExample("fraud").modelFeatures(CHAMPION_FEATURES).inputs;
 
 /** The demo feature view reference of test manifests. */
 export const DEMO_VIEW_REF = { name: "user_transactions", version: 1, entity_key: "user_id" };

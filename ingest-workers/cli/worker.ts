@@ -1,8 +1,12 @@
 /**
- * `deno task worker --source kafka|kinesis|pubsub|http`: one ingest worker,
- * configured by env (`ingest-workers/config.ts`, `pipeline/config.ts`),
- * serving `/health`, `/ready`, `/metrics` on `INGEST_PORT`. SIGTERM stops
- * pulling, lets the batch in flight commit, and exits within 10 s.
+ * `deno task worker --source kafka|kinesis|pubsub|http [--example NAME |
+ * --repo DIR] [--feature-source NAME]`: one ingest worker, configured by env
+ * (`ingest-workers/config.ts`, `pipeline/config.ts`), serving `/health`,
+ * `/ready`, `/metrics` on `INGEST_PORT`. The stream it reads is the feature
+ * source's routing (its Kafka topic, Kinesis stream or Pub/Sub
+ * subscription) unless env names another; over HTTP every source of the
+ * repository has its `POST /ingest/{path}`. SIGTERM stops pulling, lets the
+ * batch in flight commit, and exits within 10 s.
  *
  * @module
  */
@@ -10,9 +14,11 @@ import type { Hono } from "hono";
 import { collectDefaultMetrics, Registry } from "prom-client";
 import postgres from "postgres";
 import {
+  type FeatureRepository,
   isTransientDriverError,
   openFeatureRuntime,
   resolveFeaturesConfig,
+  resolveRepository,
 } from "../../pipeline/mod.ts";
 import type { FeatureRuntime } from "../../pipeline/mod.ts";
 import { Backoff, sleep } from "../_delivery.ts";
@@ -31,10 +37,19 @@ const log: IngestLogger = (level, msg, fields = {}) => {
 
 function parseArgs(args: string[]): Record<string, string> {
   const env: Record<string, string> = {};
-  const i = args.indexOf("--source");
-  if (i >= 0 && args[i + 1]) env.INGEST_SOURCE = args[i + 1];
-  else if (args.find((a) => a.startsWith("--source="))) {
-    env.INGEST_SOURCE = args.find((a) => a.startsWith("--source="))!.split("=")[1];
+  const flag = (name: string) => {
+    const i = args.indexOf(`--${name}`);
+    if (i >= 0 && args[i + 1]) return args[i + 1];
+    return args.find((a) => a.startsWith(`--${name}=`))?.split("=")[1];
+  };
+  const kind = flag("source");
+  if (kind !== undefined) env.INGEST_SOURCE = kind;
+  const feature = flag("feature-source");
+  if (feature !== undefined) env.INGEST_FEATURE_SOURCE = feature;
+  const example = flag("example"), repo = flag("repo");
+  if (example !== undefined || repo !== undefined) {
+    if (example !== undefined) env.FEATURE_EXAMPLE = example;
+    if (repo !== undefined) env.FEATURE_REPO = repo;
   }
   if (env.INGEST_SOURCE && !(SOURCE_KINDS as readonly string[]).includes(env.INGEST_SOURCE)) {
     throw new Error(`Unknown source '${env.INGEST_SOURCE}': use ${SOURCE_KINDS.join(", ")}`);
@@ -43,11 +58,21 @@ function parseArgs(args: string[]): Record<string, string> {
 }
 
 /** Opens the pipeline, retrying while Postgres or Redis is not reachable yet. */
-async function openRuntime(registry: Registry, signal: AbortSignal, status: WorkerStatus) {
+async function openRuntime(
+  env: Record<string, string | undefined>,
+  repository: FeatureRepository,
+  registry: Registry,
+  signal: AbortSignal,
+  status: WorkerStatus,
+) {
   const backoff = new Backoff(200, 5000);
   while (!signal.aborted) {
     try {
-      return await openFeatureRuntime(resolveFeaturesConfig(), { registry, skipWarm: true });
+      return await openFeatureRuntime(resolveFeaturesConfig(env), {
+        registry,
+        skipWarm: true,
+        repository,
+      });
     } catch (error) {
       if (!isRetryable(error) && !isTransientDriverError(error)) throw error;
       status.state = "degraded";
@@ -60,10 +85,17 @@ async function openRuntime(registry: Registry, signal: AbortSignal, status: Work
 }
 
 async function main(): Promise<void> {
-  const config: IngestConfig = resolveIngestConfig({
-    ...Deno.env.toObject(),
-    ...parseArgs(Deno.args),
-  });
+  const env = { ...Deno.env.toObject(), ...parseArgs(Deno.args) };
+  const repository = await resolveRepository(resolveFeaturesConfig(env).repository);
+  const chosen = env.INGEST_FEATURE_SOURCE;
+  const feed = chosen === undefined ? repository.defaultSource : repository.source(chosen);
+  if (!feed) {
+    throw new Error(
+      `Unknown feature source '${chosen}': repository '${repository.name}' has ` +
+        repository.sources.map((s) => s.name).join(", "),
+    );
+  }
+  const config: IngestConfig = resolveIngestConfig(env, feed.routing);
   if (config.pubsub.emulatorHost) Deno.env.set("METADATA_SERVER_DETECTION", "none");
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
@@ -118,7 +150,7 @@ async function main(): Promise<void> {
   Deno.addSignalListener("SIGTERM", () => void stop("SIGTERM"));
   Deno.addSignalListener("SIGINT", () => void stop("SIGINT"));
 
-  const runtime = await openRuntime(registry, lifetime.signal, status);
+  const runtime = await openRuntime(env, repository, registry, lifetime.signal, status);
   if (!runtime) return;
   parts.runtime = runtime;
   if (config.source === "http") {
@@ -126,6 +158,7 @@ async function main(): Promise<void> {
       pipeline: runtime.pipeline,
       apiKeys: config.apiKeys,
       metrics,
+      sourceOf: (path) => repository.sourceForRoute("httpPath", path)?.name,
     });
     Object.assign(status, { state: "running", sourceReady: true, lastError: undefined });
     return;
@@ -138,6 +171,7 @@ async function main(): Promise<void> {
   const worker = new IngestWorker({
     source,
     pipeline: runtime.pipeline,
+    featureSource: feed.name,
     metrics,
     backoffInitialMs: config.backoffInitialMs,
     backoffMaxMs: config.backoffMaxMs,

@@ -10,7 +10,8 @@
  * Otherwise it is missing. Nothing is filled silently.
  *
  * Coercion by dtype: `float32` takes a JSON number; `bool` takes a boolean
- * or the number 0 or 1. A string or boolean where a number belongs is an
+ * or the number 0 or 1 (an input computed by a flag transform — `bool`,
+ * `is_weekend`, `is_night` — is a `bool`). A string or boolean where a number belongs is an
  * issue naming the field and the expected type. In `text` mode (CSV cells)
  * a cell is parsed by the same rule: numeric text for `float32`,
  * `true`/`false` (any case) or 0/1 for `bool`, and an empty cell is missing.
@@ -106,6 +107,7 @@ interface Ctx {
 type Resolver = (ctx: Ctx) => number | undefined;
 
 const TRUE_TEXT = /^true$/i, FALSE_TEXT = /^false$/i;
+const FLAG_KINDS: ReadonlySet<string> = new Set(["bool", "is_weekend", "is_night"]);
 
 // The instances of a batch share the request time: derive each time feature once.
 let memoTime = Number.NaN;
@@ -251,7 +253,9 @@ export class RowAssembler {
     }
     const def = this.#defs.get(name);
     const viewIdx = this.#viewOf.get(name) ?? -1;
-    const dtype = def?.dtype ?? "float32";
+    // A transform that yields a flag (bool, is_weekend, is_night) takes a flag when given directly.
+    const flag = def?.transform !== undefined && FLAG_KINDS.has(def.transform.kind);
+    const dtype = flag ? "bool" : def?.dtype ?? "float32";
     const domain = def?.domain;
     const transform = def?.transform ? this.#transform(name, def.transform, [...path, name]) : null;
     const dflt = def?.default;

@@ -41,13 +41,17 @@ export interface DatasetOptions {
   /**
    * The model inputs, in order. A plain name reads that column; an input with
    * a `transform` computes itself from its source column(s). Default: every
-   * column but the label, in file order, typed `bool` when every value is a
-   * boolean and `float32` otherwise.
+   * column but the label, in file order. An input without a transform or a
+   * dtype is typed from its column: `bool` when every value is a boolean,
+   * `float32` otherwise.
    */
-  inputs?: ModelInput[];
+  inputs?: DatasetInput[];
   /** Named request-time features the inputs' transforms read (not inputs themselves). */
   requestFeatures?: ModelInput[];
 }
+
+/** A model input whose dtype may be left to the data. */
+export type DatasetInput = Omit<ModelInput, "dtype"> & { dtype?: ModelInput["dtype"] };
 
 const BOOL_TEXT = /^(true|false)$/i;
 
@@ -69,7 +73,13 @@ function inferDtype(table: RawTable, column: string): "float32" | "bool" {
   return any ? "bool" : "float32";
 }
 
-function readLabel(source: string, column: string, row: number, v: RawValue, text: boolean): number {
+function readLabel(
+  source: string,
+  column: string,
+  row: number,
+  v: RawValue,
+  text: boolean,
+): number {
   const where = `column '${column}' row ${row}`;
   if (v === null || v === undefined || v === "") fail(source, `${where} is missing`);
   if (typeof v === "boolean") return v ? 1 : 0;
@@ -130,14 +140,17 @@ export function buildDataset(table: RawTable, options: DatasetOptions): Dataset 
   if (!table.columns.includes(label)) {
     fail(source, `label column '${label}' not found (columns: ${table.columns.join(", ")})`);
   }
-  const inputs = (options.inputs ??
-    table.columns.filter((c) => c !== label).map((name): ModelInput => ({
-      name,
-      dtype: inferDtype(table, name),
-    }))).map((i) => ({ ...i, dtype: i.dtype ?? "float32" }));
+  const declared: DatasetInput[] = options.inputs ??
+    table.columns.filter((c) => c !== label).map((name) => ({ name }));
+  const inputs: ModelInput[] = declared.map((i) => ({
+    ...i,
+    dtype: i.dtype ?? (i.transform ? "float32" : inferDtype(table, i.name)),
+  }));
   if (inputs.length === 0) fail(source, `no feature columns besides the label '${label}'`);
   for (const i of inputs) {
-    if (i.name === label) fail(source, `feature '${i.name}' must not be the label column '${label}'`);
+    if (i.name === label) {
+      fail(source, `feature '${i.name}' must not be the label column '${label}'`);
+    }
   }
   const requestFeatures = options.requestFeatures ?? [];
   checkColumns(table, label, inputs, requestFeatures);
@@ -157,19 +170,7 @@ export function buildDataset(table: RawTable, options: DatasetOptions): Dataset 
       prefix: "",
     });
     const issue = a.issues[0];
-    if (issue) {
-      const column = issue.path.replace(/^\./, "");
-      const value = rec[column];
-      const what = typeof value === "string" && /^[+-]?(nan|inf|infinity)$/i.test(value.trim())
-        ? `is not finite: '${value}'`
-        : `is invalid: ${issue.message}`;
-      const input = inputs.find((i) => i.name !== column && columnsOf(i, new Map()).includes(column));
-      fail(
-        source,
-        `column '${column}' row ${r + 1} ${what}` +
-          (input ? ` (cannot become '${input.name}')` : ""),
-      );
-    }
+    if (issue) fail(source, describeIssue(issue, rec, inputs, r + 1));
     if (a.missing.length > 0) {
       const name = a.missing[0];
       const input = inputs.find((i) => i.name === name)!;
@@ -193,6 +194,30 @@ export function buildDataset(table: RawTable, options: DatasetOptions): Dataset 
     x,
     y,
   };
+}
+
+/** A row's first problem, named by column and row. */
+function describeIssue(
+  issue: { path: string; message: string },
+  rec: Record<string, RawValue>,
+  inputs: readonly ModelInput[],
+  row: number,
+): string {
+  const column = issue.path.replace(/^\./, "");
+  const value = rec[column];
+  const where = `column '${column}' row ${row}`;
+  const input = inputs.find((i) => i.name !== column && columnsOf(i, new Map()).includes(column));
+  if (input?.transform) {
+    return `${where} cannot become '${input.name}' (${input.transform.kind}): ${issue.message}`;
+  }
+  if (typeof value === "string" && /^[+-]?(nan|inf|infinity)$/i.test(value.trim())) {
+    return `${where} is not finite: '${value}'`;
+  }
+  if (/^Expected a number/.test(issue.message)) {
+    const shown = typeof value === "string" ? `'${value}'` : JSON.stringify(value);
+    return `${where} is not a number: ${shown}`;
+  }
+  return `${where} ${issue.message.charAt(0).toLowerCase()}${issue.message.slice(1)}`;
 }
 
 /** The inputs with the range of values each took in `x`. */

@@ -97,7 +97,7 @@ Deno.test("parseCsv() handles quotes, embedded commas and CRLF", () => {
 
 Deno.test("buildDataset() takes inputs in the given order and applies transforms", () => {
   const t = parseJsonl(
-    '{"amount":0,"cat":"food","n":"3","label":0}\n{"amount":9,"cat":null,"n":"4","label":1}\n',
+    '{"amount":0,"cat":"food","n":3,"label":0}\n{"amount":9,"cat":null,"n":4,"label":1}\n',
     "mem",
   );
   const d = buildDataset(t, {

@@ -8,7 +8,14 @@ import type { ModelInput } from "../../schemas/manifest.ts";
 import type { FeatureView } from "../features/mod.ts";
 import type { ModelPackage } from "../../registry/port.ts";
 import { buildModelPackage } from "../package.ts";
-import { buildDataset, type Dataset, type RawTable, readTable, selectRows } from "./dataset.ts";
+import {
+  buildDataset,
+  type Dataset,
+  type DatasetInput,
+  type RawTable,
+  readTable,
+  selectRows,
+} from "./dataset.ts";
 import { TrainError } from "./errors.ts";
 import { type GbdtParams, type GbdtProgress, predictGbdt, trainGbdt } from "./gbdt.ts";
 import { type LogregParams, predictLogreg, trainLogreg } from "./logreg.ts";
@@ -68,11 +75,11 @@ export interface TrainReport {
   timings: { loadMs: number; trainMs: number; packageMs: number; totalMs: number };
 }
 
-/** Resolves the ordered inputs from `features` and `inputs`. */
+/** Resolves the ordered inputs from `features` and `inputs` (a plain name is typed from its data). */
 export function resolveInputs(
   features?: string[],
   inputs?: ModelInput[],
-): ModelInput[] | undefined {
+): DatasetInput[] | undefined {
   if (!features || features.length === 0) return inputs;
   const byName = new Map((inputs ?? []).map((i) => [i.name, i]));
   const seen = new Set<string>();
@@ -81,7 +88,7 @@ export function resolveInputs(
       throw new TrainError("training_options_invalid", `Feature '${name}' is listed twice`);
     }
     seen.add(name);
-    return byName.get(name) ?? { name, dtype: "float32" };
+    return byName.get(name) ?? { name };
   });
 }
 

@@ -68,7 +68,7 @@ Deno.test("resolveInputs() orders by features and takes transforms by name", () 
     { name: "a_log", dtype: "float32", transform: { kind: "log1p", source: "a" } },
   ]);
   assert.deepEqual(inputs, [
-    { name: "b", dtype: "float32" },
+    { name: "b" }, // typed from its data
     { name: "a_log", dtype: "float32", transform: { kind: "log1p", source: "a" } },
   ]);
   assert.throws(() => resolveInputs(["a", "a"]), /listed twice/);

@@ -37,6 +37,7 @@ export const transactions = defineSource({
   routing: {
     kafkaTopic: "transactions",
     kinesisStream: "transactions",
+    pubsubTopic: "transactions",
     pubsubSubscription: "ingest-workers",
     httpPath: "events",
   },

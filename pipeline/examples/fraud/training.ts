@@ -106,7 +106,12 @@ export function buildDemoTrainingSet(
   const timed = events.map((event) => ({ event, timeMs: parseIsoUtc(String(event.timestamp))! }));
   const records = pointInTimeFromEvents(repo, "transactions", timed, (e) => {
     const c = e.event.merchant_category;
-    return referenceLabel(typeof c === "string" ? c : "unknown", Number(e.event.amount), e.timeMs, noise());
+    return referenceLabel(
+      typeof c === "string" ? c : "unknown",
+      Number(e.event.amount),
+      e.timeMs,
+      noise(),
+    );
   });
   const champion = repo.modelFeatures(CHAMPION_FEATURES);
   const challenger = repo.modelFeatures([

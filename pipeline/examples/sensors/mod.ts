@@ -42,6 +42,7 @@ export const sensorReadings = defineSource({
   routing: {
     kafkaTopic: "sensor-readings",
     kinesisStream: "sensor-readings",
+    pubsubTopic: "sensor-readings",
     pubsubSubscription: "sensor-readings-workers",
     httpPath: "sensor_readings",
   },

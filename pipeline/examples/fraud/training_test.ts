@@ -5,7 +5,7 @@ import {
   gaussian,
   loadDemoEvents,
   referenceLabel,
-} from "./training_set.ts";
+} from "./training.ts";
 
 Deno.test("referenceLabel() follows the reference's rule", () => {
   const noonWeekday = Date.UTC(2026, 2, 18, 12); // Wednesday
