@@ -44,9 +44,7 @@ export class TestPipeline implements IngestPipeline {
       return Promise.reject(new Error(`Cannot process event '${this.poisonId}': boom`));
     }
     decoded.forEach((d, index) => {
-      const checked = typeof d === "string"
-        ? { reason: d }
-        : validator.validate(d, Date.now());
+      const checked = typeof d === "string" ? { reason: d } : validator.validate(d, Date.now());
       if ("reason" in checked) {
         result.dead_lettered++;
         result.rejections.push({ index, reason: checked.reason });

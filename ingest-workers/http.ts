@@ -57,7 +57,7 @@ export function createIngestRoutes(options: IngestRoutesOptions): Hono {
     }
     const body = await readCapped(c.req.raw);
     const messages = splitEvents(body, c.req.header("content-type") ?? "");
-    if (source !== "") for (const m of messages) m.source = source;
+    if (source !== "") { for (const m of messages) m.source = source; }
     let result;
     try {
       result = await options.pipeline.processBatch(messages);

@@ -248,10 +248,12 @@ export function spawnWorker(source: string, env: Record<string, string>): Spawne
 /** The part of `FeaturePipeline` used to read features back. */
 export interface FeatureReader {
   getOfflineFeatures(
+    entity: string,
     entityId: string,
     asOfMs: number,
   ): Promise<{ features: Record<string, number> }>;
   getOnlineFeatures(
+    entity: string,
     entityId: string,
     asOfMs: number,
   ): Promise<{ features: Record<string, number> }>;
@@ -268,8 +270,8 @@ export async function featureMismatches(
 ): Promise<string[]> {
   const problems: string[] = [];
   for (const [user, want] of expectedFeatures(stream, asOfMs)) {
-    const offline = (await reader.getOfflineFeatures(user, asOfMs)).features;
-    const online = (await reader.getOnlineFeatures(user, asOfMs)).features;
+    const offline = (await reader.getOfflineFeatures("user", user, asOfMs)).features;
+    const online = (await reader.getOnlineFeatures("user", user, asOfMs)).features;
     for (const [name, value] of Object.entries(want)) {
       for (const [where, got] of [["postgres", offline[name]], ["redis", online[name]]] as const) {
         if (got === undefined || Math.abs(got - value) > 1e-6 * Math.max(1, Math.abs(value))) {

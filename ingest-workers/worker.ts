@@ -8,13 +8,7 @@
 import { Backoff, DeliveryTracker, sleep } from "./_delivery.ts";
 import { isRetryable } from "./errors.ts";
 import type { IngestMetrics } from "./metrics.ts";
-import type {
-  IngestPipeline,
-  Lease,
-  MessageSource,
-  PipelineInput,
-  SourceMessage,
-} from "./port.ts";
+import type { IngestPipeline, Lease, MessageSource, PipelineInput, SourceMessage } from "./port.ts";
 
 /** Health of a worker, as `/ready` and `/health` report it. */
 export type WorkerState = "starting" | "running" | "degraded" | "stopping" | "stopped";

@@ -19,6 +19,8 @@ function pkg(name: string, seed: number): ModelPackage {
     outputs: { label: "label", probabilities: "probabilities" },
     classes: [0, 1],
     threshold: 0.5,
+    request_features: [],
+    out_of_range: "flag",
     metrics: {},
     training_data: { fingerprint: "abc", rows: 1 },
     params: {},

@@ -161,7 +161,9 @@ function checkFeatureView(manifest: ModelManifest, what: string) {
   if (ref && views[0] && views[0].entityKey !== ref.entity_key) {
     throw new Refusal(
       "feature_view_mismatch",
-      `Cannot validate ${what}: entity key '${ref.entity_key}' is not the view's '${views[0].entityKey}'`,
+      `Cannot validate ${what}: entity key '${ref.entity_key}' is not the view's '${
+        views[0].entityKey
+      }'`,
     );
   }
   const windowNames = new Set(views.flatMap((v) => v.windowFeatures.map((w) => w.name)));
@@ -276,18 +278,6 @@ async function run(
   } catch (cause) {
     throw new Refusal("inference_failed", `Cannot run ${what} in onnxruntime-web: ${text(cause)}`);
   }
-}
-
-function sameJson(a: unknown, b: unknown): boolean {
-  const canon = (v: unknown): string =>
-    JSON.stringify(
-      v,
-      (_k, x) =>
-        x && typeof x === "object" && !Array.isArray(x)
-          ? Object.fromEntries(Object.entries(x).sort(([p], [q]) => p < q ? -1 : 1))
-          : x,
-    );
-  return canon(a) === canon(b);
 }
 
 function text(error: unknown): string {

@@ -84,7 +84,8 @@ function fieldCheck(name: string, spec: FieldSpec): Check {
         const { minLength = 0, maxLength = Infinity } = spec;
         const set = spec.enum ? new Set(spec.enum) : null;
         return (x: unknown) =>
-          typeof x === "string" && (set ? set.has(x) : x.length >= minLength && x.length <= maxLength);
+          typeof x === "string" &&
+          (set ? set.has(x) : x.length >= minLength && x.length <= maxLength);
       }
       case "number": {
         const { min = -Infinity, max = Infinity, integer } = spec;
@@ -167,7 +168,8 @@ export class EventValidator {
     }
     const timeMs = parseIsoUtc(String(parsed.data[this.source.timestamp]))!;
     if (timeMs > nowMs + this.#maxFutureMs) {
-      const message = `Timestamp is more than ${this.#maxFutureMs} ms ahead of the processing clock`;
+      const message =
+        `Timestamp is more than ${this.#maxFutureMs} ms ahead of the processing clock`;
       return {
         reason: `Invalid event: ${this.source.timestamp}`,
         issues: [{ path: this.source.timestamp, message }],

@@ -11,7 +11,12 @@ import { z } from "zod";
 import { EntityDefinitionSchema, FeatureViewDefinitionSchema } from "./definitions.ts";
 import { TransformSpecSchema } from "./transform.ts";
 
-export { type TransformKind, transformOperands, type TransformSpec, TransformSpecSchema } from "./transform.ts";
+export {
+  type TransformKind,
+  transformOperands,
+  type TransformSpec,
+  TransformSpecSchema,
+} from "./transform.ts";
 
 /**
  * The JSON type a value of an input takes: `float32` a number; `bool` a

@@ -51,4 +51,3 @@ export function transformOperands(spec: TransformSpec): string[] {
       return [spec.source];
   }
 }
-

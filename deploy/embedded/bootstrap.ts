@@ -54,7 +54,11 @@ export async function bootstrapDemo(
   const set = await demo.training();
   const train = async (features: ModelFeatures, alias: string) => {
     const { pkg, report } = await trainModel({
-      data: { source: set.source, columns: Object.keys(set.records[0] ?? {}), records: set.records },
+      data: {
+        source: set.source,
+        columns: Object.keys(set.records[0] ?? {}),
+        records: set.records,
+      },
       label: "label",
       name: demo.model,
       inputs: features.inputs,

@@ -30,7 +30,6 @@ import {
   resolveFeaturesConfig,
   resolveRepository,
 } from "../../pipeline/mod.ts";
-import type { ModelPackage } from "../port.ts";
 import { resolveRegistryConfig } from "../config.ts";
 import {
   evaluateChampionChallenger,

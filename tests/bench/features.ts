@@ -4,7 +4,9 @@
  * batches in flight, then sustained over a large sparse population and dense
  * over a small one) and into PGlite, freshness at 5 000 events/s,
  * point-in-time export rows/s (again after the dense history), online read
- * latency over HTTP from Redis, and the pure window read per call.
+ * latency over HTTP from Redis, the pure window read per call, and sensor
+ * readings (the sensors example: two entities per reading) into Postgres +
+ * Redis.
  *
  * Needs `deno task services:up postgres redis`. Works in a throw-away
  * database and a view name of its own, removed at the end.
@@ -15,10 +17,11 @@ import { Redis } from "ioredis";
 import { FeaturePipeline, type PipelineMessage } from "../../pipeline/feature_pipeline.ts";
 import {
   computeWindowFeatures,
-  DEMO_VIEW,
   type FeatureView,
   parseOnlineState,
 } from "../../pipeline/features/mod.ts";
+import type { FeatureRepository } from "../../pipeline/definitions/repository.ts";
+import { isolatedRepository } from "../support/views.ts";
 import { createFeatureApp } from "../../pipeline/http.ts";
 import { exportTrainingSet } from "../../pipeline/export.ts";
 import { RedisOnlineCache } from "../../pipeline/online/redis.ts";
@@ -56,6 +59,23 @@ function message(users: number, spreadMs: number, atMs = NOW): PipelineMessage {
   };
 }
 
+/** A reading shaped like the sensors example's generator writes (two entities: device, site). */
+function reading(devices: number, spreadMs: number, atMs = NOW): PipelineMessage {
+  const i = seq++;
+  const d = (i * 7919) % devices;
+  return {
+    payload: JSON.stringify({
+      event_id: crypto.randomUUID(),
+      device_id: `device_${d}`,
+      site_id: `site_${d % 200}`,
+      timestamp: new Date(atMs - ((i * 104729) % spreadMs)).toISOString(),
+      temperature: Math.round(400 + ((i * 37) % 300)) / 10,
+      vibration: Math.round(20 + ((i * 13) % 40)) / 10,
+      pressure: Math.round(1000 + ((i * 17) % 2000)) / 10,
+    }),
+  };
+}
+
 function pct(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))];
 }
@@ -65,14 +85,15 @@ async function throughput(
   pipelines: FeaturePipeline[],
   batches: number,
   users: number,
+  make: (users: number, spreadMs: number) => PipelineMessage = message,
 ): Promise<number> {
   const size = 1000;
   const all = Array.from(
     { length: batches * pipelines.length },
-    () => Array.from({ length: size }, () => message(users, 2 * 86_400_000)),
+    () => Array.from({ length: size }, () => make(users, 2 * 86_400_000)),
   );
   for (let i = 0; i < 3; i++) {
-    await pipelines[0].processBatch(Array.from({ length: size }, () => message(users, 86_400_000)));
+    await pipelines[0].processBatch(Array.from({ length: size }, () => make(users, 86_400_000)));
   }
   const t0 = performance.now();
   await Promise.all(pipelines.map(async (p, w) => {
@@ -178,13 +199,13 @@ async function wrkOnline(url: string) {
 
 async function exportRate(
   store: PostgresFeatureStore,
-  view: FeatureView,
+  repository: FeatureRepository,
   users: number,
   note = "",
 ) {
   const rows = quick ? 20_000 : 200_000;
   const labels = Array.from({ length: rows }, (_, i) => ({
-    entityId: `user_${(i * 13) % users}`,
+    keys: { user_id: `user_${(i * 13) % users}` },
     timeMs: NOW - ((i * 7907) % (2 * 86_400_000)),
     label: i % 2,
   }));
@@ -192,8 +213,8 @@ async function exportRate(
   try {
     for (const ext of ["parquet", "csv"]) {
       const t0 = performance.now();
-      const n = await exportTrainingSet(store, view, labels, `${dir}/set.${ext}`, {
-        chunkEntities: 2000,
+      const n = await exportTrainingSet(store, repository, labels, `${dir}/set.${ext}`, {
+        chunk: 5000,
       });
       const s = (performance.now() - t0) / 1000;
       console.log(
@@ -210,14 +231,16 @@ async function exportRate(
 async function main() {
   const env = await serviceEnv("postgres", "redis");
   const db = await createTempDatabase(env.DATABASE_URL);
-  const view: FeatureView = { ...DEMO_VIEW, name: `bench_${crypto.randomUUID().slice(0, 8)}` };
+  const repository = isolatedRepository("fraud");
+  const sensors = isolatedRepository("sensors");
+  const view: FeatureView = repository.views[0];
   const stores = [new PostgresFeatureStore(db.url, { maxConnections: 4 })];
   const caches = [new RedisOnlineCache(env.REDIS_URL), new RedisOnlineCache(env.REDIS_URL)];
   const users = 50_000;
   try {
     await stores[0].migrate();
     const pipes = caches.map((cache) =>
-      new FeaturePipeline({ store: stores[0], cache, views: [view] })
+      new FeaturePipeline({ store: stores[0], cache, repository })
     );
     const batches = quick ? 5 : 60;
     await throughput(
@@ -241,7 +264,7 @@ async function main() {
       users,
     );
     await freshness(pipes[0], 5000, quick ? 2 : 10, users);
-    await exportRate(stores[0], view, users);
+    await exportRate(stores[0], repository, users);
     await onlineReads(pipes[0], caches[0], view, users);
     // Sustained: ten times the events, from a population five times larger
     // (about one event per user in this run, as sparse as the demo data).
@@ -259,7 +282,25 @@ async function main() {
       quick ? 5 : 150,
       users,
     );
-    await exportRate(stores[0], view, users, "dense history");
+    await exportRate(stores[0], repository, users, "dense history");
+    // Sensor readings: each updates a device and a site (two views, two entity types).
+    const sensorPipes = caches.map((cache) =>
+      new FeaturePipeline({ store: stores[0], cache, repository: sensors })
+    );
+    await throughput(
+      "processBatch sensor readings (device + site) Postgres + Redis, 1 worker, batches of 1000",
+      [sensorPipes[0]],
+      batches,
+      users,
+      reading,
+    );
+    await throughput(
+      "processBatch sensor readings (device + site) Postgres + Redis, 2 workers, batches of 1000",
+      sensorPipes,
+      batches / 2,
+      users,
+      reading,
+    );
     const liteDir = await Deno.makeTempDir({ prefix: "bench-pglite-" });
     try {
       // PGlite's WASM is compiled in tiers: the first thousands of rows run on the
@@ -269,7 +310,7 @@ async function main() {
       const wp = new FeaturePipeline({
         store: warm,
         cache: new MemoryOnlineCache(),
-        views: [view],
+        repository,
       });
       for (let i = 0; i < (quick ? 2 : 8); i++) {
         await wp.processBatch(Array.from({ length: 1000 }, () => message(users, 86_400_000)));
@@ -282,7 +323,7 @@ async function main() {
           const p = new FeaturePipeline({
             store: lite,
             cache: new MemoryOnlineCache(),
-            views: [view],
+            repository,
           });
           await throughput(
             `processBatch PGlite (${label}) + memory cache, batches of 1000`,
@@ -299,12 +340,14 @@ async function main() {
     }
   } finally {
     const admin = new Redis(env.REDIS_URL);
-    let cursor = "0";
-    do {
-      const [next, keys] = await admin.scan(cursor, "MATCH", `fv:${view.name}:*`, "COUNT", 5000);
-      if (keys.length > 0) await admin.del(...keys);
-      cursor = next;
-    } while (cursor !== "0");
+    for (const v of [...repository.views, ...sensors.views]) {
+      let cursor = "0";
+      do {
+        const [next, keys] = await admin.scan(cursor, "MATCH", `fv:${v.name}:*`, "COUNT", 5000);
+        if (keys.length > 0) await admin.del(...keys);
+        cursor = next;
+      } while (cursor !== "0");
+    }
     await admin.quit();
     for (const c of caches) await c.close();
     for (const s of stores) await s.close();

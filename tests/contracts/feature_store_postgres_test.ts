@@ -8,7 +8,6 @@
 import assert from "node:assert/strict";
 import { PostgresFeatureStore } from "../../pipeline/store/postgres.ts";
 import { RetryableError } from "../../pipeline/errors.ts";
-import { DEMO_VIEW } from "../../pipeline/features/mod.ts";
 import { serviceEnv } from "../_services.ts";
 import { featureStoreContract } from "./feature_store_contract.ts";
 import { createTempDatabase, storedEvent } from "./feature_store_fixtures.ts";
@@ -33,7 +32,7 @@ Deno.test("PostgresFeatureStore throws RetryableError when Postgres is unreachab
   });
   try {
     await assert.rejects(
-      () => store.writeBatch([storedEvent("a", "u1", 0)], [], [DEMO_VIEW]),
+      () => store.writeBatch([storedEvent("a", "u1", 0)], []),
       RetryableError,
     );
     await assert.rejects(() => store.migrate(), RetryableError);

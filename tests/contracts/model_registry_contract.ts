@@ -38,6 +38,8 @@ export function testPackage(name: string, seed = 1): ModelPackage {
     outputs: { label: "label", probabilities: "probabilities" },
     classes: [0, 1],
     threshold: 0.5,
+    request_features: [],
+    out_of_range: "flag",
     metrics: { roc_auc: 0.9 },
     training_data: { fingerprint: "f".repeat(64), rows: 10 },
     params: { seed },

@@ -73,6 +73,8 @@ export function onnxPackage(name: string, options: OnnxPackageOptions = {}): Mod
     outputs: { label: "label", probabilities: "probabilities" },
     classes: [0, 1],
     threshold: 0.5,
+    request_features: [],
+    out_of_range: "flag",
     metrics: { pr_auc: 0.5, roc_auc: 0.7 },
     training_data: { fingerprint: "0".repeat(64), rows: 100, source: "fixture" },
     feature_view: options.featureView,

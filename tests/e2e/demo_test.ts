@@ -7,7 +7,7 @@
  */
 import assert from "node:assert/strict";
 import type { DemoSummary } from "./demo/mod.ts";
-import { loadDemoEvents } from "../../pipeline/training_set.ts";
+import { loadDemoEvents } from "../../pipeline/examples/fraud/training.ts";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
 

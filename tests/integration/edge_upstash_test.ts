@@ -5,7 +5,8 @@
 import assert from "node:assert/strict";
 import { Redis } from "@upstash/redis";
 import { Registry } from "prom-client";
-import { DEMO_VIEW, mergeEvents } from "../../pipeline/features/mod.ts";
+import { mergeEvents, toWindowEvent } from "../../pipeline/features/mod.ts";
+import { FRAUD_VIEW as DEMO_VIEW } from "../support/views.ts";
 import { redisKeys } from "../../schemas/pointer.ts";
 import {
   createApp,
@@ -64,8 +65,8 @@ Deno.test("UpstashOnlineReader reads online states through the gateway in one MG
   const { writer, edge } = await clients();
   const ids = [`${run}_a`, `${run}_b`];
   const state = mergeEvents(DEMO_VIEW, null, [
-    { timeMs: NOW - 60_000, amount: 10, category: "grocery" },
-    { timeMs: NOW - 120_000, amount: 30, category: "travel" },
+    toWindowEvent(DEMO_VIEW, { amount: 10, merchant_category: "grocery" }, NOW - 60_000)!,
+    toWindowEvent(DEMO_VIEW, { amount: 30, merchant_category: "travel" }, NOW - 120_000)!,
   ]);
   await writer.set(
     redisKeys.online(DEMO_VIEW.name, DEMO_VIEW.version, ids[0]),
@@ -73,7 +74,9 @@ Deno.test("UpstashOnlineReader reads online states through the gateway in one MG
     { ex: 600 },
   );
   const reader = new UpstashOnlineReader(edge);
-  const [a, b] = await reader.read(DEMO_VIEW, ids, [NOW, NOW]);
+  const [a, b] = await reader.read(
+    ids.map((entityId) => ({ view: DEMO_VIEW, entityId, asOfMs: NOW })),
+  );
   assert.equal(a.values.transaction_count_24h, 2);
   assert.equal(a.values.avg_amount_30d, 20);
   assert.equal(a.asOfMs, NOW - 60_000);
@@ -86,11 +89,9 @@ Deno.test("createApp() serves over real HTTP from a Redis pointer and online fea
   const model = `edge_it_${run}`;
   await publish(writer, model, 1, 0);
   const id = `${run}_user`;
-  const state = mergeEvents(DEMO_VIEW, null, [{
-    timeMs: NOW - 5_000,
-    amount: 99,
-    category: "jewelry",
-  }]);
+  const state = mergeEvents(DEMO_VIEW, null, [
+    toWindowEvent(DEMO_VIEW, { amount: 99, merchant_category: "jewelry" }, NOW - 5_000)!,
+  ]);
   await writer.set(redisKeys.online(DEMO_VIEW.name, DEMO_VIEW.version, id), JSON.stringify(state), {
     ex: 600,
   });

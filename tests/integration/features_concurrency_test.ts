@@ -8,7 +8,7 @@
 import assert from "node:assert/strict";
 import { Redis } from "ioredis";
 import { FeaturePipeline, type PipelineMessage } from "../../pipeline/feature_pipeline.ts";
-import { DEMO_VIEW } from "../../pipeline/features/mod.ts";
+import { isolatedRepository } from "../support/views.ts";
 import { RedisOnlineCache } from "../../pipeline/online/redis.ts";
 import { PostgresFeatureStore } from "../../pipeline/store/postgres.ts";
 import { PgliteFeatureStore } from "../../pipeline/store/pglite.ts";
@@ -20,13 +20,14 @@ Deno.test("FeaturePipeline workers racing on the same entities lose no online up
   const env = await serviceEnv("postgres", "redis");
   const db = await createTempDatabase(env.DATABASE_URL);
   const store = new PostgresFeatureStore(db.url, { maxConnections: 8 });
-  const view = { ...DEMO_VIEW, name: `race_${crypto.randomUUID().slice(0, 8)}` };
+  const repository = isolatedRepository("fraud");
+  const view = repository.views[0];
   const caches = [0, 1, 2, 3].map(() => new RedisOnlineCache(env.REDIS_URL));
   try {
     await store.migrate();
     const now = Date.now();
     const workers = caches.map((cache) =>
-      new FeaturePipeline({ store, cache, views: [view], now: () => now })
+      new FeaturePipeline({ store, cache, repository, now: () => now })
     );
     let seq = 0;
     const batch = (): PipelineMessage[] =>
@@ -45,8 +46,8 @@ Deno.test("FeaturePipeline workers racing on the same entities lose no online up
       await Promise.all(workers.map((w) => w.processBatch(batch())));
     }
     for (let u = 0; u < 5; u++) {
-      const online = await workers[0].getOnlineFeatures(`u${u}`, now, view);
-      const offline = await workers[0].getOfflineFeatures(`u${u}`, now, view);
+      const online = await workers[0].getOnlineFeatures("user", `u${u}`, now);
+      const offline = await workers[0].getOfflineFeatures("user", `u${u}`, now);
       assert.deepEqual(online.features, offline.features, `u${u}`);
       assert.equal(online.features.transaction_count_1h, 400);
     }
@@ -85,9 +86,9 @@ Deno.test("FeaturePipeline workers racing on PGlite and the memory cache lose no
       ));
     }
     for (let u = 0; u < 3; u++) {
-      const online = await workers[1].getOnlineFeatures(`u${u}`, now);
+      const online = await workers[1].getOnlineFeatures("user", `u${u}`, now);
       assert.equal(online.features.transaction_count_1h, 180);
-      assert.deepEqual(online, await workers[2].getOfflineFeatures(`u${u}`, now));
+      assert.deepEqual(online, await workers[2].getOfflineFeatures("user", `u${u}`, now));
     }
   } finally {
     await store.close();

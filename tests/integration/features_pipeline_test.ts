@@ -11,7 +11,8 @@ import { parquetReadObjects } from "hyparquet";
 import { Redis } from "ioredis";
 import { Registry } from "prom-client";
 import { FeaturePipeline } from "../../pipeline/feature_pipeline.ts";
-import { DEMO_VIEW, type FeatureView } from "../../pipeline/features/mod.ts";
+import type { FeatureRepository } from "../../pipeline/definitions/repository.ts";
+import { isolatedRepository } from "../support/views.ts";
 import { createFeatureApp } from "../../pipeline/http.ts";
 import { exportTrainingSet, readLabelsFile } from "../../pipeline/export.ts";
 import { loadJsonl } from "../../pipeline/load_file.ts";
@@ -27,7 +28,7 @@ async function withServices(
   fn: (ctx: {
     store: PostgresFeatureStore;
     cache: RedisOnlineCache;
-    view: FeatureView;
+    repository: FeatureRepository;
     env: Record<string, string>;
   }) => Promise<void>,
 ) {
@@ -36,10 +37,11 @@ async function withServices(
   const store = new PostgresFeatureStore(db.url);
   const cache = new RedisOnlineCache(env.REDIS_URL);
   // A view name of its own keeps this test's Redis keys apart from others'.
-  const view = { ...DEMO_VIEW, name: `itest_${crypto.randomUUID().slice(0, 8)}` };
+  const repository = isolatedRepository("fraud");
+  const view = repository.views[0];
   try {
     await store.migrate();
-    await fn({ store, cache, view, env });
+    await fn({ store, cache, repository, env });
   } finally {
     const admin = new Redis(env.REDIS_URL);
     const keys = await admin.keys(`fv:${view.name}:*`);
@@ -52,10 +54,10 @@ async function withServices(
 }
 
 Deno.test("FeaturePipeline loads the demo events into Postgres and Redis and serves equal values", async () => {
-  await withServices(async ({ store, cache, view }) => {
+  await withServices(async ({ store, cache, repository }) => {
     const now = Date.now();
     const registry = new Registry();
-    const pipeline = new FeaturePipeline({ store, cache, views: [view], registry, now: () => now });
+    const pipeline = new FeaturePipeline({ store, cache, repository, registry, now: () => now });
     const text = await Deno.readTextFile(DEMO);
     const totals = await loadJsonl(pipeline, text, { rebase: true, nowMs: now, batchSize: 200 });
     assert.deepEqual({ ...totals, shiftMs: 0 }, {
@@ -83,8 +85,8 @@ Deno.test("FeaturePipeline loads the demo events into Postgres and Redis and ser
 });
 
 Deno.test("exportTrainingSet() writes point-in-time Parquet and CSV rows equal to offline values", async () => {
-  await withServices(async ({ store, cache, view }) => {
-    const pipeline = new FeaturePipeline({ store, cache, views: [view], now: () => Date.now() });
+  await withServices(async ({ store, cache, repository }) => {
+    const pipeline = new FeaturePipeline({ store, cache, repository, now: () => Date.now() });
     await loadJsonl(pipeline, await Deno.readTextFile(DEMO));
     const dir = await Deno.makeTempDir({ prefix: "features-export-" });
     try {
@@ -96,10 +98,10 @@ Deno.test("exportTrainingSet() writes point-in-time Parquet and CSV rows equal t
         `${dir}/labels.csv`,
         ["event_id,user_id,timestamp,label", ...labels].join("\n"),
       );
-      const rows = await readLabelsFile(view, `${dir}/labels.csv`);
+      const rows = await readLabelsFile(repository, `${dir}/labels.csv`);
       let progress = 0;
-      const n = await exportTrainingSet(store, view, rows, `${dir}/set.parquet`, {
-        chunkEntities: 7,
+      const n = await exportTrainingSet(store, repository, rows, `${dir}/set.parquet`, {
+        chunk: 7,
         onProgress: (done) => (progress = done),
       });
       assert.equal(n, 120);
@@ -108,15 +110,30 @@ Deno.test("exportTrainingSet() writes point-in-time Parquet and CSV rows equal t
       const read = await parquetReadObjects({ file: buf as ArrayBuffer });
       assert.equal(read.length, 120);
       for (const r of read.slice(0, 40)) {
-        const off = await pipeline.getOfflineFeatures(r.entity_id, Date.parse(r.as_of), view);
+        const off = await pipeline.getOfflineFeatures("user", r.user_id, Date.parse(r.as_of));
         for (const [k, v] of Object.entries(off.features)) assert.equal(r[k], v, k);
         assert.equal(typeof r.amount, "number");
         assert.equal(typeof r.merchant_category, "string");
+        assert.equal(r.amount_log, Math.log1p(r.amount)); // request features, by the assembler
       }
-      await exportTrainingSet(store, view, rows, `${dir}/set.csv`);
+      await exportTrainingSet(store, repository, rows, `${dir}/set.csv`);
       const csv = (await Deno.readTextFile(`${dir}/set.csv`)).trim().split("\n");
       assert.equal(csv.length, 121);
-      assert.match(csv[0], /^entity_id,as_of,label,event_id,timestamp,amount,/);
+      const header = csv[0].split(",");
+      for (
+        const c of [
+          "as_of",
+          "label",
+          "event_id",
+          "user_id",
+          "timestamp",
+          "amount",
+          "avg_amount_30d",
+          "hour_of_day",
+        ]
+      ) {
+        assert.ok(header.includes(c), `${c} in ${csv[0]}`);
+      }
     } finally {
       await Deno.remove(dir, { recursive: true });
     }
@@ -124,7 +141,7 @@ Deno.test("exportTrainingSet() writes point-in-time Parquet and CSV rows equal t
 });
 
 Deno.test("FeaturePipeline.processBatch() throws RetryableError while Redis or Postgres is down, then repairs", async () => {
-  await withServices(async ({ store, cache, view }) => {
+  await withServices(async ({ store, cache, repository }) => {
     const now = Date.now();
     const event = (id: string) => ({
       payload: JSON.stringify({
@@ -139,7 +156,7 @@ Deno.test("FeaturePipeline.processBatch() throws RetryableError while Redis or P
       const broken = new FeaturePipeline({
         store,
         cache: deadRedis,
-        views: [view],
+        repository,
         now: () => now,
       });
       await assert.rejects(() => broken.processBatch([event("a")]), RetryableError);
@@ -150,7 +167,7 @@ Deno.test("FeaturePipeline.processBatch() throws RetryableError while Redis or P
       connectTimeoutSeconds: 1,
     });
     try {
-      const broken = new FeaturePipeline({ store: deadPg, cache, views: [view], now: () => now });
+      const broken = new FeaturePipeline({ store: deadPg, cache, repository, now: () => now });
       await assert.rejects(() => broken.processBatch([event("b")]), RetryableError);
     } finally {
       await deadPg.close();
@@ -158,11 +175,11 @@ Deno.test("FeaturePipeline.processBatch() throws RetryableError while Redis or P
     // Redis down: the online states are read before the write, so nothing was
     // stored; the retry accepts the event once. (A push failing after the
     // commit is covered in pipeline/feature_pipeline_test.ts.)
-    const pipeline = new FeaturePipeline({ store, cache, views: [view], now: () => now });
+    const pipeline = new FeaturePipeline({ store, cache, repository, now: () => now });
     const r = await pipeline.processBatch([event("a")]);
     assert.equal(r.accepted, 1);
     assert.equal(await store.countEvents(), 1);
-    const online = await pipeline.getOnlineFeatures("u1", now, view);
+    const online = await pipeline.getOnlineFeatures("user", "u1", now);
     assert.equal(online.features.transaction_count_1h, 1);
   });
 });

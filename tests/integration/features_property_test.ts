@@ -12,7 +12,8 @@ import assert from "node:assert/strict";
 import fc from "fast-check";
 import { Redis } from "ioredis";
 import { FeaturePipeline, type PipelineMessage } from "../../pipeline/feature_pipeline.ts";
-import { DEMO_VIEW } from "../../pipeline/features/mod.ts";
+import type { FeatureRepository } from "../../pipeline/definitions/repository.ts";
+import { isolatedRepository } from "../support/views.ts";
 import type { FeatureStore } from "../../pipeline/store/port.ts";
 import type { OnlineCache } from "../../pipeline/online/port.ts";
 import { MemoryOnlineCache } from "../../pipeline/online/memory.ts";
@@ -223,18 +224,22 @@ async function checkStream(
     // Also exactly at recent event times: an event at T must not count.
     const recent = accepted.filter((e) => e.t >= NOW - 4 * MIN).map((e) => e.t);
     for (const T of [NOW - 4 * MIN, NOW, NOW + 3 * MIN + 7, NOW + 26 * HOUR, ...recent]) {
-      const online = await pipeline.getOnlineFeatures(user, T);
+      const online = await pipeline.getOnlineFeatures("user", user, T);
       assertClose(online.features, bruteForce(accepted, user, T), `online ${user} @${T - NOW}`);
     }
   }
   // Offline and export: exact for any time.
   for (const p of probes) {
     const user = `${run}-u${p.user}`;
-    const offline = await pipeline.getOfflineFeatures(user, p.t);
+    const offline = await pipeline.getOfflineFeatures("user", user, p.t);
     assertClose(offline.features, bruteForce(accepted, user, p.t), `offline ${user} @${p.t - NOW}`);
   }
-  const labels = probes.map((p) => ({ entityId: `${run}-u${p.user}`, timeMs: p.t, label: 1 }));
-  for await (const rows of pointInTimeRows(store, DEMO_VIEW, labels, { chunkEntities: 2 })) {
+  const labels = probes.map((p) => ({
+    keys: { user_id: `${run}-u${p.user}` },
+    timeMs: p.t,
+    label: 1,
+  }));
+  for await (const rows of pointInTimeRows(store, pipeline.repository, labels, { chunk: 2 })) {
     for (const r of rows) {
       const T = Date.parse(r.as_of as string);
       assertClose(
@@ -275,7 +280,12 @@ Deno.test("FeaturePipeline matches the brute-force rule on PGlite with the memor
     await property(() =>
       Promise.resolve({
         store,
-        pipeline: new FeaturePipeline({ store, cache: new MemoryOnlineCache(), now: () => NOW }),
+        pipeline: new FeaturePipeline({
+          store,
+          cache: new MemoryOnlineCache(),
+          repository: isolatedRepository("fraud"),
+          now: () => NOW,
+        }),
       }), 40)();
   } finally {
     await store.close();
@@ -286,15 +296,15 @@ Deno.test("FeaturePipeline matches the brute-force rule on Postgres with Redis",
   const env = await serviceEnv("postgres", "redis");
   const db = await createTempDatabase(env.DATABASE_URL);
   const store = new PostgresFeatureStore(db.url);
-  const prefix = `ptest${crypto.randomUUID().slice(0, 8)}`;
-  const view = { ...DEMO_VIEW, name: `${DEMO_VIEW.name}_${prefix}` };
+  const repository: FeatureRepository = isolatedRepository("fraud");
+  const view = repository.views[0];
   const cache: OnlineCache = new RedisOnlineCache(env.REDIS_URL);
   try {
     await store.migrate();
     await property(() =>
       Promise.resolve({
         store,
-        pipeline: new FeaturePipeline({ store, cache, views: [view], now: () => NOW }),
+        pipeline: new FeaturePipeline({ store, cache, repository, now: () => NOW }),
       }), 60)();
   } finally {
     const admin = new Redis(env.REDIS_URL);

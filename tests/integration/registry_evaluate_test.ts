@@ -71,9 +71,10 @@ Deno.test("model:evaluate logs the decision to MLflow and promotes a better chal
 
 Deno.test("model:evaluate --labels scores both models on point-in-time rows from Postgres", async () => {
   const env = await serviceEnv("mlflow", "postgres");
-  const { FeaturePipeline, MemoryOnlineCache, PostgresFeatureStore, DEMO_VIEW } = await import(
+  const { FeaturePipeline, MemoryOnlineCache, PostgresFeatureStore, loadExample } = await import(
     "../../pipeline/mod.ts"
   );
+  const DEMO_VIEW = loadExample("fraud").view("user_transactions")!;
   const run = crypto.randomUUID().slice(0, 8);
   const store = new PostgresFeatureStore(env.DATABASE_URL);
   const dir = await Deno.makeTempDir({ prefix: "registry-evaluate-pit-" });

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { loadExample } from "../../pipeline/definitions/load.ts";
+import { EXAMPLES, loadExample } from "../../pipeline/definitions/load.ts";
 import { FeatureRepository } from "../../pipeline/definitions/repository.ts";
 import type { FeatureView } from "../../pipeline/features/mod.ts";
 
@@ -86,3 +86,16 @@ export const ALL_AGGREGATES = FeatureRepository.fromDefinition({
 
 /** The synthetic view of {@linkcode ALL_AGGREGATES}. */
 export const ALL_VIEW: FeatureView = ALL_AGGREGATES.view("thing_stats")!;
+
+/**
+ * A shipped example with view names of their own (`<view>_<tag>`), so a test
+ * on a shared Redis keeps its keys apart from every other test's.
+ */
+export function isolatedRepository(
+  example: "fraud" | "sensors",
+  tag: string = crypto.randomUUID().replaceAll("-", "").slice(0, 8),
+): FeatureRepository {
+  const def = structuredClone(EXAMPLES[example]) as { views: { name: string }[] };
+  for (const v of def.views) v.name = `${v.name}_${tag}`;
+  return FeatureRepository.fromDefinition(def, `test:${example}`);
+}

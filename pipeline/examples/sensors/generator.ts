@@ -104,7 +104,11 @@ export function generateReadings(options: GeneratorOptions = {}): LabelledReadin
       while (rand() < rate / (n + 1) && n < 3) {
         n++;
         const len = kind === "spike" ? 1 : Math.round(
-          (kind === "drift" ? 40 + 40 * rand() : kind === "stuck" ? 30 + 30 * rand() : 20 + 20 * rand()) *
+          (kind === "drift"
+            ? 40 + 40 * rand()
+            : kind === "stuck"
+            ? 30 + 30 * rand()
+            : 20 + 20 * rand()) *
             60_000 / interval,
         );
         // Faults start after an hour of history, so windows have something to compare with.
@@ -113,7 +117,11 @@ export function generateReadings(options: GeneratorOptions = {}): LabelledReadin
           kind,
           start,
           end: start + len - 1,
-          size: kind === "spike" ? 25 + 15 * rand() : kind === "drift" ? 8 + 7 * rand() : 100 + 20 * rand(),
+          size: kind === "spike"
+            ? 25 + 15 * rand()
+            : kind === "drift"
+            ? 8 + 7 * rand()
+            : 100 + 20 * rand(),
           vibration: kind === "spike" && rand() < 0.4,
         });
       }

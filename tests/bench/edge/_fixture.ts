@@ -6,12 +6,13 @@
  * @module
  */
 import { Redis } from "@upstash/redis";
-import { DEMO_VIEW, mergeEvents } from "../../../pipeline/features/mod.ts";
+import { mergeEvents, toWindowEvent } from "../../../pipeline/features/mod.ts";
+import { loadExample } from "../../../pipeline/definitions/load.ts";
 import {
   buildDemoTrainingSet,
   CHAMPION_FEATURES,
   loadDemoEvents,
-} from "../../../pipeline/training_set.ts";
+} from "../../../pipeline/examples/fraud/training.ts";
 import { trainModel } from "../../../pipeline/train/mod.ts";
 import { LocalRegistry } from "../../../registry/mod.ts";
 import { redisKeys } from "../../../schemas/pointer.ts";
@@ -25,7 +26,7 @@ export async function demoRegistry(): Promise<{ root: string; version: string; t
     data: set.table,
     label: "label",
     name: "fraud_detector",
-    featureView: set.featureView,
+    views: set.views,
     inputs: set.championInputs,
     features: [...CHAMPION_FEATURES],
   });
@@ -38,16 +39,17 @@ export async function demoRegistry(): Promise<{ root: string; version: string; t
 export async function seedOnline(upstash: { url: string; token: string }, users: number) {
   const redis = new Redis({ ...upstash, enableTelemetry: false });
   const now = Date.now();
+  const view = loadExample("fraud").view("user_transactions")!;
   for (let start = 0; start < users; start += 200) {
     const p = redis.pipeline();
     for (let u = start; u < Math.min(users, start + 200); u++) {
-      const events = Array.from({ length: 1 + (u % 20) }, (_, i) => ({
-        timeMs: now - (i + 1) * 3_600_000 * (1 + (u % 5)),
-        amount: 10 + ((u * 37 + i * 11) % 500),
-        category: ["grocery", "travel", "electronics", "gas_station"][(u + i) % 4],
-      }));
-      const key = redisKeys.online(DEMO_VIEW.name, DEMO_VIEW.version, `bench_user_${u}`);
-      p.set(key, JSON.stringify(mergeEvents(DEMO_VIEW, null, events)), { ex: 3600 });
+      const events = Array.from({ length: 1 + (u % 20) }, (_, i) =>
+        toWindowEvent(view, {
+          amount: 10 + ((u * 37 + i * 11) % 500),
+          merchant_category: ["grocery", "travel", "electronics", "gas_station"][(u + i) % 4],
+        }, now - (i + 1) * 3_600_000 * (1 + (u % 5)))!);
+      const key = redisKeys.online(view.name, view.version, `bench_user_${u}`);
+      p.set(key, JSON.stringify(mergeEvents(view, null, events)), { ex: 3600 });
     }
     await p.exec();
   }

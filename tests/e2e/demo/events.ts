@@ -8,7 +8,7 @@
  * @module
  */
 import { rebaseLines } from "../../../pipeline/load_file.ts";
-import { loadDemoEvents } from "../../../pipeline/training_set.ts";
+import { loadDemoEvents } from "../../../pipeline/examples/fraud/training.ts";
 
 /** The streams the demo feeds. */
 export const SOURCES = ["kafka", "kinesis", "pubsub"] as const;

@@ -7,7 +7,7 @@
  * @module
  */
 import postgres from "postgres";
-import { DEMO_VIEW, type FeatureRuntime } from "../../../pipeline/mod.ts";
+import { type FeatureRuntime, loadExample } from "../../../pipeline/mod.ts";
 import { type DemoSource, type DemoStream, SOURCES } from "./events.ts";
 import type { DemoWorker, WorkerCounts } from "./workers.ts";
 
@@ -106,13 +106,13 @@ export async function compareOnlineOffline(
 ): Promise<{ users: number; compared: number; mismatches: string[] }> {
   const mismatches: string[] = [];
   let compared = 0;
-  const names = DEMO_VIEW.windowFeatures.map((f) => f.name);
+  const names = loadExample("fraud").view("user_transactions")!.windowFeatures.map((f) => f.name);
   for (let i = 0; i < users.length; i += 25) {
     await Promise.all(
       users.slice(i, i + 25).map(async (user) => {
         const [online, offline] = await Promise.all([
-          runtime.pipeline.getOnlineFeatures(user, asOfMs),
-          runtime.pipeline.getOfflineFeatures(user, asOfMs),
+          runtime.pipeline.getOnlineFeatures("user", user, asOfMs),
+          runtime.pipeline.getOfflineFeatures("user", user, asOfMs),
         ]);
         for (const name of names) {
           const a = online.features[name], b = offline.features[name];

@@ -33,11 +33,13 @@ import {
   trainAndRegister,
 } from "./training.ts";
 import {
-  DEMO_VIEW,
+  loadExample,
   openFeatureRuntime,
   parseOnlineState,
   resolveFeaturesConfig,
 } from "../../../pipeline/mod.ts";
+
+const DEMO_VIEW = loadExample("fraud").view("user_transactions")!;
 import { redisKeys } from "../../../schemas/pointer.ts";
 
 export { formatSummary } from "./report.ts";

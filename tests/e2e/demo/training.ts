@@ -9,14 +9,13 @@
  */
 import { join } from "node:path";
 import { exportTrainingSet } from "../../../pipeline/export.ts";
-import { DEMO_VIEW, type FeatureStore } from "../../../pipeline/mod.ts";
+import { type FeatureStore, loadExample } from "../../../pipeline/mod.ts";
+import type { LabelRow } from "../../../pipeline/training_set.ts";
 import {
   CHAMPION_FEATURES,
   gaussian,
-  type LabelRow,
   referenceLabel,
-  viewInputs,
-} from "../../../pipeline/training_set.ts";
+} from "../../../pipeline/examples/fraud/training.ts";
 import { type Algorithm, trainModel, type TrainReport } from "../../../pipeline/train/mod.ts";
 import { logAndRegisterModel } from "../../../registry/mod.ts";
 import type { DemoEvent } from "./events.ts";
@@ -28,7 +27,7 @@ export function referenceLabels(events: readonly DemoEvent[], seed = 42): LabelR
     .map((e) => ({ e, t: Date.parse(e.timestamp) }))
     .sort((a, b) => a.t - b.t || a.e.event_id.localeCompare(b.e.event_id))
     .map(({ e, t }) => ({
-      entityId: e.user_id,
+      keys: { user_id: e.user_id },
       timeMs: t,
       eventId: e.event_id,
       label: referenceLabel(e.merchant_category ?? "unknown", e.amount, t, noise()),
@@ -52,7 +51,7 @@ export async function exportSet(
 ): Promise<ExportedSet> {
   const path = join(dir, file);
   const t0 = performance.now();
-  const rows = await exportTrainingSet(store, DEMO_VIEW, labels, path);
+  const rows = await exportTrainingSet(store, loadExample("fraud"), labels, path);
   return {
     path,
     rows,
@@ -81,18 +80,15 @@ export async function trainAndRegister(
   alias: string,
   mlflow: { trackingUri: string },
 ): Promise<Candidate> {
+  const features = loadExample("fraud").modelFeatures(CHAMPION_FEATURES);
   const { pkg, report } = await trainModel({
     data: set.path,
     label: "label",
     name: model,
     algo,
-    inputs: viewInputs(DEMO_VIEW, CHAMPION_FEATURES),
-    features: [...CHAMPION_FEATURES],
-    featureView: {
-      name: DEMO_VIEW.name,
-      version: DEMO_VIEW.version,
-      entity_key: DEMO_VIEW.entityKey,
-    },
+    inputs: features.inputs,
+    requestFeatures: features.requestFeatures,
+    views: features.views,
   });
   const stored = await logAndRegisterModel({
     pkg,
