@@ -125,7 +125,7 @@ export async function deadLettersOf(sql: postgres.Sql, runId: string): Promise<U
 /** Valid events of the run stored in Postgres. */
 export async function storedEvents(sql: postgres.Sql, runId: string): Promise<number> {
   const [{ n }] = await sql<{ n: number }[]>`
-    SELECT count(*)::int AS n FROM raw_events WHERE event_id LIKE ${runId + "-%"}`;
+    SELECT count(*)::int AS n FROM events WHERE event_id LIKE ${runId + "-%"}`;
   return n;
 }
 

@@ -94,7 +94,7 @@ class RecordBuilder {
       fields: base as Record<string, RawValue>,
       views: perView,
       timeMs,
-    });
+    }, { float64: true });
     const bad = new Set([...a.missing, ...a.issues.map((i) => i.path.split(".").pop()!)]);
     this.#names.forEach((name, i) => (r[name] = bad.has(name) ? null : a.row[i]));
     return r;

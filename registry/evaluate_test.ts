@@ -74,13 +74,19 @@ Deno.test("inputMatrix() reads numbers, booleans, transforms and defaults", asyn
   const pkg = onnxPackage("m", { inputNames: ["a", "is_weekend", "amount_log"] });
   pkg.manifest.inputs[2].transform = { kind: "log1p", source: "amount" };
   pkg.manifest.inputs[0].default = 7;
-  const x = inputMatrix(pkg.manifest, [
-    { a: "1.5", is_weekend: "False", amount: 0 },
-    { is_weekend: true, amount: Math.E - 1 },
-  ]);
-  assert.deepEqual(Array.from(x), [1.5, 0, 0, 7, 1, 1]);
+  // CSV cells are text, parsed by each input's type; JSON values must have the right type.
+  const csv = inputMatrix(pkg.manifest, [{ a: "1.5", is_weekend: "False", amount: "0" }], {
+    text: true,
+  });
+  assert.deepEqual(Array.from(csv), [1.5, 0, 0]);
+  const json = inputMatrix(pkg.manifest, [{ is_weekend: true, amount: Math.E - 1 }]);
+  assert.deepEqual(Array.from(json), [7, 1, 1]);
+  assert.throws(
+    () => inputMatrix(pkg.manifest, [{ a: "1.5", is_weekend: true, amount: 0 }]),
+    /row 1\.a: Expected a number/,
+  );
   assert.throws(
     () => inputMatrix({ ...pkg.manifest, inputs: [{ name: "zz", dtype: "float32" }] }, [{}]),
-    /row 1 lacks input 'zz'/,
+    /row 1\.zz: Missing/,
   );
 });

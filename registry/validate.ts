@@ -10,7 +10,12 @@
 import * as ort from "onnxruntime-web";
 import { configureOnnxRuntime } from "../edge/onnx_session.ts";
 import type { ModelManifest } from "../schemas/manifest.ts";
-import { manifestRowModel, manifestViews } from "../pipeline/definitions/manifest.ts";
+import {
+  legacyRepository,
+  manifestRowModel,
+  manifestViews,
+} from "../pipeline/definitions/manifest.ts";
+import { stableStringify } from "../pipeline/features/mod.ts";
 import { RowAssembler } from "../pipeline/features/row.ts";
 import type { ModelPackage } from "./port.ts";
 import { sha256Hex } from "./_package.ts";
@@ -167,11 +172,23 @@ function checkFeatureView(manifest: ModelManifest, what: string) {
     );
   }
   const windowNames = new Set(views.flatMap((v) => v.windowFeatures.map((w) => w.name)));
+  // A format-1 manifest names its view only: its inputs must agree with the repository that defines it.
+  const legacy = legacyRepository(manifest);
   for (const input of manifest.inputs) {
     if (windowNames.has(input.name) && input.transform) {
       throw new Refusal(
         "feature_view_mismatch",
         `Cannot validate ${what}: input '${input.name}' is a window feature of the view but has a transform`,
+      );
+    }
+    const defined = legacy?.requestFeatures.find((f) => f.name === input.name);
+    if (
+      defined && input.transform &&
+      stableStringify(defined.transform) !== stableStringify(input.transform)
+    ) {
+      throw new Refusal(
+        "feature_view_mismatch",
+        `Cannot validate ${what}: transform of input '${input.name}' differs from the feature view's`,
       );
     }
   }

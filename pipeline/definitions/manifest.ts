@@ -11,6 +11,7 @@ import type { ModelManifest } from "../../schemas/manifest.ts";
 import { compileView, type FeatureView, type RowModel } from "../features/mod.ts";
 import { DefinitionError } from "../errors.ts";
 import { EXAMPLES, loadExample } from "./load.ts";
+import type { FeatureRepository } from "./repository.ts";
 
 const views = new WeakMap<ModelManifest, FeatureView[]>();
 const models = new WeakMap<ModelManifest, RowModel>();
@@ -35,6 +36,17 @@ export function manifestViews(manifest: ModelManifest): FeatureView[] {
   } else out = [];
   views.set(manifest, out);
   return out;
+}
+
+/**
+ * The repository that defines the view a format-1 manifest names (`feature_view`),
+ * or `undefined` (a manifest with `feature_views` carries its own definitions).
+ */
+export function legacyRepository(manifest: ModelManifest): FeatureRepository | undefined {
+  const ref = manifest.feature_view;
+  if (manifest.feature_views || !ref) return undefined;
+  return Object.keys(EXAMPLES).map((n) => loadExample(n))
+    .find((r) => r.view(ref.name)?.version === ref.version);
 }
 
 /**

@@ -63,6 +63,11 @@ export interface AssembleOptions {
   prefix?: string;
   /** Receives the row (a view of a batch buffer) instead of a new array. */
   into?: Float32Array;
+  /**
+   * Keep values at double precision (a `Float64Array` row) instead of
+   * rounding to float32 as a model sees them: for exported feature values.
+   */
+  float64?: boolean;
   /** Fields are CSV text cells: parse each by its consumer's type. */
   text?: boolean;
   /** Field names the model does not know are issues (requests). */
@@ -78,9 +83,9 @@ export interface OutOfRange {
 }
 
 /** The assembled row and how it was made. */
-export interface Assembled {
-  /** The model input row (input order). */
-  row: Float32Array;
+export interface Assembled<R extends Float32Array | Float64Array = Float32Array> {
+  /** The model input row (input order); float64 only when asked. */
+  row: R;
   /** The row by input name (empty when written `into` a batch). */
   used: Record<string, number>;
   /** Names that took their explicit default. */
@@ -152,7 +157,7 @@ function coerce(
 ): number {
   if (text && typeof raw === "string") {
     const s = raw.trim();
-    if (dtype === "bool") {
+    if (dtype === "bool" || (booleans && (TRUE_TEXT.test(s) || FALSE_TEXT.test(s)))) {
       if (TRUE_TEXT.test(s) || s === "1") return 1;
       if (FALSE_TEXT.test(s) || s === "0") return 0;
       throw new Issue(name, `Expected a boolean (true/false or 0/1), got ${JSON.stringify(raw)}`);
@@ -366,11 +371,17 @@ export class RowAssembler {
     return s.source !== name && this.#coverable(s.source, fields, depth + 1);
   }
 
-  /** Builds the row of one instance. */
-  assemble(src: RowSource, options: AssembleOptions = {}): Assembled {
+  /** Builds the row of one instance (float32, as the model reads it). */
+  assemble(src: RowSource, options?: AssembleOptions & { float64?: false }): Assembled;
+  /** Builds the row of one instance at double precision. */
+  assemble(src: RowSource, options: AssembleOptions & { float64: true }): Assembled<Float64Array>;
+  assemble(
+    src: RowSource,
+    options: AssembleOptions = {},
+  ): Assembled<Float32Array> | Assembled<Float64Array> {
     const prefix = options.prefix ?? "features";
     const n = this.#inputs.length;
-    const row = options.into ?? new Float32Array(n);
+    const row = options.into ?? (options.float64 ? new Float64Array(n) : new Float32Array(n));
     const used: Record<string, number> = {};
     const missing: string[] = [];
     const issues: FieldIssue[] = [];
@@ -418,6 +429,8 @@ export class RowAssembler {
       }
       if (!options.into) used[name] = row[i];
     }
-    return { row, used, defaultsUsed: ctx.defaults, missing, issues, outOfRange };
+    return { row, used, defaultsUsed: ctx.defaults, missing, issues, outOfRange } as
+      | Assembled<Float32Array>
+      | Assembled<Float64Array>;
   }
 }

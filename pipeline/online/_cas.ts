@@ -14,7 +14,7 @@ for i = 1, #KEYS do
   local expected = ARGV[i * 2]
   local current = redis.call('GET', KEYS[i])
   local rev = ''
-  if current then rev = string.match(current, '^{"v":1,"rev":(%d+)') or '0' end
+  if current then rev = string.match(current, '^{"v":%d+,"rev":(%d+)') or '0' end
   if rev == expected then
     redis.call('SET', KEYS[i], ARGV[i * 2 + 1], 'EX', ARGV[1])
   else

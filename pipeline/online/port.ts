@@ -17,11 +17,11 @@ export interface CasEntry extends CacheEntry {
   expectedRev: number | null;
 }
 
-const REV_RE = /^\{"v":1,"rev":(\d+)/;
+const REV_RE = /^\{"v":\d+,"rev":(\d+)/;
 
 /**
  * The revision of a stored online state: the `rev` serialised right after
- * `"v":1` at the start of its JSON; 0 for a value without one; `null` for
+ * `"v":<format>` at the start of its JSON; 0 for a value without one; `null` for
  * an absent key.
  */
 export function revisionOf(value: string | null): number | null {

@@ -414,9 +414,15 @@ function parseJson(v: unknown): Record<string, unknown> {
   return (typeof v === "string" ? JSON.parse(v) : v) as Record<string, unknown>;
 }
 
-/** A float8[] column: an array from PGlite, or `{1,2,NULL}` text from some drivers. */
+/**
+ * A float8[] column: an array, or `{1,2,NULL}` text from some drivers.
+ * postgres-js reads a NULL element as NaN; slots are never NaN (they hold
+ * finite numbers or null), so NaN is read back as null.
+ */
 function parseFloatArray(v: unknown): (number | null)[] {
-  if (Array.isArray(v)) return v.map((x) => (x === null ? null : Number(x)));
+  if (Array.isArray(v)) {
+    return v.map((x) => (x === null || Number.isNaN(Number(x)) ? null : Number(x)));
+  }
   const text = String(v).replace(/^\{|\}$/g, "");
   if (text === "") return [];
   return text.split(",").map((x) => (x === "NULL" ? null : Number(x)));

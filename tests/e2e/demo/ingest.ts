@@ -19,7 +19,7 @@ export interface IngestOutcome {
   perSource: Record<DemoSource, WorkerCounts>;
   totals: WorkerCounts;
   expected: WorkerCounts;
-  /** Events of the run stored in Postgres (`raw_events`). */
+  /** Events of the run stored in Postgres (`events`). */
   storedEvents: number;
   /** Dead letters of the run in Postgres, by stream and by reason. */
   deadLetters: { source: string; reason: string }[];
@@ -82,7 +82,7 @@ export async function storedOutcome(
   const sql = postgres(databaseUrl, { max: 1, onnotice: () => {}, connect_timeout: 5 });
   try {
     const [{ n }] = await sql<{ n: number }[]>`
-      SELECT count(*)::int AS n FROM raw_events WHERE event_id LIKE ${"%." + runId}`;
+      SELECT count(*)::int AS n FROM events WHERE event_id LIKE ${"%." + runId}`;
     // The run id is inside every invalid payload, even the bytes that are not UTF-8.
     const rows = await sql<{ source: string | null; reason: string }[]>`
       SELECT meta->>'source' AS source, reason FROM dead_letters
