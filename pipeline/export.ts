@@ -1,6 +1,6 @@
 /**
  * Training-set export: reads a labels file (`timestamp`, `label`, optional
- * `event_id`, and the entity keys: `entity_id` for a repository with one
+ * `event_id` (or the source's own name for it), and the entity keys: `entity_id` for a repository with one
  * single-key entity type, or the key fields such as `device_id`), computes
  * the point-in-time rows and writes CSV or Parquet (`hyparquet-writer`).
  *
@@ -32,6 +32,9 @@ export function parseLabels(
   source: string,
 ): LabelRow[] {
   const { fields, entityId } = keyFields(repo);
+  // An event's id may also go by its source's own name for it (`order_id`).
+  const idField = repo.defaultSource.eventId;
+  const timeField = repo.defaultSource.timestamp;
   return records.map((r, i) => {
     const where = `Cannot read labels '${source}' row ${i + 1}`;
     const keys: Record<string, string> = {};
@@ -49,15 +52,15 @@ export function parseLabels(
       }
       keys[entityId] = String(given);
     }
-    const ev = r.event_id;
+    const ev = r.event_id ?? r[idField];
     const eventId = ev !== undefined && ev !== null && ev !== "" ? String(ev) : undefined;
     if (Object.keys(keys).length === 0 && eventId === undefined) {
       throw new FeatureRequestError(
         `${where}: needs entity keys (${entityId ? "entity_id or " : ""}${fields.join(", ")}) ` +
-          `or an event_id`,
+          `or an event id (event_id${idField === "event_id" ? "" : ` or ${idField}`})`,
       );
     }
-    const ts = r.timestamp ?? r.as_of;
+    const ts = r.timestamp ?? r.as_of ?? r[timeField];
     const t = typeof ts === "number" ? ts : typeof ts === "string" ? parseIsoUtc(ts) : null;
     if (t === null) {
       throw new FeatureRequestError(`${where}: timestamp ${JSON.stringify(ts)} is not ISO 8601`);

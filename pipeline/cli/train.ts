@@ -20,11 +20,13 @@ import { LocalRegistry } from "../../registry/local.ts";
 import { mlflowOptionsFrom, resolveRegistryConfig } from "../../registry/config.ts";
 import { logAndRegisterModel } from "../../registry/mlflow_train_log.ts";
 import { type Algorithm, TrainError, trainModel, type TrainReport } from "../train/mod.ts";
+import { type ModelFeatures, resolveRepository } from "../definitions/mod.ts";
 
 const USAGE = `Usage: deno task train --data <csv|jsonl> --label <column> --model <name>
   [--algo gbdt|logreg] [--features a,b,c] [--transforms <json file>]
   [--trees N] [--depth N] [--lr X] [--min-leaf N] [--subsample X] [--max-bins N]
   [--l2 X] [--seed N] [--threshold X]
+  [--repo DIR | --example NAME (with --features: the repository's features, for serving)]
   [--registry-dir DIR (default $REGISTRY_DIR or $DATA_DIR/registry)]
   [--alias NAME] [--register (also log and register in MLflow, $MLFLOW_TRACKING_URI)]`;
 
@@ -144,6 +146,8 @@ function parse(args: string[]) {
         seed: { type: "string" },
         threshold: { type: "string" },
         "registry-dir": { type: "string" },
+        repo: { type: "string" },
+        example: { type: "string" },
         alias: { type: "string" },
         register: { type: "boolean" },
         help: { type: "boolean", short: "h" },
@@ -181,6 +185,18 @@ export async function runTrainCli(
     if (v.register && !mlflow) invalid("Cannot use --register: MLFLOW_TRACKING_URI is not set");
     const seed = number("seed", v.seed, true) ?? 42;
     const trees = number("trees", v.trees, true) ?? 100;
+    const features = v.features?.split(",").map((s) => s.trim()).filter((s) => s !== "");
+    // With a feature repository, the features are its own: their dtypes, domains and
+    // transforms, and the views the edge reads them from, go into the manifest.
+    let model: ModelFeatures | undefined;
+    if (v.repo !== undefined || v.example !== undefined) {
+      if (!features) invalid("Missing --features: name the repository's features the model reads");
+      if (v.transforms) {
+        invalid("Cannot use --transforms with --repo/--example: the repository defines them");
+      }
+      const repo = await resolveRepository({ repo: v.repo, example: v.example });
+      model = repo.modelFeatures(features);
+    }
     const every = Math.max(1, Math.round(trees / 10));
     const started = performance.now();
     const { pkg, report } = await trainModel({
@@ -188,8 +204,10 @@ export async function runTrainCli(
       label: v.label!,
       name: v.model!,
       algo,
-      features: v.features?.split(",").map((s) => s.trim()).filter((s) => s !== ""),
-      inputs: await readTransforms(v.transforms),
+      features: model ? undefined : features,
+      inputs: model?.inputs ?? await readTransforms(v.transforms),
+      requestFeatures: model?.requestFeatures,
+      views: model?.views,
       seed,
       threshold: number("threshold", v.threshold),
       gbdt: {

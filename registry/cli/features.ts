@@ -84,6 +84,7 @@ export async function runFeaturesCli(
       : config.repository;
     const repo = await resolveRepository(choice);
     const referenced = await referencedViews(registryFromConfig(resolveRegistryConfig(env)));
+    if (!config.databaseUrl) await Deno.mkdir(config.dataDir, { recursive: true });
     store = config.databaseUrl
       ? new PostgresFeatureStore(config.databaseUrl)
       : new PgliteFeatureStore(join(config.dataDir, "pglite"));
