@@ -169,3 +169,24 @@ Deno.test("createApp() POST /v2/models/{name}/infer holds the body limit on deco
   assert.equal(streamed.status, 413);
   await streamed.body?.cancel();
 });
+
+Deno.test("createApp() lets browsers send and read Inference-Header-Content-Length", async () => {
+  await using t = await testApp({ corsOrigins: ["https://app.example"] });
+  const origin = "https://app.example";
+  const pre = await t.app.request(INFER, {
+    method: "OPTIONS",
+    headers: { origin, "access-control-request-method": "POST" },
+  });
+  assert.equal(pre.status, 204);
+  assert.match(pre.headers.get("access-control-allow-headers")!, /inference-header-content-length/);
+  const req = binaryInferRequest([{ name: "input", shape: [1, 8], values: FLAT.subarray(0, 8) }], {
+    parameters: { binary_data_output: true },
+  });
+  const res = await t.app.request(INFER, { ...req, headers: { ...req.headers, origin } });
+  assert.equal(res.status, 200);
+  assert.match(
+    res.headers.get("access-control-expose-headers")!,
+    /inference-header-content-length/,
+  );
+  await res.body?.cancel();
+});
