@@ -103,10 +103,26 @@ export class MemorySource implements MessageSource {
       nack: () =>
         new Promise<void>((resolve) => {
           settle();
-          this.#queue.unshift(...messages);
-          this.#waiters.wake();
+          this.#requeue(messages);
+          resolve();
+        }),
+      retry: (failed, _reason, retryInMs) =>
+        new Promise<void>((resolve) => {
+          settle();
+          const again = messages.filter((m) => failed.has(m.id));
+          this.#inFlight += again.length;
+          // Held back for the delay, then first in line again.
+          setTimeout(() => {
+            this.#inFlight -= again.length;
+            if (!this.#closed) this.#requeue(again);
+          }, retryInMs);
           resolve();
         }),
     };
+  }
+
+  #requeue(messages: SourceMessage[]): void {
+    this.#queue.unshift(...messages);
+    this.#waiters.wake();
   }
 }
