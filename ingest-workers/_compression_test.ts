@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { BLOCK_CODECS, DecompressionError } from "./_compression.ts";
-import { checkRecords, placeholders } from "./_kafka_codecs.ts";
+import { checkRecords, placeholders } from "./kafka_codecs.ts";
 
 const text = new TextEncoder().encode(
   JSON.stringify(Array.from({ length: 3000 }, (_, i) => ({ event_id: `e${i}`, amount: i }))),

@@ -8,7 +8,7 @@
  */
 import type { Batch, IHeaders, KafkaMessage } from "kafkajs";
 import type { SourceMessage } from "./port.ts";
-import { UNDECODABLE_HEADER } from "./_kafka_codecs.ts";
+import { UNDECODABLE_HEADER } from "./kafka_codecs.ts";
 
 const utf8 = new TextDecoder("utf-8", { fatal: true });
 

@@ -15,7 +15,7 @@
 import type { Consumer, EachBatchPayload, Kafka } from "kafkajs";
 import { Backoff } from "./_delivery.ts";
 import { BatchQueue, type Settlement } from "./_batch_queue.ts";
-import { DEFAULT_MAX_DECOMPRESSED_BYTES, registerKafkaCodecs } from "./_kafka_codecs.ts";
+import { DEFAULT_MAX_DECOMPRESSED_BYTES, registerKafkaCodecs } from "./kafka_codecs.ts";
 import { KafkaLagReporter } from "./_kafka_lag.ts";
 import { toMessages } from "./_kafka_messages.ts";
 import { IngestRetryableError, SourceError } from "./errors.ts";

@@ -7,7 +7,7 @@
 import { Buffer } from "node:buffer";
 import { type Kafka, Partitioners, type Producer } from "kafkajs";
 import { KAFKA_CODECS, type KafkaCodecName } from "./_compression.ts";
-import { registerKafkaCodecs } from "./_kafka_codecs.ts";
+import { registerKafkaCodecs } from "./kafka_codecs.ts";
 import type { EventProducer, ProducerRecord } from "./port.ts";
 
 /** Options of {@linkcode KafkaProducer}. */

@@ -24,6 +24,7 @@ export * from "./worker.ts";
 export * from "./memory.ts";
 export * from "./kafka.ts";
 export * from "./kafka_producer.ts";
+export * from "./kafka_codecs.ts";
 export * from "./kinesis.ts";
 export * from "./kinesis_leases.ts";
 export * from "./kinesis_producer.ts";

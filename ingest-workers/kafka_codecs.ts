@@ -182,8 +182,3 @@ export function checkRecords(buf: Uint8Array, count: number): void {
     if (at !== end) throw new DecompressionError("Record framing is corrupt");
   }
 }
-
-/** The kafkajs compression type of a codec name. */
-export function kafkaCompressionType(name: keyof typeof KAFKA_CODECS): number {
-  return KAFKA_CODECS[name];
-}
