@@ -16,6 +16,7 @@ import { gunzipSync, gzipSync } from "node:zlib";
 import { compress as zstdCompress, init as zstdInit } from "@bokuweb/zstd-wasm";
 import { Decompress as ZstdDecompress } from "fzstd";
 import lz4 from "lz4js";
+import xxh32 from "lz4js/xxh32.js";
 import snappy from "snappyjs";
 
 /** Kafka's codec ids (record batch attributes, bits 0–2). */
@@ -108,8 +109,41 @@ const snappyCodec: BlockCodec = {
   },
 };
 
+const LZ4_BLOCK = 64 * 1024;
+
+/**
+ * An LZ4 frame of independent 64 KiB blocks, as `KafkaLZ4BlockOutputStream`
+ * writes. lz4js' own `compress` chains blocks (dependent), which the Java
+ * client refuses; its block compressor is used here with a fresh match
+ * table per block instead.
+ */
+function lz4Frame(data: Uint8Array): Uint8Array {
+  const parts: Uint8Array[] = [];
+  const header = Uint8Array.of(0x04, 0x22, 0x4d, 0x18, 0x60, 0x40, 0);
+  header[6] = (xxh32.hash(0, header, 4, 2) >> 8) & 0xff;
+  parts.push(header);
+  const table = new Uint32Array(1 << 16);
+  const scratch = new Uint8Array(lz4.compressBound(LZ4_BLOCK));
+  for (let at = 0; at < data.length; at += LZ4_BLOCK) {
+    const size = Math.min(LZ4_BLOCK, data.length - at);
+    table.fill(0);
+    const n: number = lz4.compressBlock(data, scratch, at, size, table);
+    const word = new Uint8Array(4);
+    const view = new DataView(word.buffer);
+    if (n === 0 || n >= size) {
+      view.setUint32(0, (0x80000000 | size) >>> 0, true);
+      parts.push(word, data.slice(at, at + size));
+    } else {
+      view.setUint32(0, n, true);
+      parts.push(word, scratch.slice(0, n));
+    }
+  }
+  parts.push(new Uint8Array(4));
+  return concat(parts);
+}
+
 const lz4Codec: BlockCodec = {
-  compress: (data) => Promise.resolve(lz4.compress(data)),
+  compress: (data) => Promise.resolve(lz4Frame(data)),
   decompress(data, maxBytes) {
     try {
       // The bound counts every block at its largest size: an honest frame stays near its real size.

@@ -107,10 +107,12 @@ Deno.test("createIngestRoutes() refuses a zip bomb by its decoded size, while re
   const pipeline = new TestPipeline();
   const app = createIngestRoutes({ pipeline });
   const huge = "\n".repeat(64 * 1024 * 1024); // 64 MiB decoded, a few KiB on the wire
-  for (const [encoding, body] of [
-    ["gzip", await gzipped(huge)],
-    ["zstd", compress(new TextEncoder().encode(huge), 3)],
-  ] as const) {
+  for (
+    const [encoding, body] of [
+      ["gzip", await gzipped(huge)],
+      ["zstd", compress(new TextEncoder().encode(huge), 3)],
+    ] as const
+  ) {
     assert.ok(body.length < MAX_BODY_BYTES / 50, `${encoding} bomb is small on the wire`);
     const res = await app.request(post(body, { "content-encoding": encoding }));
     assert.equal(res.status, 413, encoding);
