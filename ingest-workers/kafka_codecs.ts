@@ -21,13 +21,7 @@
  * @module
  */
 import { CompressionCodecs, CompressionTypes } from "kafkajs";
-import {
-  asBuffer,
-  BLOCK_CODECS,
-  concat,
-  DecompressionError,
-  KAFKA_CODECS,
-} from "./_compression.ts";
+import { asBuffer, BLOCK_CODECS, concat, DecompressionError } from "./_compression.ts";
 
 /** Default cap of one batch's decompressed size. */
 export const DEFAULT_MAX_DECOMPRESSED_BYTES = 64 * 1024 * 1024;
