@@ -130,7 +130,7 @@ function lz4Frame(data: Uint8Array): Uint8Array {
     const n: number = lz4.compressBlock(data, scratch, at, size, table);
     const word = new Uint8Array(4);
     const view = new DataView(word.buffer);
-    if (n === 0 || n >= size) {
+    if (n === 0 || n >= size || !lz4BlockEndsWell(scratch.subarray(0, n), size)) {
       view.setUint32(0, (0x80000000 | size) >>> 0, true);
       parts.push(word, data.slice(at, at + size));
     } else {
@@ -140,6 +140,36 @@ function lz4Frame(data: Uint8Array): Uint8Array {
   }
   parts.push(new Uint8Array(4));
   return concat(parts);
+}
+
+/**
+ * Whether a compressed block keeps LZ4's end-of-block rules: the last match
+ * starts at least 12 bytes and ends at least 5 bytes before the end. lz4js
+ * may start a match up to 10 bytes before the end, which strict decoders
+ * (lz4-java in the broker) refuse; such a block (rare: only its tail
+ * matters) is stored uncompressed instead.
+ */
+function lz4BlockEndsWell(block: Uint8Array, size: number): boolean {
+  let ip = 0;
+  let op = 0;
+  while (ip < block.length) {
+    const token = block[ip++];
+    let literals = token >> 4;
+    if (literals === 15) {
+      for (let b = 255; b === 255;) literals += b = block[ip++];
+    }
+    ip += literals;
+    op += literals;
+    if (ip >= block.length) return op === size; // the last sequence: literals only
+    ip += 2; // offset
+    let match = (token & 15) + 4;
+    if ((token & 15) === 15) {
+      for (let b = 255; b === 255;) match += b = block[ip++];
+    }
+    if (op > size - 12 || op + match > size - 5) return false;
+    op += match;
+  }
+  return op === size;
 }
 
 const lz4Codec: BlockCodec = {

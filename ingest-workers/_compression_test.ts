@@ -47,3 +47,16 @@ Deno.test("placeholders() encodes one well-formed record per offset of the batch
   checkRecords(records, 5);
   assert.throws(() => checkRecords(records, 6), DecompressionError);
 });
+
+Deno.test("BLOCK_CODECS.lz4 stores a block raw rather than end it with a late match", async () => {
+  // lz4js would match the repeated 11-byte tail, starting a match 11 bytes before the end of
+  // the block; LZ4's rules (and lz4-java in the broker) want the last 12 bytes free of matches.
+  const head = Uint8Array.from({ length: 20 }, (_, i) => (i * 7919 + 13) % 251);
+  const data = new Uint8Array([...head, ...head.subarray(0, 11)]);
+  const frame = await BLOCK_CODECS.lz4.compress(data);
+  const word = new DataView(frame.buffer, frame.byteOffset).getUint32(7, true);
+  assert.equal(word >>> 31, 1, "the block is stored uncompressed");
+  assert.deepEqual(new Uint8Array(BLOCK_CODECS.lz4.decompress(frame, 1024)), data);
+  // Independent blocks (FLG 0x60) of 64 KiB (BD 0x40), as the Java client reads them.
+  assert.deepEqual([...frame.subarray(4, 6)], [0x60, 0x40]);
+});

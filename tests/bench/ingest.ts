@@ -14,6 +14,11 @@
  * `--concurrency N` sets the worker's INGEST_CONCURRENCY (default 4; Pub/Sub
  * always commits serially).
  *
+ * Kafka drains are run once per `--codecs` entry (default `none,zstd,lz4`,
+ * then `none` again): the same events in batches compressed by the replay
+ * producer, each drain reported against the mean of the two uncompressed
+ * ones of the same run (`vs_uncompressed`).
+ *
  * Needs `deno task services:up postgres redis kafka kinesis pubsub`. Uses a
  * throw-away database, and streams, topics and Redis keys of its own.
  *
@@ -29,6 +34,7 @@ import {
   createPubSub,
   createSource,
 } from "../../ingest-workers/clients.ts";
+import type { KafkaCodecName } from "../../ingest-workers/_compression.ts";
 import { type IngestConfig, resolveIngestConfig } from "../../ingest-workers/config.ts";
 import type { EventProducer, ProducerRecord } from "../../ingest-workers/port.ts";
 import { PUBSUB_GAX_OPTIONS } from "../../ingest-workers/pubsub.ts";
@@ -55,6 +61,9 @@ const VOLUME: Record<Source, number> = quick
 const concurrency = Deno.args.includes("--concurrency")
   ? Deno.args[Deno.args.indexOf("--concurrency") + 1]
   : "4";
+const CODECS =
+  (Deno.args.includes("--codecs") ? Deno.args[Deno.args.indexOf("--codecs") + 1] : "none,zstd,lz4")
+    .split(",") as KafkaCodecName[];
 const FRESH_RATE = 2000;
 const FRESH_SECONDS = quick ? 5 : 20;
 
@@ -69,8 +78,9 @@ function log(msg: string) {
 }
 
 /** Creates the topic / stream / subscription; returns worker env, a producer and cleanup. */
-async function prepare(source: Source, name: string, parallelism: number) {
+async function prepare(source: Source, name: string, parallelism: number, codec = "none") {
   const base = {
+    KAFKA_COMPRESSION: codec,
     ...env,
     DATABASE_URL: db.url,
     KAFKA_TOPIC: name,
@@ -173,6 +183,47 @@ async function sourceOnlyRate(config: IngestConfig, n: number): Promise<number> 
   await source.close();
   await sql?.end();
   return rate;
+}
+
+/** Kafka drains of the same events in batches of each codec; none first and last. */
+async function kafkaCodecs() {
+  const n = VOLUME.kafka;
+  const order = CODECS.includes("none") ? [...CODECS, "none" as const] : CODECS;
+  const rates: { codec: string; rate: number }[] = [];
+  for (const [i, codec] of order.entries()) {
+    // The same shape of stream, new event ids (the pipeline would dedupe a replay of the same ones).
+    const stream = makeStream(`${runId}c${i}`, { events: n, users: 10_000, asOfMs: Date.now() });
+    const p = await prepare("kafka", `bench-${runId}-kafka-${codec}-${i}`, 4, codec);
+    try {
+      const produceRate = await produceAll(p.producer, stream.records, 5000);
+      const worker = spawnWorker("kafka", p.env);
+      let rate: number;
+      try {
+        rate = await drainRate(worker, stream.valid.size);
+      } finally {
+        await worker.stop();
+      }
+      log(
+        `kafka ${codec}: produced at ${Math.round(produceRate)}/s, drained at ${
+          Math.round(rate)
+        }/s`,
+      );
+      rates.push({ codec, rate });
+    } finally {
+      await p.cleanup();
+    }
+  }
+  const base = rates.filter((r) => r.codec === "none").map((r) => r.rate);
+  const mean = base.reduce((a, b) => a + b, 0) / Math.max(1, base.length);
+  for (const r of rates) {
+    results.push({
+      source: "kafka",
+      compression: r.codec,
+      events: n,
+      worker_drain_per_s: Math.round(r.rate),
+      vs_uncompressed: mean > 0 ? Number((r.rate / mean).toFixed(3)) : null,
+    });
+  }
 }
 
 async function throughput(source: Source) {
@@ -321,6 +372,7 @@ async function freshness(source: Source) {
 
 try {
   for (const s of SOURCES) {
+    if (s === "kafka" && CODECS.length > 0) await kafkaCodecs();
     await throughput(s);
     await freshness(s);
   }
