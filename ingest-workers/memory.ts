@@ -30,6 +30,7 @@ export class MemorySource implements MessageSource {
   #inFlight = 0;
   #closed = false;
   #seq = 0;
+  readonly #held = new Set<ReturnType<typeof setTimeout>>();
 
   constructor(options: MemorySourceOptions = {}) {
     this.#maxBatch = options.maxBatch ?? 500;
@@ -82,6 +83,8 @@ export class MemorySource implements MessageSource {
 
   close(): Promise<void> {
     this.#closed = true;
+    for (const t of this.#held) clearTimeout(t);
+    this.#held.clear();
     this.#waiters.wake();
     return Promise.resolve();
   }
@@ -112,10 +115,12 @@ export class MemorySource implements MessageSource {
           const again = messages.filter((m) => failed.has(m.id));
           this.#inFlight += again.length;
           // Held back for the delay, then first in line again.
-          setTimeout(() => {
+          const timer = setTimeout(() => {
+            this.#held.delete(timer);
             this.#inFlight -= again.length;
             if (!this.#closed) this.#requeue(again);
           }, retryInMs);
+          this.#held.add(timer);
           resolve();
         }),
     };
