@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { BLOCK_CODECS, DecompressionError } from "./_compression.ts";
+import { BLOCK_CODECS, DecompressionError, zstdContentSize } from "./_compression.ts";
 import { checkRecords, placeholders } from "./kafka_codecs.ts";
 
 const text = new TextEncoder().encode(
@@ -59,4 +59,10 @@ Deno.test("BLOCK_CODECS.lz4 stores a block raw rather than end it with a late ma
   assert.deepEqual(new Uint8Array(BLOCK_CODECS.lz4.decompress(frame, 1024)), data);
   // Independent blocks (FLG 0x60) of 64 KiB (BD 0x40), as the Java client reads them.
   assert.deepEqual([...frame.subarray(4, 6)], [0x60, 0x40]);
+});
+
+Deno.test("zstdContentSize() reads the size a frame declares", async () => {
+  const frame = await BLOCK_CODECS.zstd.compress(text);
+  assert.equal(zstdContentSize(frame), text.length);
+  assert.equal(zstdContentSize(new Uint8Array([1, 2, 3, 4, 5, 6])), undefined);
 });

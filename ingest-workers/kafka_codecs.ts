@@ -53,8 +53,10 @@ export function registerKafkaCodecs(options: { maxDecompressedBytes?: number } =
     const kafkaCodec = {
       compress: async (encoder: { buffer: Uint8Array }) =>
         asBuffer(await codec.compress(encoder.buffer)),
-      decompress: (buffer: Uint8Array) =>
-        Promise.resolve(asBuffer(decodeOrPlaceholders(name, id, buffer, codec.decompress))),
+      decompress: async (buffer: Uint8Array) => {
+        await codec.ready();
+        return asBuffer(decodeOrPlaceholders(name, id, buffer, codec.decompress));
+      },
     };
     table[id] = () => kafkaCodec;
   }

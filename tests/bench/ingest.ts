@@ -11,13 +11,14 @@
  * - freshness at 2 000 events/s: probe events of fresh users, Redis polled
  *   every 5 ms, produced → online latency percentiles.
  *
- * `--concurrency N` sets the worker's INGEST_CONCURRENCY (default 4; Pub/Sub
+ * `--codecs-only` runs the codec drains alone. `--concurrency N` sets the worker's INGEST_CONCURRENCY (default 4; Pub/Sub
  * always commits serially).
  *
- * Kafka drains are run once per `--codecs` entry (default `none,zstd,lz4`,
- * then `none` again): the same events in batches compressed by the replay
- * producer, each drain reported against the mean of the two uncompressed
- * ones of the same run (`vs_uncompressed`).
+ * Kafka drains are run for each `--codecs` entry (default `none,zstd,lz4`)
+ * in the order A B C C B A, so drift of a shared machine cancels out: the
+ * same number of events (150 000, 20 000 with --quick) in batches
+ * compressed by the replay producer, each codec's mean drain rate reported
+ * against the uncompressed one of the same run (`vs_uncompressed`).
  *
  * Needs `deno task services:up postgres redis kafka kinesis pubsub`. Uses a
  * throw-away database, and streams, topics and Redis keys of its own.
@@ -187,13 +188,14 @@ async function sourceOnlyRate(config: IngestConfig, n: number): Promise<number> 
 
 /** Kafka drains of the same events in batches of each codec; none first and last. */
 async function kafkaCodecs() {
-  const n = VOLUME.kafka;
-  const order = CODECS.includes("none") ? [...CODECS, "none" as const] : CODECS;
+  const n = quick ? 20_000 : 150_000;
+  const order = [...CODECS, ...[...CODECS].reverse()];
   const rates: { codec: string; rate: number }[] = [];
   for (const [i, codec] of order.entries()) {
     // The same shape of stream, new event ids (the pipeline would dedupe a replay of the same ones).
     const stream = makeStream(`${runId}c${i}`, { events: n, users: 10_000, asOfMs: Date.now() });
     const p = await prepare("kafka", `bench-${runId}-kafka-${codec}-${i}`, 4, codec);
+    log(`kafka ${codec} (${i + 1}/${order.length}): producing ${n} events`);
     try {
       const produceRate = await produceAll(p.producer, stream.records, 5000);
       const worker = spawnWorker("kafka", p.env);
@@ -213,16 +215,26 @@ async function kafkaCodecs() {
       await p.cleanup();
     }
   }
-  const base = rates.filter((r) => r.codec === "none").map((r) => r.rate);
-  const mean = base.reduce((a, b) => a + b, 0) / Math.max(1, base.length);
-  for (const r of rates) {
+  const mean = (codec: string) => {
+    const of = rates.filter((r) => r.codec === codec).map((r) => r.rate);
+    return of.reduce((a, b) => a + b, 0) / of.length;
+  };
+  const none = CODECS.includes("none") ? mean("none") : 0;
+  for (const codec of CODECS) {
+    const rate = mean(codec);
     results.push({
       source: "kafka",
-      compression: r.codec,
+      compression: codec,
       events: n,
-      worker_drain_per_s: Math.round(r.rate),
-      vs_uncompressed: mean > 0 ? Number((r.rate / mean).toFixed(3)) : null,
+      worker_drain_per_s: rates.filter((r) => r.codec === codec).map((r) => Math.round(r.rate)),
+      mean_drain_per_s: Math.round(rate),
+      vs_uncompressed: none > 0 ? Number((rate / none).toFixed(3)) : null,
     });
+    log(
+      `kafka ${codec}: mean drain ${Math.round(rate)}/s${
+        none ? `, ${(rate / none).toFixed(2)}× uncompressed` : ""
+      }`,
+    );
   }
 }
 
@@ -373,6 +385,7 @@ async function freshness(source: Source) {
 try {
   for (const s of SOURCES) {
     if (s === "kafka" && CODECS.length > 0) await kafkaCodecs();
+    if (Deno.args.includes("--codecs-only")) continue;
     await throughput(s);
     await freshness(s);
   }
