@@ -20,7 +20,7 @@ import { KafkaLagReporter } from "./_kafka_lag.ts";
 import { toMessages } from "./_kafka_messages.ts";
 import { IngestRetryableError, SourceError } from "./errors.ts";
 import type { IngestMetrics } from "./metrics.ts";
-import type { Lease, MessageSource, SourceListener, SourceLogger } from "./port.ts";
+import type { Lease, MessageSource, SourceListener, SourceLogger, SourceMessage } from "./port.ts";
 
 /** Options of {@linkcode KafkaSource}. */
 export interface KafkaSourceOptions {
@@ -28,7 +28,7 @@ export interface KafkaSourceOptions {
   kafka: Kafka;
   topic: string;
   groupId: string;
-  /** Most messages merged into one lease (whole partition batches). Default 5000. */
+  /** Most messages in one lease: partition batches merge up to it, bigger ones are cut. Default 5000. */
   maxBatch?: number;
   /** Bytes fetched per partition per request. Default 1 MiB. */
   maxBytesPerPartition?: number;
@@ -188,10 +188,26 @@ export class KafkaSource implements MessageSource {
     }
   }
 
+  /**
+   * Hands the fetched batch to the worker in leases of at most `maxBatch`
+   * messages (a compressed fetch can hold 100 000), one after the other,
+   * committing each before the next.
+   */
   async #eachBatch(payload: EachBatchPayload): Promise<void> {
     const { batch } = payload;
     if (batch.isEmpty() || this.#closed) return;
-    const messages = toMessages(batch);
+    const all = toMessages(batch);
+    const max = this.#opts.maxBatch ?? 5000;
+    for (let start = 0; start < all.length && !this.#closed; start += max) {
+      const messages = all.slice(start, start + max);
+      const last = start + max >= all.length;
+      if (!(await this.#offer(payload, messages, last))) return;
+    }
+  }
+
+  /** One lease of a partition batch; false when the rest of the batch must wait (retry or nack). */
+  async #offer(payload: EachBatchPayload, messages: SourceMessage[], last: boolean) {
+    const { batch } = payload;
     let settled!: (s: Settlement) => void;
     const outcome = new Promise<Settlement>((r) => settled = r);
     let done!: (error?: unknown) => void;
@@ -211,17 +227,22 @@ export class KafkaSource implements MessageSource {
     const s = await outcome.finally(() => clearInterval(beat));
     try {
       if (s.done >= messages.length) {
-        await this.#commit(payload, (BigInt(batch.lastOffset()) + 1n).toString());
-      } else {
-        const from = messages[s.done].meta.offset;
-        if (s.done > 0) await this.#commit(payload, from);
-        this.#consumer?.seek({ topic: batch.topic, partition: batch.partition, offset: from });
-        if (s.retryInMs) this.#pauseFor(payload, s.retryInMs);
+        const end = messages[messages.length - 1].meta;
+        // The last lease commits past the batch's end (control records and compaction gaps too).
+        const next = last ? batch.lastOffset() : end.offset_last ?? end.offset;
+        await this.#commit(payload, (BigInt(next) + 1n).toString());
+        done();
+        return true;
       }
+      const from = messages[s.done].meta.offset;
+      if (s.done > 0) await this.#commit(payload, from);
+      this.#consumer?.seek({ topic: batch.topic, partition: batch.partition, offset: from });
+      if (s.retryInMs) this.#pauseFor(payload, s.retryInMs);
       done();
     } catch (error) {
       done(translate(error, `Cannot commit offset of ${batch.topic}/${batch.partition}`));
     }
+    return false;
   }
 
   /** Commits `next` (the first offset not done) of the batch's partition. */

@@ -34,6 +34,8 @@ Deno.test({
       KAFKA_BROKERS: env.KAFKA_BROKERS,
       KAFKA_TOPIC: topic,
       KAFKA_GROUP_ID: topic,
+      // Compressed fetches hold thousands of records per partition: cut into leases of 200.
+      INGEST_MAX_BATCH: "200",
     };
     const admin = createKafka(resolveIngestConfig(workerEnv)).admin();
     await admin.connect();
