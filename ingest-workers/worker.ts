@@ -57,7 +57,8 @@ export class IngestWorker {
   /** Messages waiting for a retry, with when the wait is over (plus slack). */
   readonly #retrying = new Map<string, number>();
   #phase: Phase = "starting";
-  #backingOff = false;
+  /** What the worker is backing off from, if anything; cleared when that step succeeds. */
+  #backingOff?: "start" | "pull" | "commit";
   #sourceFailure?: string;
   #running?: Promise<void>;
   #lastError?: string;
@@ -132,9 +133,10 @@ export class IngestWorker {
         lease = await this.#source.pull(signal);
       } catch (error) {
         if (!isRetryable(error)) throw error;
-        await this.#degrade(`Cannot pull from ${this.#source.kind}`, error, signal);
+        await this.#degrade("pull", `Cannot pull from ${this.#source.kind}`, error, signal);
         continue;
       }
+      if (this.#backingOff === "pull") this.#recovered();
       if (lease === null) continue;
       await this.#handle(lease, signal);
     }
@@ -145,11 +147,12 @@ export class IngestWorker {
       try {
         await this.#source.start();
         this.#setPhase("running");
+        if (this.#backingOff === "start") this.#recovered();
         return;
       } catch (error) {
         if (!isRetryable(error)) throw error;
         this.#setPhase("running");
-        await this.#degrade(`Cannot start ${this.#source.kind} source`, error, signal);
+        await this.#degrade("start", `Cannot start ${this.#source.kind} source`, error, signal);
       }
     }
   }
@@ -169,7 +172,7 @@ export class IngestWorker {
       if (isRetryable(error)) {
         this.#metrics?.batches.inc({ source: kind, result: "retryable_error" });
         await safeNack(lease, errorMessage(error));
-        await this.#degrade("Cannot commit batch", error, signal);
+        await this.#degrade("commit", "Cannot commit batch", error, signal);
         return;
       }
       this.#metrics?.batches.inc({ source: kind, result: "failed" });
@@ -197,7 +200,7 @@ export class IngestWorker {
       return true;
     } catch (error) {
       this.#metrics?.batches.inc({ source: this.#source.kind, result: "ack_failed" });
-      if (isRetryable(error)) await this.#degrade("Cannot ack batch", error, signal);
+      if (isRetryable(error)) await this.#degrade("commit", "Cannot ack batch", error, signal);
       else this.#log("error", `Cannot ack batch: ${errorMessage(error)}`, {});
       return false;
     }
@@ -226,7 +229,7 @@ export class IngestWorker {
       } catch (error) {
         if (isRetryable(error)) {
           await safeNack(lease, errorMessage(error));
-          await this.#degrade("Cannot commit message", error, signal);
+          await this.#degrade("commit", "Cannot commit message", error, signal);
           return false;
         }
         failed.set(m.id, errorMessage(error));
@@ -289,9 +292,7 @@ export class IngestWorker {
     this.#tracker.clear(messages.map((m) => m.id));
     if (this.#retrying.size > 0) { for (const m of messages) this.#retrying.delete(m.id); }
     if (whole) {
-      this.#backoff.reset();
-      if (this.#backingOff) this.#log("info", "Recovered", { source: kind });
-      this.#backingOff = false;
+      if (this.#backingOff) this.#recovered();
       this.#metrics?.batches.inc({ source: kind, result: "committed" });
       this.#metrics?.batchSeconds.observe({ source: kind }, (performance.now() - started) / 1000);
     }
@@ -307,19 +308,31 @@ export class IngestWorker {
     }
   }
 
-  async #degrade(what: string, error: unknown, signal: AbortSignal): Promise<void> {
+  async #degrade(
+    step: "start" | "pull" | "commit",
+    what: string,
+    error: unknown,
+    signal: AbortSignal,
+  ): Promise<void> {
     const delay = this.#backoff.next();
     this.#lastError = `${what}: ${errorMessage(error)}`;
     this.#log("error", this.#lastError, { source: this.#source.kind, retry_in_ms: delay });
     if (!signal.aborted) {
-      this.#backingOff = true;
+      this.#backingOff = step;
       this.#refresh();
     }
     await sleep(delay, signal);
   }
 
+  #recovered(): void {
+    this.#backoff.reset();
+    this.#backingOff = undefined;
+    this.#log("info", "Recovered", { source: this.#source.kind });
+    this.#refresh();
+  }
+
   #isDegraded(): boolean {
-    if (this.#backingOff || this.#sourceFailure !== undefined) return true;
+    if (this.#backingOff !== undefined || this.#sourceFailure !== undefined) return true;
     if (this.#retrying.size === 0) return false;
     const now = Date.now();
     for (const [id, until] of this.#retrying) if (until < now) this.#retrying.delete(id);

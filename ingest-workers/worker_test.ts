@@ -4,6 +4,7 @@ import { MemorySource } from "./memory.ts";
 import { createIngestMetrics } from "./metrics.ts";
 import { testEvent, TestPipeline } from "./_test_pipeline.ts";
 import type { Lease, MessageSource, SourceListener } from "./port.ts";
+import { IngestRetryableError } from "./errors.ts";
 import { IngestWorker } from "./worker.ts";
 
 async function until(cond: () => boolean, what: string, ms = 5000): Promise<void> {
@@ -189,6 +190,21 @@ Deno.test("IngestWorker reports degraded while its source says it is failing", a
   assert.equal(worker.lastError, "Kafka consumer crashed: broker gone");
   source.listener!.recovered();
   assert.equal(worker.state, "running");
+  await worker.stop();
+  await run;
+});
+
+Deno.test("IngestWorker is running again once its source starts, with nothing to process yet", async () => {
+  const source = new FlaggingSource();
+  let failures = 1;
+  source.start = () =>
+    failures-- > 0
+      ? Promise.reject(new IngestRetryableError("Cannot reach broker: refused"))
+      : Promise.resolve();
+  const worker = new IngestWorker({ source, pipeline: new TestPipeline(), backoffInitialMs: 5 });
+  const run = worker.run();
+  await until(() => failures < 0 && worker.state === "running", "running after the retry");
+  assert.equal(worker.lastError, "Cannot start memory source: Cannot reach broker: refused");
   await worker.stop();
   await run;
 });
