@@ -37,6 +37,7 @@ export const PREDICT_EXAMPLE = {
 };
 
 const ERROR = { $ref: "#/components/schemas/ErrorResponse" };
+const V2_ERROR = { $ref: "#/components/schemas/V2Error" };
 const json = (sch: unknown) => ({ "application/json": { schema: sch } });
 
 function op(options: {
@@ -49,7 +50,10 @@ function op(options: {
   auth?: boolean;
   errors: number[];
   example?: unknown;
+  /** The Open Inference Protocol's `{"error": "..."}` instead of `ErrorResponse`. */
+  v2?: boolean;
 }) {
+  const error = options.v2 ? V2_ERROR : ERROR;
   const responses: Record<string, unknown> = {};
   if (options.ok) {
     responses["200"] = { description: "OK", content: json(schema(options.ok, "output")) };
@@ -61,9 +65,9 @@ function op(options: {
     };
   }
   for (const code of options.errors) {
-    responses[String(code)] = { description: `Error ${code}`, content: json(ERROR) };
+    responses[String(code)] = { description: `Error ${code}`, content: json(error) };
   }
-  responses.default = { description: "Error", content: json(ERROR) };
+  responses.default = { description: "Error", content: json(error) };
   const o: Record<string, unknown> = {
     summary: options.summary,
     tags: options.tags,
@@ -91,24 +95,41 @@ function op(options: {
 export function openApiDocument(options: { auth: boolean; version: string }) {
   const auth = options.auth;
   const predictErrors = [400, 401, 404, 413, 415, 422, 503];
+  const v2Path = (params: string[], suffix: string) =>
+    `/v2/models/{name}${params.includes("version") ? "/versions/{version}" : ""}${suffix}`;
   const v2Model = (suffix: string, params: string[], summary: string, ok: z.ZodType) => ({
-    [`/v2/models/{name}${params.includes("version") ? "/versions/{version}" : ""}${suffix}`]: {
-      get: op({ summary, tags: ["v2"], ok, params, auth, errors: [401, 404, 503] }),
+    [v2Path(params, suffix)]: {
+      get: op({ summary, tags: ["v2"], ok, params, auth, errors: [401, 404, 503], v2: true }),
     },
   });
-  const infer = (params: string[], summary: string) => ({
-    [`/v2/models/{name}${params.includes("version") ? "/versions/{version}" : ""}/infer`]: {
-      post: op({
-        summary,
-        tags: ["v2"],
-        ok: s.InferResponseSchema,
-        body: s.InferRequestSchema,
-        params,
-        auth,
-        errors: predictErrors,
-      }),
-    },
-  });
+  const infer = (params: string[], summary: string) => {
+    const o = op({
+      summary,
+      tags: ["v2"],
+      ok: s.InferResponseSchema,
+      body: s.InferRequestSchema,
+      params,
+      auth,
+      errors: predictErrors,
+      v2: true,
+    }) as Record<string, unknown> & {
+      requestBody: { required: boolean; content: Record<string, unknown> };
+      responses: Record<string, { content: Record<string, unknown> }>;
+      parameters: unknown[];
+    };
+    // The binary tensor data extension: the JSON header, then raw tensor bytes.
+    const binary = { "application/octet-stream": { schema: { type: "string", format: "binary" } } };
+    Object.assign(o.requestBody.content, binary);
+    Object.assign(o.responses["200"].content, binary);
+    o.parameters.push({
+      name: "Inference-Header-Content-Length",
+      in: "header",
+      required: false,
+      description: "Bytes of the JSON header at the start of a binary body",
+      schema: { type: "string", pattern: "^[0-9]{1,15}$" },
+    });
+    return { [v2Path(params, "/infer")]: { post: o } };
+  };
   return {
     openapi: "3.1.0",
     info: {
@@ -181,23 +202,40 @@ export function openApiDocument(options: { auth: boolean; version: string }) {
           tags: ["v2"],
           ok: s.ServerMetadataSchema,
           errors: [],
+          v2: true,
         }),
       },
       "/v2/health/live": {
-        get: op({ summary: "Server live", tags: ["v2"], ok: s.LiveSchema, errors: [] }),
+        get: op({ summary: "Server live", tags: ["v2"], ok: s.LiveSchema, errors: [], v2: true }),
       },
       "/v2/health/ready": {
-        get: op({ summary: "Server ready", tags: ["v2"], ok: s.ServerReadySchema, errors: [503] }),
+        get: op({
+          summary: "Server ready",
+          tags: ["v2"],
+          ok: s.ServerReadySchema,
+          errors: [503],
+          v2: true,
+        }),
       },
       ...v2Model("", ["name"], "Model metadata", s.ModelMetadataSchema),
       ...v2Model("", ["name", "version"], "Model version metadata", s.ModelMetadataSchema),
       ...v2Model("/ready", ["name"], "Model ready", s.ModelReadySchema),
       ...v2Model("/ready", ["name", "version"], "Model version ready", s.ModelReadySchema),
+      ...v2Model("/config", ["name"], "Model configuration", s.ModelConfigSchema),
+      ...v2Model(
+        "/config",
+        ["name", "version"],
+        "Model version configuration",
+        s.ModelConfigSchema,
+      ),
       ...infer(["name"], "Infer"),
       ...infer(["name", "version"], "Infer with a version"),
     },
     components: {
-      schemas: { ErrorResponse: schema(ErrorResponseSchema, "output") },
+      schemas: {
+        ErrorResponse: schema(ErrorResponseSchema, "output"),
+        V2Error: schema(s.V2ErrorSchema, "output"),
+      },
       securitySchemes: { bearer: { type: "http", scheme: "bearer" } },
     },
   };

@@ -17,8 +17,7 @@ import { fastBatchRequest, fastPredictRequest } from "./fast_parse.ts";
 import { DOCS_CSS, DOCS_HTML, DOCS_JS } from "./_docs_assets.ts";
 import { CHUNKED, type EdgeEnv, requireApiKey } from "./middleware.ts";
 import { openApiDocument } from "./openapi.ts";
-import { InferRequestSchema } from "./schemas.ts";
-import { inferOutputs, modelMetadata, tensorRows } from "./v2.ts";
+import { v2Routes } from "./v2_routes.ts";
 
 /** What the routes need. */
 export interface RouteDeps {
@@ -61,7 +60,6 @@ export function registerRoutes(app: Hono<EdgeEnv>, d: RouteDeps): void {
     }
     return n;
   };
-  const version = (c: Context<EdgeEnv>) => c.req.param("version") ?? d.config.defaultVersion;
 
   on("POST", "/predict", async (c) => {
     const req = await readJson(c, PredictRequestSchema, limit, fastPredictRequest);
@@ -116,48 +114,14 @@ export function registerRoutes(app: Hono<EdgeEnv>, d: RouteDeps): void {
   on("GET", "/docs/docs.js", asset("text/javascript; charset=utf-8", DOCS_JS));
   on("GET", "/docs/docs.css", asset("text/css; charset=utf-8", DOCS_CSS));
 
-  on("GET", "/v2", (c) => c.json({ name: "rtml-edge", version: d.version, extensions: [] }));
-  on("GET", "/v2/health/live", (c) => c.json({ live: true }));
-  on("GET", "/v2/health/ready", (c) => {
-    if (!d.store.isReady(d.config.defaultModel, d.config.defaultVersion)) {
-      throw new EdgeError("model_not_ready", `Model not ready '${d.config.defaultModel}'`);
-    }
-    return c.json({ ready: true });
+  const v2 = v2Routes({
+    config: d.config,
+    store: d.store,
+    service: d.service,
+    version: d.version,
+    modelName: name,
   });
-  for (const base of ["/v2/models/:name", "/v2/models/:name/versions/:version"]) {
-    on("GET", base, async (c) => {
-      const n = name(c);
-      const model = await d.store.acquire(n, version(c));
-      d.store.release(model);
-      const route = d.store.route(n);
-      return c.json(modelMetadata(model, route?.versions ?? [model.version]));
-    }, true);
-    on("GET", `${base}/ready`, async (c) => {
-      const n = name(c);
-      const model = await d.store.acquire(n, version(c));
-      d.store.release(model);
-      return c.json({ name: n, ready: true });
-    }, true);
-    on("POST", `${base}/infer`, async (c) => {
-      const req = await readJson(c, InferRequestSchema, limit);
-      const n = name(c);
-      const model = await d.store.acquire(n, version(c));
-      try {
-        const { data, n: rows } = tensorRows(model, req, d.config.batchMax);
-        const scored = await d.service.scoreRows(n, model.version, data, rows);
-        const outputs = inferOutputs(scored.model, req, scored.labels, scored.probabilities);
-        const body: Record<string, unknown> = {
-          model_name: n,
-          model_version: scored.model.version,
-          outputs,
-        };
-        if (req.id !== undefined) body.id = req.id;
-        return c.json(body);
-      } finally {
-        d.store.release(model);
-      }
-    }, true);
-  }
+  for (const r of v2) on(r.method, r.path, r.handler, r.secured);
 
   for (const [path, methods] of table) {
     for (const [method, handler] of methods) app.on(method, path, handler);
