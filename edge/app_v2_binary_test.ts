@@ -11,7 +11,9 @@ import {
 } from "./testing/mod.ts";
 
 const row = Object.values(REFERENCE_FRAUD_REQUEST.features);
-const ROWS = [row, row.map((x, i) => x * 2 - i), row.map((x) => x / 7)];
+// Rows within the inputs' domains (hours 0–23, weekdays 0–6, flags 0/1, hashed codes), which
+// /predict/batch refuses outside: hour, weekday, weekend, count, avg, amount, category, payment.
+const ROWS = [row, [13, 5, 1, 4, 500, 55.5, 12, 2], [22, 0, 0, 9, 85, 42.5, 99, 9]];
 const FLAT = Float32Array.from(ROWS.flat());
 const INFER = "/v2/models/fraud_detector/infer";
 
