@@ -25,7 +25,10 @@ function chunked(chunks: string[], hang = false): Request {
 
 Deno.test("BodyReader.text() reads a body within the limit, declared or chunked", async () => {
   const bodies = new BodyReader({ maxBytes: 10 });
-  assert.equal(await bodies.text(new Request("http://x/", { method: "POST", body: "12345" })), "12345");
+  assert.equal(
+    await bodies.text(new Request("http://x/", { method: "POST", body: "12345" })),
+    "12345",
+  );
   assert.equal(await bodies.text(chunked(["12", "345", "67890"])), "1234567890");
   bodies.close();
 });
