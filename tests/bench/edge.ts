@@ -266,7 +266,8 @@ const edge = new Deno.Command(Deno.execPath(), {
     EDGE_ONLINE_STORE: "upstash",
     EDGE_FEATURE_CACHE_TTL_MS: "0",
     UPSTASH_REDIS_REST_URL: upstash.url,
-    UPSTASH_REDIS_REST_TOKEN: upstash.token,
+    // The edge holds the gateway's edge-role token, as in production.
+    UPSTASH_REDIS_REST_TOKEN: env.UPSTASH_EDGE_TOKEN,
   },
   stdout: "inherit",
   stderr: "inherit",

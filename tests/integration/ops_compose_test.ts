@@ -55,10 +55,21 @@ Deno.test("compose uses the services script's credentials and versions", async (
   assert.equal(pg.POSTGRES_DB, db.pathname.slice(1));
   assert.match(services.postgres.image, /^postgres:15/);
   assert.match(services.redis.image, /^redis:7/);
+  const gw = services.gateway.environment;
+  const tokens = defaultServiceEnv("gateway");
+  assert.equal(gw.UPSTASH_GATEWAY_DATA_TOKEN, tokens.UPSTASH_REDIS_REST_TOKEN);
+  assert.equal(gw.UPSTASH_GATEWAY_EDGE_TOKEN, tokens.UPSTASH_EDGE_TOKEN);
+  assert.equal(gw.UPSTASH_GATEWAY_WORKER_TOKEN, tokens.UPSTASH_WORKER_TOKEN);
+  assert.equal(gw.UPSTASH_GATEWAY_ADMIN_TOKEN, tokens.UPSTASH_ADMIN_TOKEN);
+  // Least privilege: each platform process holds its own role's token.
+  assert.equal(services.edge.environment.UPSTASH_REDIS_REST_TOKEN, tokens.UPSTASH_EDGE_TOKEN);
   assert.equal(
-    services.gateway.environment.UPSTASH_GATEWAY_TOKEN,
-    defaultServiceEnv("gateway").UPSTASH_REDIS_REST_TOKEN,
+    services["registry-sync"].environment.UPSTASH_REDIS_REST_TOKEN,
+    tokens.UPSTASH_ADMIN_TOKEN,
   );
+  for (const name of ["ingest-kafka", "ingest-http", "feature-api"]) {
+    assert.equal(services[name].environment.UPSTASH_REDIS_REST_TOKEN, tokens.UPSTASH_WORKER_TOKEN);
+  }
   assert.ok(
     services.pubsub.command.includes(`--project=${defaultServiceEnv("pubsub").PUBSUB_PROJECT_ID}`),
   );
