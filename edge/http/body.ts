@@ -1,11 +1,13 @@
 /**
  * Reading a JSON request body safely: content type (415), size limit (413)
- * before the body is buffered, JSON syntax (400), schema (422 with paths).
+ * before the body is buffered and while a chunked one streams, a deadline
+ * (408), JSON syntax (400), schema (422 with paths).
  *
  * @module
  */
 import type { Context } from "hono";
 import type { z } from "zod";
+import type { BodyReader } from "../../pipeline/http_guard.ts";
 import { toFieldIssues } from "../../schemas/config.ts";
 import { EdgeError } from "../errors.ts";
 
@@ -16,39 +18,11 @@ export function isJsonType(type: string | null | undefined): type is string {
   return !!type && JSON_TYPE.test(type);
 }
 
-async function readLimited(body: ReadableStream<Uint8Array> | null, limit: number) {
-  if (!body) return "";
-  const reader = body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.length;
-    if (size > limit) {
-      await reader.cancel().catch(() => {});
-      throw tooLarge(limit);
-    }
-    chunks.push(value);
-  }
-  const all = new Uint8Array(size);
-  let o = 0;
-  for (const c of chunks) {
-    all.set(c, o);
-    o += c.length;
-  }
-  return new TextDecoder().decode(all);
-}
-
-function tooLarge(limit: number): EdgeError {
-  return new EdgeError("payload_too_large", `Request body exceeds ${limit} bytes`);
-}
-
-/** Reads and validates the JSON body of `c` with `schema`. */
+/** Reads (within the reader's limit and deadline) and validates the JSON body of `c` with `schema`. */
 export async function readJson<S extends z.ZodType>(
   c: Context,
   schema: S,
-  limit: number,
+  bodies: BodyReader,
   fast?: (value: unknown) => z.output<S> | undefined,
 ): Promise<z.output<S>> {
   const type = c.req.header("content-type");
@@ -58,18 +32,7 @@ export async function readJson<S extends z.ZodType>(
       `Unsupported content type: ${type ?? "(none)"}; expected application/json`,
     );
   }
-  const length = c.req.header("content-length");
-  let text: string;
-  if (length !== undefined) {
-    if (!/^\d+$/.test(length)) {
-      throw new EdgeError("bad_request", `Invalid Content-Length: ${length}`);
-    }
-    if (Number(length) > limit) throw tooLarge(limit);
-    text = await c.req.text();
-  } else {
-    text = await readLimited(c.req.raw.body, limit);
-  }
-  return parseJsonText(text, schema, fast);
+  return parseJsonText(await bodies.text(c.req.raw), schema, fast);
 }
 
 /** Parses a JSON body already read (400 on bad syntax) and validates it (422 with paths). */
