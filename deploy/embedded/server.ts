@@ -38,10 +38,8 @@ export async function openEmbedded(
 ): Promise<EmbeddedPlatform> {
   const metrics = new Registry();
   registerProcessMetrics(metrics);
-  const runtime = await openFeatureRuntime(
-    resolveFeaturesConfig({ ...env, DATA_DIR: config.dataDir }),
-    { registry: metrics },
-  );
+  const featuresConfig = resolveFeaturesConfig({ ...env, DATA_DIR: config.dataDir });
+  const runtime = await openFeatureRuntime(featuresConfig, { registry: metrics });
   try {
     const registry = new LocalRegistry({ root: join(config.dataDir, "registry") });
     let bootstrap: BootstrapResult | null = null;
@@ -64,7 +62,11 @@ export async function openEmbedded(
     });
     await edge.warmup();
     const root = new Hono();
-    root.route("/", createFeatureApp({ pipeline: runtime.pipeline }));
+    // Per-entity features are personal data: the key of /predict, or their own.
+    const featureKeys = featuresConfig.apiKeys.length > 0
+      ? featuresConfig.apiKeys
+      : edgeConfig.apiKeys;
+    root.route("/", createFeatureApp({ pipeline: runtime.pipeline, apiKeys: featureKeys }));
     root.route(
       "/",
       createIngestRoutes({ pipeline: runtime.pipeline, apiKeys: config.ingestApiKeys }),
