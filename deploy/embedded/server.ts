@@ -23,6 +23,8 @@ import type { EmbeddedConfig } from "./config.ts";
 export interface EmbeddedPlatform {
   /** Serves every route (edge, features, ingest). */
   fetch: (request: Request) => Response | Promise<Response>;
+  /** Every route of the composition (method and path), for the authorisation matrix. */
+  routes: { method: string; path: string }[];
   edge: EdgeApp;
   registry: LocalRegistry;
   /** Set when this start trained the demo model. */
@@ -74,6 +76,7 @@ export async function openEmbedded(
     root.all("*", (c) => edge.fetch(c.req.raw));
     return {
       fetch: root.fetch,
+      routes: [...root.routes, ...edge.routes].map(({ method, path }) => ({ method, path })),
       edge,
       registry,
       bootstrap,
