@@ -162,8 +162,9 @@ export class BodyReader {
       }
     }, this.#tickMs);
     this.#timer = timer;
-    // The watchdog alone must not keep a process (or a test) alive.
-    if (typeof timer === "number") Deno.unrefTimer(timer);
+    // The watchdog alone must not keep a process (or a test) alive. Deno 2.9's
+    // setInterval returns a Timeout object, which Deno.unrefTimer accepts.
+    Deno.unrefTimer(timer);
   }
 }
 

@@ -83,3 +83,20 @@ Deno.test("matchesAnyKey() and bearerToken() accept only a configured key", () =
   assert.ok(!matchesAnyKey("", [""]));
   assert.ok(!matchesAnyKey(null, ["k1"]));
 });
+
+Deno.test("BodyReader's watchdog does not keep a process alive", async () => {
+  const module = new URL("./http_guard.ts", import.meta.url).href;
+  const code = `import { BodyReader } from "${module}";
+const b = new BodyReader({ maxBytes: 10 });
+console.log(await b.text(new Request("http://x/", { method: "POST", body: "hi" })));`;
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["eval", code],
+    stdout: "piped",
+    stderr: "inherit",
+  }).spawn();
+  const killer = setTimeout(() => child.kill("SIGKILL"), 30_000);
+  const out = await child.output();
+  clearTimeout(killer);
+  assert.equal(out.code, 0, "the process had to be killed: the watchdog held it");
+  assert.equal(new TextDecoder().decode(out.stdout).trim(), "hi");
+});

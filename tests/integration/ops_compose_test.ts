@@ -120,3 +120,24 @@ Deno.test("compose services are what the Prometheus file targets scrape", async 
   }
   assert.equal(checked, 7);
 });
+
+Deno.test("compose publishes the platform's HTTP ports only through the slow-client proxy", async () => {
+  const conf = await Deno.readTextFile(`${ROOT}deploy/proxy/nginx.conf`);
+  assert.match(conf, /include \/etc\/nginx\/rtml\/timeouts\.conf;/);
+  const proxied: Record<string, number> = {
+    edge: 8000,
+    "ingest-http": 8091,
+    "feature-api": 8092,
+    "registry-sync": 8100,
+  };
+  for (const [name, published] of Object.entries(proxied)) {
+    assert.equal(services[name].ports, undefined, `${name} publishes a port past the proxy`);
+    assert.ok(hostPorts("proxy").includes(published), `proxy does not publish ${published}`);
+    const block = new RegExp(`listen ${published};[\\s\\S]*?proxy_pass http://${name}:(\\d+);`);
+    const m = block.exec(conf);
+    assert.ok(m, `nginx.conf does not proxy ${published} to ${name}`);
+  }
+  for (const v of services.proxy.volumes as string[]) {
+    await Deno.stat(`${ROOT}deploy/${v.split(":")[0]}`);
+  }
+});
