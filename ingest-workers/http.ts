@@ -7,6 +7,12 @@
  */
 import { Hono } from "hono";
 import type { ErrorResponse } from "../schemas/prediction.ts";
+import {
+  BadContentLengthError,
+  BodyReader,
+  BodyTimeoutError,
+  BodyTooLargeError,
+} from "../pipeline/http_guard.ts";
 import { IngestRequestError, isRetryable } from "./errors.ts";
 import type { IngestMetrics } from "./metrics.ts";
 import type { IngestPipeline, PipelineInput } from "./port.ts";
@@ -22,6 +28,8 @@ export interface IngestRoutesOptions {
   /** Accepted keys (`x-api-key` or `Authorization: Bearer`); empty = open. */
   apiKeys?: string[];
   metrics?: IngestMetrics;
+  /** Longest time to receive a body, ms (default 10 000; then 408). */
+  bodyTimeoutMs?: number;
 }
 
 /** The 202 body. */
@@ -36,9 +44,10 @@ export interface IngestAccepted {
 export function createIngestRoutes(options: IngestRoutesOptions): Hono {
   const app = new Hono();
   const keys = options.apiKeys ?? [];
+  const bodies = new BodyReader({ maxBytes: MAX_BODY_BYTES, timeoutMs: options.bodyTimeoutMs });
   app.post("/ingest/events", async (c) => {
     if (keys.length > 0) checkApiKey(c.req.raw.headers, keys);
-    const body = await readCapped(c.req.raw);
+    const body = await readBody(bodies, c.req.raw);
     const messages = splitEvents(body, c.req.header("content-type") ?? "");
     let result;
     try {
@@ -99,31 +108,30 @@ function constantTimeEqual(a: string, b: string): boolean {
   return diff === 0;
 }
 
-function tooLarge(what: string): IngestRequestError {
-  return new IngestRequestError("payload_too_large", 413, `Cannot ingest events: ${what}`);
+/** The body within the limit and the deadline, the guard's errors in this route's terms. */
+async function readBody(bodies: BodyReader, req: Request): Promise<Uint8Array> {
+  try {
+    return await bodies.bytes(req);
+  } catch (error) {
+    if (error instanceof BodyTooLargeError) {
+      throw tooLarge(`body exceeds ${MAX_BODY_BYTES} bytes`);
+    }
+    if (error instanceof BodyTimeoutError) {
+      throw new IngestRequestError(
+        "request_timeout",
+        408,
+        `Cannot ingest events: ${error.message}`,
+      );
+    }
+    if (error instanceof BadContentLengthError) {
+      throw new IngestRequestError("bad_request", 400, `Cannot ingest events: ${error.message}`);
+    }
+    throw error;
+  }
 }
 
-/** Reads the body, refusing more than {@linkcode MAX_BODY_BYTES} without buffering it all. */
-async function readCapped(req: Request): Promise<Uint8Array> {
-  const declared = Number(req.headers.get("content-length") ?? "0");
-  if (declared > MAX_BODY_BYTES) {
-    throw tooLarge(`body is ${declared} bytes, limit ${MAX_BODY_BYTES}`);
-  }
-  if (!req.body) return new Uint8Array();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for await (const chunk of req.body) {
-    size += chunk.byteLength;
-    if (size > MAX_BODY_BYTES) throw tooLarge(`body exceeds ${MAX_BODY_BYTES} bytes`);
-    chunks.push(chunk);
-  }
-  const out = new Uint8Array(size);
-  let at = 0;
-  for (const c of chunks) {
-    out.set(c, at);
-    at += c.byteLength;
-  }
-  return out;
+function tooLarge(what: string): IngestRequestError {
+  return new IngestRequestError("payload_too_large", 413, `Cannot ingest events: ${what}`);
 }
 
 /**

@@ -108,7 +108,7 @@ export class BodyReader {
       }
     })();
     try {
-      await this.#within(read);
+      await this.within(read);
     } catch (error) {
       await reader.cancel().catch(() => {});
       throw error;
@@ -131,7 +131,7 @@ export class BodyReader {
   text(req: Request): Promise<string> {
     this.checkDeclared(req);
     if (req.headers.has("content-length") && !req.headers.has("transfer-encoding")) {
-      return this.#within(req.text());
+      return this.within(req.text());
     }
     return this.bytes(req).then((b) => new TextDecoder().decode(b));
   }
@@ -142,12 +142,24 @@ export class BodyReader {
     this.#timer = undefined;
   }
 
-  #within<T>(p: Promise<T>): Promise<T> {
+  /**
+   * `p` (a body read the caller started) bounded by the deadline. For
+   * callers that already checked the declared length, such as the edge's
+   * `/predict` fast path.
+   */
+  within<T>(p: Promise<T>): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       const entry: Pending = { startedAt: this.#now(), fail: reject };
-      this.#pending.add(entry);
-      this.#watch();
-      p.then(resolve, reject).finally(() => this.#pending.delete(entry));
+      const pending = this.#pending;
+      pending.add(entry);
+      if (this.#timer === undefined) this.#watch();
+      p.then((v) => {
+        pending.delete(entry);
+        resolve(v);
+      }, (e) => {
+        pending.delete(entry);
+        reject(e);
+      });
     });
   }
 

@@ -75,7 +75,9 @@ export function fastPredictRoute(
     let status = 200;
     try {
       if (keys.length > 0) checkApiKey(keys, h.get("authorization"));
-      const body = parseJsonText(await bodies.text(req), PredictRequestSchema, fastPredictRequest);
+      // The length was checked before this handler took the request: only the deadline is left.
+      const text = await bodies.within(req.text());
+      const body = parseJsonText(text, PredictRequestSchema, fastPredictRequest);
       const out = await service.predict(body, { requestId, startedAt });
       res = new Response(JSON.stringify(out), { headers: okHeaders(requestId) });
     } catch (err) {

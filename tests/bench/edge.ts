@@ -346,7 +346,14 @@ try {
   await Deno.remove(batchPath);
 }
 
-/** Baseline and current edges take /predict (body) in alternating runs; mean req/s of each. */
+/** Alternating rounds of the baseline comparison (`--baseline`). */
+const ROUNDS = quick ? 1 : 4;
+
+/**
+ * Baseline and current edges take /predict (body) in alternating runs; mean
+ * req/s and CPU µs per request of each (CPU per request is the steadier
+ * figure when other work shares the machine).
+ */
 async function compareWithBaseline(dir: string) {
   const start = (cwd: string) => {
     const port = freePort();
@@ -361,9 +368,10 @@ async function compareWithBaseline(dir: string) {
   };
   const edges = { baseline: start(dir), current: start(ROOT) };
   const runs: Record<"baseline" | "current", WrkResult[]> = { baseline: [], current: [] };
+  const cpu: Record<"baseline" | "current", number[]> = { baseline: [], current: [] };
   try {
     for (const e of Object.values(edges)) await waitFor(`${e.url}/ready`, 30_000);
-    for (let round = 0; round < 2; round++) {
+    for (let round = 0; round < ROUNDS; round++) {
       for (const which of ["baseline", "current"] as const) {
         console.error(`/predict (body), ${which} edge, round ${round + 1}…`);
         const load = {
@@ -373,7 +381,10 @@ async function compareWithBaseline(dir: string) {
           script: PREDICT_LUA,
         };
         await runWrk({ ...load, seconds: WARM_S, env: { BENCH_RUN: "5" } });
-        runs[which].push(await runWrk({ ...load, seconds: LOAD_S, env: { BENCH_RUN: "6" } }));
+        const c0 = cpuSeconds(edges[which].child.pid);
+        const run = await runWrk({ ...load, seconds: LOAD_S, env: { BENCH_RUN: "6" } });
+        cpu[which].push((cpuSeconds(edges[which].child.pid) - c0) * 1e6 / run.requests);
+        runs[which].push(run);
       }
     }
   } finally {
@@ -383,7 +394,15 @@ async function compareWithBaseline(dir: string) {
     }
   }
   const mean = (xs: WrkResult[]) => xs.reduce((a, x) => a + x.requestsPerSec, 0) / xs.length;
-  return { runs, baseline: mean(runs.baseline), current: mean(runs.current) };
+  const avg = (xs: number[]) => xs.reduce((a, x) => a + x, 0) / xs.length;
+  return {
+    runs,
+    cpu,
+    baseline: mean(runs.baseline),
+    current: mean(runs.current),
+    baselineCpuUs: avg(cpu.baseline),
+    currentCpuUs: avg(cpu.current),
+  };
 }
 const comparison = baselineDir ? await compareWithBaseline(baselineDir) : undefined;
 await Deno.remove(registryDir, { recursive: true });
@@ -517,7 +536,13 @@ if (comparison) {
       fmt(comparison.runs.current)
     } vs ${fmt(comparison.runs.baseline)}): ${
       (100 * comparison.current / comparison.baseline).toFixed(1)
-    } % of the baseline`,
+    } % of the baseline; CPU ${comparison.currentCpuUs.toFixed(1)} vs ${
+      comparison.baselineCpuUs.toFixed(1)
+    } µs/request (runs: ${comparison.cpu.current.map((x) => x.toFixed(1)).join(", ")} vs ${
+      comparison.cpu.baseline.map((x) => x.toFixed(1)).join(", ")
+    }): ${
+      (100 * comparison.baselineCpuUs / comparison.currentCpuUs).toFixed(1)
+    } % of the baseline's requests per CPU second`,
     "≥ 97 % of the baseline",
     comparison.current >= 0.97 * comparison.baseline,
     comparison.runs.current[0].command,
