@@ -48,14 +48,17 @@ export interface BodyReaderOptions {
   maxBytes: number;
   /** Longest time to receive a whole body, ms (default 10 000). */
   timeoutMs?: number;
-  /** How often the watchdog looks at reads in flight, ms (default min(1000, timeoutMs)). */
+  /**
+   * How often the watchdog looks at reads in flight, ms (default
+   * min(1000, timeoutMs)); a read is refused between `timeoutMs` and
+   * `timeoutMs + 2 × tickMs` after it started.
+   */
   tickMs?: number;
-  /** Epoch ms clock (default `Date.now`). */
-  now?: () => number;
 }
 
 interface Pending {
-  startedAt: number;
+  /** The watchdog tick the read started in. */
+  tick: number;
   fail: (error: Error) => void;
 }
 
@@ -68,15 +71,14 @@ export class BodyReader {
   /** Longest time to receive a body, ms. */
   readonly timeoutMs: number;
   readonly #tickMs: number;
-  readonly #now: () => number;
   readonly #pending = new Set<Pending>();
+  #tick = 0;
   #timer: ReturnType<typeof setInterval> | undefined;
 
   constructor(options: BodyReaderOptions) {
     this.maxBytes = options.maxBytes;
     this.timeoutMs = options.timeoutMs ?? 10_000;
     this.#tickMs = options.tickMs ?? Math.min(1000, this.timeoutMs);
-    this.#now = options.now ?? Date.now;
   }
 
   /**
@@ -148,11 +150,13 @@ export class BodyReader {
    * `/predict` fast path.
    */
   within<T>(p: Promise<T>): Promise<T> {
+    // Hot path (every /predict): no clock read, one Set entry, one wrapper promise
+    // (≈ 0.25 µs together in a micro-benchmark, against 0.03 µs for a bare await).
+    if (this.#timer === undefined) this.#watch();
+    const pending = this.#pending;
     return new Promise<T>((resolve, reject) => {
-      const entry: Pending = { startedAt: this.#now(), fail: reject };
-      const pending = this.#pending;
+      const entry: Pending = { tick: this.#tick, fail: reject };
       pending.add(entry);
-      if (this.#timer === undefined) this.#watch();
       p.then((v) => {
         pending.delete(entry);
         resolve(v);
@@ -164,11 +168,12 @@ export class BodyReader {
   }
 
   #watch(): void {
-    if (this.#timer !== undefined) return;
+    // A read started during tick t has waited at least (now - t - 1) ticks.
+    const ticks = Math.ceil(this.timeoutMs / this.#tickMs) + 1;
     const timer = setInterval(() => {
-      const oldest = this.#now() - this.timeoutMs;
+      this.#tick++;
       for (const entry of this.#pending) {
-        if (entry.startedAt > oldest) continue;
+        if (this.#tick - entry.tick < ticks) continue;
         this.#pending.delete(entry);
         entry.fail(new BodyTimeoutError(this.timeoutMs));
       }
