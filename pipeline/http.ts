@@ -2,6 +2,10 @@
  * The HTTP API of the features: exact offline values as of any time, and
  * what the edge sees online now. Errors use the platform's one JSON shape.
  *
+ * Per-entity features are personal data: with `apiKeys` set, the feature
+ * routes need `Authorization: Bearer <key>` (401 otherwise), and `/ready`
+ * tells why it is not ready only to a key holder (the reasons name hosts).
+ *
  * @module
  */
 import { Hono } from "hono";
@@ -10,6 +14,8 @@ import type { Registry } from "prom-client";
 import type { ErrorResponse } from "../schemas/prediction.ts";
 import { PlatformError } from "../schemas/errors.ts";
 import { parseIsoUtc } from "../schemas/time.ts";
+import { redactText } from "../schemas/redact.ts";
+import { bearerToken, matchesAnyKey } from "./http_guard.ts";
 import type { FeaturePipeline } from "./feature_pipeline.ts";
 import { FeatureRequestError } from "./errors.ts";
 
@@ -20,7 +26,12 @@ export interface FeatureAppDeps {
   registry?: Registry;
   /** Clock, epoch ms. Default `Date.now`. */
   now?: () => number;
+  /** Bearer keys of the feature routes; empty or absent: open. */
+  apiKeys?: readonly string[];
 }
+
+/** The routes of {@linkcode createFeatureApp} that need a key when keys are set. */
+export const FEATURE_ROUTES = ["/features/:entity/:id", "/features/:entity/:id/online"] as const;
 
 const STATUS: Record<string, number> = {
   invalid_request: 422,
@@ -36,6 +47,18 @@ const STATUS: Record<string, number> = {
 export function createFeatureApp(deps: FeatureAppDeps): Hono {
   const app = new Hono();
   const now = deps.now ?? Date.now;
+  const keys = deps.apiKeys ?? [];
+  const keyHolder = (c: Context) =>
+    keys.length === 0 || matchesAnyKey(bearerToken(c.req.header("authorization")), keys);
+  for (const path of FEATURE_ROUTES) {
+    app.use(path, async (c, next) => {
+      if (!keyHolder(c)) {
+        c.header("WWW-Authenticate", 'Bearer realm="features"');
+        return errorResponse(c, "unauthorized", "Missing or invalid API key", 401);
+      }
+      await next();
+    });
+  }
   const viewFor = (entity: string) => {
     const view = deps.pipeline.views.find((v) => v.entity === entity);
     if (!view) {
@@ -67,7 +90,8 @@ export function createFeatureApp(deps: FeatureAppDeps): Hono {
       r.status === "fulfilled" ? "ok" : `error: ${(r.reason as Error)?.message ?? r.reason}`
     );
     if (store === "ok" && online === "ok") return c.json({ status: "ready", store, online });
-    return errorResponse(c, "not_ready", `Not ready: store ${store}; online ${online}`, 503);
+    const why = keyHolder(c) ? `: store ${redactText(store)}; online ${redactText(online)}` : "";
+    return errorResponse(c, "not_ready", `Not ready${why}`, 503);
   });
   if (deps.registry) {
     const registry = deps.registry;
@@ -82,7 +106,7 @@ export function createFeatureApp(deps: FeatureAppDeps): Hono {
       const details = Array.isArray(err.details) ? err.details : undefined;
       return errorResponse(c, err.code, err.message, STATUS[err.code] ?? 500, details);
     }
-    console.error(err);
+    console.error(redactText(err instanceof Error ? err.stack ?? err.message : String(err)));
     return errorResponse(c, "internal_error", "Internal error", 500);
   });
   return app;

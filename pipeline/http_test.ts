@@ -61,3 +61,25 @@ Deno.test("createFeatureApp() /ready answers once store and online cache answer"
     await store.close();
   }
 });
+
+Deno.test("createFeatureApp() with API keys refuses per-entity features without one", async () => {
+  const store = new PgliteFeatureStore();
+  await store.migrate();
+  try {
+    const pipeline = new FeaturePipeline({ store, cache: new MemoryOnlineCache(), now: () => NOW });
+    const app = createFeatureApp({ pipeline, now: () => NOW, apiKeys: ["feat-key"] });
+    for (const path of ["/features/user/u1", "/features/user/u1/online"]) {
+      const none = await app.request(path);
+      assert.equal(none.status, 401, path);
+      assert.equal(ErrorResponseSchema.parse(await none.json()).error.code, "unauthorized");
+      const wrong = await app.request(path, { headers: { authorization: "Bearer nope" } });
+      assert.equal(wrong.status, 401, path);
+      const right = await app.request(path, { headers: { authorization: "Bearer feat-key" } });
+      assert.equal(right.status, 200, path);
+    }
+    // Liveness stays open for probes.
+    assert.equal((await app.request("/health")).status, 200);
+  } finally {
+    await store.close();
+  }
+});

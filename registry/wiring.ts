@@ -120,6 +120,9 @@ export function createSyncService(
       })
       : undefined,
     adminToken: config.REGISTRY_ADMIN_TOKEN,
+    edgeToken: config.REGISTRY_EDGE_TOKEN,
+    maxBodyBytes: config.REGISTRY_MAX_BODY_BYTES,
+    bodyTimeoutMs: config.REGISTRY_BODY_TIMEOUT_MS,
     rollout,
     largePackages,
   });

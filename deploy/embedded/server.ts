@@ -23,6 +23,8 @@ import type { EmbeddedConfig } from "./config.ts";
 export interface EmbeddedPlatform {
   /** Serves every route (edge, features, ingest). */
   fetch: (request: Request) => Response | Promise<Response>;
+  /** Every route of the composition (method and path), for the authorisation matrix. */
+  routes: { method: string; path: string }[];
   edge: EdgeApp;
   registry: LocalRegistry;
   /** Set when this start trained the demo model. */
@@ -38,10 +40,8 @@ export async function openEmbedded(
 ): Promise<EmbeddedPlatform> {
   const metrics = new Registry();
   registerProcessMetrics(metrics);
-  const runtime = await openFeatureRuntime(
-    resolveFeaturesConfig({ ...env, DATA_DIR: config.dataDir }),
-    { registry: metrics },
-  );
+  const featuresConfig = resolveFeaturesConfig({ ...env, DATA_DIR: config.dataDir });
+  const runtime = await openFeatureRuntime(featuresConfig, { registry: metrics });
   try {
     const registry = new LocalRegistry({ root: join(config.dataDir, "registry") });
     let bootstrap: BootstrapResult | null = null;
@@ -64,7 +64,11 @@ export async function openEmbedded(
     });
     await edge.warmup();
     const root = new Hono();
-    root.route("/", createFeatureApp({ pipeline: runtime.pipeline }));
+    // Per-entity features are personal data: the key of /predict, or their own.
+    const featureKeys = featuresConfig.apiKeys.length > 0
+      ? featuresConfig.apiKeys
+      : edgeConfig.apiKeys;
+    root.route("/", createFeatureApp({ pipeline: runtime.pipeline, apiKeys: featureKeys }));
     root.route(
       "/",
       createIngestRoutes({ pipeline: runtime.pipeline, apiKeys: config.ingestApiKeys }),
@@ -72,6 +76,7 @@ export async function openEmbedded(
     root.all("*", (c) => edge.fetch(c.req.raw));
     return {
       fetch: root.fetch,
+      routes: [...root.routes, ...edge.routes].map(({ method, path }) => ({ method, path })),
       edge,
       registry,
       bootstrap,

@@ -14,7 +14,7 @@
  * | -------- | ------------------------------------------------------ |
  * | postgres | `DATABASE_URL`                                         |
  * | redis    | `REDIS_URL`                                            |
- * | gateway  | `UPSTASH_REDIS_REST_URL`, `UPSTASH_REDIS_REST_TOKEN`   |
+ * | gateway  | `UPSTASH_REDIS_REST_URL`, `UPSTASH_REDIS_REST_TOKEN` (data role), `UPSTASH_{EDGE,WORKER,ADMIN}_TOKEN` |
  * | kafka    | `KAFKA_BROKERS`                                        |
  * | kinesis  | `KINESIS_ENDPOINT`, `AWS_REGION`, dummy AWS keys       |
  * | pubsub   | `PUBSUB_EMULATOR_HOST`, `PUBSUB_PROJECT_ID`            |

@@ -3,6 +3,7 @@
  *
  * @module
  */
+import { redactText, redactUrl } from "../../schemas/redact.ts";
 import { resolveGatewayConfig, startGateway } from "./mod.ts";
 
 if (import.meta.main) {
@@ -10,12 +11,15 @@ if (import.meta.main) {
   try {
     config = resolveGatewayConfig(Deno.env.toObject());
   } catch (e) {
-    console.error(e instanceof Error ? e.message : e);
+    console.error(redactText(e instanceof Error ? e.message : String(e)));
     Deno.exit(1);
   }
   const gateway = startGateway(config, (addr) => {
+    const roles = Object.keys(config.tokens).join(", ");
     console.log(
-      `Upstash gateway listening on http://${addr.hostname}:${addr.port} -> ${config.redisUrl}`,
+      `Upstash gateway listening on http://${addr.hostname}:${addr.port} -> ${
+        redactUrl(config.redisUrl)
+      } (roles: ${roles}${config.allowQueryToken ? "; ?_token= accepted" : ""})`,
     );
   });
   const stop = async () => {

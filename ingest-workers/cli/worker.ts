@@ -15,6 +15,7 @@ import {
   resolveFeaturesConfig,
 } from "../../pipeline/mod.ts";
 import type { FeatureRuntime } from "../../pipeline/mod.ts";
+import { redactText } from "../../schemas/redact.ts";
 import { Backoff, sleep } from "../_delivery.ts";
 import { createSource } from "../clients.ts";
 import { type IngestConfig, resolveIngestConfig, SOURCE_KINDS } from "../config.ts";
@@ -26,7 +27,10 @@ import { createWorkerApp, type WorkerStatus } from "../server.ts";
 import { type IngestLogger, IngestWorker } from "../worker.ts";
 
 const log: IngestLogger = (level, msg, fields = {}) => {
-  console.error(JSON.stringify({ ts: new Date().toISOString(), level, msg, ...fields }));
+  // Broker and database URLs may carry credentials: redacted in every line.
+  console.error(
+    redactText(JSON.stringify({ ts: new Date().toISOString(), level, msg, ...fields })),
+  );
 };
 
 function parseArgs(args: string[]): Record<string, string> {
@@ -81,6 +85,7 @@ async function main(): Promise<void> {
   const app = createWorkerApp({
     source: config.source,
     registry,
+    apiKeys: config.apiKeys,
     ingestRoutes: config.source === "http" ? () => ingestRoutes : undefined,
     status: () =>
       parts.worker

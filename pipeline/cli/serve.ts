@@ -15,7 +15,7 @@ if (import.meta.main) {
     const registry = new Registry();
     collectDefaultMetrics({ register: registry });
     const rt = await openFeatureRuntime(config, { registry });
-    const app = createFeatureApp({ pipeline: rt.pipeline, registry });
+    const app = createFeatureApp({ pipeline: rt.pipeline, registry, apiKeys: config.apiKeys });
     const server = Deno.serve({ port: config.port, hostname: config.hostname }, app.fetch);
     const stop = async () => {
       await server.shutdown();

@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { redactUrl } from "../../schemas/redact.ts";
 import { resolveRegistryConfig } from "../config.ts";
 import { createSyncService } from "../wiring.ts";
 
@@ -17,7 +18,9 @@ async function main(): Promise<void> {
     onListen: ({ hostname, port }) =>
       service.log("info", `Registry sync listening on http://${hostname}:${port}`, {
         models: config.REGISTRY_MODELS,
-        source: config.MLFLOW_TRACKING_URI ?? config.registryDir,
+        source: config.MLFLOW_TRACKING_URI
+          ? redactUrl(config.MLFLOW_TRACKING_URI)
+          : config.registryDir,
         poll_interval_ms: config.REGISTRY_POLL_INTERVAL_MS,
         webhooks: config.REGISTRY_WEBHOOK_SECRET ? "enabled" : "disabled",
       }),
