@@ -5,6 +5,7 @@
  * @module
  */
 import { Hono } from "hono";
+import { requestId } from "hono/request-id";
 import type { Context } from "hono";
 import type { Registry } from "prom-client";
 import type { ErrorResponse } from "../schemas/prediction.ts";
@@ -20,6 +21,12 @@ export interface FeatureAppDeps {
   registry?: Registry;
   /** Clock, epoch ms. Default `Date.now`. */
   now?: () => number;
+  /**
+   * Serve `/health`, `/healthz` and `/ready` (default true). A host that
+   * mounts these routes beside its own probes (the embedded platform) turns
+   * them off, so its own answer those paths.
+   */
+  probes?: boolean;
 }
 
 const STATUS: Record<string, number> = {
@@ -35,6 +42,8 @@ const STATUS: Record<string, number> = {
  */
 export function createFeatureApp(deps: FeatureAppDeps): Hono {
   const app = new Hono();
+  // Hosts that frame requests themselves (the edge) already set X-Request-ID.
+  if (deps.probes !== false) app.use(requestId({ headerName: "X-Request-ID" }));
   const now = deps.now ?? Date.now;
   const viewFor = (entity: string) => {
     const view = deps.pipeline.views.find((v) => v.entity === entity);
@@ -52,23 +61,7 @@ export function createFeatureApp(deps: FeatureAppDeps): Hono {
     const view = viewFor(c.req.param("entity"));
     return c.json(await deps.pipeline.getOnlineFeatures(c.req.param("id"), now(), view));
   });
-  // Liveness: the process answers. Readiness: the store and the online
-  // cache both answer a read of a probe entity, within a deadline.
-  app.get("/health", (c) => c.json({ status: "ok" }));
-  app.get("/healthz", (c) => c.json({ status: "ok" }));
-  app.get("/ready", async (c) => {
-    const view = deps.pipeline.views[0];
-    const probe = "__ready_probe__";
-    const checks = await Promise.allSettled([
-      withDeadline(deps.pipeline.getOfflineFeatures(probe, now(), view), READY_TIMEOUT_MS),
-      withDeadline(deps.pipeline.getOnlineFeatures(probe, now(), view), READY_TIMEOUT_MS),
-    ]);
-    const [store, online] = checks.map((r) =>
-      r.status === "fulfilled" ? "ok" : `error: ${(r.reason as Error)?.message ?? r.reason}`
-    );
-    if (store === "ok" && online === "ok") return c.json({ status: "ready", store, online });
-    return errorResponse(c, "not_ready", `Not ready: store ${store}; online ${online}`, 503);
-  });
+  if (deps.probes !== false) registerProbes(app, deps, now);
   if (deps.registry) {
     const registry = deps.registry;
     app.get(
@@ -86,6 +79,28 @@ export function createFeatureApp(deps: FeatureAppDeps): Hono {
     return errorResponse(c, "internal_error", "Internal error", 500);
   });
   return app;
+}
+
+/**
+ * Liveness: the process answers. Readiness: the store and the online cache
+ * both answer a read of a probe entity, within a deadline.
+ */
+function registerProbes(app: Hono, deps: FeatureAppDeps, now: () => number): void {
+  app.get("/health", (c) => c.json({ status: "ok" }));
+  app.get("/healthz", (c) => c.json({ status: "ok" }));
+  app.get("/ready", async (c) => {
+    const view = deps.pipeline.views[0];
+    const probe = "__ready_probe__";
+    const checks = await Promise.allSettled([
+      withDeadline(deps.pipeline.getOfflineFeatures(probe, now(), view), READY_TIMEOUT_MS),
+      withDeadline(deps.pipeline.getOnlineFeatures(probe, now(), view), READY_TIMEOUT_MS),
+    ]);
+    const [store, online] = checks.map((r) =>
+      r.status === "fulfilled" ? "ok" : `error: ${(r.reason as Error)?.message ?? r.reason}`
+    );
+    if (store === "ok" && online === "ok") return c.json({ status: "ready", store, online });
+    return errorResponse(c, "not_ready", `Not ready: store ${store}; online ${online}`, 503);
+  });
 }
 
 const READY_TIMEOUT_MS = 2000;

@@ -107,8 +107,8 @@ export class Progress {
 
   /** `N <unit> in S s (R/s)`, the usual tail of a summary line. */
   summary(): string {
-    return `${this.#count.toLocaleString("en-US")} ${this.#unit} in ${
-      this.seconds.toFixed(2)
-    } s (${Math.round(this.rate).toLocaleString("en-US")}/s)`;
+    return `${this.#count.toLocaleString("en-US")} ${this.#unit} in ${this.seconds.toFixed(2)} s (${
+      Math.round(this.rate).toLocaleString("en-US")
+    }/s)`;
   }
 }
