@@ -29,8 +29,8 @@ export class UsageError extends PlatformError {
   }
 }
 
-/** Thrown by {@linkcode parseCommand} after it printed the usage for `--help`. */
-class HelpShown extends Error {}
+/** Thrown by {@linkcode parseCommand} after it printed the usage for `--help` (exit 0). */
+export class HelpShown extends Error {}
 
 /** Parsed flags and positionals. */
 export interface ParsedCommand<O extends ParseArgsOptionsConfig> {

@@ -32,6 +32,9 @@ import { serviceEnv } from "../_services.ts";
 import { batchBody, demoRegistry, seedOnline } from "./edge/_fixture.ts";
 import { runWrk, type WrkResult } from "./edge/_wrk.ts";
 import { edgeServeArgs } from "../../edge/testing/mod.ts";
+import { exitWithHelp } from "../_help.ts";
+
+exitWithHelp(import.meta.url);
 
 const quick = Deno.args.includes("--quick");
 /**
