@@ -11,6 +11,13 @@ import { resolveEdgeConfig } from "./config.ts";
 import { registerProcessMetrics } from "./process_metrics.ts";
 import { buildEdgeDeps } from "./wiring.ts";
 
+if (Deno.args.includes("--help") || Deno.args.includes("-h")) {
+  console.log(`Usage: deno task edge
+  The prediction service alone, as Deno Deploy runs it (deno serve; PORT and HOST as deno serve
+  takes them: --port, --host). Env: EDGE_* and UPSTASH_REDIS_REST_URL/TOKEN (see edge/config.ts).`);
+  Deno.exit(0);
+}
+
 const registry = new Registry();
 registerProcessMetrics(registry);
 const app = createApp({ ...buildEdgeDeps(resolveEdgeConfig()), registry });

@@ -108,14 +108,12 @@ async function ensurePubSub(config: IngestConfig) {
   try {
     const topic = pubsub.topic(topicName);
     let state: "created" | "exists" = "exists";
-    const [topicExists] = await topic.exists(PUBSUB_GAX_OPTIONS);
-    if (!topicExists) {
+    if (!(await found(topic.getMetadata(PUBSUB_GAX_OPTIONS)))) {
       await pubsub.createTopic(topicName, PUBSUB_GAX_OPTIONS);
       state = "created";
     }
     const sub = topic.subscription(subscription);
-    const [subExists] = await sub.exists(PUBSUB_GAX_OPTIONS);
-    if (!subExists) {
+    if (!(await found(sub.getMetadata(PUBSUB_GAX_OPTIONS)))) {
       await topic.createSubscription(subscription, {
         ackDeadlineSeconds: 30,
         enableMessageOrdering: true,
@@ -130,5 +128,16 @@ async function ensurePubSub(config: IngestConfig) {
     };
   } finally {
     await pubsub.close().catch(() => {});
+  }
+}
+
+/** True when the metadata call answered, false on gRPC NOT_FOUND; other errors are thrown. */
+async function found(call: Promise<unknown>): Promise<boolean> {
+  try {
+    await call;
+    return true;
+  } catch (error) {
+    if ((error as { code?: number }).code === 5) return false;
+    throw error;
   }
 }

@@ -45,13 +45,15 @@ async function main(): Promise<number> {
   }
   const base = `http://${server.addr.hostname}:${server.addr.port}`;
   let stopping = false;
+  const stopped = Promise.withResolvers<void>();
   const stop = async () => {
     if (stopping) return;
     stopping = true;
     removeControlFile(config.dataDir);
     await server.shutdown();
+    // Closing releases the data folder's lock: the process ends only after it.
     await platform?.close();
-    Deno.exit(0);
+    stopped.resolve();
   };
   Deno.addSignalListener("SIGINT", stop);
   Deno.addSignalListener("SIGTERM", stop);
@@ -82,7 +84,7 @@ async function main(): Promise<number> {
   curl -s ${base}/features/user/user_1/online
   deno task model:status --model fraud_detector
   open ${base}/docs`);
-  await server.finished;
+  await stopped.promise;
   return 0;
 }
 

@@ -5,7 +5,16 @@
  */
 import { resolveGatewayConfig, startGateway } from "./mod.ts";
 
+const USAGE = `Usage: deno task gateway
+  The Upstash-compatible REST gateway in front of a Redis.
+Env: UPSTASH_GATEWAY_TOKEN (required), REDIS_URL, UPSTASH_GATEWAY_PORT, UPSTASH_GATEWAY_HOST
+  (see deploy/upstash_gateway/config.ts)`;
+
 if (import.meta.main) {
+  if (Deno.args.includes("--help") || Deno.args.includes("-h")) {
+    console.log(USAGE);
+    Deno.exit(0);
+  }
   let config;
   try {
     config = resolveGatewayConfig(Deno.env.toObject());

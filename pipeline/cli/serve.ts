@@ -22,13 +22,13 @@ if (import.meta.main) {
     collectDefaultMetrics({ register: registry });
     let server: Deno.HttpServer;
     // Take the port before opening the store: a port in use fails at once.
-    let app: ReturnType<typeof createFeatureApp> | undefined;
+    const ready: { app?: ReturnType<typeof createFeatureApp> } = {};
     try {
       server = Deno.serve(
         { port: config.port, hostname: config.hostname },
         (req) =>
-          app
-            ? app.fetch(req)
+          ready.app
+            ? ready.app.fetch(req)
             : Response.json({ error: { code: "starting", message: "Starting", status: 503 } }, {
               status: 503,
             }),
@@ -46,14 +46,15 @@ if (import.meta.main) {
       await server.shutdown();
       throw error;
     });
-    app = createFeatureApp({ pipeline: rt.pipeline, registry });
+    ready.app = createFeatureApp({ pipeline: rt.pipeline, registry });
+    const stopped = Promise.withResolvers<void>();
     const stop = async () => {
       await server.shutdown();
       await rt.close();
-      Deno.exit(0);
+      stopped.resolve();
     };
     Deno.addSignalListener("SIGINT", stop);
     Deno.addSignalListener("SIGTERM", stop);
-    await server.finished;
+    await stopped.promise;
   });
 }
