@@ -19,6 +19,8 @@ import { PlatformError } from "../../schemas/errors.ts";
 import { LocalRegistry } from "../../registry/local.ts";
 import { mlflowOptionsFrom, resolveRegistryConfig } from "../../registry/config.ts";
 import { logAndRegisterModel } from "../../registry/mlflow_train_log.ts";
+import { MlflowRegistry } from "../../registry/mlflow.ts";
+import type { ModelRegistry } from "../../registry/port.ts";
 import { type Algorithm, TrainError, trainModel, type TrainReport } from "../train/mod.ts";
 import { Progress } from "./progress.ts";
 
@@ -155,6 +157,15 @@ function parse(args: string[]) {
   }
 }
 
+async function hasChampion(registry: ModelRegistry, name: string): Promise<boolean> {
+  try {
+    return "champion" in await registry.getAliases(name);
+  } catch (error) {
+    if (error instanceof PlatformError && error.code === "model_not_found") return false;
+    throw error;
+  }
+}
+
 /** Runs the CLI; returns the exit code. `env` defaults to the process environment. */
 export async function runTrainCli(
   args: string[],
@@ -243,12 +254,18 @@ export async function runTrainCli(
       );
     }
     if (mlflow) {
+      // As locally: the first version of a model new to MLflow becomes its champion
+      // (later ones get `challenger`, which registry:sync rolls out as a canary).
+      const alias = v.alias ??
+        (await hasChampion(new MlflowRegistry(mlflow), stored.name) ? undefined : "champion");
       const result = await logAndRegisterModel({
         pkg,
         report,
-        config: { ...mlflow, ...(v.alias ? { alias: v.alias } : {}) },
+        config: { ...mlflow, ...(alias ? { alias } : {}) },
       });
-      out.log(`MLflow: run ${result.runId}, ${result.modelUri}`);
+      out.log(
+        `MLflow: run ${result.runId}, ${result.modelUri}${alias ? ` (alias ${alias})` : ""}`,
+      );
     }
     return 0;
   } catch (error) {
