@@ -9,6 +9,7 @@
 import { Buffer } from "node:buffer";
 import { timingSafeEqual } from "node:crypto";
 import { type Context, Hono } from "hono";
+import { requestId } from "hono/request-id";
 import type { Registry } from "prom-client";
 import { PlatformError } from "../schemas/errors.ts";
 import type { RegistryLog, RegistryMetrics } from "./metrics.ts";
@@ -45,6 +46,7 @@ const ENTITIES = new Set([
 /** Builds the registry's Hono app. */
 export function createRegistryApp(deps: RegistryAppDeps): Hono {
   const app = new Hono();
+  app.use(requestId({ headerName: "X-Request-ID" }));
 
   app.get("/health", (c) => {
     const models = deps.worker.status().map((s) => ({
