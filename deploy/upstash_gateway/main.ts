@@ -22,11 +22,23 @@ if (import.meta.main) {
     console.error(e instanceof Error ? e.message : e);
     Deno.exit(1);
   }
-  const gateway = startGateway(config, (addr) => {
-    console.log(
-      `Upstash gateway listening on http://${addr.hostname}:${addr.port} -> ${config.redisUrl}`,
+  let gateway: ReturnType<typeof startGateway>;
+  try {
+    gateway = startGateway(config, (addr) => {
+      console.log(
+        `Upstash gateway listening on http://${addr.hostname}:${addr.port} -> ${config.redisUrl}`,
+      );
+    });
+  } catch (e) {
+    console.error(
+      `error: Cannot listen on ${config.host}:${config.port}: ${
+        e instanceof Deno.errors.AddrInUse
+          ? "the port is in use; set UPSTASH_GATEWAY_PORT"
+          : (e as Error).message
+      }`,
     );
-  });
+    Deno.exit(1);
+  }
   const stop = async () => {
     await gateway.shutdown();
     Deno.exit(0);

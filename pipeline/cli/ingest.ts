@@ -7,6 +7,7 @@
  * @module
  */
 import { resolveFeaturesConfig } from "../config.ts";
+import { FeatureStoreLockedError } from "../errors.ts";
 import { loadJsonlFile } from "../load_file.ts";
 import { openFeatureRuntime } from "../runtime.ts";
 import { parseCommand, runCommand, UsageError } from "./command.ts";
@@ -27,7 +28,15 @@ if (import.meta.main) {
     if (!file) throw new UsageError("Missing --file");
     const size = (await Deno.stat(file)).size;
     const config = resolveFeaturesConfig();
-    const rt = await openFeatureRuntime(config, { skipWarm: true, offline: true });
+    const rt = await openFeatureRuntime(config, { skipWarm: true, offline: true }).catch((e) => {
+      if (e instanceof FeatureStoreLockedError) {
+        throw new FeatureStoreLockedError(
+          `${e.message}; to load events into a running platform, send them to it: ` +
+            `deno task replay --file ${file} --to http --url http://127.0.0.1:8000`,
+        );
+      }
+      throw e;
+    });
     try {
       const progress = new Progress({ label: "ingest", unit: "events", total: size });
       const totals = await loadJsonlFile(rt.pipeline, file, {
