@@ -10,7 +10,7 @@
  * so an operation either completes or changes nothing, and its error says
  * which.
  *
- * {@linkcode ModelControl} is the interface; {@linkcode ModelOperations}
+ * `ModelControl` (`model_control.ts`) is the interface; {@linkcode ModelOperations}
  * implements it on a sync service (in the process that serves, or against
  * shared MLflow + Redis state); `admin_client.ts` implements it over HTTP
  * against a running platform.
@@ -19,93 +19,25 @@
  */
 import type { ModelPointer, TrafficSplit } from "../schemas/pointer.ts";
 import { PlatformError } from "../schemas/errors.ts";
-import { readVariantStats, type VariantStats } from "./_counters.ts";
+import { readVariantStats } from "./_counters.ts";
 import { RegistryError } from "./errors.ts";
 import { compareInputs, describeInputChanges, type InputChange } from "./input_changes.ts";
+import type {
+  CanaryOptions,
+  ModelControl,
+  ModelListing,
+  ModelStatus,
+  OperationResult,
+  PromoteOptions,
+  RollbackOptions,
+  VersionListing,
+} from "./model_control.ts";
 import type { ModelPackage, ModelRegistry } from "./port.ts";
 import type { ModelPublisher } from "./publish.ts";
 import type { RolloutController } from "./rollout.ts";
 import type { RegistryStore } from "./store/port.ts";
 import type { SyncWorker } from "./sync.ts";
 import { validatePackage, type ValidationOptions } from "./validate.ts";
-
-/** Options of a promotion. */
-export interface PromoteOptions {
-  /** Version to promote (default: the challenger). */
-  version?: string;
-  /** Promote although the inputs change. */
-  force?: boolean;
-}
-
-/** Options of a canary. */
-export interface CanaryOptions {
-  version: string;
-  /** Challenger share in percent (default: the first canary step). */
-  percent?: number;
-  /** Score the challenger beside the champion without serving it. */
-  shadow?: boolean;
-  /** Start although the inputs change. */
-  force?: boolean;
-}
-
-/** Options of a rollback. */
-export interface RollbackOptions {
-  reason?: string;
-}
-
-/** What an operation did. */
-export interface OperationResult {
-  model: string;
-  action: "promote" | "canary" | "rollback" | "none";
-  /** One line for people. */
-  message: string;
-  aliases: Record<string, string>;
-  /** The published pointer after the change, when there is one. */
-  pointer: ModelPointer | null;
-  /** How the inputs of the served version changed (forced, or by a rollback). */
-  input_changes: InputChange[];
-}
-
-/** One version in a listing. */
-export interface VersionListing {
-  version: string;
-  created_at: string;
-  sha256: string;
-  aliases: string[];
-}
-
-/** A model with its versions. */
-export interface ModelListing {
-  model: string;
-  versions: VersionListing[];
-}
-
-/** The state of one model. */
-export interface ModelStatus {
-  model: string;
-  aliases: Record<string, string>;
-  versions: VersionListing[];
-  pointer: ModelPointer | null;
-  traffic: TrafficSplit;
-  /** Requests per variant over the last `window_seconds`, from the edges' rollout counters. */
-  window_seconds: number;
-  requests: Record<"champion" | "challenger" | "challenger_shadow", VariantStats>;
-  /** Whether the sync worker follows this model's aliases (`REGISTRY_MODELS`). */
-  followed: boolean;
-  /** Where changes take effect. */
-  target: string;
-}
-
-/** The operations, wherever they run. */
-export interface ModelControl {
-  /** Where the operations act, for people. */
-  readonly target: string;
-  list(): Promise<ModelListing[]>;
-  status(model: string): Promise<ModelStatus>;
-  promote(model: string, options?: PromoteOptions): Promise<OperationResult>;
-  canary(model: string, options: CanaryOptions): Promise<OperationResult>;
-  rollback(model: string, options?: RollbackOptions): Promise<OperationResult>;
-}
 
 /** What {@linkcode ModelOperations} works on. */
 export interface ModelOperationsDeps {
@@ -479,3 +411,14 @@ function refused(
 function forcedNote(changes: InputChange[]): string {
   return changes.length > 0 ? `; forced, inputs change: ${describeInputChanges(changes)}` : "";
 }
+
+export type {
+  CanaryOptions,
+  ModelControl,
+  ModelListing,
+  ModelStatus,
+  OperationResult,
+  PromoteOptions,
+  RollbackOptions,
+  VersionListing,
+};
