@@ -10,7 +10,11 @@ import { createModelOperations, createSyncService } from "./wiring.ts";
 Deno.test("createModelAdminRoutes() serves the model operations to HttpModelControl", async () => {
   const root = await Deno.makeTempDir({ prefix: "model-admin-" });
   const registry = new LocalRegistry({ root });
-  const config = resolveRegistryConfig({ REGISTRY_MODELS: "m" });
+  // A loaded shared machine must not fail the validation latency smoke run.
+  const config = resolveRegistryConfig({
+    REGISTRY_MODELS: "m",
+    REGISTRY_VALIDATION_LATENCY_MS: "10000",
+  });
   const service = createSyncService(config, {
     registry,
     store: new MemoryRegistryStore(),

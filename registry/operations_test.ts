@@ -16,7 +16,11 @@ class PointerDownStore extends MemoryRegistryStore {
 async function setUp(store: MemoryRegistryStore, followed = "m") {
   const root = await Deno.makeTempDir({ prefix: "model-ops-" });
   const registry = new LocalRegistry({ root });
-  const config = resolveRegistryConfig({ REGISTRY_MODELS: followed });
+  // A loaded shared machine must not fail the validation latency smoke run.
+  const config = resolveRegistryConfig({
+    REGISTRY_MODELS: followed,
+    REGISTRY_VALIDATION_LATENCY_MS: "10000",
+  });
   const service = createSyncService(config, { registry, store, log: () => {} });
   const ops = createModelOperations(service, config, { pointerIsLive: true, target: "here" });
   await registry.register(onnxPackage("m"));

@@ -20,7 +20,8 @@ Deno.test({
   async fn() {
     const dataDir = await Deno.makeTempDir();
     const config = resolveEmbeddedConfig({ DATA_DIR: dataDir });
-    const env = { EDGE_LOG_LEVEL: "silent" };
+    // A loaded shared machine must not fail the validation latency smoke run.
+    const env = { EDGE_LOG_LEVEL: "silent", REGISTRY_VALIDATION_LATENCY_MS: "10000" };
     const first = await openEmbedded(config, env);
     try {
       assert.ok(first.bootstrap, "first start trains the demo model");

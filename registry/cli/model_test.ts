@@ -22,7 +22,11 @@ async function withModels(
   const root = await Deno.makeTempDir({ prefix: "model-cli-" });
   try {
     const registry = new LocalRegistry({ root });
-    const config = resolveRegistryConfig({ REGISTRY_MODELS: "m" });
+    // A loaded shared machine must not fail the validation latency smoke run.
+    const config = resolveRegistryConfig({
+      REGISTRY_MODELS: "m",
+      REGISTRY_VALIDATION_LATENCY_MS: "10000",
+    });
     const service = createSyncService(config, {
       registry,
       store: new MemoryRegistryStore(),

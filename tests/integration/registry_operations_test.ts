@@ -22,6 +22,7 @@ Deno.test("ModelOperations on MLflow and Redis complete for a model REGISTRY_MOD
     UPSTASH_REDIS_REST_URL: env.UPSTASH_REDIS_REST_URL,
     UPSTASH_REDIS_REST_TOKEN: env.UPSTASH_REDIS_REST_TOKEN,
     REGISTRY_MODELS: "fraud_detector",
+    REGISTRY_VALIDATION_LATENCY_MS: "10000",
   });
   const service = createSyncService(config, { log: () => {} });
   const target = describeTarget(config);
