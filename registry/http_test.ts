@@ -14,6 +14,8 @@ async function setup() {
     REGISTRY_MODELS: "m",
     REGISTRY_WEBHOOK_SECRET: "whsec",
     REGISTRY_ADMIN_TOKEN: "admin",
+    // A loaded shared machine must not fail the validation latency smoke run.
+    REGISTRY_VALIDATION_LATENCY_MS: "10000",
   });
   const service = createSyncService(config, { registry, store, log: () => {} });
   return { root, registry, store, service, cleanup: () => Deno.remove(root, { recursive: true }) };
