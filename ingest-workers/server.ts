@@ -7,6 +7,7 @@
  * @module
  */
 import { Hono } from "hono";
+import { requestId } from "hono/request-id";
 import type { Registry } from "prom-client";
 import { bearerToken, matchesAnyKey } from "../pipeline/http_guard.ts";
 import { redactText } from "../schemas/redact.ts";
@@ -35,6 +36,7 @@ export interface WorkerAppOptions {
 export function createWorkerApp(options: WorkerAppOptions): Hono {
   const app = new Hono();
   const keys = options.apiKeys ?? [];
+  app.use(requestId({ headerName: "X-Request-ID" }));
   app.get("/health", (c) => {
     const s = options.status();
     const status = s.state === "degraded" ? "degraded" : "ok";
@@ -65,5 +67,17 @@ export function createWorkerApp(options: WorkerAppOptions): Hono {
       return c.json({ error: { code: "service_unavailable", message, status: 503 } }, 503);
     });
   }
+  app.notFound((c) =>
+    c.json({
+      error: { code: "not_found", message: `No route ${c.req.method} ${c.req.path}`, status: 404 },
+    }, 404)
+  );
+  app.onError((error, c) => {
+    console.error(error);
+    return c.json(
+      { error: { code: "internal_error", message: "Internal error", status: 500 } },
+      500,
+    );
+  });
   return app;
 }

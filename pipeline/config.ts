@@ -24,8 +24,8 @@ const schema = z.object({
   FEATURES_MAX_FUTURE_MS: envInt(DEFAULT_MAX_FUTURE_MS, 0, 86_400_000),
   /** Interface `features:serve` binds. Default 127.0.0.1 (0.0.0.0 in a container). */
   FEATURES_HOSTNAME: z.string().min(1).default("127.0.0.1"),
-  /** Port of `features:serve`. Default 8091. */
-  FEATURES_PORT: envInt(8091, 1, 65535),
+  /** Port of `features:serve`. Default 8092 (8091 is the ingest worker's). */
+  FEATURES_PORT: envInt(8092, 1, 65535),
   /**
    * Smallest tile size, ms, kept in Postgres `feature_tiles`. Default 3600000
    * (1 h): finer tiles cover short windows that offline reads take from raw

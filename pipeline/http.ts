@@ -9,6 +9,7 @@
  * @module
  */
 import { Hono } from "hono";
+import { requestId } from "hono/request-id";
 import type { Context } from "hono";
 import type { Registry } from "prom-client";
 import type { ErrorResponse } from "../schemas/prediction.ts";
@@ -28,6 +29,12 @@ export interface FeatureAppDeps {
   now?: () => number;
   /** Bearer keys of the feature routes; empty or absent: open. */
   apiKeys?: readonly string[];
+  /**
+   * Serve `/health`, `/healthz` and `/ready` (default true). A host that
+   * mounts these routes beside its own probes (the embedded platform) turns
+   * them off, so its own answer those paths.
+   */
+  probes?: boolean;
 }
 
 /** The routes of {@linkcode createFeatureApp} that need a key when keys are set. */
@@ -46,6 +53,8 @@ const STATUS: Record<string, number> = {
  */
 export function createFeatureApp(deps: FeatureAppDeps): Hono {
   const app = new Hono();
+  // Hosts that frame requests themselves (the edge) already set X-Request-ID.
+  if (deps.probes !== false) app.use(requestId({ headerName: "X-Request-ID" }));
   const now = deps.now ?? Date.now;
   const keys = deps.apiKeys ?? [];
   const keyHolder = (c: Context) =>
@@ -75,24 +84,7 @@ export function createFeatureApp(deps: FeatureAppDeps): Hono {
     const view = viewFor(c.req.param("entity"));
     return c.json(await deps.pipeline.getOnlineFeatures(c.req.param("id"), now(), view));
   });
-  // Liveness: the process answers. Readiness: the store and the online
-  // cache both answer a read of a probe entity, within a deadline.
-  app.get("/health", (c) => c.json({ status: "ok" }));
-  app.get("/healthz", (c) => c.json({ status: "ok" }));
-  app.get("/ready", async (c) => {
-    const view = deps.pipeline.views[0];
-    const probe = "__ready_probe__";
-    const checks = await Promise.allSettled([
-      withDeadline(deps.pipeline.getOfflineFeatures(probe, now(), view), READY_TIMEOUT_MS),
-      withDeadline(deps.pipeline.getOnlineFeatures(probe, now(), view), READY_TIMEOUT_MS),
-    ]);
-    const [store, online] = checks.map((r) =>
-      r.status === "fulfilled" ? "ok" : `error: ${(r.reason as Error)?.message ?? r.reason}`
-    );
-    if (store === "ok" && online === "ok") return c.json({ status: "ready", store, online });
-    const why = keyHolder(c) ? `: store ${redactText(store)}; online ${redactText(online)}` : "";
-    return errorResponse(c, "not_ready", `Not ready${why}`, 503);
-  });
+  if (deps.probes !== false) registerProbes(app, deps, now, keyHolder);
   if (deps.registry) {
     const registry = deps.registry;
     app.get(
@@ -110,6 +102,35 @@ export function createFeatureApp(deps: FeatureAppDeps): Hono {
     return errorResponse(c, "internal_error", "Internal error", 500);
   });
   return app;
+}
+
+/**
+ * Liveness: the process answers. Readiness: the store and the online cache
+ * both answer a read of a probe entity, within a deadline.
+ */
+function registerProbes(
+  app: Hono,
+  deps: FeatureAppDeps,
+  now: () => number,
+  keyHolder: (c: Context) => boolean,
+): void {
+  app.get("/health", (c) => c.json({ status: "ok" }));
+  app.get("/healthz", (c) => c.json({ status: "ok" }));
+  app.get("/ready", async (c) => {
+    const view = deps.pipeline.views[0];
+    const probe = "__ready_probe__";
+    const checks = await Promise.allSettled([
+      withDeadline(deps.pipeline.getOfflineFeatures(probe, now(), view), READY_TIMEOUT_MS),
+      withDeadline(deps.pipeline.getOnlineFeatures(probe, now(), view), READY_TIMEOUT_MS),
+    ]);
+    const [store, online] = checks.map((r) =>
+      r.status === "fulfilled" ? "ok" : `error: ${(r.reason as Error)?.message ?? r.reason}`
+    );
+    if (store === "ok" && online === "ok") return c.json({ status: "ready", store, online });
+    // Only a key holder sees why (driver messages may name hosts).
+    const why = keyHolder(c) ? `: store ${redactText(store)}; online ${redactText(online)}` : "";
+    return errorResponse(c, "not_ready", `Not ready${why}`, 503);
+  });
 }
 
 const READY_TIMEOUT_MS = 2000;

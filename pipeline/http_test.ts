@@ -22,6 +22,7 @@ Deno.test("createFeatureApp() serves offline and online features and 422 on a ba
     }]);
     const app = createFeatureApp({ pipeline, now: () => NOW });
     const off = await app.request("/features/user/u1?as_of=2026-03-20T11:30:00Z");
+    assert.ok(off.headers.get("x-request-id"), "every answer carries X-Request-ID");
     assert.equal(off.status, 200);
     const body = await off.json();
     assert.equal(body.entity_type, "user");

@@ -10,6 +10,7 @@
  * @module
  */
 import { type Context, Hono } from "hono";
+import { requestId } from "hono/request-id";
 import type { Registry } from "prom-client";
 import { PlatformError } from "../schemas/errors.ts";
 import { redactText } from "../schemas/redact.ts";
@@ -57,6 +58,7 @@ const ENTITIES = new Set([
 /** Builds the registry's Hono app. */
 export function createRegistryApp(deps: RegistryAppDeps): Hono {
   const app = new Hono();
+  app.use(requestId({ headerName: "X-Request-ID" }));
 
   const admins = deps.adminToken ? [deps.adminToken] : [];
   const packageReaders = [...admins, ...(deps.edgeToken ? [deps.edgeToken] : [])];

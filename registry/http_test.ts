@@ -15,6 +15,8 @@ async function setup(env: Record<string, string> = {}) {
     REGISTRY_WEBHOOK_SECRET: "whsec",
     REGISTRY_ADMIN_TOKEN: "admin",
     REGISTRY_EDGE_TOKEN: "edge",
+    // A loaded shared machine must not fail the validation latency smoke run.
+    REGISTRY_VALIDATION_LATENCY_MS: "10000",
     ...env,
   });
   const service = createSyncService(config, { registry, store, log: () => {} });

@@ -38,6 +38,8 @@ Deno.test("ModelPublisher.putPackage() serves packages over the size limit from 
       REGISTRY_BLOB_MAX_BYTES: "1024",
       REGISTRY_PUBLIC_URL: "https://registry.example",
       REGISTRY_EDGE_TOKEN: "edge-token",
+      // A loaded shared machine must not fail the validation latency smoke run.
+      REGISTRY_VALIDATION_LATENCY_MS: "10000",
     });
     const store = new MemoryRegistryStore();
     const service = createSyncService(config, { registry, store, log: () => {} });

@@ -93,7 +93,13 @@ export function registerRoutes(app: Hono<EdgeEnv>, d: RouteDeps): void {
     return c.json({ ready: true, model_name: m, model_version: loaded?.version ?? "" });
   });
   on("GET", "/models", async (c) => {
-    const names = new Set([d.config.defaultModel, ...d.store.loaded().map((m) => m.name)]);
+    // Every model the source knows, loaded or not, with its aliases as they are now.
+    const known = await d.store.source.listModels().catch(() => [] as string[]);
+    const names = new Set([
+      d.config.defaultModel,
+      ...d.store.loaded().map((m) => m.name),
+      ...known,
+    ]);
     const models = [];
     for (const n of [...names].sort()) {
       try {
@@ -184,7 +190,7 @@ function health(d: RouteDeps) {
 }
 
 async function modelInfo(d: RouteDeps, name: string) {
-  const route = await d.store.routeOf(name);
+  const route = await d.store.inspect(name);
   const aliasesOf = (v: string) =>
     Object.entries(route.aliases).filter(([, x]) => x === v).map(([a]) => a);
   return {

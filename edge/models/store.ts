@@ -193,6 +193,20 @@ export class ModelStore {
     await Promise.all(all.map((m) => m.session.release()));
   }
 
+  /**
+   * The route of `name` as the source has it now, without loading anything
+   * or changing what is served (for listings; the served route may follow
+   * a moment later, once its versions are warmed).
+   */
+  inspect(name: string): Promise<ModelRoute> {
+    if (!MODEL_NAME.test(name)) {
+      return Promise.reject(
+        new EdgeError("model_not_found", `Model not found '${name.slice(0, 100)}'`),
+      );
+    }
+    return this.#deadline(this.source.getRoute(name), name);
+  }
+
   /** The route of `name`, checked at most every `pollMs` (the check runs beside requests). */
   routeOf(name: string): Promise<ModelRoute> {
     return this.#currentRoute(name);

@@ -38,6 +38,9 @@ import { batchBody, demoRegistry, seedOnline } from "./edge/_fixture.ts";
 import { cpuSeconds, freePort, rssMb, waitFor } from "./edge/_process.ts";
 import { runWrk, type WrkResult } from "./edge/_wrk.ts";
 import { edgeServeArgs } from "../../edge/testing/mod.ts";
+import { exitWithHelp } from "../_help.ts";
+
+exitWithHelp(import.meta.url);
 
 const quick = Deno.args.includes("--quick");
 /**

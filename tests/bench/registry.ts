@@ -39,6 +39,9 @@ import { signMlflowWebhook } from "../../registry/webhook.ts";
 import { createSyncService } from "../../registry/wiring.ts";
 import { serviceEnv } from "../_services.ts";
 import { onnxPackage } from "../contracts/model_registry_fixtures.ts";
+import { exitWithHelp } from "../_help.ts";
+
+exitWithHelp(import.meta.url);
 
 const quick = Deno.args.includes("--quick");
 const CHANGES = quick ? 2 : 8;
