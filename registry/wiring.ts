@@ -27,6 +27,8 @@ import type { RegistryStore } from "./store/port.ts";
 import { upstashRedis, UpstashRegistryStore } from "./store/upstash.ts";
 import { type ChallengerMode, SyncWorker } from "./sync.ts";
 import { WebhookVerifier } from "./webhook.ts";
+import { createModelAdminRoutes } from "./admin_http.ts";
+import { redactUrl } from "../schemas/redact.ts";
 
 /** The registry adapter the config selects. */
 export function registryFromConfig(config: RegistryConfig): ModelRegistry {
@@ -185,14 +187,11 @@ export function describeTarget(config: RegistryConfig): ModelOperationsTarget {
   };
 }
 
-/** A URL without its user info (credentials stay out of messages). */
-function redactUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    u.username = "";
-    u.password = "";
-    return u.href.replace(/\/$/, "");
-  } catch {
-    return "<invalid URL>";
-  }
+/**
+ * Adds `/admin/models` (behind `REGISTRY_ADMIN_TOKEN`) to a sync service's
+ * app, acting on this process's registry and store.
+ */
+export function serveModelAdmin(service: SyncService, config: RegistryConfig): void {
+  const operations = createModelOperations(service, config, describeTarget(config));
+  service.app.route("/", createModelAdminRoutes(operations, config.REGISTRY_ADMIN_TOKEN));
 }

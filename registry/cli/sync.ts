@@ -7,9 +7,8 @@
  */
 import { redactUrl } from "../../schemas/redact.ts";
 import { helpOnly, runCommand } from "../../pipeline/cli/command.ts";
-import { createModelAdminRoutes } from "../admin_http.ts";
 import { resolveRegistryConfig } from "../config.ts";
-import { createModelOperations, createSyncService, describeTarget } from "../wiring.ts";
+import { createSyncService, serveModelAdmin } from "../wiring.ts";
 
 const USAGE = `Usage: deno task registry:sync
   Follows the aliases of REGISTRY_MODELS in MLflow (MLFLOW_TRACKING_URI) or the local registry,
@@ -21,8 +20,7 @@ async function main(): Promise<void> {
   helpOnly(USAGE, Deno.args);
   const config = resolveRegistryConfig();
   const service = createSyncService(config);
-  const operations = createModelOperations(service, config, describeTarget(config));
-  service.app.route("/", createModelAdminRoutes(operations, config.REGISTRY_ADMIN_TOKEN));
+  serveModelAdmin(service, config);
   let server: Deno.HttpServer;
   try {
     server = Deno.serve({

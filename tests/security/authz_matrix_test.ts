@@ -35,7 +35,7 @@ import { resolveRegistryConfig } from "../../registry/config.ts";
 import { LocalRegistry } from "../../registry/local.ts";
 import { MemoryRegistryStore } from "../../registry/store/memory.ts";
 import { signMlflowWebhook } from "../../registry/webhook.ts";
-import { createSyncService } from "../../registry/wiring.ts";
+import { createSyncService, serveModelAdmin } from "../../registry/wiring.ts";
 
 type Access = "open" | "key" | "status";
 type Process = "edge" | "registry" | "gateway" | "worker" | "features" | "embedded";
@@ -100,6 +100,7 @@ const EDGE: Record<string, Entry> = {
   "GET /v2/health/ready": { access: "open" },
   "GET /v2/models/:name": { access: "key", path: "/v2/models/fraud_detector" },
   "GET /v2/models/:name/ready": { access: "key", path: "/v2/models/fraud_detector/ready" },
+  "GET /v2/models/:name/config": { access: "key", path: "/v2/models/fraud_detector/config" },
   "POST /v2/models/:name/infer": {
     access: "key",
     path: "/v2/models/fraud_detector/infer",
@@ -108,6 +109,10 @@ const EDGE: Record<string, Entry> = {
   "GET /v2/models/:name/versions/:version": {
     access: "key",
     path: "/v2/models/fraud_detector/versions/1",
+  },
+  "GET /v2/models/:name/versions/:version/config": {
+    access: "key",
+    path: "/v2/models/fraud_detector/versions/1/config",
   },
   "GET /v2/models/:name/versions/:version/ready": {
     access: "key",
@@ -130,6 +135,27 @@ const FEATURES: Record<string, Entry> = {
 
 const INGEST: Record<string, Entry> = {
   "POST /ingest/events": { access: "key", body: "[]", right: bearer(KEYS.ingest) },
+};
+
+/** `/admin/models` (registry sync and the embedded platform), behind the admin token. */
+const ADMIN: Record<string, Entry> = {
+  "GET /admin/models": { access: "key", right: bearer(KEYS.registryAdmin) },
+  "GET /admin/models/:model": {
+    access: "key",
+    path: "/admin/models/fraud_detector",
+    right: bearer(KEYS.registryAdmin),
+  },
+  ...Object.fromEntries(
+    ["promote", "canary", "rollback"].map((op) => [
+      `POST /admin/models/:model/${op}`,
+      {
+        access: "key",
+        path: `/admin/models/no_such_model/${op}`,
+        body: "{}",
+        right: bearer(KEYS.registryAdmin),
+      },
+    ]),
+  ),
 };
 
 /** Every process's routes and what they need. */
@@ -157,6 +183,7 @@ const MATRIX: Record<Process, Record<string, Entry>> = {
       path: `/packages/${"0".repeat(64)}`,
       right: bearer(KEYS.registryEdge),
     },
+    ...ADMIN,
   },
   gateway: {
     "POST /": { access: "key", body: '["ping"]' },
@@ -172,10 +199,15 @@ const MATRIX: Record<Process, Record<string, Entry>> = {
     ...INGEST,
   },
   features: { ...FEATURES, "GET /metrics": { access: "open" } },
-  // The embedded platform: the features API behind the edge's key, HTTP ingest and the edge.
-  // The features app is mounted first, so its open /health and /ready answer for both
-  // today; once the edge's are mounted first, swap the order here (EDGE last).
-  embedded: { ...EDGE, ...FEATURES, ...INGEST },
+  // The embedded platform: the edge (its /health and /ready answer for the whole process),
+  // the features API behind the edge's key, HTTP ingest and /admin/models.
+  embedded: {
+    "GET /features/:entity/:id": FEATURES["GET /features/:entity/:id"],
+    "GET /features/:entity/:id/online": FEATURES["GET /features/:entity/:id/online"],
+    ...INGEST,
+    ...ADMIN,
+    ...EDGE,
+  },
 };
 
 /** A process under test: its routes and a fetch. */
@@ -232,15 +264,19 @@ const START: Record<Process, () => Promise<Running>> = {
   },
   async registry() {
     const root = await Deno.makeTempDir({ prefix: "authz-" });
-    const service = createSyncService(
-      resolveRegistryConfig({
-        REGISTRY_MODELS: "m",
-        REGISTRY_ADMIN_TOKEN: KEYS.registryAdmin,
-        REGISTRY_EDGE_TOKEN: KEYS.registryEdge,
-        REGISTRY_WEBHOOK_SECRET: KEYS.webhook,
-      }),
-      { registry: new LocalRegistry({ root }), store: new MemoryRegistryStore(), log: () => {} },
-    );
+    const config = resolveRegistryConfig({
+      REGISTRY_MODELS: "m",
+      REGISTRY_ADMIN_TOKEN: KEYS.registryAdmin,
+      REGISTRY_EDGE_TOKEN: KEYS.registryEdge,
+      REGISTRY_WEBHOOK_SECRET: KEYS.webhook,
+    });
+    const service = createSyncService(config, {
+      registry: new LocalRegistry({ root }),
+      store: new MemoryRegistryStore(),
+      log: () => {},
+    });
+    // What `deno task registry:sync` serves.
+    serveModelAdmin(service, config);
     return {
       routes: honoRoutes(service.app),
       fetch: (req) => service.app.fetch(req),
@@ -311,7 +347,11 @@ const START: Record<Process, () => Promise<Running>> = {
         demoBootstrap: false,
         ingestApiKeys: [KEYS.ingest],
       },
-      { EDGE_API_KEYS: KEYS.edge, EDGE_LOG_LEVEL: "silent" },
+      {
+        EDGE_API_KEYS: KEYS.edge,
+        EDGE_LOG_LEVEL: "silent",
+        REGISTRY_ADMIN_TOKEN: KEYS.registryAdmin,
+      },
     );
     return {
       routes: honoRoutes(platform),
