@@ -5,7 +5,7 @@
  * @module
  */
 import { z } from "zod";
-import { envInt, parseConfig } from "../schemas/config.ts";
+import { envBool, envInt, envList, parseConfig } from "../schemas/config.ts";
 import { DEFAULT_MIN_TILE_MS } from "./store/_sql_store.ts";
 
 const schema = z.object({
@@ -23,8 +23,8 @@ const schema = z.object({
   FEATURES_MAX_FUTURE_MS: z.coerce.number().int().min(0).max(86_400_000).optional(),
   /** Interface `features:serve` binds. Default 127.0.0.1 (0.0.0.0 in a container). */
   FEATURES_HOSTNAME: z.string().min(1).default("127.0.0.1"),
-  /** Port of `features:serve`. Default 8091. */
-  FEATURES_PORT: envInt(8091, 1, 65535),
+  /** Port of `features:serve`. Default 8092 (8091 is the ingest worker's). */
+  FEATURES_PORT: envInt(8092, 1, 65535),
   /**
    * Smallest tile size, ms, kept in Postgres `feature_tiles`. Default 3600000
    * (1 h): finer tiles cover short windows that offline reads take from raw
@@ -37,6 +37,17 @@ const schema = z.object({
   FEATURE_REPO: z.string().min(1).optional(),
   /** A shipped example repository (`fraud`, `sensors`); `--example` wins. Default `fraud`. */
   FEATURE_EXAMPLE: z.string().min(1).optional(),
+  /**
+   * Bearer keys of the feature routes (per-entity features are personal
+   * data) and of `/ready` details; empty: open (the embedded platform then
+   * uses `EDGE_API_KEYS`).
+   */
+  FEATURES_API_KEYS: envList([]),
+  /**
+   * Export `features_value_min`/`_max` on `/metrics`: raw values of recent
+   * events (the largest amount), so off by default.
+   */
+  FEATURES_METRICS_EXTREMES: envBool(false),
 });
 
 /** Resolved pipeline configuration. */
@@ -53,6 +64,10 @@ export interface FeaturesConfig {
   minTileMs: number;
   /** Which feature repository to load (a folder, or a shipped example). */
   repository: { repo?: string; example?: string };
+  /** Bearer keys of the feature routes (`FEATURES_API_KEYS`); empty: open. */
+  apiKeys: string[];
+  /** Export raw extremes of feature values (`FEATURES_METRICS_EXTREMES`). */
+  metricsExtremes: boolean;
 }
 
 /** Reads and validates the pipeline configuration; throws `ConfigError` listing every problem. */
@@ -80,5 +95,7 @@ export function resolveFeaturesConfig(
     batchSize: c.FEATURES_BATCH_SIZE,
     minTileMs: c.FEATURES_MIN_TILE_MS,
     repository: { repo: c.FEATURE_REPO, example: c.FEATURE_EXAMPLE },
+    apiKeys: c.FEATURES_API_KEYS,
+    metricsExtremes: c.FEATURES_METRICS_EXTREMES,
   };
 }

@@ -62,10 +62,23 @@ export interface FeaturePipelineOptions {
   repository?: FeatureRepository;
   /** Where the `features_*` metrics are registered; none when omitted. */
   registry?: Registry;
+  /**
+   * Also export `features_value_min`/`_max` (raw values of recent events) on
+   * `/metrics`; off by default (`FEATURES_METRICS_EXTREMES`).
+   */
+  metricsExtremes?: boolean;
   /** Processing clock, epoch ms. Default `Date.now`. */
   now?: () => number;
   /** Accepted future skew of event timestamps for every source (default each source's own). */
   maxFutureMs?: number;
+  /**
+   * Keep the online cache up to date (default true). An offline loader whose
+   * cache is process-local (the ingest CLI on the embedded store) turns it
+   * off: nobody reads that cache, the platform rebuilds its own from the
+   * store at start, and rebuilding states of entities with history made a
+   * re-ingest of known events 4-5x slower than new ones.
+   */
+  online?: boolean;
 }
 
 /** Feature values of one entity as of a time. */
@@ -88,6 +101,7 @@ export class FeaturePipeline {
   readonly #now: () => number;
   readonly #viewsBySource = new Map<string, FeatureView[]>();
   readonly #validators = new Map<string, EventValidator>();
+  readonly #online: boolean;
 
   constructor(options: FeaturePipelineOptions) {
     this.#store = options.store;
@@ -104,9 +118,13 @@ export class FeaturePipeline {
       );
     }
     this.#metrics = options.registry
-      ? new FeatureMetrics(options.registry, this.repository)
+      ? new FeatureMetrics(options.registry, {
+        repository: this.repository,
+        extremes: options.metricsExtremes,
+      })
       : undefined;
     this.#now = options.now ?? Date.now;
+    this.#online = options.online ?? true;
   }
 
   /**
@@ -156,6 +174,14 @@ export class FeaturePipeline {
       seen.add(key);
       candidates.push(this.#stored(sourceName, id, d.event, d.timeMs, d.json, nowMs));
     });
+    if (!this.#online) {
+      const stored = await this.#store.writeBatch(candidates, deadLetters);
+      result.accepted = stored.length;
+      result.duplicate += candidates.length - stored.length;
+      result.dead_lettered = deadLetters.length;
+      this.#record(result, labels, stored, started);
+      return result;
+    }
     // The online states first: the write then also tells, in the same
     // transaction, which entities absent online have history in the store.
     const { current, absent } = await this.#readStates(candidates);

@@ -29,6 +29,33 @@ async function setup(cache: OnlineCache = new MemoryOnlineCache({ now: () => NOW
   return { store, cache, registry, pipeline };
 }
 
+Deno.test("FeaturePipeline keeps raw value extremes off /metrics unless metricsExtremes is set", async () => {
+  for (const extremes of [false, true]) {
+    const store = new PgliteFeatureStore();
+    try {
+      await store.migrate();
+      const registry = new Registry();
+      const pipeline = new FeaturePipeline({
+        store,
+        cache: new MemoryOnlineCache({ now: () => NOW }),
+        registry,
+        now: () => NOW,
+        metricsExtremes: extremes,
+      });
+      await pipeline.processBatch([
+        { payload: event("a", "u1", 30, 12) },
+        { payload: event("b", "u2", 20, 9876.5) },
+      ]);
+      const metrics = await registry.metrics();
+      assert.match(metrics, /features_value_mean\{feature="amount"\} /);
+      if (extremes) assert.match(metrics, /features_value_max\{feature="amount"\} 9876.5/);
+      else assert.doesNotMatch(metrics, /features_value_(min|max)/);
+    } finally {
+      await store.close();
+    }
+  }
+});
+
 Deno.test("FeaturePipeline.processBatch() accepts, dedupes and dead-letters with reasons", async () => {
   const { store, pipeline, registry } = await setup();
   try {

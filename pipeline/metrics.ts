@@ -60,7 +60,17 @@ export class FeatureMetrics {
   /** Per source, the assembler of its request features computed from an event alone. */
   readonly #eventFeatures = new Map<string, RowAssembler>();
 
-  constructor(registry: Registry, repository?: FeatureRepository) {
+  /**
+   * `extremes` also exports `features_value_min` and `features_value_max`:
+   * raw values of recent events (the largest transaction amount) on an
+   * unauthenticated `/metrics`, so off unless asked (`FEATURES_METRICS_EXTREMES`).
+   * `repository` names the sources whose events feed the value gauges.
+   */
+  constructor(
+    registry: Registry,
+    options: { repository?: FeatureRepository; extremes?: boolean } = {},
+  ) {
+    const repository = options.repository;
     for (const source of repository?.sources ?? []) {
       const fields = new Set([...Object.keys(source.fields), "timestamp"]);
       const inputs = repository!.requestFeatures.filter((f) =>
@@ -113,8 +123,10 @@ export class FeatureMetrics {
       "Share of null values of a feature over recent writes",
       (s) => s.nullRate,
     );
-    gauge("features_value_min", "Minimum of a feature over recent writes", (s) => s.min);
-    gauge("features_value_max", "Maximum of a feature over recent writes", (s) => s.max);
+    if (options.extremes) {
+      gauge("features_value_min", "Minimum of a feature over recent writes", (s) => s.min);
+      gauge("features_value_max", "Maximum of a feature over recent writes", (s) => s.max);
+    }
     gauge("features_value_mean", "Mean of a feature over recent writes", (s) => s.mean);
   }
 

@@ -39,6 +39,12 @@ export interface OpenFeatureRuntimeOptions {
   repository?: FeatureRepository;
   /** Skip warming the in-memory cache from the store. */
   skipWarm?: boolean;
+  /**
+   * For one-shot loaders: when the cache is the in-memory one (no REDIS_URL
+   * or Upstash), nobody else reads it, so the pipeline does not maintain it
+   * (the platform rebuilds its own from the store when it starts).
+   */
+  offline?: boolean;
 }
 
 /**
@@ -81,6 +87,8 @@ export async function openFeatureRuntime(
       repository,
       registry: options.registry,
       maxFutureMs: config.maxFutureMs,
+      metricsExtremes: config.metricsExtremes,
+      online: sharedCache || !options.offline,
     });
     if (!options.skipWarm) {
       if (!sharedCache) await pipeline.rebuildOnline();

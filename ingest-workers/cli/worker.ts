@@ -21,6 +21,9 @@ import {
   resolveRepository,
 } from "../../pipeline/mod.ts";
 import type { FeatureRuntime } from "../../pipeline/mod.ts";
+import { redactText } from "../../schemas/redact.ts";
+import { errorLine, HelpShown, parseCommand, UsageError } from "../../pipeline/cli/command.ts";
+import { REPOSITORY_OPTIONS, REPOSITORY_USAGE } from "../../pipeline/cli/repository.ts";
 import { Backoff, sleep } from "../_delivery.ts";
 import { createSource } from "../clients.ts";
 import { type IngestConfig, resolveIngestConfig, SOURCE_KINDS } from "../config.ts";
@@ -32,27 +35,36 @@ import { createWorkerApp, type WorkerStatus } from "../server.ts";
 import { type IngestLogger, IngestWorker } from "../worker.ts";
 
 const log: IngestLogger = (level, msg, fields = {}) => {
-  console.error(JSON.stringify({ ts: new Date().toISOString(), level, msg, ...fields }));
+  // Broker and database URLs may carry credentials: redacted in every line.
+  console.error(
+    redactText(JSON.stringify({ ts: new Date().toISOString(), level, msg, ...fields })),
+  );
 };
 
+const USAGE = `Usage: deno task worker [--source kafka|kinesis|pubsub|http]
+  [--feature-source NAME] [--repo DIR | --example NAME]
+  One ingest worker: pulls events from its source through the feature pipeline and serves
+  /health, /ready and /metrics (and POST /ingest/{path} for --source http) on INGEST_PORT.
+  --feature-source NAME  the repository source the stream carries (default: each message's
+                         routing, else the repository's first source)
+${REPOSITORY_USAGE}
+Env: INGEST_SOURCE, INGEST_FEATURE_SOURCE, INGEST_HOST, INGEST_PORT (8091), DATABASE_URL,
+  REDIS_URL, KAFKA_*, KINESIS_*, PUBSUB_* (see ingest-workers/config.ts); deno task
+  streams:create makes the topic, stream and subscription a worker reads`;
+
 function parseArgs(args: string[]): Record<string, string> {
+  const { values } = parseCommand(USAGE, args, {
+    source: { type: "string" },
+    "feature-source": { type: "string" },
+    ...REPOSITORY_OPTIONS,
+  });
   const env: Record<string, string> = {};
-  const flag = (name: string) => {
-    const i = args.indexOf(`--${name}`);
-    if (i >= 0 && args[i + 1]) return args[i + 1];
-    return args.find((a) => a.startsWith(`--${name}=`))?.split("=")[1];
-  };
-  const kind = flag("source");
-  if (kind !== undefined) env.INGEST_SOURCE = kind;
-  const feature = flag("feature-source");
-  if (feature !== undefined) env.INGEST_FEATURE_SOURCE = feature;
-  const example = flag("example"), repo = flag("repo");
-  if (example !== undefined || repo !== undefined) {
-    if (example !== undefined) env.FEATURE_EXAMPLE = example;
-    if (repo !== undefined) env.FEATURE_REPO = repo;
-  }
+  if (values.source !== undefined) env.INGEST_SOURCE = values.source;
+  if (values["feature-source"] !== undefined) env.INGEST_FEATURE_SOURCE = values["feature-source"];
+  if (values.example !== undefined) env.FEATURE_EXAMPLE = values.example;
+  if (values.repo !== undefined) env.FEATURE_REPO = values.repo;
   if (env.INGEST_SOURCE && !(SOURCE_KINDS as readonly string[]).includes(env.INGEST_SOURCE)) {
-    throw new Error(`Unknown source '${env.INGEST_SOURCE}': use ${SOURCE_KINDS.join(", ")}`);
+    throw new UsageError(`Unknown source '${env.INGEST_SOURCE}': use ${SOURCE_KINDS.join(", ")}`);
   }
   return env;
 }
@@ -113,6 +125,7 @@ async function main(): Promise<void> {
   const app = createWorkerApp({
     source: config.source,
     registry,
+    apiKeys: config.apiKeys,
     ingestRoutes: config.source === "http" ? () => ingestRoutes : undefined,
     status: () =>
       parts.worker
@@ -123,10 +136,21 @@ async function main(): Promise<void> {
         }
         : status,
   });
-  const server = Deno.serve(
-    { hostname: config.host, port: config.port, onListen: () => {} },
-    app.fetch,
-  );
+  let server: Deno.HttpServer<Deno.NetAddr>;
+  try {
+    server = Deno.serve(
+      { hostname: config.host, port: config.port, onListen: () => {} },
+      app.fetch,
+    );
+  } catch (error) {
+    throw new Error(
+      `Cannot listen on ${config.host}:${config.port}: ${
+        error instanceof Deno.errors.AddrInUse
+          ? "the port is in use; set INGEST_PORT"
+          : (error as Error).message
+      }`,
+    );
+  }
   log("info", "Worker listening", { source: config.source, port: server.addr.port });
 
   let stopping = false;
@@ -189,7 +213,12 @@ async function main(): Promise<void> {
 
 if (import.meta.main) {
   main().catch((error) => {
-    log("error", error instanceof Error ? error.message : String(error));
+    if (error instanceof UsageError) {
+      console.error(`error: ${error.message}\n${USAGE}`);
+      Deno.exit(2);
+    }
+    if (error instanceof HelpShown) Deno.exit(0);
+    log("error", errorLine(error));
     Deno.exit(1);
   });
 }

@@ -7,35 +7,28 @@
  *
  * @module
  */
-import { parseArgs } from "node:util";
 import { EXAMPLE_DEMOS } from "../examples/demo.ts";
 import { generateReadings } from "../examples/sensors/generator.ts";
-import { runCli } from "./_args.ts";
+import { parseCommand, runCommand, UsageError } from "./command.ts";
 
-const USAGE =
-  "Usage: deno task example:data --example NAME --out FILE [--seed N] [--hours H] [--labels FILE]";
+const USAGE = `Usage: deno task example:data --example NAME --out FILE [--seed N] [--hours H]
+  [--labels FILE]
+  Writes a shipped example's demo events as JSON lines (sensors: seeded readings ending now,
+  --labels also writes event_id,timestamp,label).`;
 
 if (import.meta.main) {
-  await runCli(async () => {
-    const { values } = parseArgs({
-      args: Deno.args,
-      options: {
-        example: { type: "string" },
-        out: { type: "string" },
-        labels: { type: "string" },
-        seed: { type: "string" },
-        hours: { type: "string" },
-        help: { type: "boolean" },
-      },
+  await runCommand(USAGE, async () => {
+    const { values } = parseCommand(USAGE, Deno.args, {
+      example: { type: "string" },
+      out: { type: "string" },
+      labels: { type: "string" },
+      seed: { type: "string" },
+      hours: { type: "string" },
     });
-    if (values.help) {
-      console.log(USAGE);
-      return;
-    }
-    if (!values.example || !values.out) throw new Error(USAGE);
+    if (!values.example || !values.out) throw new UsageError("Missing --example or --out");
     const demo = EXAMPLE_DEMOS[values.example];
     if (!demo) {
-      throw new Error(
+      throw new UsageError(
         `Unknown example '${values.example}': expected one of ${
           Object.keys(EXAMPLE_DEMOS).join(", ")
         }`,
@@ -45,7 +38,7 @@ if (import.meta.main) {
       if (v === undefined) return undefined;
       const n = Number(v);
       if (!Number.isInteger(n) || n <= 0) {
-        throw new Error(`--${flag} must be a positive integer, got '${v}'`);
+        throw new UsageError(`--${flag} must be a positive integer, got '${v}'`);
       }
       return n;
     };
@@ -67,7 +60,7 @@ if (import.meta.main) {
       }
     } else {
       if (values.seed || values.hours || values.labels) {
-        throw new Error(`--seed, --hours and --labels apply to the sensors example only`);
+        throw new UsageError(`--seed, --hours and --labels apply to the sensors example only`);
       }
       lines = await demo.eventLines();
     }

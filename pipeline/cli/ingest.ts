@@ -1,45 +1,73 @@
 /**
  * `deno task ingest --file <jsonl> [--rebase-time] [--source NAME]
- * [--repo DIR | --example NAME]`: loads events of a repository source
+ * [--repo DIR | --example NAME]`: streams events of a repository source
  * through `processBatch` into the configured store (embedded PGlite under
- * DATA_DIR by default; DATABASE_URL and REDIS_URL for the real ones) and
- * prints the counts.
+ * DATA_DIR by default; DATABASE_URL and REDIS_URL for the real ones), with a
+ * progress bar on a terminal, and prints one summary line.
  *
  * @module
  */
 import { resolveFeaturesConfig } from "../config.ts";
-import { loadJsonl } from "../load_file.ts";
+import { FeatureStoreLockedError } from "../errors.ts";
+import { loadJsonlFile } from "../load_file.ts";
 import { openFeatureRuntime } from "../runtime.ts";
-import { resolveRepository } from "../definitions/mod.ts";
-import { parseFlags, repositoryChoice, runCli } from "./_args.ts";
+import { commandRepository, REPOSITORY_OPTIONS, REPOSITORY_USAGE } from "./repository.ts";
+import { parseCommand, runCommand, UsageError } from "./command.ts";
+import { Progress } from "./progress.ts";
+
+const USAGE = `Usage: deno task ingest --file <events.jsonl> [--rebase-time] [--source NAME]
+  [--repo DIR | --example NAME]
+  --file F         JSON lines, one event each (the source's fields)
+  --rebase-time    shift every timestamp so the newest event is now
+  --source NAME    the repository source the events belong to (default its first)
+${REPOSITORY_USAGE}
+Env: DATA_DIR (embedded PGlite, default .data), DATABASE_URL, REDIS_URL, FEATURES_BATCH_SIZE`;
 
 if (import.meta.main) {
-  await runCli(async () => {
-    const flags = parseFlags(Deno.args, ["rebase-time"]);
-    const file = flags.values.file;
-    if (!file) {
-      throw new Error(
-        "Usage: deno task ingest --file <events.jsonl> [--rebase-time] [--source NAME] " +
-          "[--repo DIR | --example NAME]",
+  await runCommand(USAGE, async () => {
+    const { values } = parseCommand(USAGE, Deno.args, {
+      file: { type: "string" },
+      "rebase-time": { type: "boolean" },
+      source: { type: "string" },
+      ...REPOSITORY_OPTIONS,
+    });
+    const file = values.file;
+    if (!file) throw new UsageError("Missing --file");
+    const size = (await Deno.stat(file)).size;
+    const config = resolveFeaturesConfig();
+    const repository = await commandRepository(values, config);
+    if (values.source !== undefined && !repository.source(values.source)) {
+      throw new UsageError(
+        `Unknown --source '${values.source}': repository '${repository.name}' has ` +
+          repository.sources.map((s) => s.name).join(", "),
       );
     }
-    const config = resolveFeaturesConfig();
-    const repository = await resolveRepository(repositoryChoice(flags, config));
-    const text = await Deno.readTextFile(file);
-    const rt = await openFeatureRuntime(config, { skipWarm: true, repository });
-    try {
-      const t0 = performance.now();
-      const totals = await loadJsonl(rt.pipeline, text, {
-        rebase: flags.switches.has("rebase-time"),
-        batchSize: config.batchSize,
-        source: flags.values.source,
-        origin: `file:${file}`,
+    const rt = await openFeatureRuntime(config, { skipWarm: true, offline: true, repository })
+      .catch((e) => {
+        if (e instanceof FeatureStoreLockedError) {
+          throw new FeatureStoreLockedError(
+            `${e.message}; to load events into a running platform, send them to it: ` +
+              `deno task replay --file ${file} --to http --url http://127.0.0.1:8000`,
+          );
+        }
+        throw e;
       });
-      const seconds = (performance.now() - t0) / 1000;
-      if (totals.shiftMs !== 0) console.log(`rebased timestamps by ${totals.shiftMs / 1000} s`);
+    try {
+      const progress = new Progress({ label: "ingest", unit: "events", total: size });
+      const totals = await loadJsonlFile(rt.pipeline, file, {
+        rebase: values["rebase-time"] === true,
+        batchSize: config.batchSize,
+        source: values.source,
+        origin: `file:${file}`,
+        onProgress: (bytes, lines) => progress.update(bytes, { count: lines }),
+      });
+      progress.stop();
+      const shift = totals.shiftMs !== 0
+        ? `, rebased timestamps by ${totals.shiftMs / 1000} s`
+        : "";
       console.log(
-        `accepted ${totals.accepted}, duplicate ${totals.duplicate}, ` +
-          `dead-lettered ${totals.dead_lettered} (${seconds.toFixed(2)} s)`,
+        `ingest: ${progress.summary()}: accepted ${totals.accepted}, duplicate ${totals.duplicate}, ` +
+          `dead-lettered ${totals.dead_lettered}${shift}`,
       );
     } finally {
       await rt.close();
