@@ -141,7 +141,8 @@ export async function loadJsonl(
   if (options.rebase) {
     ({ lines, shiftMs } = rebaseLines(lines, options.nowMs ?? Date.now(), source.timestamp));
   }
-  return await loadLines(pipeline, source, lines, shiftMs, options);
+  // The lines are shifted already: the loop moves nothing more.
+  return { ...await loadLines(pipeline, source, lines, 0, options), shiftMs };
 }
 
 /** The repository source events are loaded into (default the repository's default source). */

@@ -34,6 +34,8 @@ export interface BuildPackageOptions {
   params?: Record<string, unknown>;
   /** The feature views the inputs read. */
   views?: readonly FeatureView[];
+  /** Names requests may carry besides the inputs' (`accepted_fields`). */
+  acceptedFields?: readonly string[];
   /** Number of golden rows. Default 20. */
   goldenRows?: number;
   /** Default: now. */
@@ -133,6 +135,7 @@ export async function buildModelPackage(options: BuildPackageOptions): Promise<M
       ? { feature_views: options.views.map(viewManifestEntry) }
       : {}),
     request_features: options.data.requestFeatures,
+    ...(options.acceptedFields ? { accepted_fields: [...options.acceptedFields] } : {}),
     golden: goldenRows(
       options.validation,
       options.validationProbabilities,

@@ -109,6 +109,14 @@ export const ModelManifestSchema = z.object({
   })).optional(),
   /** Request-time features that inputs' transforms read but that are not inputs themselves. */
   request_features: z.array(ModelInputSchema).default([]),
+  /**
+   * Names a request may carry that the inputs do not read: every field and
+   * feature of the feature repository the model was trained from. Clients of
+   * an A/B split or a canary send what every version reads, and keep sending
+   * it after a rollback; a name outside this list and the inputs' is a 422
+   * (a typo). Absent: only the inputs' own names.
+   */
+  accepted_fields: z.array(z.string()).optional(),
   /** What a value outside an input's `training_range` does: `flag` it (default) or `refuse` (422). */
   out_of_range: z.enum(["flag", "refuse"]).default("flag"),
   /** Rows (model-input order) and the probabilities the trainer computed. */

@@ -64,6 +64,7 @@ export async function bootstrapDemo(
       inputs: features.inputs,
       requestFeatures: features.requestFeatures,
       views: features.views,
+      acceptedFields: features.acceptedFields,
     });
     const manifest = await registry.register(pkg);
     await registry.setAlias(demo.model, alias, manifest.version);

@@ -224,6 +224,7 @@ export async function runTrainCli(
       inputs: model?.inputs ?? await readTransforms(v.transforms),
       requestFeatures: model?.requestFeatures,
       views: model?.views,
+      acceptedFields: model?.acceptedFields,
       seed,
       threshold: number("threshold", v.threshold),
       gbdt: {

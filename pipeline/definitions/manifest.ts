@@ -63,6 +63,7 @@ export function manifestRowModel(manifest: ModelManifest): RowModel {
     views: manifestViews(manifest),
     outOfRange: manifest.out_of_range,
     booleansAsNumbers: manifest.format_version === 1,
+    acceptedFields: manifest.accepted_fields,
   };
   models.set(manifest, m);
   return m;

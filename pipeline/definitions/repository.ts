@@ -36,6 +36,8 @@ export interface ModelFeatures {
   requestFeatures: ModelInput[];
   /** Views whose features the inputs read (directly or through transforms). */
   views: FeatureView[];
+  /** Every name of the repository a request may carry (its sources' fields, its features). */
+  acceptedFields: string[];
 }
 
 /** The kinds of route a source can be read from. */
@@ -195,7 +197,27 @@ export class FeatureRepository {
         if (o !== n) visit(o);
       }
     }
-    return { inputs, requestFeatures: extra, views: this.views.filter((v) => views.has(v)) };
+    return {
+      inputs,
+      requestFeatures: extra,
+      views: this.views.filter((v) => views.has(v)),
+      acceptedFields: this.acceptedFields(),
+    };
+  }
+
+  /**
+   * The names a request to a model of this repository may carry: every
+   * source field, request feature, window feature and entity key.
+   */
+  acceptedFields(): string[] {
+    const names = new Set<string>();
+    for (const s of this.sources) for (const f of Object.keys(s.fields)) names.add(f);
+    for (const f of this.definition.requestFeatures) names.add(f.name);
+    for (const v of this.views) {
+      for (const f of v.windowFeatures) names.add(f.name);
+      for (const k of v.keys) names.add(k);
+    }
+    return [...names].sort();
   }
 
   #isFeature(name: string): boolean {

@@ -53,6 +53,7 @@ const fraudDemo: ExampleDemo = {
         inputs: set.challengerInputs,
         requestFeatures: [],
         views: set.views,
+        acceptedFields: repo.acceptedFields(),
       },
     };
   },

@@ -45,6 +45,8 @@ export interface RowModel {
   readonly outOfRange?: "flag" | "refuse";
   /** Read a JSON boolean as 0/1 where a number belongs (models of manifest format 1). */
   readonly booleansAsNumbers?: boolean;
+  /** Names a request may carry that the inputs do not read (strict mode refuses others). */
+  readonly acceptedFields?: readonly string[];
 }
 
 /** One instance to assemble. */
@@ -234,6 +236,7 @@ export class RowAssembler {
     }
     for (const name of this.#viewOf.keys()) known.add(name);
     for (const v of this.views) for (const k of v.keys) known.add(k);
+    for (const name of model.acceptedFields ?? []) known.add(name);
     this.#known = known;
   }
 

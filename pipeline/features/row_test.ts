@@ -87,6 +87,30 @@ Deno.test("RowAssembler with strict names refuses an unknown feature but takes r
   );
 });
 
+Deno.test("RowAssembler with strict names takes any name of the model's repository, not typos", () => {
+  const repo = loadExample("sensors");
+  const model = repo.modelFeatures(["temperature_zscore"]);
+  // `pressure` is a field of the sensors source the model does not read: a client of an
+  // A/B split sends it for the other version, and keeps sending it after a rollback.
+  const fields = { temperature: 20, pressure: 101.3, timestamp: "2026-03-21T00:00:00Z" };
+  const strictOnly = new RowAssembler({ inputs: model.inputs, views: model.views });
+  assert.deepEqual(
+    strictOnly.assemble({ fields, views: [null], timeMs: T }, { strict: true }).issues.map((i) =>
+      i.path
+    ),
+    ["features.pressure"],
+  );
+  const rows = new RowAssembler(model);
+  assert.deepEqual(
+    rows.assemble({ fields, views: [null], timeMs: T }, { strict: true }).issues,
+    [],
+  );
+  const typo = rows.assemble({ fields: { ...fields, presure: 1 }, views: [null], timeMs: T }, {
+    strict: true,
+  });
+  assert.deepEqual(typo.issues.map((i) => i.path), ["features.presure"]);
+});
+
 Deno.test("RowAssembler computes request-time features over request values and several views", () => {
   const rows = sensorRows(["temperature_zscore", "temperature_delta_site", "temperature"]);
   assert.deepEqual(rows.views.map((v) => v.name), ["device_readings", "site_readings"]);

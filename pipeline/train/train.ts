@@ -53,6 +53,8 @@ export interface TrainModelOptions {
   precisionTarget?: number;
   /** The feature views the inputs read (their definitions go into the manifest for the edge). */
   views?: readonly FeatureView[];
+  /** Names requests may carry besides the inputs' (the manifest's `accepted_fields`). */
+  acceptedFields?: readonly string[];
   /** Default: now. */
   createdAt?: string;
   /** Called after each GBDT tree. */
@@ -169,6 +171,7 @@ export async function trainModel(
     },
     params,
     views: options.views,
+    acceptedFields: options.acceptedFields,
     createdAt: options.createdAt,
   });
   const t3 = performance.now();

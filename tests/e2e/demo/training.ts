@@ -89,6 +89,7 @@ export async function trainAndRegister(
     inputs: features.inputs,
     requestFeatures: features.requestFeatures,
     views: features.views,
+    acceptedFields: features.acceptedFields,
   });
   const stored = await logAndRegisterModel({
     pkg,
