@@ -7,7 +7,12 @@
  *
  * The state keeps, per tile size, the partial aggregates (slots, see
  * `plan.ts`) of the events older than `sealed`, and the newer events raw
- * (`tail`). `sealed` trails the newest event by `view.tailMs`, so any T ≥
+ * (`tail`). Distinct counts keep, instead of a multiset per tile, one map
+ * per tile size from each value to the latest tile it was seen in (`seen`):
+ * a value counts when that tile is in the window. A site of 20 devices
+ * reading every 10 s holds 20 entries there rather than 60 tiles × 20, so
+ * the state a request reads and parses stays small (measured in
+ * `bench:edge`'s two-entity run). `sealed` trails the newest event by `view.tailMs`, so any T ≥
  * `sealed` (request time, with the future tolerance of validation and clock
  * skew covered by `tailMs`) is computed exactly: all sealed events are
  * before T, and raw events are filtered one by one. For T < `sealed` the
@@ -40,10 +45,19 @@ export type TileRow = (number | null | Record<string, number>)[];
 /** One raw recent event: `[timeMs, ...input values]`. */
 export type TailEvent = [number, ...InputValue[]];
 
+/**
+ * Per tile size (key: `String(tileMs)`), per set slot of its layout (in
+ * order), each value's latest tile index among the sealed events.
+ */
+export type SeenValues = Record<string, Record<string, number>[]>;
+
 /** The online state of one entity of one view, stored as JSON at `redisKeys.online(...)`. */
 export interface OnlineEntityState {
-  /** Format version. */
-  v: 2;
+  /**
+   * Format version: 3 keeps distinct values in `seen` (tile rows hold 0 in
+   * their set slots); 2, still read, kept a multiset in each tile row.
+   */
+  v: 2 | 3;
   /**
    * Write revision, +1 on every write; writers compare-and-set on it so
    * concurrent workers lose no update. Serialised right after `v`.
@@ -57,13 +71,15 @@ export interface OnlineEntityState {
   tiles: Record<string, TileRow[]>;
   /** Raw events with time ≥ `sealed`, ascending by time. */
   tail: TailEvent[];
+  /** Distinct values of the sealed events (format 3), when the view counts any. */
+  seen?: SeenValues;
 }
 
 const NO_TIME = -8.64e15;
 
 /** A state with no event. */
 export function emptyOnlineState(): OnlineEntityState {
-  return { v: 2, rev: 0, newest: NO_TIME, sealed: NO_TIME, tiles: {}, tail: [] };
+  return { v: 3, rev: 0, newest: NO_TIME, sealed: NO_TIME, tiles: {}, tail: [] };
 }
 
 /** A new tile row of `layout` with no event. */
@@ -78,8 +94,18 @@ export function emptyRow(layout: SlotLayout, index: number): TileRow {
   return row;
 }
 
-/** Adds one event's input values (at time `t`) to a tile row of `layout`. */
-export function addToRow(row: TileRow, layout: SlotLayout, t: number, values: InputValue[]): void {
+/**
+ * Adds one event's input values (at time `t`) to a tile row of `layout`;
+ * its multisets too unless `sets` is false (the online state keeps distinct
+ * values apart).
+ */
+export function addToRow(
+  row: TileRow,
+  layout: SlotLayout,
+  t: number,
+  values: InputValue[],
+  sets = true,
+): void {
   const num = layout.num;
   for (let k = 0; k < num.length; k++) {
     const s = num[k];
@@ -124,6 +150,7 @@ export function addToRow(row: TileRow, layout: SlotLayout, t: number, values: In
         // lv, sm, sq move with lt and sn.
     }
   }
+  if (!sets) return;
   const base = num.length + 1;
   for (let j = 0; j < layout.sets.length; j++) {
     const v = values[layout.sets[j]];
@@ -219,6 +246,8 @@ export function mergeEvents(
   // an entity's events touch a tile or two of its dozens.
   const lists = grains.map((g) => sortedCopy(prev.tiles[String(g.tileMs)]));
   const touched = grains.map(() => new Set<TileRow>());
+  // Distinct values, per grain and set slot: value → latest tile index.
+  const seen = grains.map((g, i) => seenOf(prev, g.tileMs, g.layout, lists[i]));
   const seal = (t: number, values: InputValue[]) => {
     for (let i = 0; i < grains.length; i++) {
       const g = grains[i];
@@ -235,7 +264,15 @@ export function mergeEvents(
         rows[at] = row;
         touched[i].add(row);
       }
-      addToRow(row, g.layout, t, values);
+      addToRow(row, g.layout, t, values, false);
+      const sets = g.layout.sets;
+      for (let j = 0; j < sets.length; j++) {
+        const v = values[sets[j]];
+        if (v === null) continue;
+        const key = String(v);
+        const last = seen[i][j][key];
+        if (last === undefined || idx > last) seen[i][j][key] = idx;
+      }
     }
   };
   const tail: TailEvent[] = [];
@@ -249,13 +286,66 @@ export function mergeEvents(
   }
   tail.sort((x, y) => x[0] - y[0]);
   const tiles: Record<string, TileRow[]> = {};
+  const seenOut: SeenValues = {};
   grains.forEach((g, i) => {
     const list = lists[i];
-    // Tiles no window can reach any more are dropped.
-    const rows = list.slice(lowerIndex(list, Math.floor(sealed / g.tileMs) - g.horizon + 1));
+    // Tiles (and seen values) no window can reach any more are dropped.
+    const first = Math.floor(sealed / g.tileMs) - g.horizon + 1;
+    const rows = list.slice(lowerIndex(list, first));
+    const base = g.layout.num.length + 1;
+    for (let r = 0; r < rows.length; r++) {
+      if (g.layout.sets.length === 0 || !touched[i].has(rows[r])) continue;
+      // Set slots hold 0: the values live in `seen`.
+      for (let j = 0; j < g.layout.sets.length; j++) rows[r][base + j] = 0;
+    }
     if (rows.length > 0) tiles[String(g.tileMs)] = rows;
+    if (g.layout.sets.length > 0) {
+      const maps = seen[i].map((m) => {
+        const kept: Record<string, number> = {};
+        for (const key in m) if (m[key] >= first) kept[key] = m[key];
+        return kept;
+      });
+      if (maps.some((m) => Object.keys(m).length > 0)) seenOut[String(g.tileMs)] = maps;
+    }
   });
-  return { v: 2, rev: (prev.rev ?? 0) + 1, newest, sealed, tiles, tail };
+  return {
+    v: 3,
+    rev: (prev.rev ?? 0) + 1,
+    newest,
+    sealed,
+    tiles,
+    tail,
+    ...(Object.keys(seenOut).length > 0 ? { seen: seenOut } : {}),
+  };
+}
+
+/**
+ * The `seen` maps of one grain of `prev`, copied: a format-3 state's own, or
+ * those a format-2 state's tile multisets give (its rows in `rows` then get
+ * 0 in their set slots, copied first).
+ */
+function seenOf(
+  prev: OnlineEntityState,
+  tileMs: number,
+  layout: SlotLayout,
+  rows: TileRow[],
+): Record<string, number>[] {
+  const maps = layout.sets.map((_, j) => ({ ...(prev.seen?.[String(tileMs)]?.[j] ?? {}) }));
+  if (prev.v !== 2 || layout.sets.length === 0) return maps;
+  const base = layout.num.length + 1;
+  for (let r = 0; r < rows.length; r++) {
+    const row = rows[r].slice();
+    const idx = row[0] as number;
+    for (let j = 0; j < layout.sets.length; j++) {
+      const set = row[base + j];
+      if (set !== null && typeof set === "object") {
+        for (const key in set) if (!(maps[j][key] >= idx)) maps[j][key] = idx;
+      }
+      row[base + j] = 0;
+    }
+    rows[r] = row;
+  }
+  return maps;
 }
 
 /** A copy of a tile list sorted by index (written sorted; sorted again if not). */
@@ -308,6 +398,11 @@ export function computeWindowFeatures(
     const head = Math.floor(asOfMs / g);
     const start = head - f.windowMs / g + 1;
     const acc = newAcc(f);
+    if (f.aggregate === "distinct" && state.v === 3) {
+      const slot = r.at.set - plan.grains[r.grain].layout.num.length - 1;
+      out[f.name] = distinctOf(f, state, r.input, slot, start, asOfMs);
+      continue;
+    }
     const rows = state.tiles[String(g)];
     if (rows) {
       for (let i = 0; i < rows.length; i++) {
@@ -329,6 +424,37 @@ export function computeWindowFeatures(
     out[f.name] = finish(f, acc, asOfMs);
   }
   return out;
+}
+
+/**
+ * A distinct count from a format-3 state: the values whose latest sealed
+ * tile is at or after `start`, and those of raw events in the window.
+ */
+function distinctOf(
+  f: WindowFeature,
+  state: OnlineEntityState,
+  input: number,
+  slot: number,
+  start: number,
+  asOfMs: number,
+): number {
+  const seen = state.seen?.[String(f.tileMs)]?.[slot];
+  let n = 0;
+  if (seen) { for (const key in seen) if (seen[key] >= start) n++; }
+  let extra: Set<string> | null = null;
+  const tail = state.tail;
+  for (let i = 0; i < tail.length; i++) {
+    const e = tail[i];
+    if (e[0] >= asOfMs) break; // sorted ascending
+    if (Math.floor(e[0] / f.tileMs) < start) continue;
+    const v = e[input + 1];
+    if (v === null) continue;
+    const key = String(v);
+    if (seen && seen[key] >= start) continue;
+    (extra ??= new Set()).add(key);
+  }
+  n += extra?.size ?? 0;
+  return n === 0 ? f.empty : n;
 }
 
 /**
@@ -391,6 +517,8 @@ export function parseOnlineState(value: unknown): OnlineEntityState | null {
   }
   if (s === null || typeof s !== "object") return null;
   const o = s as Partial<OnlineEntityState>;
-  if (o.v !== 2 || !Array.isArray(o.tail) || typeof o.tiles !== "object") return null;
+  if ((o.v !== 3 && o.v !== 2) || !Array.isArray(o.tail) || typeof o.tiles !== "object") {
+    return null;
+  }
   return o as OnlineEntityState;
 }

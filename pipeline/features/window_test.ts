@@ -144,15 +144,73 @@ Deno.test("mergeEvents() keeps only the slots some feature of that tile size rea
   // 1-minute tiles serve only a count.
   assert.deepEqual(state.tiles[String(MINUTE_MS)].map((r) => r.slice(1)), [[1]]);
   // The 2-day-old event's hour is past the 24 h horizon: dropped.
+  // Distinct values live in `seen` (each value's latest hour), not in the rows.
   assert.deepEqual(state.tiles[String(HOUR_MS)].map((r) => r.slice(1)), [
-    [1, 1, 40, { travel: 1 }],
-    [1, 1, 12.5, { grocery: 1 }],
+    [1, 1, 40, 0],
+    [1, 1, 12.5, 0],
   ]);
+  const hour = (t: number) => Math.floor(t / HOUR_MS);
+  assert.deepEqual(state.seen, {
+    [String(HOUR_MS)]: [{ travel: hour(T0 - 3 * HOUR_MS), grocery: hour(T0 - 30 * MINUTE_MS) }],
+  });
   assertFeaturesClose(
     computeWindowFeatures(FRAUD_VIEW, state, T0),
     referenceFeatures(FRAUD_VIEW, events, T0),
     "online",
   );
+});
+
+Deno.test("A format-2 state (multisets in tile rows) is still read, and merging converts it", () => {
+  const events: RefEvent[] = [
+    { timeMs: T0 - 30 * MINUTE_MS, event: { amount: 12.5, merchant_category: "grocery" } },
+    { timeMs: T0 - 3 * HOUR_MS, event: { amount: 40, merchant_category: "travel" } },
+    { timeMs: T0 - 5 * HOUR_MS, event: { amount: 3, merchant_category: "grocery" } },
+  ];
+  const v3 = mergeEvents(FRAUD_VIEW, null, windowEvents(FRAUD_VIEW, events));
+  // The same events as a format-2 writer stored them.
+  const h = (t: number) => Math.floor(t / HOUR_MS);
+  const sets: Record<number, Record<string, number>> = {
+    [h(T0 - 30 * MINUTE_MS)]: { grocery: 1 },
+    [h(T0 - 3 * HOUR_MS)]: { travel: 1 },
+    [h(T0 - 5 * HOUR_MS)]: { grocery: 1 },
+  };
+  const v2 = {
+    ...v3,
+    v: 2 as const,
+    seen: undefined,
+    tiles: Object.fromEntries(
+      Object.entries(v3.tiles).map(([g, rows]) => [
+        g,
+        rows.map((r) =>
+          g === String(HOUR_MS) ? [...r.slice(0, -1), sets[r[0] as number] ?? {}] : r
+        ),
+      ]),
+    ),
+  };
+  const at = [T0 - 2 * HOUR_MS, T0, T0 + 2 * HOUR_MS];
+  const later: RefEvent = {
+    timeMs: T0 + HOUR_MS,
+    event: { amount: 9, merchant_category: "jewelry" },
+  };
+  const parsed = parseOnlineState(JSON.stringify(v2))!;
+  const merged = mergeEvents(FRAUD_VIEW, parsed, windowEvents(FRAUD_VIEW, [later]));
+  assert.equal(merged.v, 3);
+  for (const t of at) {
+    if (t >= v3.sealed) {
+      assertFeaturesClose(
+        computeWindowFeatures(FRAUD_VIEW, parsed, t),
+        referenceFeatures(FRAUD_VIEW, events, t),
+        "v2",
+      );
+    }
+    if (t >= merged.sealed) {
+      assertFeaturesClose(
+        computeWindowFeatures(FRAUD_VIEW, merged, t),
+        referenceFeatures(FRAUD_VIEW, [...events, later], t),
+        "v2 merged",
+      );
+    }
+  }
 });
 
 Deno.test("mergeEvents() leaves its input state as it was, and its result equals a merge of all events", () => {
