@@ -21,7 +21,9 @@
  *
  * Each measured run follows an unmeasured warm-up run (5 s) of the same load.
  * 4. `POST /predict` by `entity_id`, online features from a real Redis
- *    through the Upstash gateway, in-isolate feature cache off;
+ *    through the Upstash gateway, in-isolate feature cache off; then the
+ *    sensors example's `sensor_anomaly` with two entities (device and site:
+ *    two views read in one MGET) the same way;
  * 5. `POST /predict/batch` with 1000 instances (instances/s).
  * 6. with `--baseline=<dir>` (a checkout of the code before a change, with
  *    `deno install` run in it): that checkout's edge and this one's, both
@@ -34,7 +36,13 @@
  * @module
  */
 import { serviceEnv } from "../_services.ts";
-import { batchBody, demoRegistry, seedOnline } from "./edge/_fixture.ts";
+import {
+  batchBody,
+  demoRegistry,
+  seedOnline,
+  seedSensorsOnline,
+  sensorsModel,
+} from "./edge/_fixture.ts";
 import { cpuSeconds, freePort, rssMb, waitFor } from "./edge/_process.ts";
 import { runWrk, type WrkResult } from "./edge/_wrk.ts";
 import { edgeServeArgs } from "../../edge/testing/mod.ts";
@@ -72,6 +80,8 @@ const WARM_S = quick ? 1 : 5;
 const CONNECTIONS = 32;
 const THREADS = 2;
 const USERS = 1000;
+/** Devices per site in the two-entity run (as the sensors generator has them). */
+const DEVICES_PER_SITE = 8;
 const HERE = new URL("./edge/", import.meta.url).pathname;
 const ROOT = new URL("../../", import.meta.url).pathname;
 
@@ -142,6 +152,8 @@ const upstash = { url: env.UPSTASH_REDIS_REST_URL, token: env.UPSTASH_REDIS_REST
 console.error("Training the demo model and seeding Redis…");
 const { root: registryDir } = await demoRegistry();
 await seedOnline(upstash, USERS);
+await sensorsModel(registryDir);
+await seedSensorsOnline(upstash, USERS, DEVICES_PER_SITE);
 const batchPath = await batchBody(1000);
 
 const results: Record<string, WrkResult> = {};
@@ -298,6 +310,20 @@ try {
     seconds: LOAD_S,
     script: `${HERE}predict_entity.lua`,
     env: { BENCH_USERS: String(USERS), BENCH_RUN: "4" },
+  });
+  console.error("/predict (two entities: device + site, through the gateway)…");
+  const entitiesEnv = {
+    BENCH_DEVICES: String(USERS),
+    BENCH_DEVICES_PER_SITE: String(DEVICES_PER_SITE),
+  };
+  await warm(`${HERE}predict_entities.lua`, "/predict", { ...entitiesEnv, BENCH_RUN: "7" });
+  results.entities = await runWrk({
+    url: `${base}/predict`,
+    connections: CONNECTIONS,
+    threads: THREADS,
+    seconds: LOAD_S,
+    script: `${HERE}predict_entities.lua`,
+    env: { ...entitiesEnv, BENCH_RUN: "8" },
   });
   onlineErrors = await metric(base, "ml_online_store_errors_total");
   console.error("/predict/batch (1000 instances)…");
@@ -470,6 +496,15 @@ const rows = [
     "≥ 15 % of ceiling (GET ceiling), p99 ≤ 10 ms",
     r.entity.requestsPerSec >= 0.15 * c && r.entity.p99Ms <= 10 && r.entity.non2xx === 0,
     r.entity.command,
+  ),
+  row(
+    "/predict with two entities (sensor_anomaly: device + site views, one MGET) via Upstash gateway → Redis, cache off",
+    `${r.entities.requestsPerSec.toFixed(0)} req/s = ${
+      (r.entities.requestsPerSec / r.entity.requestsPerSec).toFixed(2)
+    }× the by-entity_id figure, p99 ${r.entities.p99Ms} ms, non-2xx ${r.entities.non2xx}`,
+    "≥ 0.8 × /predict by entity_id",
+    r.entities.requestsPerSec >= 0.8 * r.entity.requestsPerSec && r.entities.non2xx === 0,
+    r.entities.command,
   ),
   row(
     "/predict/batch, 1000 instances",
