@@ -68,6 +68,10 @@ export interface FeatureReader {
   readonly grain: number;
   /** Row positions (1-based after the tile index) of the slots, by op; `set` for distinct. */
   readonly at: Readonly<Record<SlotOp | "set", number>>;
+  /** `String(feature.tileMs)`: the key of its grain's tiles in an online state. */
+  readonly grainKey: string;
+  /** For distinct: the position of its input among its grain's set slots (-1 otherwise). */
+  readonly setSlot: number;
 }
 
 /** The compiled plan of a view. */
@@ -165,6 +169,8 @@ function buildPlan(view: FeatureView): ViewPlan {
       input: featureInputs[j],
       grain,
       at: positions(grains[grain].layout, featureInputs[j]),
+      grainKey: String(f.tileMs),
+      setSlot: grains[grain].layout.sets.indexOf(featureInputs[j]),
     };
   });
   return {

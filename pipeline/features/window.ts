@@ -20,7 +20,7 @@
  *
  * @module
  */
-import { type InputValue, planOf, type SlotLayout } from "./plan.ts";
+import { type FeatureReader, type InputValue, planOf, type SlotLayout } from "./plan.ts";
 import type { FeatureView, WindowFeature } from "./view.ts";
 import { type Acc, accumulateRow, accumulateValue, finish, newAcc } from "./_acc.ts";
 
@@ -388,43 +388,172 @@ export function computeWindowFeatures(
 ): Record<string, number> {
   const out: Record<string, number> = {};
   const plan = planOf(view);
-  for (const r of plan.features) {
+  const features = plan.features;
+  for (let k = 0; k < features.length; k++) {
+    const r = features[k];
     const f = r.feature;
-    if (!state) {
-      out[f.name] = f.empty;
-      continue;
-    }
-    const g = f.tileMs;
-    const head = Math.floor(asOfMs / g);
-    const start = head - f.windowMs / g + 1;
-    const acc = newAcc(f);
-    if (f.aggregate === "distinct" && state.v === 3) {
-      const slot = r.at.set - plan.grains[r.grain].layout.num.length - 1;
-      out[f.name] = distinctOf(f, state, r.input, slot, start, asOfMs);
-      continue;
-    }
-    const rows = state.tiles[String(g)];
-    if (rows) {
-      for (let i = 0; i < rows.length; i++) {
-        const row = rows[i];
-        const idx = row[0] as number;
-        if (idx < start || idx > head) continue;
-        accumulateRow(f, acc, row, r.at);
-      }
-    }
-    const tail = state.tail;
-    const input = r.input + 1;
-    for (let i = 0; i < tail.length; i++) {
-      const e = tail[i];
-      if (e[0] >= asOfMs) break; // sorted ascending
-      if (Math.floor(e[0] / g) < start) continue;
-      const v = e[input];
-      if (v !== null) accumulateValue(f, acc, e[0], v as number | string);
-    }
-    out[f.name] = finish(f, acc, asOfMs);
+    out[f.name] = state ? readFeature(r, state, asOfMs) : f.empty;
   }
   return out;
 }
+
+/**
+ * One feature's value from an online state: its tiles in the window, then
+ * its raw events before `asOfMs`. One loop per aggregate, over plain locals: this runs for every
+ * feature of every entity of every request.
+ */
+function readFeature(r: FeatureReader, state: OnlineEntityState, asOfMs: number): number {
+  const f = r.feature;
+  const g = f.tileMs;
+  const head = Math.floor(asOfMs / g);
+  const start = head - f.windowMs / g + 1;
+  const rows = state.tiles[r.grainKey] ?? NO_ROWS;
+  const tail = state.tail;
+  const at = r.at;
+  const col = r.input + 1;
+  // Tiles in [start, head], ascending (the order the offline path sums in);
+  // tiles after `head` hold only events at or after T (for T ≥ sealed, none).
+  const lo = lowerIndex(rows, start);
+  let hi = rows.length;
+  while (hi > lo && (rows[hi - 1][0] as number) > head) hi--;
+  switch (f.aggregate) {
+    case "count": {
+      const p = at.n;
+      let n = 0;
+      for (let i = lo; i < hi; i++) {
+        const row = rows[i];
+        n += row[p] as number;
+      }
+      for (let j = 0; j < tail.length; j++) {
+        const e = tail[j];
+        if (e[0] >= asOfMs) break; // sorted ascending
+        if (e[col] !== null && Math.floor(e[0] / g) >= start) n++;
+      }
+      return n === 0 ? f.empty : n;
+    }
+    case "sum":
+    case "mean": {
+      const pn = at.n, ps = at.s;
+      let n = 0, sum = 0;
+      for (let i = lo; i < hi; i++) {
+        const row = rows[i];
+        n += row[pn] as number;
+        sum += row[ps] as number;
+      }
+      for (let j = 0; j < tail.length; j++) {
+        const e = tail[j];
+        if (e[0] >= asOfMs) break;
+        const v = e[col];
+        if (v !== null && Math.floor(e[0] / g) >= start) {
+          n++;
+          sum += v as number;
+        }
+      }
+      if (n === 0) return f.empty;
+      return f.aggregate === "sum" ? sum : sum / n;
+    }
+    case "min":
+    case "max":
+    case "seconds_since_last": {
+      const max = f.aggregate !== "min";
+      const time = f.aggregate === "seconds_since_last";
+      const p = time ? at.t : max ? at.max : at.min;
+      let x = max ? -Infinity : Infinity;
+      for (let i = lo; i < hi; i++) {
+        const row = rows[i];
+        const v = row[p] as number | null;
+        if (v !== null && (max ? v > x : v < x)) x = v;
+      }
+      for (let j = 0; j < tail.length; j++) {
+        const e = tail[j];
+        if (e[0] >= asOfMs) break;
+        const v = e[col];
+        if (v === null || Math.floor(e[0] / g) < start) continue;
+        const y = time ? e[0] : v as number;
+        if (max ? y > x : y < x) x = y;
+      }
+      if (x === Infinity || x === -Infinity) return f.empty;
+      return time ? (asOfMs - x) / 1000 : x;
+    }
+    case "last": {
+      const p = at.lt;
+      let lt = -Infinity, lv = 0;
+      for (let i = lo; i < hi; i++) {
+        const row = rows[i];
+        const t = row[p] as number | null;
+        const v = row[p + 1] as number;
+        if (t !== null && (t > lt || (t === lt && v > lv))) {
+          lt = t;
+          lv = v;
+        }
+      }
+      for (let j = 0; j < tail.length; j++) {
+        const e = tail[j];
+        if (e[0] >= asOfMs) break;
+        const v = e[col] as number | null;
+        if (v === null || Math.floor(e[0] / g) < start) continue;
+        if (e[0] > lt || (e[0] === lt && v > lv)) {
+          lt = e[0];
+          lv = v;
+        }
+      }
+      return lt === -Infinity ? f.empty : lv;
+    }
+    case "stddev": {
+      const p = at.sn;
+      let n = 0, mean = 0, m2 = 0;
+      for (let i = lo; i < hi; i++) {
+        const row = rows[i];
+        const nb = row[p] as number;
+        if (nb === 0) continue;
+        const mb = row[p + 1] as number;
+        const qb = row[p + 2] as number;
+        if (n === 0) {
+          n = nb;
+          mean = mb;
+          m2 = qb;
+          continue;
+        }
+        const total = n + nb;
+        const d = mb - mean;
+        mean += d * nb / total;
+        m2 += qb + d * d * n * nb / total;
+        n = total;
+      }
+      for (let j = 0; j < tail.length; j++) {
+        const e = tail[j];
+        if (e[0] >= asOfMs) break;
+        const v = e[col] as number | null;
+        if (v === null || Math.floor(e[0] / g) < start) continue;
+        n++;
+        const d = v - mean;
+        mean += d / n;
+        m2 += d * (v - mean);
+      }
+      return n === 0 ? f.empty : Math.sqrt(Math.max(0, m2 / n));
+    }
+    case "distinct": {
+      if (state.v === 3) return distinctOf(f, state, r.input, r.setSlot, start, asOfMs);
+      // Format 2: multisets in the rows.
+      const acc = newAcc(f);
+      for (let i = lo; i < hi; i++) {
+        const row = rows[i];
+        accumulateRow(f, acc, row, at);
+      }
+      for (let j = 0; j < tail.length; j++) {
+        const e = tail[j];
+        if (e[0] >= asOfMs) break;
+        const v = e[col];
+        if (v !== null && Math.floor(e[0] / g) >= start) {
+          accumulateValue(f, acc, e[0], v as number | string);
+        }
+      }
+      return finish(f, acc, asOfMs);
+    }
+  }
+}
+
+const NO_ROWS: readonly TileRow[] = [];
 
 /**
  * A distinct count from a format-3 state: the values whose latest sealed

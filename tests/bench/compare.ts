@@ -6,9 +6,9 @@
  * (`git worktree add <dir> <ref> && (cd <dir> && deno install)`). Each round
  * runs `deno task <task> [args...]` there and here, alternating which goes
  * first (baseline, current; then current, baseline; …) so that a machine
- * getting busier or quieter weighs on both alike. Both use the same
- * services (the environment is passed through, `SERVICES_PORT_BASE`
- * included).
+ * getting busier or quieter weighs on both alike. Both use this checkout's
+ * services: its `.services/env` is copied into the baseline's (which has
+ * none of its own then; `deno task services:up` here first).
  *
  * Every line a run prints as `<name>: … <number> <unit>/s …` is a
  * throughput (higher is better); a line without one but with `p99 <n> ms`
@@ -116,13 +116,14 @@ async function run(task: string, args: string[], cwd: string): Promise<string> {
 }
 
 async function main() {
-  const { values, positionals } = parseArgs({
-    args: Deno.args,
+  // Our flags come before the task; everything after it goes to the task.
+  const at = Deno.args.findIndex((a) => !a.startsWith("--"));
+  const { values } = parseArgs({
+    args: at < 0 ? Deno.args : Deno.args.slice(0, at),
     options: { baseline: { type: "string" }, rounds: { type: "string", default: "2" } },
-    allowPositionals: true,
     strict: true,
   });
-  const [task, ...args] = positionals;
+  const [task, ...args] = at < 0 ? [] : Deno.args.slice(at);
   const rounds = Number(values.rounds);
   if (!values.baseline || !task || !(Number.isInteger(rounds) && rounds > 0)) {
     console.error(
@@ -132,6 +133,10 @@ async function main() {
   }
   const here = new URL("../../", import.meta.url).pathname;
   const dirs = { baseline: values.baseline, current: here };
+  await Deno.mkdir(`${dirs.baseline}/.services`, { recursive: true });
+  await Deno.copyFile(`${here}.services/env`, `${dirs.baseline}/.services/env`).catch((e) => {
+    throw new Error(`Cannot share this checkout's services (deno task services:up first): ${e}`);
+  });
   const figures: Record<"baseline" | "current", Figure[][]> = { baseline: [], current: [] };
   for (let round = 0; round < rounds; round++) {
     const order = round % 2 === 0
