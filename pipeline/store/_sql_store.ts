@@ -187,11 +187,13 @@ export abstract class SqlFeatureStore implements FeatureStore {
   }
 
   /**
-   * One transaction of two statements: insert the events, their entity
-   * index rows and the dead letters (returning which events were new and
-   * which asked entities had history before the batch); then add only the
-   * new events to their views' tiles, aggregated in memory by the same slot
-   * code as the online state, and merged into stored tiles slot by slot.
+   * One transaction: one statement inserts the events, their entity index
+   * rows and the dead letters (returning which events were new and which
+   * asked entities had history before the batch) and, when every event was
+   * new, adds them to their views' tiles (aggregated in memory by the same
+   * slot code as the online state, merged into stored tiles slot by slot).
+   * When some were stored already, a second statement adds only the new
+   * ones' tiles.
    */
   writeBatchWithHistory(
     events: readonly StoredEvent[],
@@ -203,7 +205,11 @@ export abstract class SqlFeatureStore implements FeatureStore {
     }
     return this.guard("write batch", () =>
       this.db.transaction(async (tx) => {
-        const rows = await this.#rows(writeEventsStatement(events, deadLetters, history), tx);
+        const deltas = this.#deltas(events);
+        const rows = await this.#rows(
+          writeEventsStatement(events, deadLetters, history, deltas),
+          tx,
+        );
         const known = new Set<string>();
         const fresh = new Set<string>();
         for (const r of rows) {
@@ -216,9 +222,9 @@ export abstract class SqlFeatureStore implements FeatureStore {
             }));
           }
         }
-        const accepted = fresh.size === events.length
-          ? [...events]
-          : events.filter((e) => fresh.has(`${e.source}\u0000${e.eventId}`));
+        if (fresh.size === events.length) return { accepted: [...events], history: known };
+        // Some were stored already: the statement left the tiles out; add the new ones'.
+        const accepted = events.filter((e) => fresh.has(`${e.source}\u0000${e.eventId}`));
         const tiles = upsertTilesStatement(this.#deltas(accepted));
         if (tiles) await tx.execute(tiles);
         return { accepted, history: known };

@@ -90,15 +90,20 @@ function entityColumns(events: readonly StoredEvent[]): SQL | null {
 
 /**
  * Inserts events, their entity index rows and dead letters in one
- * statement. Returns rows `(source, event_id)` for the inserted events and
- * `(null, null, ks, ke, ki)` (source, entity, id) for each of
- * `history.keys` with a stored event at or after `history.fromMs` (every part of one statement reads the same
- * snapshot, so that lookup does not see the batch's own inserts).
+ * statement; with `tiles`, also upserts those tile deltas (the deltas of
+ * every event) when every event was new — the usual case, one round trip —
+ * and leaves them out otherwise (the caller then upserts the accepted
+ * events' deltas, in the same transaction). Returns rows `(source, event_id)`
+ * for the inserted events and `(null, null, ks, ke, ki)` (source, entity,
+ * id) for each of `history.keys` with a stored event at or after
+ * `history.fromMs` (every part of one statement reads the same snapshot, so
+ * that lookup does not see the batch's own inserts).
  */
 export function writeEventsStatement(
   events: readonly StoredEvent[],
   deadLetters: readonly DeadLetterInput[],
   history: HistoryQuery,
+  tiles: readonly { view: FeatureView; records: readonly TileRecord[] }[] = [],
 ): SQL {
   const dead = deadLetters.length === 0
     ? sql``
@@ -118,14 +123,30 @@ export function writeEventsStatement(
       SELECT NULL::text AS source, NULL::text AS event_id, NULL::text AS ks, NULL::text AS ke,
         NULL::text AS ki WHERE false${known}`;
   }
+  const n = events.length;
+  // `all`: every event was new. Each branch below runs or not as a whole
+  // (a one-time filter), so the usual case joins nothing.
+  const all = sql`(SELECT count(*) FROM ins) = ${n}`;
   const ent = entityColumns(events);
   const entities = ent === null ? sql`` : sql`,
-    ent AS (
+    ent_all AS (
+      INSERT INTO event_entities (source, entity, entity_id, event_time_ms, event_id)
+      SELECT x.s, x.e, x.k, x.t, x.i FROM ${ent} AS x(s, e, k, t, i)
+      WHERE ${all}
+    ),
+    ent_some AS (
       INSERT INTO event_entities (source, entity, entity_id, event_time_ms, event_id)
       SELECT x.s, x.e, x.k, x.t, x.i FROM ${ent} AS x(s, e, k, t, i)
       JOIN ins ON ins.source = x.s AND ins.event_id = x.i
-      ON CONFLICT DO NOTHING
+      WHERE NOT ${all}
     )`;
+  const parts = tiles.filter((d) => d.records.length > 0);
+  const tileCtes = parts.length === 0 ? sql`` : sql`, ${
+    sql.join(
+      parts.map((d, i) => sql`${sql.raw(`tiles${i}`)} AS (${upsertTiles(d.view, d.records, all)})`),
+      sql`, `,
+    )
+  }`;
   return sql`
     WITH ins AS (
       INSERT INTO events (source, event_id, event_time_ms, payload, accepted_at_ms)
@@ -133,7 +154,7 @@ export function writeEventsStatement(
       FROM ${eventColumns(events)} AS x(s, i, t, p, at)
       ON CONFLICT (source, event_id) DO NOTHING
       RETURNING source, event_id
-    )${entities}${dead}
+    )${entities}${tileCtes}${dead}
     SELECT source, event_id, NULL::text AS ks, NULL::text AS ke, NULL::text AS ki
     FROM ins${known}`;
 }
@@ -189,26 +210,43 @@ function mergeSet(j: number): SQL {
     ) u GROUP BY key) g)`;
 }
 
-/** Upserts the tile deltas of one view: new tiles are inserted, existing ones merged slot by slot. */
-function upsertTiles(view: FeatureView, records: readonly TileRecord[]): SQL {
+/**
+ * Upserts the tile deltas of one view: new tiles are inserted, existing ones
+ * merged slot by slot; only when `when` holds, if given. Each slot travels
+ * as one `float8[]` parameter (one value per tile): Postgres parses a few
+ * flat arrays instead of a nested array literal per tile.
+ */
+function upsertTiles(view: FeatureView, records: readonly TileRecord[], when?: SQL): SQL {
   const layout = planOf(view).full;
   const sorted = [...records].sort((a, b) =>
     byKey(a.entityId, b.entityId) || a.tileMs - b.tileMs || a.tileIndex - b.tileIndex
   );
+  const slots = layout.num.map((_, j) => sql.raw(`x.s${j}`));
+  const slotColumns = layout.num.map((_, j) =>
+    sql`${pgArray(sorted.map((r) => r.state[j]))}::float8[]`
+  );
+  const slotNames = layout.num.map((_, j) => `s${j}`).join(", ");
+  const setsColumn = layout.sets.length === 0
+    ? sql`${pgArray(sorted.map(() => "[]"))}::text[]`
+    : lines(sorted.map((r) => JSON.stringify(r.sets)));
   const state = layout.num.length === 0
     ? sql`ft.state`
     : sql`ARRAY[${sql.join(layout.num.map((_, j) => mergeSlot(layout, j)), sql`, `)}]::float8[]`;
   const sets = layout.sets.length === 0
     ? sql`ft.sets`
     : sql`jsonb_build_array(${sql.join(layout.sets.map((_, j) => mergeSet(j)), sql`, `)})`;
+  const stateArray = layout.num.length === 0
+    ? sql`'{}'::float8[]`
+    : sql`ARRAY[${sql.join(slots, sql`, `)}]::float8[]`;
   return sql`
     INSERT INTO feature_tiles AS ft (view, version, entity_id, tile_ms, tile_index, state, sets)
-    SELECT ${view.name}, ${view.version}, x.e, x.g, x.i, x.st::float8[], x.se::jsonb
+    SELECT ${view.name}, ${view.version}, x.e, x.g, x.i, ${stateArray}, x.se::jsonb
     FROM unnest(${pgArray(sorted.map((r) => r.entityId))}::text[],
       ${pgArray(sorted.map((r) => r.tileMs))}::bigint[],
       ${pgArray(sorted.map((r) => r.tileIndex))}::bigint[],
-      ${pgArray(sorted.map((r) => pgArray(r.state)))}::text[],
-      ${lines(sorted.map((r) => JSON.stringify(r.sets)))}) AS x(e, g, i, st, se)
+      ${sql.join([...slotColumns, setsColumn], sql`, `)})
+      AS ${sql.raw(`x(e, g, i, ${slotNames ? `${slotNames}, ` : ""}se)`)}
+    ${when ? sql`WHERE ${when}` : sql``}
     ON CONFLICT (view, version, entity_id, tile_ms, tile_index) DO UPDATE SET
       state = ${state}, sets = ${sets}`;
 }

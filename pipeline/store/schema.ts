@@ -33,7 +33,9 @@ export const events = pgTable("events", {
 
 /**
  * Which entities an event belongs to (one row per entity type a view of its
- * source aggregates): how an entity's events are found, by time.
+ * source aggregates): how an entity's events are found, by time. No key:
+ * rows are written only with their (new) event, so they are unique, and
+ * the index stays narrow (it is written on every ingest).
  */
 export const eventEntities = pgTable("event_entities", {
   source: text("source").notNull(),
@@ -41,12 +43,7 @@ export const eventEntities = pgTable("event_entities", {
   entityId: text("entity_id").notNull(),
   eventTimeMs: bigint("event_time_ms", { mode: "number" }).notNull(),
   eventId: text("event_id").notNull(),
-}, (t) => [
-  primaryKey({
-    name: "event_entities_pk",
-    columns: [t.source, t.entity, t.entityId, t.eventTimeMs, t.eventId],
-  }),
-]);
+}, (t) => [index("event_entities_entity_time_idx").on(t.entityId, t.eventTimeMs)]);
 
 /**
  * The partial aggregates (slots, see `pipeline/features/plan.ts`) of one
