@@ -19,7 +19,8 @@ import {
 } from "../../../ingest-workers/clients.ts";
 import { type IngestConfig, resolveIngestConfig } from "../../../ingest-workers/config.ts";
 import { PUBSUB_GAX_OPTIONS } from "../../../ingest-workers/pubsub.ts";
-import { type DemoRecord, type DemoSource, SOURCES } from "./events.ts";
+import type { SourceDefinition } from "../../../schemas/definitions.ts";
+import { type DemoRecord, type DemoSource, SOURCES } from "./use_case.ts";
 
 /** The run's stream names (also the env the workers get). */
 export interface StreamNames {
@@ -30,14 +31,19 @@ export interface StreamNames {
   PUBSUB_SUBSCRIPTION: string;
 }
 
-/** Unique names for `runId`. */
-export function streamNames(runId: string): StreamNames {
+/**
+ * Names unique to `runId`, made from the source's routing (`demo-<topic>-<runId>`):
+ * repeated runs never read each other's messages or consumer offsets.
+ */
+export function streamNames(runId: string, source: SourceDefinition): StreamNames {
+  const r = source.routing;
+  const name = (routed: string | undefined) => `demo-${routed ?? source.name}-${runId}`;
   return {
-    KAFKA_TOPIC: `demo-transactions-${runId}`,
+    KAFKA_TOPIC: name(r.kafkaTopic),
     KAFKA_GROUP_ID: `demo-ingest-${runId}`,
-    KINESIS_STREAM: `demo-transactions-${runId}`,
-    PUBSUB_TOPIC: `demo-transactions-${runId}`,
-    PUBSUB_SUBSCRIPTION: `demo-ingest-${runId}`,
+    KINESIS_STREAM: name(r.kinesisStream),
+    PUBSUB_TOPIC: name(r.pubsubTopic),
+    PUBSUB_SUBSCRIPTION: name(r.pubsubSubscription),
   };
 }
 
