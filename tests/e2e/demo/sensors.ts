@@ -73,6 +73,9 @@ export function buildSensorStream(
   options: GeneratorOptions = {},
 ): DemoStream {
   const data = generateReadings({ ...options, endMs: nowMs - 1000 });
+  if (data.length === 0) {
+    throw new Error(`No readings in ${options.hours} h: give at least one interval of readings`);
+  }
   const events: DemoEvent[] = data.map(({ reading: r }) => ({
     ...r,
     event_id: `${r.event_id}.${runId}`,
