@@ -12,26 +12,16 @@ Deno.env.set("METADATA_SERVER_DETECTION", "none");
  * `sensor_readings` with the reason.
  *
  * The routed names are fixed, so runs share them: a run creates what is
- * missing, tells its messages apart by a run id, and leaves older messages
- * to the default consumer group's committed offsets and the Kinesis
- * checkpoints (a replayed old reading would only be a duplicate).
+ * missing (`deno task streams:create <kind> --example sensors`) and tells
+ * its messages apart by a run id; an older reading read again is only a
+ * duplicate.
  */
 import assert from "node:assert/strict";
 import postgres from "postgres";
-import {
-  CreateStreamCommand,
-  DescribeStreamSummaryCommand,
-  ResourceNotFoundException,
-} from "@aws-sdk/client-kinesis";
 import { loadExample, openFeatureRuntime, resolveFeaturesConfig } from "../../pipeline/mod.ts";
-import {
-  createKafka,
-  createKinesisClient,
-  createProducer,
-  createPubSub,
-} from "../../ingest-workers/clients.ts";
-import { type IngestConfig, resolveIngestConfig } from "../../ingest-workers/config.ts";
-import { PUBSUB_GAX_OPTIONS } from "../../ingest-workers/pubsub.ts";
+import { createProducer } from "../../ingest-workers/clients.ts";
+import { resolveIngestConfig } from "../../ingest-workers/config.ts";
+import { kinesisLeaseKey } from "../../ingest-workers/kinesis.ts";
 import { spawnWorker, waitFor } from "../../ingest-workers/testing.ts";
 import { serviceEnv, type ServiceName } from "../_services.ts";
 import {
@@ -48,67 +38,28 @@ const opts = { sanitizeOps: false, sanitizeResources: false };
 
 type StreamKind = "kafka" | "kinesis" | "pubsub";
 
-/** Creates the routed topic (2 partitions) when it does not exist. */
-async function ensureKafkaTopic(config: IngestConfig): Promise<void> {
-  const admin = createKafka(config).admin();
-  await admin.connect();
-  try {
-    if (!(await admin.listTopics()).includes(config.kafka.topic)) {
-      await admin.createTopics({
-        topics: [{ topic: config.kafka.topic, numPartitions: 2 }],
-        waitForLeaders: true,
-      });
-    }
-  } finally {
-    await admin.disconnect();
-  }
-}
+const ROOT = new URL("../../", import.meta.url).pathname;
 
-/** Creates the routed stream (2 shards) when it does not exist, without stale checkpoints. */
-async function ensureKinesisStream(config: IngestConfig, databaseUrl: string): Promise<void> {
-  const client = createKinesisClient(config);
-  const stream = config.kinesis.stream;
-  const status = async () => {
-    try {
-      const out = await client.send(new DescribeStreamSummaryCommand({ StreamName: stream }));
-      return out.StreamDescriptionSummary?.StreamStatus;
-    } catch (e) {
-      if (e instanceof ResourceNotFoundException) return undefined;
-      throw e;
-    }
-  };
-  try {
-    if (await status() === undefined) {
-      // Checkpoints of an earlier stream of that name (kinesalite keeps none across restarts).
-      const sql = postgres(databaseUrl, { max: 1, onnotice: () => {} });
-      await sql`DELETE FROM ingest_kinesis_shards WHERE stream = ${stream}`.catch(() => {});
-      await sql.end();
-      await client.send(new CreateStreamCommand({ StreamName: stream, ShardCount: 2 }));
-    }
-    await waitFor(async () => (await status()) === "ACTIVE", `stream '${stream}' ACTIVE`, 20_000);
-  } finally {
-    client.destroy();
-  }
-}
-
-/** Creates the routed topic and subscription when they do not exist. */
-async function ensurePubSub(config: IngestConfig): Promise<void> {
-  const pubsub = createPubSub(config);
-  try {
-    const topic = pubsub.topic(config.pubsub.topic);
-    if (!(await topic.exists())[0]) {
-      await pubsub.createTopic(config.pubsub.topic, PUBSUB_GAX_OPTIONS);
-    }
-    const sub = topic.subscription(config.pubsub.subscription);
-    if (!(await sub.exists())[0]) {
-      await topic.createSubscription(config.pubsub.subscription, {
-        ackDeadlineSeconds: 10,
-        gaxOpts: PUBSUB_GAX_OPTIONS,
-      });
-    }
-  } finally {
-    await pubsub.close();
-  }
+/**
+ * `deno task streams:create <kind> --example sensors`: what the worker reads,
+ * by the same routing, created when missing.
+ */
+async function createRouted(kind: StreamKind, connection: Record<string, string>) {
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["task", "-q", "streams:create", kind, "--example", "sensors", "--partitions", "2"],
+    cwd: ROOT,
+    env: { ...connection, METADATA_SERVER_DETECTION: "none" },
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const text = new TextDecoder().decode(out.stdout) + new TextDecoder().decode(out.stderr);
+  assert.equal(out.code, 0, text);
+  const routed = kind === "kafka"
+    ? `topic '${ROUTING.kafkaTopic}'`
+    : kind === "kinesis"
+    ? `stream '${ROUTING.kinesisStream}'`
+    : `topic '${ROUTING.pubsubTopic}' and subscription '${ROUTING.pubsubSubscription}'`;
+  assert.match(text, new RegExp(`${kind}: (created|already there): ${routed}`), text);
 }
 
 /** Connection settings of `kind` (no stream names: the worker takes the routed ones). */
@@ -159,20 +110,22 @@ async function streamScenario(kind: StreamKind): Promise<void> {
   const services: ServiceName[] = [kind, "postgres", "redis"];
   const env = await serviceEnv(...services);
   const connection = Object.fromEntries(CONNECTION[kind].map((k) => [k, env[k]]));
+  await createRouted(kind, connection);
   const config = resolveIngestConfig(connection, ROUTING);
-  if (kind === "kafka") await ensureKafkaTopic(config);
-  if (kind === "kinesis") await ensureKinesisStream(config, env.DATABASE_URL);
-  if (kind === "pubsub") await ensurePubSub(config);
   const runId = `sr${kind[0]}${crypto.randomUUID().slice(0, 8)}`;
   const asOf = Date.now();
   const stream = makeSensorStream(runId, asOf);
   assertIsTransaction(stream);
   const checks = await openChecks(env);
+  // Leases and checkpoints of its own: those of the default application may name a stream
+  // of the same name that kinesalite lost when it restarted.
+  const application = `routing-${runId}`;
   const worker = spawnWorker(kind, {
     DATABASE_URL: env.DATABASE_URL,
     REDIS_URL: env.REDIS_URL,
     KINESIS_POLL_MS: "50",
     KINESIS_LEASE_MS: "3000",
+    KINESIS_APPLICATION: application,
     ...connection,
   }, ["--example", "sensors"]);
   try {
@@ -204,6 +157,8 @@ async function streamScenario(kind: StreamKind): Promise<void> {
     assert.equal(compared, 3 * 9 + 2 * 3);
   } finally {
     assert.equal(await worker.stop(), 0, `worker exits cleanly on SIGTERM:\n${worker.logs()}`);
+    const leases = kinesisLeaseKey(application, config.kinesis.stream);
+    await checks.sql`DELETE FROM ingest_kinesis_shards WHERE stream = ${leases}`;
     await checks.close();
   }
 }

@@ -2,7 +2,8 @@
  * The run's own Kafka topic, Kinesis stream and Pub/Sub topic and
  * subscription: created before anything is produced (a Pub/Sub message
  * published before its subscription exists is lost), filled through the
- * ingest workers' own producers, and deleted at the end.
+ * ingest workers' own producers, and deleted at the end (with the Kinesis
+ * workers' leases in Postgres).
  *
  * @module
  */
@@ -17,6 +18,7 @@ import {
   createProducer,
   createPubSub,
 } from "../../../ingest-workers/clients.ts";
+import postgres from "postgres";
 import { type IngestConfig, resolveIngestConfig } from "../../../ingest-workers/config.ts";
 import { PUBSUB_GAX_OPTIONS } from "../../../ingest-workers/pubsub.ts";
 import type { SourceDefinition } from "../../../schemas/definitions.ts";
@@ -79,9 +81,13 @@ export async function createStreams(
     await kinesis.send(
       new CreateStreamCommand({ StreamName: names.KINESIS_STREAM, ShardCount: 2 }),
     );
-    deleters.push(() =>
-      kinesis.send(new DeleteStreamCommand({ StreamName: names.KINESIS_STREAM }))
-    );
+    deleters.push(async () => {
+      await kinesis.send(new DeleteStreamCommand({ StreamName: names.KINESIS_STREAM }));
+      // The workers' shard leases and checkpoints of the stream, kept in Postgres.
+      const sql = postgres(env.DATABASE_URL, { max: 1, onnotice: () => {} });
+      await sql`DELETE FROM ingest_kinesis_shards WHERE stream = ${names.KINESIS_STREAM}`
+        .finally(() => sql.end());
+    });
     for (let i = 0;; i++) {
       const out = await kinesis.send(
         new DescribeStreamSummaryCommand({ StreamName: names.KINESIS_STREAM }),
