@@ -179,12 +179,19 @@ export function freePort(): number {
   return port;
 }
 
-/** Starts a worker subprocess for `source` with `env` (connection settings, stream names). */
-export function spawnWorker(source: string, env: Record<string, string>): SpawnedWorker {
+/**
+ * Starts a worker subprocess for `source` with `env` (connection settings,
+ * stream names) and further command-line `args` (`--example sensors`).
+ */
+export function spawnWorker(
+  source: string,
+  env: Record<string, string>,
+  args: readonly string[] = [],
+): SpawnedWorker {
   const port = freePort();
   const root = new URL("../", import.meta.url).pathname;
   const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", `${root}ingest-workers/cli/worker.ts`, "--source", source],
+    args: ["run", "-A", `${root}ingest-workers/cli/worker.ts`, "--source", source, ...args],
     cwd: root,
     env: {
       ...env,

@@ -2,8 +2,7 @@
  * The edge as it is deployed (`deno serve` of `edge/deploy.ts` with only
  * net, env and read permissions), following the run's model pointer in
  * Redis and reading online features through the Upstash gateway; plus the
- * client side: the reference's sample requests, by-entity requests and a
- * latency run over real HTTP.
+ * client side: single requests and latency runs over real HTTP.
  *
  * @module
  */
@@ -98,13 +97,24 @@ export interface Scored {
   model_version?: string;
   variant?: string;
   features_as_of?: string | null;
-  /** The window features the model got (from Redis for by-entity requests). */
+  /** The features the report shows (from Redis for by-entity requests). */
   window?: Record<string, number>;
+  /** Every input the model got (`features_used`). */
+  used?: Record<string, number>;
+  /** Inputs checked against Postgres as of the request's time, by entity type. */
+  checked?: Record<string, number>;
+  /** Inputs that differ from Postgres (empty when all are equal). */
+  mismatches?: string[];
   error?: string;
 }
 
-/** POSTs `body` to `/predict`. */
-export async function predict(base: string, name: string, body: unknown): Promise<Scored> {
+/** POSTs `body` to `/predict`; `shown` names the features kept in `window`. */
+export async function predict(
+  base: string,
+  name: string,
+  body: unknown,
+  shown: readonly string[] = [],
+): Promise<Scored> {
   const res = await fetch(`${base}/predict`, {
     method: "POST",
     headers: { "content-type": "application/json" },
@@ -114,6 +124,7 @@ export async function predict(base: string, name: string, body: unknown): Promis
   if (res.status !== 200) {
     return { name, status: res.status, error: json?.error?.message ?? JSON.stringify(json) };
   }
+  const used: Record<string, number> = json.features_used ?? {};
   return {
     name,
     status: 200,
@@ -122,25 +133,9 @@ export async function predict(base: string, name: string, body: unknown): Promis
     model_version: json.model_version,
     variant: json.variant,
     features_as_of: json.features_as_of,
-    window: pick(json.features_used ?? {}, ["transaction_count_24h", "avg_amount_30d"]),
+    window: Object.fromEntries(shown.filter((k) => k in used).map((k) => [k, used[k]])),
+    used,
   };
-}
-
-function pick(o: Record<string, number>, keys: string[]): Record<string, number> {
-  return Object.fromEntries(keys.filter((k) => k in o).map((k) => [k, o[k]]));
-}
-
-/** The reference's sample requests (`pipeline/demo_data/requests/*.json`, responses skipped). */
-export async function sampleRequests(): Promise<{ name: string; body: Record<string, unknown> }[]> {
-  const dir = `${ROOT}pipeline/demo_data/requests`;
-  const out: { name: string; body: Record<string, unknown> }[] = [];
-  for await (const entry of Deno.readDir(dir)) {
-    if (!entry.isFile || !entry.name.endsWith(".json")) continue;
-    const body = JSON.parse(await Deno.readTextFile(`${dir}/${entry.name}`));
-    if ("prediction" in body || !("features" in body)) continue;
-    out.push({ name: entry.name, body });
-  }
-  return out.sort((a, b) => a.name.localeCompare(b.name));
 }
 
 /** Latency percentiles of a run, in milliseconds. */

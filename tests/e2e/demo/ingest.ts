@@ -7,8 +7,8 @@
  * @module
  */
 import postgres from "postgres";
-import { type FeatureRuntime, loadExample } from "../../../pipeline/mod.ts";
-import { type DemoSource, type DemoStream, SOURCES } from "./events.ts";
+import type { FeatureRuntime } from "../../../pipeline/mod.ts";
+import { type DemoSource, type DemoStream, SOURCES } from "./use_case.ts";
 import type { DemoWorker, WorkerCounts } from "./workers.ts";
 
 /** What the workers and the stores show after ingestion. */
@@ -73,16 +73,18 @@ export async function waitForCounts(
   );
 }
 
-/** Counts the run's stored events and dead letters in Postgres. */
+/** Counts the run's events stored for `source` and its dead letters in Postgres. */
 export async function storedOutcome(
   databaseUrl: string,
+  source: string,
   runId: string,
   since: Date,
 ): Promise<{ storedEvents: number; deadLetters: { source: string; reason: string }[] }> {
   const sql = postgres(databaseUrl, { max: 1, onnotice: () => {}, connect_timeout: 5 });
   try {
     const [{ n }] = await sql<{ n: number }[]>`
-      SELECT count(*)::int AS n FROM events WHERE event_id LIKE ${"%." + runId}`;
+      SELECT count(*)::int AS n FROM events
+      WHERE source = ${source} AND event_id LIKE ${"%." + runId}`;
     // The run id is inside every invalid payload, even the bytes that are not UTF-8.
     const rows = await sql<{ source: string | null; reason: string }[]>`
       SELECT meta->>'source' AS source, reason FROM dead_letters
@@ -98,33 +100,47 @@ export async function storedOutcome(
   }
 }
 
-/** Online (Redis) and offline (Postgres) features of every user, compared as of `asOfMs`. */
+/** Online and offline values compared, with the entities by type and the values that differ. */
+export interface OnlineComparison {
+  /** Entities compared, by entity type. */
+  entities: Record<string, number>;
+  /** Feature values compared. */
+  compared: number;
+  mismatches: string[];
+}
+
+/**
+ * Online (Redis) and offline (Postgres) features of every entity of every
+ * type (every view of the type), compared as of `asOfMs`.
+ */
 export async function compareOnlineOffline(
   runtime: FeatureRuntime,
-  users: readonly string[],
+  entities: Record<string, readonly string[]>,
   asOfMs: number,
-): Promise<{ users: number; compared: number; mismatches: string[] }> {
+): Promise<OnlineComparison> {
   const mismatches: string[] = [];
   let compared = 0;
-  const names = loadExample("fraud").view("user_transactions")!.windowFeatures.map((f) => f.name);
-  for (let i = 0; i < users.length; i += 25) {
-    await Promise.all(
-      users.slice(i, i + 25).map(async (user) => {
-        const [online, offline] = await Promise.all([
-          runtime.pipeline.getOnlineFeatures("user", user, asOfMs),
-          runtime.pipeline.getOfflineFeatures("user", user, asOfMs),
-        ]);
-        for (const name of names) {
-          const a = online.features[name], b = offline.features[name];
-          compared++;
-          if (a === undefined || Math.abs(a - b) > 1e-6 * Math.max(1, Math.abs(b))) {
-            mismatches.push(`${user} ${name}: redis ${a}, postgres ${b}`);
+  for (const [type, ids] of Object.entries(entities)) {
+    for (let i = 0; i < ids.length; i += 25) {
+      await Promise.all(
+        ids.slice(i, i + 25).map(async (id) => {
+          const [online, offline] = await Promise.all([
+            runtime.pipeline.getOnlineFeatures(type, id, asOfMs),
+            runtime.pipeline.getOfflineFeatures(type, id, asOfMs),
+          ]);
+          for (const [name, b] of Object.entries(offline.features)) {
+            const a = online.features[name];
+            compared++;
+            if (a === undefined || Math.abs(a - b) > 1e-6 * Math.max(1, Math.abs(b))) {
+              mismatches.push(`${type} ${id} ${name}: redis ${a}, postgres ${b}`);
+            }
           }
-        }
-      }),
-    );
+        }),
+      );
+    }
   }
-  return { users: users.length, compared, mismatches };
+  const counts = Object.fromEntries(Object.entries(entities).map(([t, ids]) => [t, ids.length]));
+  return { entities: counts, compared, mismatches };
 }
 
 /** The counts the workers must reach for `stream`. */

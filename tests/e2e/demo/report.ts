@@ -5,6 +5,7 @@
  */
 import type { DemoSummary } from "./mod.ts";
 import { ONLINE_TIMEOUT_MS } from "./edge.ts";
+import type { DemoWording } from "./use_case.ts";
 
 const f = (n: number | undefined, digits = 3) =>
   n === undefined || !Number.isFinite(n) ? "–" : n.toFixed(digits);
@@ -18,8 +19,22 @@ function table(rows: (string | number)[][]): string {
   ).join("\n");
 }
 
-/** Formats a {@linkcode DemoSummary} for a terminal. */
-export function formatSummary(s: DemoSummary): string {
+/** `n thing`, with an `s` unless `n` is 1. */
+const plural = (n: number, thing: string) => `${n} ${thing}${n === 1 ? "" : "s"}`;
+
+/** How a by-entity answer compared with Postgres. */
+function checkedText(r: { checked?: Record<string, number>; mismatches?: string[] }): string {
+  if (!r.checked) return "";
+  const total = Object.values(r.checked).reduce((a, b) => a + b, 0);
+  const by = Object.entries(r.checked).map(([t, k]) => `${k} ${t}`).join(" + ");
+  return r.mismatches?.length
+    ? `; ${r.mismatches.length} of ${total} features (${by}) differ from Postgres: ` +
+      r.mismatches[0]
+    : `; ${by} features = Postgres`;
+}
+
+/** Formats a {@linkcode DemoSummary} for a terminal, in the words of its use case. */
+export function formatSummary(s: DemoSummary, wording: DemoWording): string {
   const out: string[] = [];
   out.push(
     `\n=== Demo ${s.runId}: ${s.ok ? "OK" : "FAILED"} in ${ms(s.totalMs)} (model '${s.model}')`,
@@ -27,11 +42,10 @@ export function formatSummary(s: DemoSummary): string {
   if (s.ingest) {
     const i = s.ingest;
     out.push(
-      `\nIngestion: ${i.expected.accepted} sample events rebased to now, spread round robin over ` +
-        `the three streams (each user's history arrives through all three, so three workers ` +
-        `update one user's state concurrently), ${i.expected.duplicate} re-sent on another ` +
-        `stream, ${i.expected.dead_lettered} invalid messages. One worker process per stream; ` +
-        `counts from each worker's /metrics:`,
+      `\nIngestion: ${i.expected.accepted} ${wording.events} spread round robin over ` +
+        `the three streams (${wording.spread}), ${i.expected.duplicate} re-sent on another ` +
+        `stream, ${i.expected.dead_lettered} invalid messages. One worker process per stream ` +
+        `(--example ${s.example}); counts from each worker's /metrics:`,
     );
     out.push(table([
       ["stream", "produced", "accepted", "duplicate", "dead-lettered"],
@@ -55,8 +69,9 @@ export function formatSummary(s: DemoSummary): string {
       `  Postgres: ${i.storedEvents} events of the run, ${i.deadLetters.length} dead letters:`,
     );
     for (const d of i.deadLetters) out.push(`    ${d.source.padEnd(8)} ${d.reason}`);
+    const entities = Object.entries(i.online.entities).map(([t, n]) => plural(n, t)).join(", ");
     out.push(
-      `  Redis = Postgres: ${i.online.users} users, ${i.online.compared} feature values, ` +
+      `  Redis = Postgres: ${entities}, ${i.online.compared} feature values, ` +
         `${i.online.mismatches.length} mismatches; ingested in ${ms(i.ms)}`,
     );
   }
@@ -125,13 +140,14 @@ export function formatSummary(s: DemoSummary): string {
     for (const r of [...v.samples, ...v.byEntity]) {
       out.push(
         r.status === 200
-          ? `  ${r.name}: prediction ${r.prediction}, p(fraud) ${f(r.probability)}, ` +
-            `v${r.model_version} ${r.variant}` +
+          ? `  ${r.name}: prediction ${r.prediction}, p(${wording.positive}) ` +
+            `${f(r.probability)}, v${r.model_version} ${r.variant}` +
             (r.features_as_of
               ? `, from Redis: ${
                 Object.entries(r.window ?? {}).map(([k, n]) => `${k} ${f(n, 2)}`).join(", ")
-              } (last txn ${r.features_as_of})`
-              : "")
+              } (${wording.newest} ${r.features_as_of})`
+              : "") +
+            checkedText(r)
           : `  ${r.name}: HTTP ${r.status} ${r.error}`,
       );
     }

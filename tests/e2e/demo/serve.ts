@@ -2,24 +2,26 @@
  * The serving half of the demo: both versions validated and published, the
  * edge started on the baseline champion (the challenger on a 5 % canary),
  * `model:evaluate` deciding on the held-out set while a load runs, the edge
- * hot-swapping to the promoted champion, then the reference's requests,
- * by-entity requests and the latency runs.
+ * hot-swapping to the promoted champion, new events on each stream until the
+ * edge uses them, then the use case's fixed requests, by-entity requests
+ * (the view features the edge read from Redis checked against Postgres) and
+ * the latency runs.
  *
  * @module
  */
 import { MlflowRegistry } from "../../../registry/mod.ts";
+import type { FeatureRepository } from "../../../pipeline/mod.ts";
 import {
   type DemoEdge,
   type LatencyReport,
   latencyRun,
   type LoadStats,
   predict,
-  sampleRequests,
   type Scored,
   spawnEdge,
   startLoad,
 } from "./edge.ts";
-import { type DemoEvent, type DemoSource, SOURCES } from "./events.ts";
+import { type DemoSource, type DemoStream, type DemoUseCase, SOURCES } from "./use_case.ts";
 import { type EvaluationOutcome, publish, type PublishedPointer, runEvaluate } from "./registry.ts";
 
 /** Runs one named step (recorded with its time). */
@@ -48,31 +50,17 @@ export interface ServeInput {
   env: Record<string, string>;
   model: string;
   holdoutPath: string;
-  users: string[];
-  events: DemoEvent[];
+  useCase: DemoUseCase;
+  stream: DemoStream;
   latencyRequests: number;
   step: Step;
   cleanups: (() => Promise<unknown>)[];
-  /** Time of the newest event of `user` in the online store (Redis), epoch ms. */
-  onlineNewest(user: string): Promise<number | null>;
+  /** Time of the newest event of an entity in the online store (Redis), epoch ms. */
+  onlineNewest(entity: string, id: string): Promise<number | null>;
+  /** The entity's features computed from Postgres as of `asOfMs`. */
+  offlineFeatures(entity: string, id: string, asOfMs: number): Promise<Record<string, number>>;
   /** Produces raw messages on one of the run's streams (the workers are still running). */
   produce(source: DemoSource, records: { key: string; value: string }[]): Promise<void>;
-}
-
-const CATEGORIES = ["grocery", "travel", "electronics", "jewelry", "cash_advance", "restaurant"];
-
-/** A by-entity request: raw event fields, window features from Redis. */
-function entityRequest(model: string, users: string[], i: number) {
-  return {
-    model_name: model,
-    entity_id: users[i % users.length],
-    features: {
-      // A new amount every time: the prediction cache would otherwise answer repeated rows.
-      amount: Math.round((5 + ((i * 0.37) % 2000)) * 100) / 100,
-      merchant_category: CATEGORIES[i % CATEGORIES.length],
-      payment_method: "credit_card",
-    },
-  };
 }
 
 /** Publishes, serves, evaluates and promotes, and scores. */
@@ -98,7 +86,8 @@ export async function promoteAndServe(
     return r.model_version;
   });
 
-  const load = startLoad(edge.base, 2, (i) => entityRequest(model, input.users, i));
+  const { useCase, stream } = input;
+  const load = startLoad(edge.base, 2, (i) => useCase.loadRequest(stream, model, i));
   let loadStopped = false;
   input.cleanups.push(() => loadStopped ? Promise.resolve() : load.stop());
   const evaluation = await step(
@@ -146,9 +135,9 @@ export async function promoteAndServe(
 }
 
 /**
- * Sends one new event per stream (three users), waits until Redis holds it,
- * then asks the edge about the user (a different amount every time, so no
- * prediction is cached) until its answer uses the new event.
+ * Sends one new event per stream (about three entities), waits until Redis
+ * holds it for each of its entities, then asks the edge about them (a new
+ * body every time, so no prediction is cached) until its answer uses it.
  */
 async function measureFreshness(
   base: string,
@@ -163,30 +152,20 @@ async function measureFreshness(
     return Math.round(performance.now() - t0);
   };
   await Promise.all(SOURCES.map(async (source, k) => {
-    const user = input.users[input.users.length - 1 - k];
     const timeMs = Date.now();
-    const event = {
-      event_id: `fresh-${source}-${input.model}`,
-      user_id: user,
-      amount: 77.7,
-      timestamp: new Date(timeMs).toISOString(),
-      merchant_category: "travel",
-      payment_method: "credit_card",
-    };
+    const fresh = input.useCase.freshEvent(input.stream, input.model, k, source, timeMs);
+    const about = Object.entries(fresh.entities).map(([t, id]) => `${t} '${id}'`).join(", ");
     const t0 = performance.now();
-    await input.produce(source, [{ key: user, value: JSON.stringify(event) }]);
-    const redisMs = await until(
-      `the new ${source} event of '${user}' in Redis`,
-      t0,
-      async () => ((await input.onlineNewest(user)) ?? 0) >= timeMs,
-    );
+    await input.produce(source, [{ key: fresh.key, value: JSON.stringify(fresh.event) }]);
+    const redisMs = await until(`the new ${source} event of ${about} in Redis`, t0, async () => {
+      const newest = await Promise.all(
+        Object.entries(fresh.entities).map(([t, id]) => input.onlineNewest(t, id)),
+      );
+      return newest.every((n) => (n ?? 0) >= timeMs);
+    });
     let i = 0;
     const edgeMs = await until(`the edge to use the new ${source} event`, t0, async () => {
-      const r = await predict(base, user, {
-        model_name: input.model,
-        entity_id: user,
-        features: { amount: 10 + i++, merchant_category: "grocery", payment_method: "credit_card" },
-      });
+      const r = await predict(base, about, fresh.request(i++));
       return r.features_as_of !== undefined && r.features_as_of !== null &&
         Date.parse(r.features_as_of) >= timeMs;
     });
@@ -195,30 +174,67 @@ async function measureFreshness(
   return out;
 }
 
-async function score(base: string, input: ServeInput) {
-  const { model, users, events } = input;
-  const samples: Scored[] = [];
-  for (const s of await sampleRequests()) {
-    samples.push(await predict(base, s.name, { ...s.body, model_name: model }));
+/** The request's entity ids by entity type (`entity_id` names the only entity type). */
+function entitiesOf(
+  repo: FeatureRepository,
+  body: Record<string, unknown>,
+): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (typeof body.entity_id === "string" && repo.entities.length === 1) {
+    out[repo.entities[0].name] = body.entity_id;
   }
-  const byUser = new Map(events.map((e) => [e.user_id, e]));
+  for (const [field, id] of Object.entries((body.entities ?? {}) as Record<string, string>)) {
+    const entity = repo.entities.find((e) => e.keys.length === 1 && e.keys[0] === field);
+    if (entity) out[entity.name] = id;
+  }
+  return out;
+}
+
+/**
+ * Compares the view features the edge used (read from Redis) with those
+ * Postgres gives for the request's entities at the request's time.
+ */
+async function checkAgainstPostgres(
+  input: ServeInput,
+  scored: Scored,
+  body: Record<string, unknown>,
+  timeMs: number,
+): Promise<void> {
+  const checked: Record<string, number> = {};
+  const mismatches: string[] = [];
+  for (const [type, id] of Object.entries(entitiesOf(input.useCase.repository, body))) {
+    const offline = await input.offlineFeatures(type, id, timeMs);
+    checked[type] = 0;
+    for (const [name, want] of Object.entries(offline)) {
+      const got = scored.used?.[name];
+      if (got === undefined) continue;
+      checked[type]++;
+      // The edge reports its float32 row.
+      if (Math.abs(got - want) > 1e-5 * Math.max(1, Math.abs(want))) {
+        mismatches.push(`${type} ${id} ${name}: edge ${got}, postgres ${want}`);
+      }
+    }
+  }
+  Object.assign(scored, { checked, mismatches });
+}
+
+async function score(base: string, input: ServeInput) {
+  const { model, useCase, stream } = input;
+  const shown = useCase.wording.shown;
+  const samples: Scored[] = [];
+  for (const s of await useCase.samples(model)) {
+    samples.push(await predict(base, s.name, s.body, shown));
+  }
   const byEntity: Scored[] = [];
-  for (const [i, user] of users.slice(0, 5).entries()) {
-    const e = byUser.get(user)!;
-    byEntity.push(
-      await predict(base, user, {
-        model_name: model,
-        entity_id: user,
-        features: {
-          amount: [25, 1800, 60, 4200, 310][i],
-          merchant_category: i % 2 ? "jewelry" : e.merchant_category ?? "grocery",
-          payment_method: e.payment_method ?? "credit_card",
-        },
-      }),
-    );
+  for (const r of useCase.byEntity(stream, model)) {
+    const timeMs = Date.now();
+    const body = { ...r.body, timestamp: new Date(timeMs).toISOString() };
+    const scored = await predict(base, r.name, body, shown);
+    if (scored.status === 200) await checkAgainstPostgres(input, scored, body, timeMs);
+    byEntity.push(scored);
   }
   const total = input.latencyRequests;
-  const body = (i: number) => entityRequest(model, users, i + 100_000);
+  const body = (i: number) => useCase.loadRequest(stream, model, i + 100_000);
   const sequential = await latencyRun(base, total, 1, body);
   const concurrent = await latencyRun(base, total, 16, (i) => body(i + total));
   return { samples, byEntity, sequential, concurrent };

@@ -2,7 +2,8 @@
  * The run's own Kafka topic, Kinesis stream and Pub/Sub topic and
  * subscription: created before anything is produced (a Pub/Sub message
  * published before its subscription exists is lost), filled through the
- * ingest workers' own producers, and deleted at the end.
+ * ingest workers' own producers, and deleted at the end (with the Kinesis
+ * workers' leases in Postgres).
  *
  * @module
  */
@@ -17,9 +18,11 @@ import {
   createProducer,
   createPubSub,
 } from "../../../ingest-workers/clients.ts";
+import postgres from "postgres";
 import { type IngestConfig, resolveIngestConfig } from "../../../ingest-workers/config.ts";
 import { PUBSUB_GAX_OPTIONS } from "../../../ingest-workers/pubsub.ts";
-import { type DemoRecord, type DemoSource, SOURCES } from "./events.ts";
+import type { SourceDefinition } from "../../../schemas/definitions.ts";
+import { type DemoRecord, type DemoSource, SOURCES } from "./use_case.ts";
 
 /** The run's stream names (also the env the workers get). */
 export interface StreamNames {
@@ -30,14 +33,19 @@ export interface StreamNames {
   PUBSUB_SUBSCRIPTION: string;
 }
 
-/** Unique names for `runId`. */
-export function streamNames(runId: string): StreamNames {
+/**
+ * Names unique to `runId`, made from the source's routing (`demo-<topic>-<runId>`):
+ * repeated runs never read each other's messages or consumer offsets.
+ */
+export function streamNames(runId: string, source: SourceDefinition): StreamNames {
+  const r = source.routing;
+  const name = (routed: string | undefined) => `demo-${routed ?? source.name}-${runId}`;
   return {
-    KAFKA_TOPIC: `demo-transactions-${runId}`,
+    KAFKA_TOPIC: name(r.kafkaTopic),
     KAFKA_GROUP_ID: `demo-ingest-${runId}`,
-    KINESIS_STREAM: `demo-transactions-${runId}`,
-    PUBSUB_TOPIC: `demo-transactions-${runId}`,
-    PUBSUB_SUBSCRIPTION: `demo-ingest-${runId}`,
+    KINESIS_STREAM: name(r.kinesisStream),
+    PUBSUB_TOPIC: name(r.pubsubTopic),
+    PUBSUB_SUBSCRIPTION: name(r.pubsubSubscription),
   };
 }
 
@@ -73,9 +81,13 @@ export async function createStreams(
     await kinesis.send(
       new CreateStreamCommand({ StreamName: names.KINESIS_STREAM, ShardCount: 2 }),
     );
-    deleters.push(() =>
-      kinesis.send(new DeleteStreamCommand({ StreamName: names.KINESIS_STREAM }))
-    );
+    deleters.push(async () => {
+      await kinesis.send(new DeleteStreamCommand({ StreamName: names.KINESIS_STREAM }));
+      // The workers' shard leases and checkpoints of the stream, kept in Postgres.
+      const sql = postgres(env.DATABASE_URL, { max: 1, onnotice: () => {} });
+      await sql`DELETE FROM ingest_kinesis_shards WHERE stream = ${names.KINESIS_STREAM}`
+        .finally(() => sql.end());
+    });
     for (let i = 0;; i++) {
       const out = await kinesis.send(
         new DescribeStreamSummaryCommand({ StreamName: names.KINESIS_STREAM }),

@@ -1,11 +1,12 @@
 /**
  * The ingest workers as real subprocesses (`deno run -A
- * ingest-workers/cli/worker.ts --source ...`), one per stream, each with its
- * own port for `/ready` and `/metrics`, stopped with SIGTERM.
+ * ingest-workers/cli/worker.ts --source ... --example ...`, what `deno task
+ * worker` runs), one per stream, each with its own port for `/ready` and
+ * `/metrics`, stopped with SIGTERM.
  *
  * @module
  */
-import type { DemoSource } from "./events.ts";
+import type { DemoSource } from "./use_case.ts";
 
 const ROOT = new URL("../../../", import.meta.url).pathname;
 
@@ -74,11 +75,15 @@ export function parseCounts(metrics: string): WorkerCounts {
   return out;
 }
 
-/** Starts `ingest-workers/cli/worker.ts --source <source>` with `env`. */
-export function spawnWorker(source: DemoSource, env: Record<string, string>): DemoWorker {
+/** Starts `ingest-workers/cli/worker.ts --source <source> --example <example>` with `env`. */
+export function spawnWorker(
+  source: DemoSource,
+  example: string,
+  env: Record<string, string>,
+): DemoWorker {
   const port = freePort();
   const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", "ingest-workers/cli/worker.ts", "--source", source],
+    args: ["run", "-A", "ingest-workers/cli/worker.ts", "--source", source, "--example", example],
     cwd: ROOT,
     env: {
       ...env,
