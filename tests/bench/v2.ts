@@ -24,6 +24,8 @@
  * @module
  */
 import { batchBody, demoRegistry } from "./edge/_fixture.ts";
+import { LocalRegistry } from "../../registry/mod.ts";
+import type { ModelInput } from "../../schemas/manifest.ts";
 import { cpuSeconds, freePort, waitFor } from "./edge/_process.ts";
 import { runWrk } from "./edge/_wrk.ts";
 import { edgeServeArgs } from "../../edge/testing/mod.ts";
@@ -42,13 +44,20 @@ const HERE = new URL("./edge/", import.meta.url).pathname;
 const ROOT = new URL("../../", import.meta.url).pathname;
 const MODEL = "fraud_detector";
 
-/** `ROWS` deterministic rows of `width` values (model-input order). */
-function makeRows(width: number): number[][] {
-  return Array.from(
-    { length: ROWS },
-    (_, i) =>
-      Array.from({ length: width }, (_, c) => ((i * 31 + c * 17) % (c * 7 + 11)) + i * 0.01),
-  );
+/**
+ * `ROWS` deterministic rows in model-input order, each value valid for its
+ * input (a flag 0/1, within a declared domain such as hours 0–23), as
+ * `/predict/batch` checks them.
+ */
+function makeRows(inputs: readonly ModelInput[]): number[][] {
+  return Array.from({ length: ROWS }, (_, i) =>
+    inputs.map((input, c) => {
+      const k = (i * 31 + c * 17) % (c * 7 + 11);
+      if (input.dtype === "bool") return (i + c) % 2;
+      const { min, max } = input.domain ?? {};
+      if (min !== undefined && max !== undefined) return min + (k % (Math.floor(max - min) + 1));
+      return (min ?? 0) + k + i * 0.01;
+    }));
 }
 
 async function tempFile(suffix: string, data: Uint8Array | string): Promise<string> {
@@ -119,7 +128,13 @@ try {
   const config = await (await fetch(`${base}/v2/models/${MODEL}/config`)).json();
   const features: string[] = config.parameters.features.string_value.split(",");
   const input: string = config.input[0].name;
-  const rows = makeRows(features.length);
+  const { manifest } = await new LocalRegistry({ root: registryDir }).getPackage(MODEL, "champion");
+  const rows = makeRows(manifest.inputs);
+  if (manifest.inputs.map((x) => x.name).join() !== features.join()) {
+    throw new Error(
+      `The v2 config lists ${features}, the manifest ${manifest.inputs.map((x) => x.name)}`,
+    );
+  }
 
   const batchInputs = JSON.stringify({
     instances: rows.map((r) => Object.fromEntries(features.map((f, c) => [f, r[c]]))),

@@ -78,7 +78,7 @@ Deno.test("ingest CLI loads into real Postgres and Redis from DATABASE_URL and R
     assert.match(out, /accepted 1050, duplicate 0, dead-lettered 0/);
     assert.equal(await redis.dbsize(), 300);
     const state = JSON.parse((await redis.get("fv:user_transactions:v1:user_1"))!);
-    assert.equal(state.v, 2);
+    assert.equal(state.v, 3);
     assert.ok((await redis.ttl("fv:user_transactions:v1:user_1")) > 30 * 86_400);
   } finally {
     await redis.flushdb();

@@ -134,7 +134,13 @@ const FEATURES: Record<string, Entry> = {
 };
 
 const INGEST: Record<string, Entry> = {
-  "POST /ingest/events": { access: "key", body: "[]", right: bearer(KEYS.ingest) },
+  // One route per source's HTTP path (`/ingest/events` for the fraud example's transactions).
+  "POST /ingest/:path": {
+    access: "key",
+    path: "/ingest/events",
+    body: "[]",
+    right: bearer(KEYS.ingest),
+  },
 };
 
 /** `/admin/models` (registry sync and the embedded platform), behind the admin token. */
