@@ -112,6 +112,7 @@ export function createProducer(
   to: "kafka" | "kinesis" | "pubsub" | "http",
   config: IngestConfig,
   httpUrl = `http://${config.host}:${config.port}`,
+  httpPath = "events",
 ): EventProducer {
   switch (to) {
     case "kafka":
@@ -123,7 +124,7 @@ export function createProducer(
     case "pubsub":
       return new PubSubProducer(createPubSub(config), config.pubsub.topic);
     case "http":
-      return new HttpProducer(httpUrl, config.apiKeys[0]);
+      return new HttpProducer(httpUrl, config.apiKeys[0], httpPath);
   }
 }
 

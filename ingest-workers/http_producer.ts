@@ -1,5 +1,6 @@
 /**
- * HTTP producer: posts NDJSON to a worker's `POST /ingest/events`.
+ * HTTP producer: posts NDJSON to a worker's `POST /ingest/{path}` (a
+ * source's HTTP path; `events` for the fraud example).
  *
  * @module
  */
@@ -7,14 +8,14 @@ import { IngestRetryableError, SourceError } from "./errors.ts";
 import { MAX_EVENTS_PER_REQUEST } from "./http.ts";
 import type { EventProducer, ProducerRecord } from "./port.ts";
 
-/** Posts records to `<baseUrl>/ingest/events`, at most 10 000 per request. */
+/** Posts records to `<baseUrl>/ingest/<path>`, at most 10 000 per request. */
 export class HttpProducer implements EventProducer {
   readonly kind = "http";
   readonly #url: string;
   readonly #apiKey?: string;
 
-  constructor(baseUrl: string, apiKey?: string) {
-    this.#url = new URL("/ingest/events", baseUrl).href;
+  constructor(baseUrl: string, apiKey?: string, path = "events") {
+    this.#url = new URL(`/ingest/${encodeURIComponent(path)}`, baseUrl).href;
     this.#apiKey = apiKey;
   }
 

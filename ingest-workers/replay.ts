@@ -1,11 +1,12 @@
 /**
- * File replay: streams a JSONL file to any {@linkcode EventProducer} with
- * the user id as partition key, optionally at a fixed rate and with event
- * times shifted so the newest event is "now".
+ * File replay: streams a JSONL file to any {@linkcode EventProducer} keyed
+ * by entity (the partition, shard or ordering key), optionally at a fixed
+ * rate and with event times shifted so the newest event is "now".
  *
  * @module
  */
 import { readLines } from "../pipeline/load_file.ts";
+import { parseIsoUtc } from "../schemas/time.ts";
 import { sleep } from "./_delivery.ts";
 import type { EventProducer, ProducerRecord } from "./port.ts";
 
@@ -23,6 +24,13 @@ export interface ReplayOptions {
   onProgress?: (p: ReplayProgress) => void;
   signal?: AbortSignal;
   nowMs?: number;
+  /**
+   * The record key of an event: its entity, so one entity's events stay in
+   * order. Default its `user_id` (the fraud example's transactions).
+   */
+  keyOf?: (event: Record<string, unknown>) => string | undefined;
+  /** The field holding the event time. Default `timestamp`. */
+  timestampField?: string;
 }
 
 /** Progress of a replay. */
@@ -39,8 +47,10 @@ const encoder = new TextEncoder();
 
 /** Sends every line of `options.file`; resolves with the final progress. */
 export async function replayFile(options: ReplayOptions): Promise<ReplayProgress> {
+  const field = options.timestampField ?? "timestamp";
+  const keyOf = options.keyOf ?? ((e) => (typeof e.user_id === "string" ? e.user_id : undefined));
   const shiftMs = options.rebaseTime
-    ? await rebaseShift(options.file, options.nowMs ?? Date.now())
+    ? await rebaseShift(options.file, options.nowMs ?? Date.now(), field)
     : 0;
   const batchSize = Math.max(1, Math.min(options.batchSize ?? 500, rateBatch(options.ratePerSec)));
   const started = performance.now();
@@ -73,7 +83,7 @@ export async function replayFile(options: ReplayOptions): Promise<ReplayProgress
   for await (const line of readLines(options.file)) {
     if (options.signal?.aborted) break;
     bytes += line.length + 1;
-    batch.push(toRecord(line, shiftMs));
+    batch.push(toRecord(line, shiftMs, keyOf, field));
     if (batch.length >= batchSize) await flush();
   }
   await flush();
@@ -93,29 +103,40 @@ function rateBatch(rate?: number): number {
   return rate ? Math.max(1, Math.floor(rate / 20)) : Number.MAX_SAFE_INTEGER;
 }
 
-/** Keyed by `user_id`; lines that do not parse go out unchanged (the pipeline dead-letters them). */
-function toRecord(line: Uint8Array, shiftMs: number): ProducerRecord {
+/** Keyed by entity; lines that do not parse go out unchanged (the pipeline dead-letters them). */
+function toRecord(
+  line: Uint8Array,
+  shiftMs: number,
+  keyOf: (event: Record<string, unknown>) => string | undefined,
+  field: string,
+): ProducerRecord {
   let event: Record<string, unknown>;
   try {
     event = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(line));
   } catch {
     return { key: "unparseable", value: line };
   }
-  const key = typeof event?.user_id === "string" ? event.user_id : "unknown";
-  if (shiftMs === 0 || typeof event.timestamp !== "string") return { key, value: line };
-  const t = Date.parse(event.timestamp);
-  if (Number.isNaN(t)) return { key, value: line };
-  event.timestamp = new Date(t + shiftMs).toISOString();
+  if (event === null || typeof event !== "object") return { key: "unparseable", value: line };
+  const key = keyOf(event) ?? "unknown";
+  if (shiftMs === 0 || typeof event[field] !== "string") return { key, value: line };
+  const t = parseIsoUtc(event[field] as string);
+  if (t === null) return { key, value: line };
+  event[field] = new Date(t + shiftMs).toISOString();
   return { key, value: encoder.encode(JSON.stringify(event)) };
 }
 
-async function rebaseShift(file: string, nowMs: number): Promise<number> {
+async function rebaseShift(file: string, nowMs: number, field: string): Promise<number> {
   let max = -Infinity;
   const decoder = new TextDecoder();
   for await (const line of readLines(file)) {
-    const m = decoder.decode(line).match(/"timestamp"\s*:\s*"([^"]+)"/);
-    const t = m ? Date.parse(m[1]) : NaN;
-    if (!Number.isNaN(t) && t > max) max = t;
+    let t: number | null = null;
+    try {
+      const v = JSON.parse(decoder.decode(line))?.[field];
+      t = typeof v === "string" ? parseIsoUtc(v) : null;
+    } catch {
+      // not JSON: sent as is, dead-lettered by the pipeline
+    }
+    if (t !== null && t > max) max = t;
   }
   return Number.isFinite(max) ? nowMs - max : 0;
 }

@@ -65,3 +65,28 @@ Deno.test("replayFile() with a rate sends in small batches", async () => {
     assert.equal(producer.sends, 3); // 1000/s → batches of 1000/20 = 50
   });
 });
+
+Deno.test("replayFile() keys by the given entity and rebases the given time field", async () => {
+  const readings = [
+    `{"event_id":"r1","device_id":"d1","site_id":"s1","read_at":"2026-03-20T11:00:00Z"}`,
+    `{"event_id":"r2","device_id":"d2","site_id":"s1","read_at":"2026-03-20T11:30:00"}`,
+    `{"event_id":"r3","site_id":"s1","read_at":"2026-03-20T12:00:00Z"}`,
+  ].join("\n");
+  await withFile(readings, async (file) => {
+    const producer = new RecordingProducer();
+    await replayFile({
+      file,
+      producer,
+      rebaseTime: true,
+      nowMs: Date.parse("2026-11-28T06:00:00Z"),
+      keyOf: (e) => typeof e.device_id === "string" ? e.device_id : undefined,
+      timestampField: "read_at",
+    });
+    assert.deepEqual(producer.records.map((r) => r.key), ["d1", "d2", "unknown"]);
+    assert.deepEqual(producer.records.map((r) => JSON.parse(text(r.value)).read_at), [
+      "2026-11-28T05:00:00.000Z",
+      "2026-11-28T05:30:00.000Z",
+      "2026-11-28T06:00:00.000Z",
+    ]);
+  });
+});

@@ -2,8 +2,9 @@
  * `deno task replay --file <jsonl> --to kafka|kinesis|pubsub|http
  * [--rate N/s] [--rebase-time] [--url http://host:port]
  * [--compression none|gzip|snappy|lz4|zstd]`: streams a JSONL file to a
- * broker (partition / shard / ordering key = user_id), with a progress bar on
- * a terminal and one summary line. Kafka batches are compressed with
+ * broker keyed by entity (the partition, shard or ordering key), to the
+ * streams of a repository source's routing, with a progress bar on a
+ * terminal and one summary line. Kafka batches are compressed with
  * `--compression` (default `KAFKA_COMPRESSION`, none). Connection settings
  * come from env (`ingest-workers/config.ts`).
  *
@@ -13,15 +14,20 @@ import { parseCommand, runCommand, UsageError } from "../../pipeline/cli/command
 import { Progress } from "../../pipeline/cli/progress.ts";
 import { KAFKA_CODECS } from "../_compression.ts";
 import { createProducer } from "../clients.ts";
-import { resolveIngestConfig } from "../config.ts";
+import { entityIdOf } from "../../pipeline/features/mod.ts";
+import { commandFeed, FEED_OPTIONS, FEED_USAGE } from "./_feed.ts";
 import { replayFile } from "../replay.ts";
 
 const USAGE =
   `Usage: deno task replay --file <jsonl> --to kafka|kinesis|pubsub|http [--rate N/s] [--rebase-time]
   [--url URL (http: the worker or platform, default http://INGEST_HOST:INGEST_PORT)] [--batch N]
   [--compression none|gzip|snappy|lz4|zstd (kafka only; default KAFKA_COMPRESSION)]
-  Events are keyed by user_id: the Kafka key, the Kinesis partition key and the Pub/Sub
-  ordering key, so one user's events stay in order.
+  [--feature-source NAME] [--repo DIR | --example NAME]
+  Events are keyed by the entity of the source's first view (user_id for the fraud example,
+  device_id for sensors): the Kafka key, the Kinesis partition key and the Pub/Sub ordering
+  key, so one entity's events stay in order. Stream names and the HTTP path come from env,
+  else the source's routing (as deno task worker reads them).
+${FEED_USAGE}
 Env: KAFKA_BROKERS, KAFKA_TOPIC, KINESIS_ENDPOINT, KINESIS_STREAM, PUBSUB_EMULATOR_HOST,
   PUBSUB_PROJECT_ID, PUBSUB_TOPIC, INGEST_API_KEYS (see ingest-workers/config.ts)`;
 
@@ -36,6 +42,7 @@ async function main(): Promise<number> {
     url: { type: "string" },
     batch: { type: "string" },
     compression: { type: "string" },
+    ...FEED_OPTIONS,
   });
   const to = values.to as typeof TARGETS[number] | undefined;
   if (!values.file) throw new UsageError("Missing --file");
@@ -62,12 +69,13 @@ async function main(): Promise<number> {
     throw new UsageError(`--compression applies to --to kafka only, not '${to}'`);
   }
   const size = (await Deno.stat(values.file)).size;
-  const config = resolveIngestConfig({
+  const { repository, source, config } = await commandFeed(values, {
     ...Deno.env.toObject(),
     ...(codec ? { KAFKA_COMPRESSION: codec } : {}),
   });
+  const view = repository.viewsOfSource(source.name)[0];
   if (config.pubsub.emulatorHost) Deno.env.set("METADATA_SERVER_DETECTION", "none");
-  const producer = createProducer(to, config, values.url);
+  const producer = createProducer(to, config, values.url, source.routing.httpPath ?? source.name);
   const ac = new AbortController();
   Deno.addSignalListener("SIGINT", () => ac.abort());
   const progress = new Progress({ label: `replay → ${to}`, unit: "events", total: size });
@@ -78,6 +86,8 @@ async function main(): Promise<number> {
       ratePerSec: rate,
       rebaseTime: values["rebase-time"],
       batchSize: batch,
+      keyOf: view ? (event) => entityIdOf(view.keys, event) : undefined,
+      timestampField: source.timestamp,
       signal: ac.signal,
       onProgress: (p) => progress.update(p.bytes, { count: p.sent }),
     });

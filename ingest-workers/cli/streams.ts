@@ -8,13 +8,7 @@
  * @module
  */
 import { parseCommand, runCommand, UsageError } from "../../pipeline/cli/command.ts";
-import {
-  commandRepository,
-  REPOSITORY_OPTIONS,
-  REPOSITORY_USAGE,
-} from "../../pipeline/cli/repository.ts";
-import { resolveFeaturesConfig } from "../../pipeline/mod.ts";
-import { resolveIngestConfig } from "../config.ts";
+import { commandFeed, FEED_OPTIONS, FEED_USAGE } from "./_feed.ts";
 import { ensureStreams, type StreamKind } from "../streams.ts";
 
 const USAGE =
@@ -25,9 +19,7 @@ const USAGE =
   kafka    KAFKA_TOPIC on KAFKA_BROKERS (--partitions, default 3)
   kinesis  KINESIS_STREAM at KINESIS_ENDPOINT (--shards, default 2), waits until ACTIVE
   pubsub   PUBSUB_TOPIC and PUBSUB_SUBSCRIPTION (message ordering on) in PUBSUB_PROJECT_ID
-  --feature-source NAME  the repository source the streams carry (default INGEST_FEATURE_SOURCE,
-                         else the repository's first source)
-${REPOSITORY_USAGE}
+${FEED_USAGE}
   With local services: set -a; . .services/env; set +a; deno task streams:create`;
 
 const KINDS: readonly StreamKind[] = ["kafka", "kinesis", "pubsub"];
@@ -37,8 +29,7 @@ if (import.meta.main) {
     const { values, positionals } = parseCommand(USAGE, Deno.args, {
       partitions: { type: "string" },
       shards: { type: "string" },
-      "feature-source": { type: "string" },
-      ...REPOSITORY_OPTIONS,
+      ...FEED_OPTIONS,
     }, { positionals: true });
     const unknown = positionals.filter((p) => !(KINDS as readonly string[]).includes(p));
     if (unknown.length > 0) throw new UsageError(`Unknown stream kind '${unknown.join("', '")}'`);
@@ -50,17 +41,7 @@ if (import.meta.main) {
       }
       return n;
     };
-    const env = Deno.env.toObject();
-    const repository = await commandRepository(values, resolveFeaturesConfig(env));
-    const chosen = values["feature-source"] ?? env.INGEST_FEATURE_SOURCE;
-    const feed = chosen === undefined ? repository.defaultSource : repository.source(chosen);
-    if (!feed) {
-      throw new UsageError(
-        `Unknown feature source '${chosen}': repository '${repository.name}' has ` +
-          repository.sources.map((s) => s.name).join(", "),
-      );
-    }
-    const config = resolveIngestConfig(env, feed.routing);
+    const { config } = await commandFeed(values, Deno.env.toObject());
     if (config.pubsub.emulatorHost) Deno.env.set("METADATA_SERVER_DETECTION", "none");
     const kinds = positionals.length > 0 ? positionals as StreamKind[] : [...KINDS];
     const out = await ensureStreams(config, kinds, {

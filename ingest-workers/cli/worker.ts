@@ -18,15 +18,14 @@ import {
   isTransientDriverError,
   openFeatureRuntime,
   resolveFeaturesConfig,
-  resolveRepository,
 } from "../../pipeline/mod.ts";
 import type { FeatureRuntime } from "../../pipeline/mod.ts";
 import { redactText } from "../../schemas/redact.ts";
 import { errorLine, HelpShown, parseCommand, UsageError } from "../../pipeline/cli/command.ts";
-import { REPOSITORY_OPTIONS, REPOSITORY_USAGE } from "../../pipeline/cli/repository.ts";
+import { commandFeed, FEED_OPTIONS, FEED_USAGE } from "./_feed.ts";
 import { Backoff, sleep } from "../_delivery.ts";
 import { createSource } from "../clients.ts";
-import { type IngestConfig, resolveIngestConfig, SOURCE_KINDS } from "../config.ts";
+import { SOURCE_KINDS } from "../config.ts";
 import { isRetryable } from "../errors.ts";
 import { createIngestRoutes } from "../http.ts";
 import { createIngestMetrics } from "../metrics.ts";
@@ -45,9 +44,7 @@ const USAGE = `Usage: deno task worker [--source kafka|kinesis|pubsub|http]
   [--feature-source NAME] [--repo DIR | --example NAME]
   One ingest worker: pulls events from its source through the feature pipeline and serves
   /health, /ready and /metrics (and POST /ingest/{path} for --source http) on INGEST_PORT.
-  --feature-source NAME  the repository source the stream carries (default: each message's
-                         routing, else the repository's first source)
-${REPOSITORY_USAGE}
+${FEED_USAGE}
 Env: INGEST_SOURCE, INGEST_FEATURE_SOURCE, INGEST_HOST, INGEST_PORT (8091), DATABASE_URL,
   REDIS_URL, KAFKA_*, KINESIS_*, PUBSUB_* (see ingest-workers/config.ts); deno task
   streams:create makes the topic, stream and subscription a worker reads`;
@@ -55,8 +52,7 @@ Env: INGEST_SOURCE, INGEST_FEATURE_SOURCE, INGEST_HOST, INGEST_PORT (8091), DATA
 function parseArgs(args: string[]): Record<string, string> {
   const { values } = parseCommand(USAGE, args, {
     source: { type: "string" },
-    "feature-source": { type: "string" },
-    ...REPOSITORY_OPTIONS,
+    ...FEED_OPTIONS,
   });
   const env: Record<string, string> = {};
   if (values.source !== undefined) env.INGEST_SOURCE = values.source;
@@ -98,16 +94,7 @@ async function openRuntime(
 
 async function main(): Promise<void> {
   const env = { ...Deno.env.toObject(), ...parseArgs(Deno.args) };
-  const repository = await resolveRepository(resolveFeaturesConfig(env).repository);
-  const chosen = env.INGEST_FEATURE_SOURCE;
-  const feed = chosen === undefined ? repository.defaultSource : repository.source(chosen);
-  if (!feed) {
-    throw new Error(
-      `Unknown feature source '${chosen}': repository '${repository.name}' has ` +
-        repository.sources.map((s) => s.name).join(", "),
-    );
-  }
-  const config: IngestConfig = resolveIngestConfig(env, feed.routing);
+  const { repository, source: feed, config } = await commandFeed({}, env);
   if (config.pubsub.emulatorHost) Deno.env.set("METADATA_SERVER_DETECTION", "none");
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
