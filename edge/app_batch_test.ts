@@ -6,7 +6,7 @@ import { BatchPredictResponseSchema } from "../schemas/prediction.ts";
 import { testApp } from "./_test_support.ts";
 import { MemoryKeyValue, MemoryOnlineReader } from "./online/mod.ts";
 import { OnnxSession } from "./onnx_session.ts";
-import { jsonPost, REFERENCE_FRAUD_REQUEST } from "./testing/mod.ts";
+import { DEMO_INPUTS, demoPackage, jsonPost, REFERENCE_FRAUD_REQUEST } from "./testing/mod.ts";
 
 const NOW = Date.parse("2026-03-20T12:00:00Z");
 
@@ -117,4 +117,39 @@ Deno.test("OnnxSession.scoreRow() coalesces concurrent rows into one run with th
   const together = await Promise.all(rows.map((r) => session.scoreRow(r)));
   assert.deepEqual(runs, [50]);
   together.forEach((p, i) => assert.equal(p[1], alone[i]));
+});
+
+Deno.test("createApp() POST /predict and /predict/batch flag values outside the training range; the batch groups them per feature", async () => {
+  const { LocalRegistry } = await import("../registry/mod.ts");
+  const registry = new LocalRegistry({ root: await Deno.makeTempDir() });
+  const inputs = DEMO_INPUTS.map((i) =>
+    i.name === "amount" ? { ...i, training_range: { min: 1, max: 1000 } } : i
+  );
+  await registry.register(await demoPackage({ inputs }));
+  await registry.setAlias("fraud_detector", "champion", "1");
+  await using t = await testApp({}, {}, { registry });
+  const single = await (await t.app.request(
+    "/predict",
+    jsonPost({
+      ...REFERENCE_FRAUD_REQUEST,
+      features: { ...REFERENCE_FRAUD_REQUEST.features, amount: 5000 },
+    }),
+  )).json();
+  assert.deepEqual(single.out_of_range, [{ feature: "amount", value: 5000, min: 1, max: 1000 }]);
+  const instances = [5000, 50, 0.5, 7000].map((amount) => ({
+    ...REFERENCE_FRAUD_REQUEST.features,
+    amount,
+  }));
+  const res = await t.app.request("/predict/batch", jsonPost({ instances }));
+  assert.equal(res.status, 200);
+  const body = BatchPredictResponseSchema.parse(await res.json());
+  assert.equal(body.predictions.length, 4, "flagged instances are still scored");
+  assert.deepEqual(body.out_of_range, [
+    { feature: "amount", min: 1, max: 1000, instances: [0, 2, 3], values: [5000, 0.5, 7000] },
+  ]);
+  const inRange = await (await t.app.request(
+    "/predict/batch",
+    jsonPost({ instances: [instances[1]] }),
+  )).json();
+  assert.equal(inRange.out_of_range, undefined, "nothing flagged: no field");
 });

@@ -7,7 +7,8 @@
  * @module
  */
 import type { BatchPredictRequest, BatchPredictResponse } from "../schemas/prediction.ts";
-import type { PredictRequest, PredictResponse } from "../schemas/prediction.ts";
+import type { BatchOutOfRange, PredictRequest, PredictResponse } from "../schemas/prediction.ts";
+import type { OutOfRange } from "../pipeline/features/mod.ts";
 import { parseIsoUtc } from "../schemas/time.ts";
 import type { EdgeConfig } from "./config.ts";
 import type { DriftGauge } from "./drift.ts";
@@ -201,9 +202,7 @@ export class PredictionService {
       }
       const total = performance.now() - ctx.startedAt;
       status = "success";
-      const flagged = prep.assembled.flatMap((a, i) =>
-        a.outOfRange.map((o) => ({ instance: i, ...o }))
-      );
+      const flagged = outOfRangeByFeature(prep.assembled);
       return {
         ...(flagged.length > 0 ? { out_of_range: flagged } : {}),
         predictions,
@@ -405,4 +404,26 @@ export class PredictionService {
       if (model) this.#d.store.release(model);
     }
   }
+}
+
+/**
+ * A batch's out-of-range values grouped by feature (the range once per
+ * feature, not once per value: a batch of unusual traffic stays small).
+ */
+function outOfRangeByFeature(
+  assembled: readonly { outOfRange: readonly OutOfRange[] }[],
+): BatchOutOfRange[] {
+  const byFeature = new Map<string, BatchOutOfRange>();
+  for (let i = 0; i < assembled.length; i++) {
+    for (const o of assembled[i].outOfRange) {
+      let g = byFeature.get(o.feature);
+      if (!g) {
+        g = { feature: o.feature, min: o.min, max: o.max, instances: [], values: [] };
+        byFeature.set(o.feature, g);
+      }
+      g.instances.push(i);
+      g.values.push(o.value);
+    }
+  }
+  return [...byFeature.values()];
 }

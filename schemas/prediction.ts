@@ -48,6 +48,21 @@ export const OutOfRangeSchema = z.object({
   max: z.number(),
 });
 
+/**
+ * One feature's values outside its training range in a batch: the range
+ * once, then the instances (indexes) and their values, in the same order.
+ */
+export const BatchOutOfRangeSchema = z.object({
+  feature: z.string(),
+  min: z.number(),
+  max: z.number(),
+  instances: z.array(z.number().int()),
+  values: z.array(z.number()),
+});
+
+/** One feature's out-of-range values in a batch. */
+export type BatchOutOfRange = z.infer<typeof BatchOutOfRangeSchema>;
+
 /** `POST /predict` response. */
 export const PredictResponseSchema = z.object({
   prediction: z.number(),
@@ -95,8 +110,11 @@ export const BatchPredictResponseSchema = z.object({
   avg_latency_ms: z.number(),
   request_id: z.string(),
   variant: z.string(),
-  /** Instance inputs outside the training range (the model's policy is to flag them). */
-  out_of_range: z.array(OutOfRangeSchema.extend({ instance: z.number().int() })).optional(),
+  /**
+   * Instance inputs outside the training range (the model's policy is to
+   * flag them), one entry per feature: which instances, with which values.
+   */
+  out_of_range: z.array(BatchOutOfRangeSchema).optional(),
 });
 /** `POST /predict/batch` response. */
 export type BatchPredictResponse = z.infer<typeof BatchPredictResponseSchema>;
