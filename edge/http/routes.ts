@@ -14,9 +14,10 @@ import type { OnlineAccess } from "../online_access.ts";
 import type { PredictionService } from "../service.ts";
 import { readJson } from "./body.ts";
 import { fastBatchRequest, fastPredictRequest } from "./fast_parse.ts";
-import { DOCS_CSS, DOCS_HTML, DOCS_JS } from "./_docs_assets.ts";
+import { type ApiRoute, honoPath } from "../../schemas/api.ts";
+import { DOCS_PATHS, docsResponse } from "../../schemas/api_docs.ts";
 import { CHUNKED, type EdgeEnv, requireApiKey } from "./middleware.ts";
-import { openApiDocument } from "./openapi.ts";
+import { EDGE_API_INFO, EDGE_ROUTES as R, openApiDocument, V2_MODEL_ROUTES } from "./openapi.ts";
 import { InferRequestSchema } from "./schemas.ts";
 import { inferOutputs, modelMetadata, tensorRows } from "./v2.ts";
 
@@ -39,9 +40,12 @@ const NAME = /^(?!\.)[A-Za-z0-9_.-]{1,100}$/;
 export function registerRoutes(app: Hono<EdgeEnv>, d: RouteDeps): void {
   const auth = requireApiKey(d.config);
   const table = new Map<string, Map<string, Handler>>();
-  const on = (method: "GET" | "POST", path: string, handler: Handler, secured = false) => {
+  // Every handler is registered from its documented definition (`openapi.ts`).
+  const on = (route: ApiRoute, handler: Handler, path = honoPath(route.config.path)) => {
+    const method = route.config.method.toUpperCase();
     const methods = table.get(path) ?? new Map<string, Handler>();
-    const template = path.replace(/:(\w+)/g, "{$1}");
+    const template = route.config.path;
+    const secured = route.protect === "api_key";
     methods.set(method, (c) => {
       c.set("route", template);
       if (secured) auth(c);
@@ -63,18 +67,18 @@ export function registerRoutes(app: Hono<EdgeEnv>, d: RouteDeps): void {
   };
   const version = (c: Context<EdgeEnv>) => c.req.param("version") ?? d.config.defaultVersion;
 
-  on("POST", "/predict", async (c) => {
+  on(R.predict, async (c) => {
     const req = await readJson(c, PredictRequestSchema, limit, fastPredictRequest);
     const res = await d.service.predict(req, ctx(c));
     return d.config.chunkedPredict ? c.json(res, 200, CHUNKED) : c.json(res);
-  }, true);
-  on("POST", "/predict/batch", async (c) => {
+  });
+  on(R.predictBatch, async (c) => {
     const req = await readJson(c, BatchPredictRequestSchema, limit, fastBatchRequest);
     return c.json(await d.service.predictBatch(req, ctx(c)));
-  }, true);
+  });
 
-  on("GET", "/health", (c) => c.json(health(d)));
-  on("GET", "/ready", (c) => {
+  on(R.health, (c) => c.json(health(d)));
+  on(R.ready, (c) => {
     const { defaultModel: m, defaultVersion: v } = d.config;
     if (!d.store.isReady(m, v)) {
       d.store.acquire(m, v).then((x) => d.store.release(x), () => {});
@@ -83,7 +87,7 @@ export function registerRoutes(app: Hono<EdgeEnv>, d: RouteDeps): void {
     const loaded = d.store.loaded(m).find((x) => x.version === resolved(d.store, m, v));
     return c.json({ ready: true, model_name: m, model_version: loaded?.version ?? "" });
   });
-  on("GET", "/models", async (c) => {
+  on(R.models, async (c) => {
     const names = new Set([d.config.defaultModel, ...d.store.loaded().map((m) => m.name)]);
     const models = [];
     for (const n of [...names].sort()) {
@@ -94,51 +98,47 @@ export function registerRoutes(app: Hono<EdgeEnv>, d: RouteDeps): void {
       }
     }
     return c.json({ default_model: d.config.defaultModel, models });
-  }, true);
-  on("GET", "/models/:name", async (c) => c.json(await modelInfo(d, name(c))), true);
-  on("GET", "/metrics", async (c) => {
+  });
+  on(R.model, async (c) => c.json(await modelInfo(d, name(c))));
+  on(R.metrics, async (c) => {
     d.metrics.activeModels.set(d.store.loaded().length);
     const text = await d.metrics.registry.metrics();
     return c.body(text, 200, { "Content-Type": d.metrics.registry.contentType });
   });
-  on(
-    "GET",
-    "/openapi.json",
-    (c) => c.json(openApiDocument({ auth: d.config.apiKeys.length > 0, version: d.version })),
-  );
-  const asset = (type: string, body: string): Handler => (c) =>
-    c.body(body, 200, {
-      "Content-Type": type,
-      "Content-Security-Policy": "default-src 'self'",
-      "Cache-Control": "public, max-age=300",
-    });
-  on("GET", "/docs", asset("text/html; charset=utf-8", DOCS_HTML));
-  on("GET", "/docs/docs.js", asset("text/javascript; charset=utf-8", DOCS_JS));
-  on("GET", "/docs/docs.css", asset("text/css; charset=utf-8", DOCS_CSS));
+  let doc: string | undefined;
+  on(R.openapi, (c) => {
+    doc ??= JSON.stringify(
+      openApiDocument({ auth: d.config.apiKeys.length > 0, version: d.version }),
+    );
+    return c.body(doc, 200, { "Content-Type": "application/json" });
+  });
+  for (const path of DOCS_PATHS) {
+    on(R.docs, (c) => docsResponse(c.req.path, EDGE_API_INFO.title), path);
+  }
 
-  on("GET", "/v2", (c) => c.json({ name: "rtml-edge", version: d.version, extensions: [] }));
-  on("GET", "/v2/health/live", (c) => c.json({ live: true }));
-  on("GET", "/v2/health/ready", (c) => {
+  on(R.v2Server, (c) => c.json({ name: "rtml-edge", version: d.version, extensions: [] }));
+  on(R.v2Live, (c) => c.json({ live: true }));
+  on(R.v2ServerReady, (c) => {
     if (!d.store.isReady(d.config.defaultModel, d.config.defaultVersion)) {
       throw new EdgeError("model_not_ready", `Model not ready '${d.config.defaultModel}'`);
     }
     return c.json({ ready: true });
   });
-  for (const base of ["/v2/models/:name", "/v2/models/:name/versions/:version"]) {
-    on("GET", base, async (c) => {
+  for (const v2 of V2_MODEL_ROUTES) {
+    on(v2.metadata, async (c) => {
       const n = name(c);
       const model = await d.store.acquire(n, version(c));
       d.store.release(model);
       const route = d.store.route(n);
       return c.json(modelMetadata(model, route?.versions ?? [model.version]));
-    }, true);
-    on("GET", `${base}/ready`, async (c) => {
+    });
+    on(v2.ready, async (c) => {
       const n = name(c);
       const model = await d.store.acquire(n, version(c));
       d.store.release(model);
       return c.json({ name: n, ready: true });
-    }, true);
-    on("POST", `${base}/infer`, async (c) => {
+    });
+    on(v2.infer, async (c) => {
       const req = await readJson(c, InferRequestSchema, limit);
       const n = name(c);
       const model = await d.store.acquire(n, version(c));
@@ -156,7 +156,7 @@ export function registerRoutes(app: Hono<EdgeEnv>, d: RouteDeps): void {
       } finally {
         d.store.release(model);
       }
-    }, true);
+    });
   }
 
   for (const [path, methods] of table) {
