@@ -10,6 +10,7 @@ import type { ErrorResponse } from "../schemas/prediction.ts";
 import { IngestRequestError, isRetryable } from "./errors.ts";
 import type { IngestMetrics } from "./metrics.ts";
 import type { IngestPipeline, PipelineInput } from "./port.ts";
+import { INGEST_ROUTES } from "./api.ts";
 
 /** Most events in one request. */
 export const MAX_EVENTS_PER_REQUEST = 10_000;
@@ -36,7 +37,7 @@ export interface IngestAccepted {
 export function createIngestRoutes(options: IngestRoutesOptions): Hono {
   const app = new Hono();
   const keys = options.apiKeys ?? [];
-  app.post("/ingest/events", async (c) => {
+  app.post(INGEST_ROUTES.events.config.path, async (c) => {
     if (keys.length > 0) checkApiKey(c.req.raw.headers, keys);
     const body = await readCapped(c.req.raw);
     const messages = splitEvents(body, c.req.header("content-type") ?? "");

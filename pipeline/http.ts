@@ -12,6 +12,8 @@ import { PlatformError } from "../schemas/errors.ts";
 import { parseIsoUtc } from "../schemas/time.ts";
 import type { FeaturePipeline } from "./feature_pipeline.ts";
 import { FeatureRequestError } from "./errors.ts";
+import { buildOpenApiDocument, DOCS_ROUTES, honoPath } from "../schemas/api.ts";
+import { FEATURE_API_INFO, FEATURE_ROUTES as R } from "./api.ts";
 
 /** Dependencies of {@linkcode createFeatureApp}. */
 export interface FeatureAppDeps {
@@ -20,6 +22,8 @@ export interface FeatureAppDeps {
   registry?: Registry;
   /** Clock, epoch ms. Default `Date.now`. */
   now?: () => number;
+  /** Mounts `/openapi.json` and `/docs` (a standalone process; not when composed). */
+  docs?: (app: Hono) => void;
 }
 
 const STATUS: Record<string, number> = {
@@ -43,20 +47,20 @@ export function createFeatureApp(deps: FeatureAppDeps): Hono {
     }
     return view;
   };
-  app.get("/features/:entity/:id", async (c) => {
-    const view = viewFor(c.req.param("entity"));
+  app.get(honoPath(R.offline.config.path), async (c) => {
+    const view = viewFor(param(c, "entity"));
     const asOf = parseAsOf(c.req.query("as_of"), now());
-    return c.json(await deps.pipeline.getOfflineFeatures(c.req.param("id"), asOf, view));
+    return c.json(await deps.pipeline.getOfflineFeatures(param(c, "id"), asOf, view));
   });
-  app.get("/features/:entity/:id/online", async (c) => {
-    const view = viewFor(c.req.param("entity"));
-    return c.json(await deps.pipeline.getOnlineFeatures(c.req.param("id"), now(), view));
+  app.get(honoPath(R.online.config.path), async (c) => {
+    const view = viewFor(param(c, "entity"));
+    return c.json(await deps.pipeline.getOnlineFeatures(param(c, "id"), now(), view));
   });
   // Liveness: the process answers. Readiness: the store and the online
   // cache both answer a read of a probe entity, within a deadline.
-  app.get("/health", (c) => c.json({ status: "ok" }));
-  app.get("/healthz", (c) => c.json({ status: "ok" }));
-  app.get("/ready", async (c) => {
+  app.get(R.health.config.path, (c) => c.json({ status: "ok" }));
+  app.get(R.healthz.config.path, (c) => c.json({ status: "ok" }));
+  app.get(R.ready.config.path, async (c) => {
     const view = deps.pipeline.views[0];
     const probe = "__ready_probe__";
     const checks = await Promise.allSettled([
@@ -72,10 +76,11 @@ export function createFeatureApp(deps: FeatureAppDeps): Hono {
   if (deps.registry) {
     const registry = deps.registry;
     app.get(
-      "/metrics",
+      R.metrics.config.path,
       async (c) => c.text(await registry.metrics(), 200, { "content-type": registry.contentType }),
     );
   }
+  deps.docs?.(app);
   app.notFound((c) => errorResponse(c, "not_found", `Cannot find route ${c.req.path}`, 404));
   app.onError((err, c) => {
     if (err instanceof PlatformError) {
@@ -88,7 +93,19 @@ export function createFeatureApp(deps: FeatureAppDeps): Hono {
   return app;
 }
 
+/** The OpenAPI document of `deno task features:serve`. */
+export function featureOpenApiDocument() {
+  return buildOpenApiDocument([...Object.values(R), ...Object.values(DOCS_ROUTES)], {
+    ...FEATURE_API_INFO,
+    version: "1.0.0",
+  });
+}
+
 const READY_TIMEOUT_MS = 2000;
+
+function param(c: Context, name: string): string {
+  return c.req.param(name) ?? "";
+}
 
 function withDeadline<T>(promise: Promise<T>, ms: number): Promise<T> {
   let timer: ReturnType<typeof setTimeout> | undefined;

@@ -14,6 +14,9 @@ import { PlatformError } from "../schemas/errors.ts";
 import type { RegistryLog, RegistryMetrics } from "./metrics.ts";
 import type { SyncWorker } from "./sync.ts";
 import type { WebhookVerifier } from "./webhook.ts";
+import { buildOpenApiDocument, DOCS_ROUTES, honoPath } from "../schemas/api.ts";
+import { mountDocs } from "../schemas/api_docs.ts";
+import { REGISTRY_API_INFO, REGISTRY_ROUTES as R } from "./api.ts";
 
 /** Rollout actions and status exposed to admins (implemented by the rollout controller). */
 export interface RolloutAdmin {
@@ -46,7 +49,7 @@ const ENTITIES = new Set([
 export function createRegistryApp(deps: RegistryAppDeps): Hono {
   const app = new Hono();
 
-  app.get("/health", (c) => {
+  app.get(R.health.config.path, (c) => {
     const models = deps.worker.status().map((s) => ({
       model: s.model,
       serving: s.pointer?.champion.version ?? null,
@@ -65,19 +68,19 @@ export function createRegistryApp(deps: RegistryAppDeps): Hono {
   });
 
   app.get(
-    "/ready",
+    R.ready.config.path,
     (c) =>
       deps.worker.ready
         ? c.json({ status: "ready" })
         : errorJson(c, 503, "not_ready", "Registry sync has not completed a first cycle"),
   );
 
-  app.get("/metrics", async (c) => {
+  app.get(R.metrics.config.path, async (c) => {
     c.header("content-type", deps.promRegistry.contentType);
     return c.body(await deps.promRegistry.metrics());
   });
 
-  app.post("/webhooks/mlflow", async (c) => {
+  app.post(R.webhook.config.path, async (c) => {
     const body = await c.req.text();
     if (!deps.verifier) {
       deps.metrics.webhooks.inc({ result: "unsigned" });
@@ -124,15 +127,15 @@ export function createRegistryApp(deps: RegistryAppDeps): Hono {
     await next();
   });
 
-  app.get("/models/rollouts", async (c) => {
+  app.get(R.rollouts.config.path, async (c) => {
     return c.json({
       models: deps.worker.status(),
       rollouts: deps.rollout ? await deps.rollout.status() : [],
     });
   });
 
-  app.post("/models/rollouts/:model/rollback", async (c) => {
-    const model = c.req.param("model");
+  app.post(honoPath(R.rollback.config.path), async (c) => {
+    const model = c.req.param("model") ?? "";
     if (!deps.rollout) {
       return errorJson(c, 503, "rollout_disabled", "Rollout controller is not running");
     }
@@ -143,16 +146,18 @@ export function createRegistryApp(deps: RegistryAppDeps): Hono {
     return c.json(await deps.rollout.rollback(model, `manual: ${String(reason).slice(0, 500)}`));
   });
 
-  app.get("/packages/:sha", (c) => {
-    const bytes = deps.largePackages?.get(c.req.param("sha"));
+  app.get(honoPath(R.packages.config.path), (c) => {
+    const sha = c.req.param("sha") ?? "";
+    const bytes = deps.largePackages?.get(sha);
     if (!bytes) {
-      return errorJson(c, 404, "package_not_found", `Package not found '${c.req.param("sha")}'`);
+      return errorJson(c, 404, "package_not_found", `Package not found '${sha}'`);
     }
     c.header("content-type", "application/octet-stream");
     c.header("cache-control", "public, max-age=31536000, immutable");
     return c.body(bytes as Uint8Array<ArrayBuffer>);
   });
 
+  mountDocs(app, registryOpenApiDocument, REGISTRY_API_INFO.title);
   app.notFound((c) => errorJson(c, 404, "not_found", `No route ${c.req.method} ${c.req.path}`));
   app.onError((error, c) => {
     const code = error instanceof PlatformError ? error.code : "internal";
@@ -161,6 +166,15 @@ export function createRegistryApp(deps: RegistryAppDeps): Hono {
     return errorJson(c, status, code, status === 500 ? "Internal error" : error.message);
   });
   return app;
+}
+
+/** The OpenAPI document of the registry sync worker (its admin routes always need the token). */
+export function registryOpenApiDocument() {
+  return buildOpenApiDocument([...Object.values(R), ...Object.values(DOCS_ROUTES)], {
+    ...REGISTRY_API_INFO,
+    version: "1.0.0",
+    enforced: ["admin_token"],
+  });
 }
 
 function errorJson(c: Context, status: number, code: string, message: string) {

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { onnxPackage } from "../tests/contracts/model_registry_fixtures.ts";
+import { undocumentedRoutes } from "../schemas/api.ts";
 import { resolveRegistryConfig } from "./config.ts";
 import { LocalRegistry } from "./local.ts";
 import { MemoryRegistryStore } from "./store/memory.ts";
@@ -144,5 +145,19 @@ Deno.test("createRegistryApp() rolls back a canary on POST /models/rollouts/<mod
     assert.equal(unknown.status, 404);
   } finally {
     await t.cleanup();
+  }
+});
+
+Deno.test("createRegistryApp() documents every route it serves in /openapi.json", async () => {
+  const s = await setup();
+  try {
+    const res = await s.service.app.request("/openapi.json");
+    const doc = await res.json();
+    assert.deepEqual(undocumentedRoutes(s.service.app.routes, doc), []);
+    assert.deepEqual(doc.paths["/models/rollouts"].get.security, [{ admin_token: [] }]);
+    assert.ok(doc.paths["/webhooks/mlflow"].post.requestBody.content["application/json"].examples);
+    assert.equal((await s.service.app.request("/docs")).status, 200);
+  } finally {
+    await s.cleanup();
   }
 });

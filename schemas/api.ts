@@ -97,6 +97,24 @@ export function jsonBody(schema: z.ZodType, examples?: Record<string, unknown>) 
   return { body: { required: true, content: { "application/json": media } } };
 }
 
+/** `/openapi.json` and `/docs`, which every process serves about itself. */
+export const DOCS_ROUTES = {
+  openapi: apiRoute({
+    method: "get",
+    path: "/openapi.json",
+    summary: "This OpenAPI document",
+    tags: ["docs"],
+    responses: { 200: okJson(z.record(z.string(), z.unknown())) },
+  }),
+  docs: apiRoute({
+    method: "get",
+    path: "/docs",
+    summary: "Interactive API reference (Swagger UI)",
+    tags: ["docs"],
+    responses: { 200: okText("text/html") },
+  }),
+};
+
 /** Options of {@linkcode buildOpenApiDocument}. */
 export interface OpenApiInfo {
   title: string;

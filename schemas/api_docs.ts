@@ -7,6 +7,8 @@
  *
  * @module
  */
+import type { Hono } from "hono";
+import { DOCS_ROUTES } from "./api.ts";
 
 /** Paths served under `/docs`. */
 export const DOCS_PATHS = [
@@ -82,4 +84,19 @@ export async function docsResponse(path: string, title: string): Promise<Respons
 /** Escapes text for HTML. */
 export function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+/**
+ * Serves `/openapi.json` (built once, on first request) and `/docs` with its
+ * assets on `app`. Use it on a process's own app, not on one mounted into a
+ * larger process (which serves its combined document instead).
+ */
+// deno-lint-ignore no-explicit-any
+export function mountDocs(app: Hono<any>, document: () => unknown, title: string): void {
+  let text: string | undefined;
+  app.get(DOCS_ROUTES.openapi.config.path, (c) => {
+    text ??= JSON.stringify(document());
+    return c.body(text, 200, { "Content-Type": "application/json" });
+  });
+  for (const path of DOCS_PATHS) app.get(path, () => docsResponse(path, title));
 }

@@ -82,6 +82,7 @@ async function main(): Promise<void> {
     source: config.source,
     registry,
     ingestRoutes: config.source === "http" ? () => ingestRoutes : undefined,
+    apiKeys: config.apiKeys.length > 0,
     status: () =>
       parts.worker
         ? {

@@ -5,7 +5,9 @@
  */
 import { collectDefaultMetrics, Registry } from "prom-client";
 import { resolveFeaturesConfig } from "../config.ts";
-import { createFeatureApp } from "../http.ts";
+import { createFeatureApp, featureOpenApiDocument } from "../http.ts";
+import { FEATURE_API_INFO } from "../api.ts";
+import { mountDocs } from "../../schemas/api_docs.ts";
 import { openFeatureRuntime } from "../runtime.ts";
 import { runCli } from "./_args.ts";
 
@@ -15,7 +17,11 @@ if (import.meta.main) {
     const registry = new Registry();
     collectDefaultMetrics({ register: registry });
     const rt = await openFeatureRuntime(config, { registry });
-    const app = createFeatureApp({ pipeline: rt.pipeline, registry });
+    const app = createFeatureApp({
+      pipeline: rt.pipeline,
+      registry,
+      docs: (a) => mountDocs(a, featureOpenApiDocument, FEATURE_API_INFO.title),
+    });
     const server = Deno.serve({ port: config.port, hostname: config.hostname }, app.fetch);
     const stop = async () => {
       await server.shutdown();
