@@ -18,6 +18,7 @@ import { parseArgs } from "node:util";
 import { PlatformError } from "../../schemas/errors.ts";
 import { readVariantStats } from "../_counters.ts";
 import { resolveRegistryConfig } from "../config.ts";
+import { promoteModel, rollbackModel, startCanary } from "../operations.ts";
 import { createSyncService, type SyncService } from "../wiring.ts";
 
 const USAGE = `Usage: deno task model:<command> [options]
@@ -59,8 +60,7 @@ export async function runModelCli(args: string[], service?: SyncService): Promis
       return await status(s, need());
     case "promote": {
       const name = need();
-      if (values.version) await s.registry.setAlias(name, "challenger", values.version);
-      const result = await s.rollout.promote(name);
+      const result = await promoteModel(s, name, values.version);
       console.log(
         `Promoted '${name}' version ${result.champion} (previous champion ${
           result.previous ?? "none"
@@ -70,7 +70,7 @@ export async function runModelCli(args: string[], service?: SyncService): Promis
     }
     case "rollback": {
       const name = need();
-      const result = await s.rollout.rollback(name, `manual: ${values.reason ?? "requested"}`);
+      const result = await rollbackModel(s, name, values.reason ?? "requested");
       console.log(
         `Rolled back '${name}': removed version ${result.removed}, serving ${result.restored}`,
       );
@@ -123,24 +123,13 @@ async function canary(
   if (share !== undefined && !(share > 0 && share <= 100)) {
     throw new UsageError(`--percent must be in (0, 100], got '${percent}'`);
   }
-  await s.registry.setAlias(name, "challenger", version);
-  const outcome = await s.worker.sync(name, "manual");
-  if (outcome.refused.length > 0) {
-    console.error(
-      `Version ${version} was refused: ${outcome.refused.map((r) => r.message).join("; ")}`,
-    );
+  const outcome = await startCanary(s, name, version, { percent: share, shadow });
+  if (!outcome.ok) {
+    console.error(`Version ${version} was refused: ${outcome.refused.join("; ")}`);
     return 1;
   }
-  const traffic = shadow
-    ? { mode: "shadow" as const, challenger_percent: 0 }
-    : share !== undefined
-    ? { mode: "canary" as const, challenger_percent: share }
-    : null;
-  const pointer = traffic
-    ? await s.publisher.updatePointer(name, (c) => c?.challenger ? { ...c, traffic } : null)
-    : outcome.pointer;
   console.log(
-    JSON.stringify({ model: name, challenger: version, traffic: pointer?.traffic }, null, 2),
+    JSON.stringify({ model: name, challenger: version, traffic: outcome.traffic }, null, 2),
   );
   return 0;
 }
