@@ -148,6 +148,12 @@ export class FeaturePipeline {
     return result;
   }
 
+  /** Why `payload` would be dead-lettered now, or null when it would be accepted (writes nothing). */
+  validate(payload: Uint8Array | string): string | null {
+    const d = decodeEvent(payload, this.#now(), this.#maxFutureMs);
+    return "reason" in d ? d.reason : null;
+  }
+
   /** Stores a message a source gave up on, with the reason. */
   async deadLetter(
     payload: Uint8Array | string,

@@ -24,7 +24,7 @@ import { ModelPublisher } from "./publish.ts";
 import { MemoryRegistryStore } from "./store/memory.ts";
 import type { RegistryStore } from "./store/port.ts";
 import { upstashRedis, UpstashRegistryStore } from "./store/upstash.ts";
-import { SyncWorker } from "./sync.ts";
+import { type ChallengerMode, SyncWorker } from "./sync.ts";
 import { WebhookVerifier } from "./webhook.ts";
 
 /** The registry adapter the config selects. */
@@ -62,6 +62,8 @@ export interface SyncServiceOverrides {
   store?: RegistryStore;
   log?: RegistryLog;
   now?: () => number;
+  /** Traffic of a newly published challenger (default: a canary at the first step). */
+  challengerMode?: ChallengerMode;
 }
 
 /** Wires the sync service from config (no I/O until `worker.start()`). */
@@ -94,6 +96,7 @@ export function createSyncService(
     metrics,
     log,
     firstCanaryPercent: config.canarySteps[0],
+    challengerMode: overrides.challengerMode,
   });
   const rollout = new RolloutController({
     registry,

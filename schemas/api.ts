@@ -161,7 +161,7 @@ export type OpenApiDocument = ReturnType<typeof buildOpenApiDocument>;
 
 /**
  * The routes an app serves that `doc` does not list (`METHOD /path`), for
- * tests: catch-alls (`*`, `ALL`) and the `/docs/` assets are ignored.
+ * tests: catch-alls (`*`, `ALL`) and static assets (`/docs/…`, `…/assets/…`) are ignored.
  */
 export function undocumentedRoutes(
   routes: readonly { method: string; path: string }[],
@@ -170,7 +170,7 @@ export function undocumentedRoutes(
   const paths = (doc.paths ?? {}) as Record<string, Record<string, unknown>>;
   const out = new Set<string>();
   for (const r of routes) {
-    if (r.method === "ALL" || r.path.includes("*") || r.path.startsWith("/docs/")) continue;
+    if (r.method === "ALL" || r.path.includes("*") || /^\/docs\/|\/assets\//.test(r.path)) continue;
     const path = r.path.replace(/:(\w+)/g, "{$1}");
     if (!paths[path]?.[r.method.toLowerCase()]) out.add(`${r.method} ${path}`);
   }

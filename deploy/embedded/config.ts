@@ -20,6 +20,8 @@ const schema = z.object({
   DEMO_BOOTSTRAP: envBool(true),
   /** API keys for `POST /ingest/events` (empty: open, as on loopback). */
   INGEST_API_KEYS: envList([]),
+  /** Admin token of `/console` (unset: open, as on loopback). */
+  CONSOLE_ADMIN_TOKEN: z.string().optional().transform((v) => v === "" ? undefined : v),
 });
 
 /** Resolved embedded configuration. */
@@ -29,6 +31,7 @@ export interface EmbeddedConfig {
   port: number;
   demoBootstrap: boolean;
   ingestApiKeys: string[];
+  consoleAdminToken?: string;
 }
 
 /** Reads and validates the embedded configuration; throws `ConfigError` listing every problem. */
@@ -42,5 +45,6 @@ export function resolveEmbeddedConfig(
     port: c.PORT,
     demoBootstrap: c.DEMO_BOOTSTRAP,
     ingestApiKeys: c.INGEST_API_KEYS,
+    consoleAdminToken: c.CONSOLE_ADMIN_TOKEN,
   };
 }

@@ -1,7 +1,8 @@
 /**
  * `RegistryModelSource`: serves models straight from a `ModelRegistry`
- * (the `LocalRegistry` folder in the embedded default). Traffic splits come
- * from the edge config since a plain registry has no pointer.
+ * (the `LocalRegistry` folder in the embedded default). A plain registry
+ * has no traffic split: it comes from `trafficOf` (the embedded default
+ * reads its in-process model pointer) or else from the edge config.
  *
  * @module
  */
@@ -18,13 +19,20 @@ export class RegistryModelSource implements ModelSource {
   readonly kind: string;
   readonly #registry: ModelRegistry;
   readonly #traffic: Record<string, TrafficSplit>;
+  readonly #trafficOf?: (name: string) => Promise<TrafficSplit | null>;
 
   constructor(
     registry: ModelRegistry,
-    options: { traffic?: Record<string, TrafficSplit>; kind?: string } = {},
+    options: {
+      traffic?: Record<string, TrafficSplit>;
+      /** The current split of a model; null falls back to `traffic`. */
+      trafficOf?: (name: string) => Promise<TrafficSplit | null>;
+      kind?: string;
+    } = {},
   ) {
     this.#registry = registry;
     this.#traffic = options.traffic ?? {};
+    this.#trafficOf = options.trafficOf;
     this.kind = options.kind ?? "local";
   }
 
@@ -33,11 +41,12 @@ export class RegistryModelSource implements ModelSource {
   }
 
   async getRoute(name: string): Promise<ModelRoute> {
-    const [versions, aliases] = await Promise.all([
+    const [versions, aliases, current] = await Promise.all([
       translate(() => this.#registry.listVersions(name)),
       translate(() => this.#registry.getAliases(name)),
+      this.#trafficOf ? translate(() => this.#trafficOf!(name)) : null,
     ]);
-    const traffic = this.#traffic[name] ?? SINGLE;
+    const traffic = current ?? this.#traffic[name] ?? SINGLE;
     const list = versions.map((v) => v.version);
     const shas = versions.map((v) => `${v.version}:${v.sha256}`).join(",");
     return {

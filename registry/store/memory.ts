@@ -37,7 +37,9 @@ export class MemoryRegistryStore implements RegistryStore {
   }
 
   expire(key: string, seconds: number): Promise<void> {
-    if (this.#values.has(key)) this.#expiresAt.set(key, this.#now() + seconds * 1000);
+    if (this.#values.has(key) || this.#hashes.has(key)) {
+      this.#expiresAt.set(key, this.#now() + seconds * 1000);
+    }
     return Promise.resolve();
   }
 
@@ -51,11 +53,13 @@ export class MemoryRegistryStore implements RegistryStore {
     const at = this.#expiresAt.get(key);
     if (at !== undefined && at <= this.#now()) {
       this.#values.delete(key);
+      this.#hashes.delete(key);
       this.#expiresAt.delete(key);
     }
   }
 
   hgetall(key: string): Promise<Record<string, string>> {
+    this.#sweep(key);
     return Promise.resolve(Object.fromEntries(this.#hashes.get(key) ?? []));
   }
 
@@ -65,6 +69,7 @@ export class MemoryRegistryStore implements RegistryStore {
 
   /** Adds to hash fields, as the edge's counters do (HINCRBY). */
   hincrby(key: string, fields: Record<string, number>): void {
+    this.#sweep(key);
     const hash = this.#hashes.get(key) ?? new Map<string, string>();
     for (const [field, by] of Object.entries(fields)) {
       hash.set(field, String(Number(hash.get(field) ?? 0) + by));

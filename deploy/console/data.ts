@@ -1,0 +1,386 @@
+/**
+ * What the console shows, read from the platform's own parts: the model
+ * registry (versions, aliases, manifests), the published pointer and the
+ * per-variant rollout counters the edges write (traffic, latency, errors
+ * over time), the rollout controller's decisions, the feature pipeline
+ * (online and offline values, view definitions, dead letters) and the
+ * processes' Prometheus metrics (drift, ingest throughput and lag).
+ *
+ * @module
+ */
+import type { FeaturePipeline, FeatureStore } from "../../pipeline/mod.ts";
+import type { ModelRegistry } from "../../registry/mod.ts";
+import type { ModelOperationsDeps } from "../../registry/operations.ts";
+import type { RolloutDecision } from "../../registry/rollout.ts";
+import type { RegistryStore } from "../../registry/store/port.ts";
+import { type ModelPointer, redisKeys, rolloutCounters } from "../../schemas/pointer.ts";
+import { bucketsOf, histogramQuantile, type MetricsSampler, type Sample } from "./prom.ts";
+
+/** Everything the console reads and acts through. */
+export interface ConsoleDeps {
+  registry: ModelRegistry;
+  /** The model commands (the same functions `deno task model:*` runs) and the pointer store. */
+  models: ModelOperationsDeps & {
+    store: RegistryStore;
+    rollout: ModelOperationsDeps["rollout"] & { status(): Promise<unknown[]> };
+  };
+  pipeline: FeaturePipeline;
+  featureStore: FeatureStore;
+  sampler: MetricsSampler;
+  /** Canary steps of the rollout policy, percent. */
+  canarySteps: number[];
+  /** PSI above which the drift alert fires. */
+  driftThreshold: number;
+  /** Required on every console request when set (always set outside the embedded default). */
+  adminToken?: string;
+  /** `embedded` or `services`, shown in the header. */
+  mode: string;
+  now?: () => number;
+}
+
+/** One model in the overview. */
+export interface ModelSummary {
+  name: string;
+  aliases: Record<string, string>;
+  versions: number;
+  pointer: ModelPointer | null;
+}
+
+/** Models with their aliases and the published traffic split. */
+export async function listModels(d: ConsoleDeps): Promise<ModelSummary[]> {
+  const names = await d.registry.listModels();
+  return await Promise.all(
+    names.sort().map(async (name) => {
+      const [versions, aliases, pointer] = await Promise.all([
+        d.registry.listVersions(name),
+        d.registry.getAliases(name),
+        d.models.publisher.readPointer(name).catch(() => null),
+      ]);
+      return { name, aliases, versions: versions.length, pointer };
+    }),
+  );
+}
+
+/** Per-variant series of one model, one point per counter bucket (10 s). */
+export interface TrafficSeries {
+  /** Bucket start times, epoch seconds. */
+  t: number[];
+  variants: Record<string, {
+    rps: (number | null)[];
+    p50: (number | null)[];
+    p99: (number | null)[];
+    errorRate: (number | null)[];
+  }>;
+}
+
+const LATENCY = rolloutCounters.latencyFields;
+
+/** Latency quantile (ms) of one counter hash, interpolated inside its bucket. */
+export function counterQuantile(q: number, hash: Record<string, string>): number | null {
+  let cumulative = 0;
+  const buckets: [number, number][] = LATENCY.map(([le, field]) => {
+    cumulative += Number(hash[field] ?? 0);
+    return [le, cumulative];
+  });
+  return histogramQuantile(q, buckets);
+}
+
+/** Requests per second, p50/p99 latency and error rate per variant over the last `minutes`. */
+export async function trafficSeries(
+  d: ConsoleDeps,
+  model: string,
+  minutes = 15,
+): Promise<TrafficSeries> {
+  const width = rolloutCounters.bucketSeconds;
+  const nowS = (d.now ?? Date.now)() / 1000;
+  const last = Math.floor(nowS / width);
+  const count = Math.ceil((minutes * 60) / width);
+  const buckets = Array.from({ length: count }, (_, i) => last - count + 1 + i);
+  const variants = ["champion", "challenger"];
+  const keys = variants.flatMap((v) => buckets.map((b) => redisKeys.rolloutCounters(model, v, b)));
+  const hashes = await d.models.store.hgetallMany(keys);
+  const out: TrafficSeries = { t: buckets.map((b) => b * width), variants: {} };
+  variants.forEach((v, vi) => {
+    const series = {
+      rps: [],
+      p50: [],
+      p99: [],
+      errorRate: [],
+    } as TrafficSeries["variants"][string];
+    buckets.forEach((b, bi) => {
+      const h = hashes[vi * buckets.length + bi];
+      const requests = Number(h.requests ?? 0);
+      // The current bucket is still filling: its rate is over the time elapsed so far.
+      const seconds = b === last ? Math.max(1, nowS - b * width) : width;
+      series.rps.push(requests > 0 ? requests / seconds : 0);
+      series.p50.push(requests > 0 ? counterQuantile(0.5, h) : null);
+      series.p99.push(requests > 0 ? counterQuantile(0.99, h) : null);
+      series.errorRate.push(requests > 0 ? Number(h.errors ?? 0) / requests : null);
+    });
+    out.variants[v] = series;
+  });
+  return out;
+}
+
+/** One version with its evaluation metrics. */
+export interface VersionDetail {
+  version: string;
+  created_at: string;
+  aliases: string[];
+  framework: string | null;
+  inputs: number | null;
+  metrics: Record<string, number>;
+}
+
+const manifests = new WeakMap<
+  ModelRegistry,
+  Map<string, Promise<VersionDetail["metrics"] & object>>
+>();
+
+async function versionInfo(d: ConsoleDeps, name: string, version: string) {
+  let cache = manifests.get(d.registry);
+  if (!cache) manifests.set(d.registry, cache = new Map());
+  const key = `${name}@${version}`;
+  // A registered version never changes: read its manifest once.
+  let p = cache.get(key) as
+    | Promise<{ framework: string; inputs: number; metrics: Record<string, number> }>
+    | undefined;
+  if (!p) {
+    p = d.registry.getPackage(name, version).then((pkg) => ({
+      framework: pkg.manifest.framework,
+      inputs: pkg.manifest.inputs.length,
+      metrics: numericMetrics(pkg.manifest.metrics ?? {}),
+    }));
+    p.catch(() => cache!.delete(key));
+    cache.set(key, p as never);
+  }
+  return await p;
+}
+
+/** Flattens numeric metrics one level deep (`validation.roc_auc`). */
+export function numericMetrics(m: Record<string, unknown>, prefix = ""): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [k, v] of Object.entries(m)) {
+    if (typeof v === "number" && Number.isFinite(v)) out[prefix + k] = v;
+    else if (v && typeof v === "object" && !Array.isArray(v) && prefix === "") {
+      Object.assign(out, numericMetrics(v as Record<string, unknown>, `${k}.`));
+    }
+  }
+  return out;
+}
+
+/** The model page's data. */
+export interface ModelDetail {
+  name: string;
+  aliases: Record<string, string>;
+  versions: VersionDetail[];
+  pointer: ModelPointer | null;
+  decision: RolloutDecision | null;
+  steps: number[];
+}
+
+/** Versions with metrics, aliases, the pointer (canary state) and the controller's last decision. */
+export async function modelDetail(d: ConsoleDeps, name: string): Promise<ModelDetail> {
+  const [listed, aliases, pointer, statuses] = await Promise.all([
+    d.registry.listVersions(name),
+    d.registry.getAliases(name),
+    d.models.publisher.readPointer(name).catch(() => null),
+    d.models.rollout.status().catch(() => []),
+  ]);
+  const versions = await Promise.all(listed.map(async (v) => {
+    const info = await versionInfo(d, name, v.version).catch(() => null);
+    return {
+      version: v.version,
+      created_at: v.created_at,
+      aliases: v.aliases,
+      framework: info?.framework ?? null,
+      inputs: info?.inputs ?? null,
+      metrics: info?.metrics ?? {},
+    };
+  }));
+  const decision = (statuses as RolloutDecision[]).find((s) => s.model === name) ?? null;
+  return { name, aliases, versions, pointer, decision, steps: d.canarySteps };
+}
+
+/** PSI per feature and served version, from the latest metrics sample (max over edges). */
+export function driftOf(samples: readonly Sample[], model: string) {
+  const byVersion = new Map<string, Map<string, number>>();
+  for (const s of samples) {
+    if (s.name !== "ml_feature_drift_psi" || s.labels.model_name !== model) continue;
+    const v = s.labels.model_version;
+    const m = byVersion.get(v) ?? new Map<string, number>();
+    m.set(s.labels.feature, Math.max(m.get(s.labels.feature) ?? 0, s.value));
+    byVersion.set(v, m);
+  }
+  return [...byVersion].sort(([a], [b]) => Number(a) - Number(b)).map(([version, m]) => ({
+    version,
+    features: [...m].sort(([a], [b]) => a.localeCompare(b)).map(([feature, psi]) => ({
+      feature,
+      psi,
+    })),
+  }));
+}
+
+/** Online now vs offline as of a time, per view of the entity type. */
+export async function featureLookup(d: ConsoleDeps, entity: string, id: string, asOfMs: number) {
+  const views = d.pipeline.views.filter((v) => v.entity === entity);
+  const nowMs = (d.now ?? Date.now)();
+  return await Promise.all(views.map(async (view) => {
+    const [online, offline] = await Promise.all([
+      d.pipeline.getOnlineFeatures(id, nowMs, view),
+      d.pipeline.getOfflineFeatures(id, asOfMs, view),
+    ]);
+    const names = [...new Set([...Object.keys(online.features), ...Object.keys(offline.features)])]
+      .sort();
+    const rows = names.map((feature) => {
+      const on = online.features[feature] ?? null;
+      const off = offline.features[feature] ?? null;
+      return { feature, online: on, offline: off, differs: !sameValue(on, off) };
+    });
+    return {
+      view: `${view.name} v${view.version}`,
+      online_as_of: online.as_of,
+      as_of: offline.as_of,
+      rows,
+    };
+  }));
+}
+
+function sameValue(a: number | null, b: number | null): boolean {
+  if (a === null || b === null) return a === b;
+  return Math.abs(a - b) <= 1e-9 * Math.max(1, Math.abs(a), Math.abs(b));
+}
+
+/** Entity types and view definitions, as the pipeline runs them. */
+export function viewDefinitions(d: ConsoleDeps) {
+  return d.pipeline.views.map((v) => ({
+    name: v.name,
+    version: v.version,
+    entity: v.entity,
+    definition: JSON.stringify(v, null, 2),
+  }));
+}
+
+/** Per ingest source: rate over time, latest lag, freshness quantiles, last event seen. */
+export interface SourceStats {
+  source: string;
+  /** Accepted + duplicate events per second at each snapshot. */
+  rate: (number | null)[];
+  deadLetteredRate: (number | null)[];
+  /** Kafka messages behind the high watermark (sum over partitions), now. */
+  kafkaLag: number | null;
+  /** Kinesis ms behind latest (max over shards), now. */
+  kinesisBehindMs: number | null;
+  /** Broker receipt → committed, over the sampled window (s). */
+  freshnessP50: number | null;
+  freshnessP99: number | null;
+  /** Last time its accepted count grew, epoch ms. */
+  lastEventAt: number | null;
+}
+
+/** Ingest statistics per source from the sampled metrics. */
+export function ingestStats(sampler: MetricsSampler): { t: number[]; sources: SourceStats[] } {
+  const snaps = sampler.snapshots();
+  const t = snaps.map((s) => s.at / 1000);
+  const counts = snaps.map((s) => countsBySource(s.samples));
+  const names = new Set<string>();
+  for (const c of counts) for (const k of c.keys()) names.add(k);
+  const latest = snaps.at(-1)?.samples ?? [];
+  const first = snaps[0]?.samples ?? [];
+  const sources = [...names].sort().map((source) => {
+    const rate: (number | null)[] = [null];
+    const dead: (number | null)[] = [null];
+    let lastEventAt: number | null = null;
+    for (let i = 1; i < snaps.length; i++) {
+      const dt = (snaps[i].at - snaps[i - 1].at) / 1000;
+      const a = counts[i].get(source) ?? { ok: 0, dead: 0 };
+      const b = counts[i - 1].get(source) ?? { ok: 0, dead: 0 };
+      // A counter that went down restarted: count from zero.
+      const dOk = a.ok >= b.ok ? a.ok - b.ok : a.ok;
+      rate.push(dt > 0 ? dOk / dt : null);
+      dead.push(dt > 0 ? (a.dead >= b.dead ? a.dead - b.dead : a.dead) / dt : null);
+      if (dOk > 0) lastEventAt = snaps[i].at;
+    }
+    const match = (l: Record<string, string>) => l.source === source;
+    const now = bucketsOf(latest, "ingest_freshness_seconds", match);
+    const then = bucketsOf(first, "ingest_freshness_seconds", match);
+    const window = now.map(([le, c]) => [le, c - (then.find(([x]) => x === le)?.[1] ?? 0)]) as [
+      number,
+      number,
+    ][];
+    const kafka = latest.filter((s) => s.name === "ingest_kafka_partition_lag");
+    const kinesis = latest.filter((s) => s.name === "ingest_kinesis_millis_behind_latest");
+    return {
+      source,
+      rate,
+      deadLetteredRate: dead,
+      kafkaLag: source === "kafka" && kafka.length > 0
+        ? kafka.reduce((x, s) => x + s.value, 0)
+        : null,
+      kinesisBehindMs: source === "kinesis" && kinesis.length > 0
+        ? Math.max(...kinesis.map((s) => s.value))
+        : null,
+      freshnessP50: histogramQuantile(0.5, window),
+      freshnessP99: histogramQuantile(0.99, window),
+      lastEventAt,
+    };
+  });
+  return { t, sources };
+}
+
+function countsBySource(samples: readonly Sample[]): Map<string, { ok: number; dead: number }> {
+  const out = new Map<string, { ok: number; dead: number }>();
+  for (const s of samples) {
+    if (s.name !== "ingest_messages_total") continue;
+    const c = out.get(s.labels.source) ?? { ok: 0, dead: 0 };
+    if (s.labels.outcome === "accepted" || s.labels.outcome === "duplicate") c.ok += s.value;
+    else if (s.labels.outcome === "dead_lettered") c.dead += s.value;
+    out.set(s.labels.source, c);
+  }
+  return out;
+}
+
+/** Pipeline freshness (accepted → visible online) over the sampled window, seconds. */
+export function pipelineFreshness(
+  sampler: MetricsSampler,
+): { p50: number | null; p99: number | null } {
+  const snaps = sampler.snapshots();
+  const now = bucketsOf(snaps.at(-1)?.samples ?? [], "features_freshness_seconds");
+  const then = bucketsOf(snaps[0]?.samples ?? [], "features_freshness_seconds");
+  const window = now.map(([le, c]) => [le, c - (then.find(([x]) => x === le)?.[1] ?? 0)]) as [
+    number,
+    number,
+  ][];
+  return { p50: histogramQuantile(0.5, window), p99: histogramQuantile(0.99, window) };
+}
+
+/** A dead letter as shown: payload decoded as UTF-8 (lossy) for editing. */
+export interface DeadLetterView {
+  id: number;
+  reason: string;
+  payload: string;
+  source: string;
+  created_at: string;
+  replayed_at: string | null;
+  replayed_event_id: string | null;
+}
+
+/** The most recent dead letters. */
+export async function deadLetters(d: ConsoleDeps, limit = 50): Promise<DeadLetterView[]> {
+  const rows = await d.featureStore.listDeadLetters(limit);
+  return rows.map((r) => ({
+    id: r.id,
+    reason: r.reason,
+    payload: decodeBase64(r.payloadBase64),
+    source: r.meta.source ?? "",
+    created_at: r.createdAt.toISOString(),
+    replayed_at: r.meta.replayed_at ?? null,
+    replayed_event_id: r.meta.replayed_event_id ?? null,
+  }));
+}
+
+/** Base64 to text (invalid UTF-8 becomes U+FFFD). */
+export function decodeBase64(b64: string): string {
+  const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+  return new TextDecoder().decode(bytes);
+}

@@ -1,0 +1,416 @@
+/**
+ * The console's pages, rendered on the server with Hono JSX. Plots are
+ * empty `<div data-plot=...>` that the small client script fills from the
+ * JSON routes; everything else is plain HTML.
+ *
+ * @module
+ */
+import type { Child } from "hono/jsx";
+import type { DeadLetterView, ModelDetail, ModelSummary } from "./data.ts";
+
+const NAV = [
+  ["/console", "Overview"],
+  ["/console/features", "Features"],
+  ["/console/ingest", "Ingest"],
+] as const;
+
+/** The frame of every page. */
+export function Layout(p: { title: string; mode: string; active: string; children: Child }) {
+  return (
+    <html lang="en">
+      <head>
+        <meta charset="utf-8" />
+        <meta name="viewport" content="width=device-width, initial-scale=1" />
+        <title>{p.title} · rtml console</title>
+        <link rel="icon" href="data:," />
+        <link rel="stylesheet" href="/console/assets/uPlot.min.css" />
+        <link rel="stylesheet" href="/console/assets/console.css" />
+        <script src="/console/assets/uPlot.iife.min.js" defer></script>
+        <script src="/console/assets/console.js" defer></script>
+      </head>
+      <body>
+        <header>
+          <strong>rtml console</strong>
+          <nav>
+            {NAV.map(([href, label]) => (
+              <a href={href} class={p.active === href ? "active" : ""}>{label}</a>
+            ))}
+            <a href="/docs">API docs</a>
+          </nav>
+          <span class="mode">{p.mode}</span>
+        </header>
+        <main>
+          <h1>{p.title}</h1>
+          {p.children}
+        </main>
+        <div id="toast" role="status" aria-live="polite"></div>
+      </body>
+    </html>
+  );
+}
+
+function traffic(m: ModelSummary) {
+  const t = m.pointer?.traffic;
+  if (!t || !m.pointer?.challenger || t.mode === "single") return "champion 100 %";
+  if (t.mode === "shadow") {
+    return `champion 100 %, challenger v${m.pointer.challenger.version} in shadow`;
+  }
+  return `champion ${
+    100 - t.challenger_percent
+  } % / challenger v${m.pointer.challenger.version} ${t.challenger_percent} %`;
+}
+
+/** `/console`. */
+export function OverviewPage(p: { models: ModelSummary[]; selected: string | null }) {
+  return (
+    <>
+      <table class="grid" id="models">
+        <thead>
+          <tr>
+            <th>model</th>
+            <th>versions</th>
+            <th>aliases</th>
+            <th>traffic split</th>
+          </tr>
+        </thead>
+        <tbody>
+          {p.models.map((m) => (
+            <tr data-model={m.name}>
+              <td>
+                <a href={`/console/models/${encodeURIComponent(m.name)}`}>{m.name}</a>
+              </td>
+              <td>{m.versions}</td>
+              <td>
+                {Object.entries(m.aliases).sort().map(([a, v]) => <span class="tag">{a}: v{v}
+                </span>)}
+              </td>
+              <td class="traffic">{traffic(m)}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      {p.selected
+        ? (
+          <section data-overview={p.selected}>
+            <h2>
+              {p.selected}: last 15 minutes{" "}
+              <small>(10 s buckets of the edges' per-variant counters)</small>
+            </h2>
+            <p class="live" id="live">Loading…</p>
+            <div class="plots">
+              <div data-plot="rps" data-title="requests/s"></div>
+              <div data-plot="latency" data-title="latency p50 / p99 (ms)"></div>
+              <div data-plot="errors" data-title="error rate"></div>
+            </div>
+          </section>
+        )
+        : <p>No model is registered yet.</p>}
+    </>
+  );
+}
+
+/** `/console/models/{name}`. */
+export function ModelPage(p: { m: ModelDetail; threshold: number }) {
+  const { m } = p;
+  const t = m.pointer?.traffic;
+  const all = [...new Set(m.versions.flatMap((v) => Object.keys(v.metrics)))].sort();
+  const known = KEY_METRICS.filter((k) => all.includes(k));
+  const metricNames = known.length > 0 ? known : all.slice(0, 8);
+  const challenger = m.pointer?.challenger?.version ?? m.aliases.challenger;
+  return (
+    <div data-model-page={m.name}>
+      <section>
+        <h2>Canary</h2>
+        <p id="canary-state">
+          {!m.pointer
+            ? "Nothing published yet."
+            : t?.mode === "canary" && m.pointer.challenger
+            ? `Canary: challenger v${m.pointer.challenger.version} gets ${t.challenger_percent} % of traffic, champion v${m.pointer.champion.version} the rest.`
+            : t?.mode === "shadow" && m.pointer.challenger
+            ? `Shadow: challenger v${m.pointer.challenger.version} is scored on every request, champion v${m.pointer.champion.version} answers.`
+            : `Single: champion v${m.pointer.champion.version} serves all traffic.`}
+        </p>
+        <ol class="steps">
+          {m.steps.map((s) => (
+            <li class={t?.mode === "canary" && s <= (t?.challenger_percent ?? 0) ? "done" : ""}>
+              {s} %
+            </li>
+          ))}
+        </ol>
+        {m.decision
+          ? (
+            <p class="decision">
+              Controller: <b>{m.decision.action}</b> ({m.decision.reason})
+            </p>
+          )
+          : null}
+        <div class="actions">
+          <form data-action="canary" data-model={m.name}>
+            <label>
+              version{" "}
+              <select name="version">
+                {m.versions.map((v) => (
+                  <option value={v.version} selected={v.version === challenger}>
+                    v{v.version}
+                    {v.aliases.length ? ` (${v.aliases.join(", ")})` : ""}
+                  </option>
+                ))}
+              </select>
+            </label>
+            <label>
+              percent <input name="percent" type="number" min="1" max="100" value="20" />
+            </label>
+            <label>
+              <input name="shadow" type="checkbox" /> shadow
+            </label>
+            <button type="submit" id="canary-button">Start canary</button>
+          </form>
+          <button type="button" data-action="promote" data-model={m.name} id="promote-button">
+            Promote challenger
+          </button>
+          <button type="button" data-action="rollback" data-model={m.name} id="rollback-button">
+            Roll back
+          </button>
+        </div>
+      </section>
+      <section>
+        <h2>Versions</h2>
+        <table class="grid" id="versions">
+          <thead>
+            <tr>
+              <th>version</th>
+              <th>aliases</th>
+              <th>created</th>
+              <th>inputs</th>
+              {metricNames.map((n) => <th>{n}</th>)}
+            </tr>
+          </thead>
+          <tbody>
+            {m.versions.slice().reverse().map((v) => (
+              <tr data-version={v.version}>
+                <td>v{v.version}</td>
+                <td>{v.aliases.map((a) => <span class="tag">{a}</span>)}</td>
+                <td>{v.created_at.replace("T", " ").slice(0, 19)}</td>
+                <td>{v.inputs ?? "?"}</td>
+                {metricNames.map((n) => <td class="num">{fmt(v.metrics[n])}</td>)}
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </section>
+      <section>
+        <h2>
+          Drift <small>(PSI per feature over the served window; alert above {p.threshold})</small>
+        </h2>
+        <div data-plot="drift" data-model={m.name} data-title="PSI"></div>
+        <p id="drift-note"></p>
+      </section>
+    </div>
+  );
+}
+
+/** Evaluation metrics shown per version when the manifest has them (else its first eight). */
+const KEY_METRICS = [
+  "roc_auc",
+  "pr_auc",
+  "f1",
+  "precision",
+  "recall",
+  "accuracy",
+  "log_loss",
+  "rows",
+];
+
+function fmt(v: number | undefined): string {
+  if (v === undefined) return "";
+  return Math.abs(v) >= 1000 || Number.isInteger(v) ? String(Math.round(v)) : v.toFixed(4);
+}
+
+/** One view's lookup rows. */
+export interface LookupView {
+  view: string;
+  online_as_of: string;
+  as_of: string;
+  rows: { feature: string; online: number | null; offline: number | null; differs: boolean }[];
+}
+
+/** `/console/features`. */
+export function FeaturesPage(p: {
+  entities: string[];
+  query: { entity: string; id: string; as_of: string };
+  lookup: LookupView[] | null;
+  error: string | null;
+  freshness: { source: string; lastEventAt: number | null; p99: number | null }[];
+  pipeline: { p50: number | null; p99: number | null };
+  views: { name: string; version: number; entity: string; definition: string }[];
+  now: number;
+}) {
+  return (
+    <>
+      <section>
+        <h2>Entity lookup</h2>
+        <form method="get" action="/console/features" class="lookup">
+          <label>
+            entity{" "}
+            <select name="entity">
+              {p.entities.map((e) => <option selected={e === p.query.entity}>{e}</option>)}
+            </select>
+          </label>
+          <label>
+            id <input name="id" value={p.query.id} required />
+          </label>
+          <label>
+            offline as of <input name="as_of" value={p.query.as_of} placeholder="now (ISO 8601)" />
+          </label>
+          <button type="submit">Look up</button>
+        </form>
+        {p.error ? <p class="error">{p.error}</p> : null}
+        {(p.lookup ?? []).map((v) => (
+          <table class="grid lookup-result" data-view={v.view}>
+            <caption>
+              {v.view}: online as of {v.online_as_of}, offline as of {v.as_of}
+            </caption>
+            <thead>
+              <tr>
+                <th>feature</th>
+                <th>online</th>
+                <th>offline as of</th>
+              </tr>
+            </thead>
+            <tbody>
+              {v.rows.map((r) => (
+                <tr class={r.differs ? "differs" : ""} data-feature={r.feature}>
+                  <td>{r.feature}</td>
+                  <td class="num">{r.online ?? "—"}</td>
+                  <td class="num">{r.offline ?? "—"}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        ))}
+      </section>
+      <section>
+        <h2>Freshness per source</h2>
+        <table class="grid" id="freshness">
+          <thead>
+            <tr>
+              <th>source</th>
+              <th>last event committed</th>
+              <th>broker → committed p99</th>
+            </tr>
+          </thead>
+          <tbody>
+            {p.freshness.map((f) => (
+              <tr>
+                <td>{f.source}</td>
+                <td>
+                  {f.lastEventAt
+                    ? `${Math.round((p.now - f.lastEventAt) / 1000)} s ago`
+                    : "not in the sampled window"}
+                </td>
+                <td>{f.p99 === null ? "—" : `${(f.p99 * 1000).toFixed(0)} ms`}</td>
+              </tr>
+            ))}
+            <tr>
+              <td>pipeline (accepted → online)</td>
+              <td></td>
+              <td>{p.pipeline.p99 === null ? "—" : `${(p.pipeline.p99 * 1000).toFixed(1)} ms`}</td>
+            </tr>
+          </tbody>
+        </table>
+      </section>
+      <section>
+        <h2>View definitions</h2>
+        {p.views.map((v) => (
+          <details class="view" open>
+            <summary>
+              {v.name} v{v.version} (entity {v.entity})
+            </summary>
+            <pre>{v.definition}</pre>
+          </details>
+        ))}
+      </section>
+    </>
+  );
+}
+
+/** `/console/ingest`. */
+export function IngestPage(p: { letters: DeadLetterView[] }) {
+  return (
+    <>
+      <section>
+        <h2>Throughput and lag per source</h2>
+        <div class="plots">
+          <div data-plot="ingest" data-title="events/s per source"></div>
+        </div>
+        <table class="grid" id="sources">
+          <thead>
+            <tr>
+              <th>source</th>
+              <th>events/s</th>
+              <th>dead letters/s</th>
+              <th>lag</th>
+              <th>freshness p50 / p99</th>
+            </tr>
+          </thead>
+          <tbody></tbody>
+        </table>
+      </section>
+      <section>
+        <h2>Dead letters</h2>
+        <p>
+          Fix a payload in place, tick it and replay: it is validated first, and an invalid one
+          changes nothing.
+        </p>
+        <button type="button" id="replay-button">Replay selected</button>
+        <table class="grid" id="dead-letters">
+          <thead>
+            <tr>
+              <th></th>
+              <th>id</th>
+              <th>when</th>
+              <th>source</th>
+              <th>reason</th>
+              <th>payload</th>
+            </tr>
+          </thead>
+          <tbody>
+            {p.letters.map((l) => (
+              <tr data-id={l.id} class={l.replayed_at ? "replayed" : ""}>
+                <td>
+                  {l.replayed_at ? "" : <input type="checkbox" name="replay" value={l.id} />}
+                </td>
+                <td>{l.id}</td>
+                <td>{l.created_at.replace("T", " ").slice(0, 19)}</td>
+                <td>{l.source}</td>
+                <td class="reason">
+                  {l.reason}
+                  {l.replayed_at
+                    ? <div class="ok">replayed {l.replayed_at} as {l.replayed_event_id}</div>
+                    : null}
+                </td>
+                <td>
+                  <textarea rows={3} cols={60} disabled={!!l.replayed_at}>{l.payload}</textarea>
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </section>
+    </>
+  );
+}
+
+/** `/console/login`. */
+export function LoginPage(p: { failed: boolean }) {
+  return (
+    <form method="post" action="/console/login" class="login">
+      <p>The console needs the admin token.</p>
+      {p.failed ? <p class="error">That token is not the admin token.</p> : null}
+      <label>
+        admin token <input name="token" type="password" autocomplete="current-password" required />
+      </label>
+      <button type="submit">Sign in</button>
+    </form>
+  );
+}
