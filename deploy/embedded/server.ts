@@ -32,8 +32,10 @@ import type { EmbeddedConfig } from "./config.ts";
 
 /** The running embedded platform. */
 export interface EmbeddedPlatform {
-  /** Serves every route (edge, features, ingest). */
+  /** Serves every route (edge, features, ingest, console, docs). */
   fetch: (request: Request) => Response | Promise<Response>;
+  /** Every route served (for the document's completeness test). */
+  routes: { method: string; path: string }[];
   edge: EdgeApp;
   registry: LocalRegistry;
   /** The sync worker, rollout controller and pointer the console's buttons act through. */
@@ -123,6 +125,7 @@ export async function openEmbedded(
     if (models.config.REGISTRY_ROLLOUT_ENABLED) models.rollout.start();
     return {
       fetch: root.fetch,
+      routes: [...root.routes, ...edge.routes],
       edge,
       registry,
       models,

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { undocumentedRoutes } from "../../schemas/api.ts";
 import { resolveEmbeddedConfig } from "./config.ts";
 import { openEmbedded } from "./server.ts";
 
@@ -75,6 +76,15 @@ Deno.test({
       );
       assert.equal(after.body.features.transaction_count_24h, 1);
       assert.equal(after.body.features.amount_sum_24h, 12.5);
+      // One document lists every route of the process.
+      const doc = await readJson(await first.fetch(new Request("http://x/openapi.json")));
+      assert.deepEqual(undocumentedRoutes(first.routes, doc.body), []);
+      for (const path of ["/console/api/models/{name}/canary", "/ingest/events", "/predict"]) {
+        assert.ok(doc.body.paths[path], path);
+      }
+      const consolePage = await first.fetch(new Request("http://x/console"));
+      assert.equal(consolePage.status, 200, "the console is open in the embedded default");
+      assert.match(await consolePage.text(), /fraud_detector/);
     } finally {
       await first.close();
     }
