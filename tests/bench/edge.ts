@@ -24,6 +24,12 @@
  *    through the Upstash gateway, in-isolate feature cache off;
  * 5. `POST /predict/batch` with 1000 instances (instances/s).
  *
+ * `--baseline <dir>` (a checkout of the code before a change, with its
+ * packages installed) also serves the edge from that checkout and runs
+ * `/predict` (body) on both, alternately, three times each
+ * (`--baseline-only`: that comparison alone), reporting this code's req/s
+ * and CPU per request as a ratio of the baseline's.
+ *
  * Needs `deno task services:up redis gateway`.
  *
  * @module
@@ -167,6 +173,80 @@ await seedOnline(upstash, USERS);
 const batchPath = await batchBody(1000);
 
 const results: Record<string, WrkResult> = {};
+
+const baselineAt = Deno.args.indexOf("--baseline");
+const baselineDir = baselineAt >= 0 ? Deno.args[baselineAt + 1] : undefined;
+
+/** `/predict` (body) on the edge served from `cwd`: req/s and CPU µs per request. */
+async function predictOn(cwd: string): Promise<{ rps: number; cpuUs: number; p99Ms: number }> {
+  const port = freePort();
+  const server = new Deno.Command(Deno.execPath(), {
+    args: edgeServeArgs(port),
+    cwd,
+    env: { ...MALLOC_ENV, EDGE_REGISTRY_DIR: registryDir, EDGE_LOG_LEVEL: "warn" },
+    stdout: "inherit",
+    stderr: "inherit",
+  }).spawn();
+  try {
+    await waitFor(`http://127.0.0.1:${port}/ready`, 60_000);
+    const load = {
+      url: `http://127.0.0.1:${port}/predict`,
+      connections: CONNECTIONS,
+      threads: THREADS,
+      script: PREDICT_LUA,
+    };
+    await runWrk({ ...load, seconds: WARM_S, env: { BENCH_RUN: "1" } });
+    const c0 = cpuSeconds(server.pid);
+    const wrk = await runWrk({ ...load, seconds: LOAD_S, env: { BENCH_RUN: "2" } });
+    return {
+      rps: wrk.requestsPerSec,
+      cpuUs: (cpuSeconds(server.pid) - c0) * 1e6 / wrk.requests,
+      p99Ms: wrk.p99Ms,
+    };
+  } finally {
+    server.kill("SIGTERM");
+    await server.status;
+  }
+}
+
+/** This code against `dir`, alternating which goes first, three pairs. */
+async function compareWithBaseline(dir: string) {
+  const runs: { current: Awaited<ReturnType<typeof predictOn>>[]; baseline: typeof runs.current } =
+    { current: [], baseline: [] };
+  for (let i = 0; i < (quick ? 1 : 3); i++) {
+    const order = i % 2 === 0 ? ["current", "baseline"] as const : ["baseline", "current"] as const;
+    for (const which of order) {
+      console.error(`/predict on the ${which} code (pair ${i + 1})…`);
+      runs[which].push(await predictOn(which === "current" ? ROOT : dir));
+    }
+  }
+  const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+  const rps = mean(runs.current.map((r) => r.rps)) / mean(runs.baseline.map((r) => r.rps));
+  const cpu = mean(runs.current.map((r) => r.cpuUs)) / mean(runs.baseline.map((r) => r.cpuUs));
+  const list = (xs: { rps: number; cpuUs: number }[]) =>
+    xs.map((r) => `${r.rps.toFixed(0)} req/s ${r.cpuUs.toFixed(1)} µs`).join(", ");
+  return {
+    name: `/predict (body) against the baseline checkout ${dir}, alternating pairs`,
+    figure: `${(100 * rps).toFixed(1)} % of the baseline's req/s, ${
+      (100 * cpu).toFixed(1)
+    } % of its CPU per request (this code: ${list(runs.current)}; baseline: ${
+      list(runs.baseline)
+    })`,
+    target: "≥ 97 % req/s",
+    met: rps >= 0.97 ? "yes" : "NO",
+    cmd: `wrk -c${CONNECTIONS} -t${THREADS} -d${LOAD_S}s ${PREDICT_LUA}`,
+  };
+}
+
+const baselineRow = baselineDir ? await compareWithBaseline(baselineDir) : null;
+if (baselineRow && Deno.args.includes("--baseline-only")) {
+  console.log(
+    `- ${baselineRow.name}: ${baselineRow.figure} | target ${baselineRow.target} | met: ${baselineRow.met}\n    ${baselineRow.cmd}`,
+  );
+  await Deno.remove(registryDir, { recursive: true });
+  await Deno.remove(batchPath);
+  Deno.exit(0);
+}
 
 /** What a floor run measured. */
 interface FloorRun {
@@ -459,6 +539,7 @@ const rows = [
     rssAfterPredict <= 150,
     "/proc/<pid>/status VmRSS",
   ),
+  ...(baselineRow ? [baselineRow] : []),
 ];
 console.log(
   `${quick ? "Edge benchmark (QUICK smoke run, not a measurement)" : "Edge benchmark"}${
