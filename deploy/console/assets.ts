@@ -75,7 +75,7 @@ function plot(el, series, data, extra = {}) {
     title: el.dataset.title,
     width: Math.max(320, el.clientWidth || 400),
     height: 220,
-    series: [{}, ...series.map((s, i) => ({ stroke: COLORS[i % COLORS.length], width: 2, spanGaps: false, ...s }))],
+    series: [{}, ...series.map((s, i) => ({ stroke: COLORS[i % COLORS.length], width: 2, spanGaps: true, points: { size: 4 }, ...s }))],
     ...extra,
   };
   el.textContent = "";
@@ -98,7 +98,9 @@ function overview(section) {
     plot($("[data-plot=rps]"), names.map((k) => ({ label: k })), [d.t, ...names.map((k) => v[k].rps)]);
     plot($("[data-plot=latency]"), names.flatMap((k) => [{ label: k + " p50" }, { label: k + " p99", dash: [6, 4] }]),
       [d.t, ...names.flatMap((k) => [v[k].p50, v[k].p99])]);
-    plot($("[data-plot=errors]"), names.map((k) => ({ label: k })), [d.t, ...names.map((k) => v[k].errorRate)]);
+    const pct = (xs) => xs.map((x) => (x === null ? null : 100 * x));
+    plot($("[data-plot=errors]"), names.map((k) => ({ label: k })), [d.t, ...names.map((k) => pct(v[k].errorRate))],
+      { scales: { y: { range: (u, lo, hi) => [0, Math.max(1, hi)] } } });
     const i = n - 2; // the last complete bucket
     const total = names.reduce((s, k) => s + (v[k].rps[i] || 0), 0);
     const parts = names.filter((k) => v[k].rps[i]).map((k) =>

@@ -81,8 +81,9 @@ export function OverviewPage(p: { models: ModelSummary[]; selected: string | nul
               </td>
               <td>{m.versions}</td>
               <td>
-                {Object.entries(m.aliases).sort().map(([a, v]) => <span class="tag">{a}: v{v}
-                </span>)}
+                {Object.entries(m.aliases).sort().map(([a, v]) => (
+                  <span key={a} class="tag">{a}: v{v}</span>
+                ))}
               </td>
               <td class="traffic">{traffic(m)}</td>
             </tr>
@@ -100,7 +101,7 @@ export function OverviewPage(p: { models: ModelSummary[]; selected: string | nul
             <div class="plots">
               <div data-plot="rps" data-title="requests/s"></div>
               <div data-plot="latency" data-title="latency p50 / p99 (ms)"></div>
-              <div data-plot="errors" data-title="error rate"></div>
+              <div data-plot="errors" data-title="error rate (%)"></div>
             </div>
           </section>
         )
@@ -182,17 +183,17 @@ export function ModelPage(p: { m: ModelDetail; threshold: number }) {
               <th>aliases</th>
               <th>created</th>
               <th>inputs</th>
-              {metricNames.map((n) => <th>{n}</th>)}
+              {metricNames.map((n) => <th key={n}>{n}</th>)}
             </tr>
           </thead>
           <tbody>
             {m.versions.slice().reverse().map((v) => (
               <tr data-version={v.version}>
                 <td>v{v.version}</td>
-                <td>{v.aliases.map((a) => <span class="tag">{a}</span>)}</td>
+                <td>{v.aliases.map((a) => <span key={a} class="tag">{a}</span>)}</td>
                 <td>{v.created_at.replace("T", " ").slice(0, 19)}</td>
                 <td>{v.inputs ?? "?"}</td>
-                {metricNames.map((n) => <td class="num">{fmt(v.metrics[n])}</td>)}
+                {metricNames.map((n) => <td key={n} class="num">{fmt(v.metrics[n])}</td>)}
               </tr>
             ))}
           </tbody>
@@ -253,7 +254,7 @@ export function FeaturesPage(p: {
           <label>
             entity{" "}
             <select name="entity">
-              {p.entities.map((e) => <option selected={e === p.query.entity}>{e}</option>)}
+              {p.entities.map((e) => <option key={e} selected={e === p.query.entity}>{e}</option>)}
             </select>
           </label>
           <label>

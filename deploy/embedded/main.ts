@@ -25,7 +25,8 @@ const server = Deno.serve({
     -d '{"entity_id":"user_1","features":{"amount":950,"merchant_category":"electronics","payment_method":"credit_card"}}'
   curl -s ${base}/predict -H 'content-type: application/json' -d @pipeline/demo_data/requests/fraud_transaction.json
   curl -s ${base}/features/user/user_1/online
-  open ${base}/docs`);
+  open ${base}/docs      # interactive API reference (Swagger UI)
+  open ${base}/console   # operator console`);
   },
 }, platform.fetch);
 

@@ -29,8 +29,8 @@ Deno.test("GET /docs sends a real /predict from the page and shows the 200", asy
   const status = op.locator(".live-responses-table tr.response .response-col_status").first();
   await status.waitFor({ timeout: 15_000 });
   assert.equal((await status.innerText()).trim(), "200");
-  await op.locator(".live-responses-table").scrollIntoViewIfNeeded();
-  await page.mouse.wheel(0, 250);
+  await page.locator(".responses-inner h4", { hasText: "Server response" }).first()
+    .evaluate((e) => e.scrollIntoView({ block: "start" }));
   await b.screenshot("docs");
   assert.deepEqual(b.foreign, []);
   assert.deepEqual(b.errors, []);
