@@ -13,7 +13,8 @@ import { envInt, parseConfig } from "../../schemas/config.ts";
 
 const schema = z.object({
   /** Bearer token of every console route; at least 16 characters. Required. */
-  CONSOLE_ADMIN_TOKEN: z.string().min(16, "Required: at least 16 characters"),
+  CONSOLE_ADMIN_TOKEN: z.string({ error: "Required: the console's admin token" })
+    .min(16, "Must be at least 16 characters"),
   /** Interface to listen on. Default `127.0.0.1`. */
   CONSOLE_HOST: z.string().min(1).default("127.0.0.1"),
   /** Port to listen on. Default 8300. */
