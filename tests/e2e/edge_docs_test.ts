@@ -16,6 +16,8 @@ Deno.test("GET /docs sends a real /predict from the page and shows the 200", asy
   const op = page.locator("#operations-predict-post_predict");
   await op.locator(".opblock-summary").first().click();
   await op.locator(".try-out__btn").click();
+  await op.evaluate((e) => e.scrollIntoView({ block: "start" }));
+  await b.screenshot("docs-try");
   // The body editor holds the first demo example (the reference's fraud request).
   const body = await op.locator("textarea.body-param__text").inputValue();
   assert.equal(JSON.parse(body).features.merchant_category_encoded, 63);
