@@ -29,17 +29,16 @@ import { consoleAsset } from "./assets.ts";
 import {
   type ConsoleDeps,
   deadLetters,
-  driftOf,
   featureLookup,
-  ingestStats,
   listModels,
   modelDetail,
-  pipelineFreshness,
   trafficSeries,
   viewDefinitions,
 } from "./data.ts";
 import { ConsoleError } from "./errors.ts";
-import { FeaturesPage, IngestPage, Layout, LoginPage, ModelPage, OverviewPage } from "./pages.tsx";
+import { driftOf, ingestStats, pipelineFreshness } from "./metrics_view.ts";
+import { Layout, ModelPage, OverviewPage } from "./pages.tsx";
+import { FeaturesPage, IngestPage, LoginPage } from "./pages_ops.tsx";
 
 const COOKIE = "rtml_console";
 const NAME = /^[A-Za-z0-9_.-]{1,100}$/;
