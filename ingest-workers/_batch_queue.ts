@@ -9,12 +9,22 @@
 import type { Lease, SourceMessage } from "./port.ts";
 import { Waiters } from "./_waiters.ts";
 
+/**
+ * How a fetched batch ends: its first `done` messages are committed; the
+ * rest (none when `done` is the batch size) is delivered again, not before
+ * `retryInMs`.
+ */
+export interface Settlement {
+  done: number;
+  retryInMs?: number;
+}
+
 /** A fetched batch; `settle` resolves once its offset / checkpoint is committed. */
 export interface PendingBatch {
   messages: SourceMessage[];
   /** Which partition or shard it came from. */
   key: string;
-  settle(ok: boolean): Promise<void>;
+  settle(outcome: Settlement): Promise<void>;
 }
 
 /** Waiting and leased batches of one source. */
@@ -44,14 +54,19 @@ export class BatchQueue {
       taken.push(this.#waiting.shift()!);
     }
     for (const t of taken) this.#leased.add(t);
-    const settle = async (ok: boolean) => {
+    const settle = async (outcome: (b: PendingBatch) => Settlement) => {
       const mine = taken.filter((t) => this.#leased.delete(t));
-      await Promise.all(mine.map((t) => t.settle(ok)));
+      await Promise.all(mine.map((t) => t.settle(outcome(t))));
     };
     return {
       messages: taken.length === 1 ? taken[0].messages : taken.flatMap((t) => t.messages),
-      ack: () => settle(true),
-      nack: () => settle(false),
+      ack: () => settle((b) => ({ done: b.messages.length })),
+      nack: () => settle(() => ({ done: 0 })),
+      retry: (failed, _reason, retryInMs) =>
+        settle((b) => {
+          const i = b.messages.findIndex((m) => failed.has(m.id));
+          return i < 0 ? { done: b.messages.length } : { done: i, retryInMs };
+        }),
     };
   }
 
@@ -68,7 +83,7 @@ export class BatchQueue {
         }
       }
     }
-    await Promise.all(drop.map((b) => b.settle(false).catch(() => {})));
+    await Promise.all(drop.map((b) => b.settle({ done: 0 }).catch(() => {})));
     this.wake();
   }
 

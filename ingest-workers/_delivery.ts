@@ -56,6 +56,12 @@ export class Backoff {
     return Math.round(cap / 2 + Math.random() * cap / 2);
   }
 
+  /** Delay before the `n`-th retry (1-based), without touching this backoff's own count. */
+  nth(n: number): number {
+    const cap = Math.min(this.#maxMs, this.#initialMs * 2 ** Math.min(30, Math.max(0, n - 1)));
+    return Math.round(cap / 2 + Math.random() * cap / 2);
+  }
+
   /** Back to the initial delay after a success. */
   reset(): void {
     this.#attempt = 0;

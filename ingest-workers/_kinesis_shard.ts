@@ -7,13 +7,19 @@
  * @module
  */
 import {
-  type _Record,
   GetRecordsCommand,
   type GetRecordsCommandOutput,
   GetShardIteratorCommand,
   type KinesisClient,
 } from "@aws-sdk/client-kinesis";
 import { Backoff, sleep } from "./_delivery.ts";
+import type { Settlement } from "./_batch_queue.ts";
+import {
+  checkpointOf,
+  type KinesisCheckpoint,
+  parseCheckpoint,
+  toShardMessages,
+} from "./_kinesis_records.ts";
 import type { ShardLeaseStore } from "./kinesis_leases.ts";
 import type { IngestMetrics } from "./metrics.ts";
 import type { SourceMessage } from "./port.ts";
@@ -21,7 +27,7 @@ import type { SourceMessage } from "./port.ts";
 /** A fetched batch waiting for the worker; settle resolves once checkpointed. */
 export interface ShardBatch {
   messages: SourceMessage[];
-  settle(ok: boolean): Promise<void>;
+  settle(outcome: Settlement): Promise<void>;
 }
 
 /** What a shard reader needs. */
@@ -47,6 +53,8 @@ export class ShardReader {
   readonly #abort = new AbortController();
   #checkpoint: string | null;
   #iterator?: string;
+  /** Set while the iterator reads AT a partly done aggregate: its done sub-records are skipped. */
+  #resume?: KinesisCheckpoint;
   readonly done: Promise<void>;
 
   constructor(deps: ShardReaderDeps, shardId: string, checkpoint: string | null) {
@@ -100,7 +108,10 @@ export class ShardReader {
   async #handle(out: GetRecordsCommandOutput): Promise<boolean> {
     const records = out.Records ?? [];
     if (records.length > 0) {
-      const ok = await this.#offer(records);
+      const meta = { stream: this.#d.stream, shard: this.shardId };
+      const messages = toShardMessages(records, meta, this.#resume);
+      this.#resume = undefined;
+      const ok = messages.length === 0 || await this.#offer(messages);
       if (!ok) {
         this.#iterator = undefined; // nacked or checkpoint failed: read again from the checkpoint
         return false;
@@ -114,30 +125,18 @@ export class ShardReader {
     return true;
   }
 
-  #offer(records: _Record[]): Promise<boolean> {
-    const meta = { source: "kinesis", stream: this.#d.stream, shard: this.shardId };
-    const messages: SourceMessage[] = records.map((r) => ({
-      payload: r.Data ?? new Uint8Array(),
-      id: `${this.shardId}/${r.SequenceNumber}`,
-      meta: { ...meta, sequence: r.SequenceNumber ?? "" },
-      producedAtMs: r.ApproximateArrivalTimestamp?.getTime(),
-    }));
-    const last = records[records.length - 1].SequenceNumber!;
+  /** Hands `messages` to the worker; true once all of them are checkpointed. */
+  #offer(messages: SourceMessage[]): Promise<boolean> {
     return new Promise<boolean>((resolveOk) => {
       this.#d.offer({
         messages,
-        settle: async (ok) => {
-          if (!ok) return resolveOk(false);
+        settle: async ({ done, retryInMs }) => {
           try {
-            const held = await this.#d.leases.checkpoint(
-              this.#d.leaseKey,
-              this.shardId,
-              this.#d.owner,
-              last,
-            );
-            if (held) this.#checkpoint = last;
-            else this.#abort.abort(); // lease stolen or expired: the new owner goes on from its checkpoint
-            resolveOk(held);
+            if (done > 0 && !(await this.#save(checkpointOf(messages[done - 1])))) {
+              return resolveOk(false);
+            }
+            if (done < messages.length && retryInMs) await sleep(retryInMs, this.#abort.signal);
+            resolveOk(done >= messages.length);
           } catch (error) {
             resolveOk(false);
             throw error;
@@ -147,14 +146,33 @@ export class ShardReader {
     });
   }
 
+  /** Moves the checkpoint; false (and this reader stops) when the lease was lost. */
+  async #save(checkpoint: string): Promise<boolean> {
+    const held = await this.#d.leases.checkpoint(
+      this.#d.leaseKey,
+      this.shardId,
+      this.#d.owner,
+      checkpoint,
+    );
+    if (held) this.#checkpoint = checkpoint;
+    else this.#abort.abort(); // lease stolen or expired: the new owner goes on from its checkpoint
+    return held;
+  }
+
   #getIterator(): Promise<string> {
-    const cp = this.#checkpoint;
+    const cp = parseCheckpoint(this.#checkpoint);
+    this.#resume = cp?.sub !== undefined ? cp : undefined;
+    const type = !cp
+      ? "TRIM_HORIZON"
+      : cp.sub !== undefined
+      ? "AT_SEQUENCE_NUMBER"
+      : "AFTER_SEQUENCE_NUMBER";
     return this.#d.client.send(
       new GetShardIteratorCommand({
         StreamName: this.#d.stream,
         ShardId: this.shardId,
-        ShardIteratorType: cp ? "AFTER_SEQUENCE_NUMBER" : "TRIM_HORIZON",
-        StartingSequenceNumber: cp ?? undefined,
+        ShardIteratorType: type,
+        StartingSequenceNumber: cp?.sequence,
       }),
       { abortSignal: this.#abort.signal },
     ).then((o) => o.ShardIterator!);

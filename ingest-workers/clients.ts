@@ -18,19 +18,21 @@ import { KinesisSource } from "./kinesis.ts";
 import { PostgresShardLeases } from "./kinesis_leases.ts";
 import { KinesisProducer } from "./kinesis_producer.ts";
 import type { IngestMetrics } from "./metrics.ts";
-import type { EventProducer, MessageSource } from "./port.ts";
+import type { EventProducer, MessageSource, SourceLogger } from "./port.ts";
 import { PubSubSource } from "./pubsub.ts";
 import { PubSubProducer } from "./pubsub_producer.ts";
 
-/** A kafkajs client; its logs go to `log` at warn level and above. */
-export function createKafka(config: IngestConfig, log?: (msg: string) => void): Kafka {
+/** A kafkajs client; its logs go to `log` at warn level and above, errors as errors. */
+export function createKafka(config: IngestConfig, log?: SourceLogger): Kafka {
   return new Kafka({
     clientId: config.kafka.clientId,
     brokers: config.kafka.brokers,
     connectionTimeout: 3000,
     logLevel: logLevel.WARN,
-    logCreator: () => ({ namespace, log: entry }) =>
-      log?.(`kafkajs ${namespace}: ${entry.message}`),
+    logCreator: () => ({ namespace, level, log: entry }) => {
+      const { message, timestamp: _t, logger: _l, ...fields } = entry;
+      log?.(level <= logLevel.ERROR ? "error" : "warn", `kafkajs ${namespace}: ${message}`, fields);
+    },
   });
 }
 
@@ -55,7 +57,7 @@ export function createPubSub(config: IngestConfig): PubSub {
 /** What a streaming source needs besides the config. */
 export interface SourceDeps {
   metrics?: IngestMetrics;
-  log?: (msg: string, fields?: object) => void;
+  log?: SourceLogger;
   /** Postgres for Kinesis leases; created from `DATABASE_URL` when absent. */
   sql?: postgres.Sql;
 }
@@ -70,8 +72,11 @@ export function createSource(config: IngestConfig, deps: SourceDeps = {}): Messa
         groupId: config.kafka.groupId,
         maxBatch: config.maxBatch,
         maxBytesPerPartition: config.kafka.maxBytesPerPartition,
+        maxDecompressedBytes: config.kafka.maxDecompressedBytes,
         sessionTimeoutMs: config.kafka.sessionTimeoutMs,
+        lagIntervalMs: config.kafka.lagIntervalMs,
         metrics: deps.metrics,
+        logger: deps.log,
       });
     case "kinesis": {
       const sql = deps.sql ?? createSql(config);
@@ -86,7 +91,7 @@ export function createSource(config: IngestConfig, deps: SourceDeps = {}): Messa
         pollMs: config.kinesis.pollMs,
         maxBatch: config.maxBatch,
         metrics: deps.metrics,
-        logger: deps.log,
+        logger: (msg, fields) => deps.log?.(/^Cannot/.test(msg) ? "error" : "info", msg, fields),
       });
     }
     case "pubsub":
@@ -110,7 +115,9 @@ export function createProducer(
 ): EventProducer {
   switch (to) {
     case "kafka":
-      return new KafkaProducer(createKafka(config), config.kafka.topic);
+      return new KafkaProducer(createKafka(config), config.kafka.topic, {
+        compression: config.kafka.compression,
+      });
     case "kinesis":
       return new KinesisProducer(createKinesisClient(config), config.kinesis.stream);
     case "pubsub":

@@ -6,6 +6,7 @@
  */
 import { z } from "zod";
 import { envInt, envList, parseConfig } from "../schemas/config.ts";
+import { KAFKA_CODECS, type KafkaCodecName } from "./_compression.ts";
 
 /** Sources a worker can run. */
 export const SOURCE_KINDS = ["kafka", "kinesis", "pubsub", "http", "memory"] as const;
@@ -31,6 +32,10 @@ const schema = z.object({
   KAFKA_CLIENT_ID: z.string().min(1).default("ingest-worker"),
   KAFKA_MAX_BYTES_PER_PARTITION: envInt(1_048_576, 1024),
   KAFKA_SESSION_TIMEOUT_MS: envInt(30_000, 3000),
+  KAFKA_MAX_DECOMPRESSED_BYTES: envInt(64 * 1024 * 1024, 1024),
+  KAFKA_LAG_INTERVAL_MS: envInt(5000, 100),
+  KAFKA_COMPRESSION: z.enum(Object.keys(KAFKA_CODECS) as [KafkaCodecName, ...KafkaCodecName[]])
+    .default("none"),
   KINESIS_ENDPOINT: z.string().url().optional(),
   KINESIS_STREAM: z.string().min(1).default("transactions"),
   /**
@@ -85,6 +90,12 @@ export interface IngestConfig {
     maxBytesPerPartition: number;
     /** How long the group waits for a silent member before giving its partitions away. Default 30 s. */
     sessionTimeoutMs: number;
+    /** Largest decompressed size of one record batch; bigger ones are dead-lettered. Default 64 MiB. */
+    maxDecompressedBytes: number;
+    /** How often the lag of the assigned partitions is measured. Default 5 s. */
+    lagIntervalMs: number;
+    /** Codec of the batches replay and load tests produce (`KAFKA_COMPRESSION`). Default none. */
+    compression: KafkaCodecName;
   };
   kinesis: {
     endpoint?: string;
@@ -140,6 +151,9 @@ export function resolveIngestConfig(
       clientId: c.KAFKA_CLIENT_ID,
       maxBytesPerPartition: c.KAFKA_MAX_BYTES_PER_PARTITION,
       sessionTimeoutMs: c.KAFKA_SESSION_TIMEOUT_MS,
+      maxDecompressedBytes: c.KAFKA_MAX_DECOMPRESSED_BYTES,
+      lagIntervalMs: c.KAFKA_LAG_INTERVAL_MS,
+      compression: c.KAFKA_COMPRESSION,
     },
     kinesis: {
       endpoint: c.KINESIS_ENDPOINT,

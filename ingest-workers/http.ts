@@ -1,12 +1,15 @@
 /**
- * `POST /ingest/events`: a JSON array or NDJSON of raw events, at most
- * 10 000 events or 5 MiB, committed through the pipeline before the 202
- * answer (so a 202 means durable). Errors use the shared JSON error shape.
+ * `POST /ingest/events`: a JSON array or NDJSON of raw events, plain or
+ * `Content-Encoding: gzip` / `zstd` (what log shippers send), at most
+ * 10 000 events or 5 MiB once decoded, committed through the pipeline before
+ * the 202 answer (so a 202 means durable). Errors use the shared JSON error
+ * shape.
  *
  * @module
  */
 import { Hono } from "hono";
 import type { ErrorResponse } from "../schemas/prediction.ts";
+import { readBody } from "./_http_body.ts";
 import { IngestRequestError, isRetryable } from "./errors.ts";
 import type { IngestMetrics } from "./metrics.ts";
 import type { IngestPipeline, PipelineInput } from "./port.ts";
@@ -14,7 +17,7 @@ import { INGEST_ROUTES } from "./api.ts";
 
 /** Most events in one request. */
 export const MAX_EVENTS_PER_REQUEST = 10_000;
-/** Largest request body. */
+/** Largest request body, decoded (the limit a compressed body must stay under once expanded). */
 export const MAX_BODY_BYTES = 5 * 1024 * 1024;
 
 /** Dependencies of {@linkcode createIngestRoutes}. */
@@ -39,7 +42,7 @@ export function createIngestRoutes(options: IngestRoutesOptions): Hono {
   const keys = options.apiKeys ?? [];
   app.post(INGEST_ROUTES.events.config.path, async (c) => {
     if (keys.length > 0) checkApiKey(c.req.raw.headers, keys);
-    const body = await readCapped(c.req.raw);
+    const body = await readBody(c.req.raw, MAX_BODY_BYTES);
     const messages = splitEvents(body, c.req.header("content-type") ?? "");
     let result;
     try {
@@ -102,29 +105,6 @@ function constantTimeEqual(a: string, b: string): boolean {
 
 function tooLarge(what: string): IngestRequestError {
   return new IngestRequestError("payload_too_large", 413, `Cannot ingest events: ${what}`);
-}
-
-/** Reads the body, refusing more than {@linkcode MAX_BODY_BYTES} without buffering it all. */
-async function readCapped(req: Request): Promise<Uint8Array> {
-  const declared = Number(req.headers.get("content-length") ?? "0");
-  if (declared > MAX_BODY_BYTES) {
-    throw tooLarge(`body is ${declared} bytes, limit ${MAX_BODY_BYTES}`);
-  }
-  if (!req.body) return new Uint8Array();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for await (const chunk of req.body) {
-    size += chunk.byteLength;
-    if (size > MAX_BODY_BYTES) throw tooLarge(`body exceeds ${MAX_BODY_BYTES} bytes`);
-    chunks.push(chunk);
-  }
-  const out = new Uint8Array(size);
-  let at = 0;
-  for (const c of chunks) {
-    out.set(c, at);
-    at += c.byteLength;
-  }
-  return out;
 }
 
 /**

@@ -6,8 +6,8 @@ import { createWorkerApp } from "./server.ts";
 import { createIngestRoutes, MAX_BODY_BYTES, MAX_EVENTS_PER_REQUEST } from "./http.ts";
 import { testEvent, TestPipeline } from "./_test_pipeline.ts";
 
-function post(body: BodyInit, headers: Record<string, string> = {}) {
-  return new Request("http://x/ingest/events", { method: "POST", body, headers });
+function post(body: BodyInit | Uint8Array, headers: Record<string, string> = {}) {
+  return new Request("http://x/ingest/events", { method: "POST", body: body as BodyInit, headers });
 }
 
 Deno.test("createIngestRoutes() answers 202 with accepted, duplicate and rejected counts for a JSON array", async () => {
@@ -93,4 +93,60 @@ Deno.test("createWorkerApp() documents every route it serves, /ingest/events inc
   const served = [...app.routes, ...ingest.routes];
   assert.deepEqual(undocumentedRoutes(served, doc), []);
   assert.ok(doc.paths["/ingest/events"].post.responses["202"]);
+});
+
+async function gzipped(text: string): Promise<Uint8Array> {
+  const stream = new Blob([text]).stream().pipeThrough(new CompressionStream("gzip"));
+  return new Uint8Array(await new Response(stream).arrayBuffer());
+}
+
+Deno.test("createIngestRoutes() takes gzip and zstd NDJSON bodies", async () => {
+  const { compress, init } = await import("@bokuweb/zstd-wasm");
+  await init();
+  const pipeline = new TestPipeline();
+  const app = createIngestRoutes({ pipeline });
+  const ndjson = { "content-type": "application/x-ndjson" };
+  const gz = await app.request(
+    post(await gzipped(`${testEvent("g1")}\n${testEvent("g2")}\n`), {
+      ...ndjson,
+      "content-encoding": "gzip",
+    }),
+  );
+  assert.equal(gz.status, 202);
+  const zst = compress(new TextEncoder().encode(`${testEvent("z1")}\n${testEvent("z2")}`), 3);
+  const zs = await app.request(post(zst, { ...ndjson, "content-encoding": "zstd" }));
+  assert.equal(zs.status, 202);
+  assert.deepEqual(pipeline.committed, ["g1", "g2", "z1", "z2"]);
+});
+
+Deno.test("createIngestRoutes() refuses a zip bomb by its decoded size, while reading", async () => {
+  const { compress, init } = await import("@bokuweb/zstd-wasm");
+  await init();
+  const pipeline = new TestPipeline();
+  const app = createIngestRoutes({ pipeline });
+  const huge = "\n".repeat(64 * 1024 * 1024); // 64 MiB decoded, a few KiB on the wire
+  for (
+    const [encoding, body] of [
+      ["gzip", await gzipped(huge)],
+      ["zstd", compress(new TextEncoder().encode(huge), 3)],
+    ] as const
+  ) {
+    assert.ok(body.length < MAX_BODY_BYTES / 50, `${encoding} bomb is small on the wire`);
+    const res = await app.request(post(body, { "content-encoding": encoding }));
+    assert.equal(res.status, 413, encoding);
+    const error = ErrorResponseSchema.parse(await res.json()).error;
+    assert.equal(error.code, "payload_too_large");
+    assert.match(error.message, /once decoded/);
+  }
+  assert.equal(pipeline.calls, 0);
+});
+
+Deno.test("createIngestRoutes() answers 400 for a corrupt body and 415 for an unknown encoding", async () => {
+  const app = createIngestRoutes({ pipeline: new TestPipeline() });
+  const corrupt = await app.request(post("not gzip", { "content-encoding": "gzip" }));
+  assert.equal(corrupt.status, 400);
+  assert.equal(ErrorResponseSchema.parse(await corrupt.json()).error.code, "invalid_encoding");
+  const br = await app.request(post(testEvent("a"), { "content-encoding": "br" }));
+  assert.equal(br.status, 415);
+  assert.match(ErrorResponseSchema.parse(await br.json()).error.message, /'br' is not supported/);
 });

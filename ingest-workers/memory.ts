@@ -30,6 +30,7 @@ export class MemorySource implements MessageSource {
   #inFlight = 0;
   #closed = false;
   #seq = 0;
+  readonly #held = new Set<ReturnType<typeof setTimeout>>();
 
   constructor(options: MemorySourceOptions = {}) {
     this.#maxBatch = options.maxBatch ?? 500;
@@ -82,6 +83,8 @@ export class MemorySource implements MessageSource {
 
   close(): Promise<void> {
     this.#closed = true;
+    for (const t of this.#held) clearTimeout(t);
+    this.#held.clear();
     this.#waiters.wake();
     return Promise.resolve();
   }
@@ -103,10 +106,28 @@ export class MemorySource implements MessageSource {
       nack: () =>
         new Promise<void>((resolve) => {
           settle();
-          this.#queue.unshift(...messages);
-          this.#waiters.wake();
+          this.#requeue(messages);
+          resolve();
+        }),
+      retry: (failed, _reason, retryInMs) =>
+        new Promise<void>((resolve) => {
+          settle();
+          const again = messages.filter((m) => failed.has(m.id));
+          this.#inFlight += again.length;
+          // Held back for the delay, then first in line again.
+          const timer = setTimeout(() => {
+            this.#held.delete(timer);
+            this.#inFlight -= again.length;
+            if (!this.#closed) this.#requeue(again);
+          }, retryInMs);
+          this.#held.add(timer);
           resolve();
         }),
     };
+  }
+
+  #requeue(messages: SourceMessage[]): void {
+    this.#queue.unshift(...messages);
+    this.#waiters.wake();
   }
 }

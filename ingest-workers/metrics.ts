@@ -16,7 +16,7 @@ export interface IngestMetrics {
   batchSeconds: Histogram<"source">;
   /** Produced (broker time) → committed, per message. */
   freshnessSeconds: Histogram<"source">;
-  /** 1 while the worker backs off because Postgres/Redis/broker is down. */
+  /** 1 while the worker backs off (Postgres/Redis/broker down), its source fails, or a message is retried. */
   degraded: Gauge<"source">;
   /** Kafka consumer lag by topic and partition (messages). */
   kafkaLag: Gauge<"topic" | "partition">;
@@ -60,13 +60,15 @@ export function createIngestMetrics(registry: Registry): IngestMetrics {
     }),
     degraded: new Gauge({
       name: "ingest_degraded",
-      help: "1 while the worker backs off after a retryable failure",
+      help:
+        "1 while the worker backs off after a failure, its source fails or a message is being retried",
       labelNames: ["source"],
       registers,
     }),
     kafkaLag: new Gauge({
       name: "ingest_kafka_partition_lag",
-      help: "Messages between the last fetched offset and the partition high watermark",
+      help:
+        "Messages between the group's committed offset and the high watermark, per assigned partition",
       labelNames: ["topic", "partition"],
       registers,
     }),

@@ -5,6 +5,13 @@
  * pipeline before acking it (at-least-once delivery, exactly-once effect
  * thanks to the pipeline's `event_id` dedupe).
  *
+ * Whatever a standard producer writes is read: Kafka batches in every codec
+ * (pure JS / WASM, size-capped), KPL-aggregated Kinesis records, gzip / zstd
+ * HTTP bodies. A batch or message that keeps failing is retried with
+ * backoff, then dead-lettered with where it came from (offsets, key,
+ * headers, attributes), and its partition moves on without holding up the
+ * others.
+ *
  * @example
  * ```ts
  * import { IngestWorker, MemorySource } from "./mod.ts";
@@ -24,6 +31,7 @@ export * from "./worker.ts";
 export * from "./memory.ts";
 export * from "./kafka.ts";
 export * from "./kafka_producer.ts";
+export * from "./kafka_codecs.ts";
 export * from "./kinesis.ts";
 export * from "./kinesis_leases.ts";
 export * from "./kinesis_producer.ts";

@@ -17,6 +17,12 @@ export interface SourceMessage {
   meta: Record<string, string>;
   /** When the broker received it (epoch ms), when known; feeds the freshness metric. */
   producedAtMs?: number;
+  /**
+   * Set when the source could not decode what it fetched (a Kafka batch that
+   * does not decompress): the reason. `payload` then holds the raw bytes and
+   * `meta` the offset range. The worker retries it, then dead-letters it.
+   */
+  undecodable?: string;
 }
 
 /**
@@ -31,6 +37,29 @@ export interface Lease {
   ack(): Promise<void>;
   /** Gives the messages back so they are delivered again. */
   nack(reason: string): Promise<void>;
+  /**
+   * Commits every message except those in `failed` and, on ordered backends,
+   * what follows them on their partition or shard; those come back not
+   * before `retryInMs`, while other partitions go on. Sources without it get
+   * a `nack`.
+   */
+  retry?(failed: ReadonlySet<string>, reason: string, retryInMs: number): Promise<void>;
+}
+
+/** A structured log line sink (JSON lines in the worker process). */
+export type SourceLogger = (
+  level: "info" | "warn" | "error",
+  msg: string,
+  fields?: object,
+) => void;
+
+/**
+ * Hears about failures a source recovers from by itself (a consumer crash
+ * and restart): the worker reports degraded until `recovered()`.
+ */
+export interface SourceListener {
+  failing(what: string, error: unknown): void;
+  recovered(): void;
 }
 
 /** A stream the worker pulls from. */
@@ -48,6 +77,8 @@ export interface MessageSource {
   isReady(): boolean;
   /** Stops fetching, flushes commits and disconnects. Leases still open are nacked. */
   close(): Promise<void>;
+  /** Registers the worker's listener (optional: sources that never fail on their own skip it). */
+  setListener?(listener: SourceListener): void;
 }
 
 /** A raw message the pipeline consumes (mirrors `PipelineMessage` of `pipeline/mod.ts`). */
@@ -84,6 +115,8 @@ export interface ProducerRecord {
   /** Partition key (the event's `user_id`). */
   key: string;
   value: Uint8Array | string;
+  /** Record headers (Kafka) / attributes (Pub/Sub), when the backend has them. */
+  headers?: Record<string, string>;
 }
 
 /** Writes records to a stream (file replay, load tests, demos). */

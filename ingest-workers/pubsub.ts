@@ -109,6 +109,11 @@ export class PubSubSource implements MessageSource {
         for (const m of taken) m.nack();
         return Promise.resolve();
       },
+      // Unordered: the good messages are acked, the failed ones nacked (redelivered).
+      retry: (failed) => {
+        for (const m of taken) failed.has(m.id) ? m.nack() : m.ack();
+        return Promise.resolve();
+      },
     };
   }
 
@@ -139,11 +144,16 @@ export class PubSubSource implements MessageSource {
   }
 }
 
-function toSourceMessage(m: Message): SourceMessage {
-  return {
-    payload: m.data,
-    id: m.id,
-    meta: { source: "pubsub", message_id: m.id, ...(m.attributes ?? {}) },
-    producedAtMs: m.publishTime?.getTime(),
-  };
+/**
+ * Attributes go into `meta.attributes` as JSON and the ordering key into
+ * `meta.ordering_key`, so a dead letter traces back to its publisher without
+ * an attribute ever overwriting the platform's own fields.
+ */
+export function toSourceMessage(m: Message): SourceMessage {
+  const meta: Record<string, string> = { source: "pubsub", message_id: m.id };
+  if (m.attributes && Object.keys(m.attributes).length > 0) {
+    meta.attributes = JSON.stringify(m.attributes);
+  }
+  if (m.orderingKey) meta.ordering_key = m.orderingKey;
+  return { payload: m.data, id: m.id, meta, producedAtMs: m.publishTime?.getTime() };
 }

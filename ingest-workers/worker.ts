@@ -8,24 +8,29 @@
 import { Backoff, DeliveryTracker, sleep } from "./_delivery.ts";
 import { isRetryable } from "./errors.ts";
 import type { IngestMetrics } from "./metrics.ts";
-import type { IngestPipeline, Lease, MessageSource, SourceMessage } from "./port.ts";
+import type { IngestPipeline, Lease, MessageSource, SourceLogger, SourceMessage } from "./port.ts";
 
 /** Health of a worker, as `/ready` and `/health` report it. */
 export type WorkerState = "starting" | "running" | "degraded" | "stopping" | "stopped";
 
+type Phase = "starting" | "running" | "stopping" | "stopped";
+
 /** A structured log line sink. */
-export type IngestLogger = (level: "info" | "warn" | "error", msg: string, fields?: object) => void;
+export type IngestLogger = SourceLogger;
 
 /** Options of {@linkcode IngestWorker}. */
 export interface IngestWorkerOptions {
   source: MessageSource;
   pipeline: IngestPipeline;
   metrics?: IngestMetrics;
-  /** First backoff delay after a retryable failure. Default 200 ms. */
+  /** First backoff delay after a failure (outage or failing message). Default 200 ms. */
   backoffInitialMs?: number;
   /** Largest backoff delay. Default 10 s. */
   backoffMaxMs?: number;
-  /** Failed deliveries (processing threw, services up) before a message is dead-lettered. Default 5. */
+  /**
+   * Failed deliveries (processing threw with services up, or the source could
+   * not decode it) before a message is dead-lettered. Default 5.
+   */
   maxDeliveries?: number;
   /**
    * Leases processed at once. Default 1. Only for sources whose concurrent
@@ -48,7 +53,13 @@ export class IngestWorker {
   readonly #concurrency: number;
   readonly #log: IngestLogger;
   readonly #abort = new AbortController();
-  #state: WorkerState = "starting";
+  readonly #retryDelays: Backoff;
+  /** Messages waiting for a retry, with when the wait is over (plus slack). */
+  readonly #retrying = new Map<string, number>();
+  #phase: Phase = "starting";
+  /** What the worker is backing off from, if anything; cleared when that step succeeds. */
+  #backingOff?: "start" | "pull" | "commit";
+  #sourceFailure?: string;
   #running?: Promise<void>;
   #lastError?: string;
 
@@ -56,15 +67,33 @@ export class IngestWorker {
     this.#source = options.source;
     this.#pipeline = options.pipeline;
     this.#metrics = options.metrics;
-    this.#backoff = new Backoff(options.backoffInitialMs ?? 200, options.backoffMaxMs ?? 10_000);
+    const initial = options.backoffInitialMs ?? 200;
+    const max = options.backoffMaxMs ?? 10_000;
+    this.#backoff = new Backoff(initial, max);
+    this.#retryDelays = new Backoff(initial, max);
     this.#maxDeliveries = options.maxDeliveries ?? 5;
     this.#concurrency = Math.max(1, options.concurrency ?? 1);
     this.#log = options.logger ?? (() => {});
+    this.#source.setListener?.({
+      failing: (what, error) => {
+        this.#sourceFailure = `${what}: ${errorMessage(error)}`;
+        this.#lastError = this.#sourceFailure;
+        this.#refresh();
+      },
+      recovered: () => {
+        if (this.#sourceFailure) {
+          this.#log("info", "Source recovered", { source: this.#source.kind });
+        }
+        this.#sourceFailure = undefined;
+        this.#refresh();
+      },
+    });
   }
 
-  /** Current state. */
+  /** Current state: `degraded` while backing off, while the source fails or a message is retried. */
   get state(): WorkerState {
-    return this.#state;
+    if (this.#phase !== "running") return this.#phase;
+    return this.#isDegraded() ? "degraded" : "running";
   }
 
   /** The last failure that made the worker degraded, if any. */
@@ -75,14 +104,14 @@ export class IngestWorker {
   /** Starts the loop; resolves when it has stopped. Calling twice returns the same promise. */
   run(): Promise<void> {
     this.#running ??= this.#loop().finally(() => {
-      this.#setState("stopped");
+      this.#setPhase("stopped");
     });
     return this.#running;
   }
 
   /** Stops pulling, lets the batch in flight commit and ack, closes the source. */
   async stop(): Promise<void> {
-    if (this.#state !== "stopped") this.#setState("stopping");
+    if (this.#phase !== "stopped") this.#setPhase("stopping");
     this.#abort.abort();
     await this.#running;
   }
@@ -104,9 +133,10 @@ export class IngestWorker {
         lease = await this.#source.pull(signal);
       } catch (error) {
         if (!isRetryable(error)) throw error;
-        await this.#degrade(`Cannot pull from ${this.#source.kind}`, error, signal);
+        await this.#degrade("pull", `Cannot pull from ${this.#source.kind}`, error, signal);
         continue;
       }
+      if (this.#backingOff === "pull") this.#recovered();
       if (lease === null) continue;
       await this.#handle(lease, signal);
     }
@@ -116,11 +146,13 @@ export class IngestWorker {
     while (!signal.aborted) {
       try {
         await this.#source.start();
-        this.#setState("running");
+        this.#setPhase("running");
+        if (this.#backingOff === "start") this.#recovered();
         return;
       } catch (error) {
         if (!isRetryable(error)) throw error;
-        await this.#degrade(`Cannot start ${this.#source.kind} source`, error, signal);
+        this.#setPhase("running");
+        await this.#degrade("start", `Cannot start ${this.#source.kind} source`, error, signal);
       }
     }
   }
@@ -128,28 +160,37 @@ export class IngestWorker {
   async #handle(lease: Lease, signal: AbortSignal): Promise<void> {
     const kind = this.#source.kind;
     const started = performance.now();
+    const failed = new Map<string, string>();
     let result;
+    let good: readonly SourceMessage[] = lease.messages;
     try {
       const keep = await this.#deadLetterGivenUp(lease.messages);
-      result = await this.#pipeline.processBatch(keep.map(toInput));
+      for (const m of keep) if (m.undecodable !== undefined) failed.set(m.id, m.undecodable);
+      good = failed.size > 0 ? keep.filter((m) => !failed.has(m.id)) : keep;
+      result = await this.#pipeline.processBatch(good.map(toInput));
     } catch (error) {
       if (isRetryable(error)) {
         this.#metrics?.batches.inc({ source: kind, result: "retryable_error" });
         await safeNack(lease, errorMessage(error));
-        await this.#degrade("Cannot commit batch", error, signal);
+        await this.#degrade("commit", "Cannot commit batch", error, signal);
         return;
       }
       this.#metrics?.batches.inc({ source: kind, result: "failed" });
-      await this.#isolate(lease, error, signal);
-      return;
+      if (!(await this.#isolate(lease, good, failed, error, signal))) return;
     }
-    // Counted once the pipeline has committed, whether or not the ack lands
-    // (a lost ack only means redelivery, which the pipeline dedupes).
-    this.#metrics?.messages.inc({ source: kind, outcome: "accepted" }, result.accepted);
-    this.#metrics?.messages.inc({ source: kind, outcome: "duplicate" }, result.duplicate);
-    this.#metrics?.messages.inc({ source: kind, outcome: "dead_lettered" }, result.dead_lettered);
+    if (result) this.#count(result);
+    if (failed.size > 0) return this.#retryLater(lease, failed);
     if (!(await this.#ack(lease, signal))) return;
     this.#committed(lease.messages, started);
+  }
+
+  #count(result: { accepted: number; duplicate: number; dead_lettered: number }): void {
+    // Counted once the pipeline has committed, whether or not the ack lands
+    // (a lost ack only means redelivery, which the pipeline dedupes).
+    const source = this.#source.kind;
+    this.#metrics?.messages.inc({ source, outcome: "accepted" }, result.accepted);
+    this.#metrics?.messages.inc({ source, outcome: "duplicate" }, result.duplicate);
+    this.#metrics?.messages.inc({ source, outcome: "dead_lettered" }, result.dead_lettered);
   }
 
   /** Acks; a failed ack only means redelivery (deduped by the pipeline), so it is logged. */
@@ -159,35 +200,73 @@ export class IngestWorker {
       return true;
     } catch (error) {
       this.#metrics?.batches.inc({ source: this.#source.kind, result: "ack_failed" });
-      if (isRetryable(error)) await this.#degrade("Cannot ack batch", error, signal);
-      else this.#log("warn", `Cannot ack batch: ${errorMessage(error)}`, {});
+      if (isRetryable(error)) await this.#degrade("commit", "Cannot ack batch", error, signal);
+      else this.#log("error", `Cannot ack batch: ${errorMessage(error)}`, {});
       return false;
     }
   }
 
-  /** A whole batch failed for a reason other than an outage: find the culprits one by one. */
-  async #isolate(lease: Lease, batchError: unknown, signal: AbortSignal): Promise<void> {
-    this.#log("warn", "Batch failed; retrying its messages one by one", {
+  /**
+   * A whole batch failed for a reason other than an outage: commit its
+   * messages one by one and note the culprits in `failed`. False when an
+   * outage interrupted (the lease is then nacked).
+   */
+  async #isolate(
+    lease: Lease,
+    messages: readonly SourceMessage[],
+    failed: Map<string, string>,
+    batchError: unknown,
+    signal: AbortSignal,
+  ): Promise<boolean> {
+    this.#log("error", "Batch failed; retrying its messages one by one", {
       source: this.#source.kind,
-      size: lease.messages.length,
+      size: messages.length,
       error: errorMessage(batchError),
     });
-    let failed = 0;
-    for (const m of lease.messages) {
+    for (const m of messages) {
       try {
-        await this.#pipeline.processBatch([toInput(m)]);
+        this.#count(await this.#pipeline.processBatch([toInput(m)]));
       } catch (error) {
         if (isRetryable(error)) {
           await safeNack(lease, errorMessage(error));
-          await this.#degrade("Cannot commit message", error, signal);
-          return;
+          await this.#degrade("commit", "Cannot commit message", error, signal);
+          return false;
         }
-        failed++;
-        this.#tracker.fail(m.id, errorMessage(error));
+        failed.set(m.id, errorMessage(error));
       }
     }
-    if (failed > 0) await safeNack(lease, `${failed} message(s) failed`);
-    else if (await this.#ack(lease, signal)) this.#committed(lease.messages, performance.now());
+    return true;
+  }
+
+  /**
+   * Some messages failed: count the delivery, commit the rest, and have the
+   * source bring the failed ones back after a backoff (their partition or
+   * shard waits; the others go on).
+   */
+  async #retryLater(lease: Lease, failed: Map<string, string>): Promise<void> {
+    let attempts = 0;
+    for (const [id, reason] of failed) {
+      this.#tracker.fail(id, reason);
+      attempts = Math.max(attempts, this.#tracker.get(id)?.count ?? 0);
+    }
+    const delay = this.#retryDelays.nth(attempts);
+    const [firstId, reason] = failed.entries().next().value!;
+    this.#lastError = `Cannot process ${failed.size} ${this.#source.kind} message(s) (${firstId}` +
+      `${failed.size > 1 ? ", ..." : ""}): ${reason}`;
+    this.#log("error", this.#lastError, {
+      source: this.#source.kind,
+      delivery: attempts,
+      max_deliveries: this.#maxDeliveries,
+      retry_in_ms: delay,
+    });
+    const until = Date.now() + delay + 60_000;
+    for (const id of failed.keys()) this.#retrying.set(id, until);
+    this.#refresh();
+    const ids = new Set(failed.keys());
+    if (lease.retry) await lease.retry(ids, reason, delay).catch(() => {});
+    else await safeNack(lease, reason);
+    const done = lease.messages.filter((m) => !ids.has(m.id));
+    this.#committed(done, performance.now(), false);
   }
 
   async #deadLetterGivenUp(messages: readonly SourceMessage[]): Promise<readonly SourceMessage[]> {
@@ -200,21 +279,24 @@ export class IngestWorker {
       }
       const reason = `Gave up after ${failures.count} failed deliveries: ${failures.reason}`;
       await this.#pipeline.deadLetter(m.payload, reason, { ...m.meta, message_id: m.id });
+      this.#log("error", `Dead-lettered ${m.id}: ${reason}`, { source: this.#source.kind });
       this.#metrics?.messages.inc({ source: this.#source.kind, outcome: "gave_up" });
+      this.#tracker.clear([m.id]);
+      this.#retrying.delete(m.id);
     }
     return keep.length === messages.length ? messages : keep;
   }
 
-  #committed(messages: readonly SourceMessage[], started: number): void {
+  #committed(messages: readonly SourceMessage[], started: number, whole = true): void {
     const kind = this.#source.kind;
     this.#tracker.clear(messages.map((m) => m.id));
-    this.#backoff.reset();
-    if (this.#state === "degraded") {
-      this.#log("info", "Recovered", { source: kind });
-      this.#setState("running");
+    if (this.#retrying.size > 0) { for (const m of messages) this.#retrying.delete(m.id); }
+    if (whole) {
+      if (this.#backingOff) this.#recovered();
+      this.#metrics?.batches.inc({ source: kind, result: "committed" });
+      this.#metrics?.batchSeconds.observe({ source: kind }, (performance.now() - started) / 1000);
     }
-    this.#metrics?.batches.inc({ source: kind, result: "committed" });
-    this.#metrics?.batchSeconds.observe({ source: kind }, (performance.now() - started) / 1000);
+    this.#refresh();
     const now = Date.now();
     const fresh = this.#metrics?.freshnessSeconds;
     if (fresh) {
@@ -226,18 +308,45 @@ export class IngestWorker {
     }
   }
 
-  async #degrade(what: string, error: unknown, signal: AbortSignal): Promise<void> {
+  async #degrade(
+    step: "start" | "pull" | "commit",
+    what: string,
+    error: unknown,
+    signal: AbortSignal,
+  ): Promise<void> {
     const delay = this.#backoff.next();
     this.#lastError = `${what}: ${errorMessage(error)}`;
-    this.#log("warn", this.#lastError, { source: this.#source.kind, retry_in_ms: delay });
-    if (!signal.aborted) this.#setState("degraded");
+    this.#log("error", this.#lastError, { source: this.#source.kind, retry_in_ms: delay });
+    if (!signal.aborted) {
+      this.#backingOff = step;
+      this.#refresh();
+    }
     await sleep(delay, signal);
   }
 
-  #setState(state: WorkerState): void {
-    if (this.#state === "stopping" && state !== "stopped") return;
-    this.#state = state;
-    this.#metrics?.degraded.set({ source: this.#source.kind }, state === "degraded" ? 1 : 0);
+  #recovered(): void {
+    this.#backoff.reset();
+    this.#backingOff = undefined;
+    this.#log("info", "Recovered", { source: this.#source.kind });
+    this.#refresh();
+  }
+
+  #isDegraded(): boolean {
+    if (this.#backingOff !== undefined || this.#sourceFailure !== undefined) return true;
+    if (this.#retrying.size === 0) return false;
+    const now = Date.now();
+    for (const [id, until] of this.#retrying) if (until < now) this.#retrying.delete(id);
+    return this.#retrying.size > 0;
+  }
+
+  #setPhase(phase: Phase): void {
+    if (this.#phase === "stopping" && phase !== "stopped") return;
+    this.#phase = phase;
+    this.#refresh();
+  }
+
+  #refresh(): void {
+    this.#metrics?.degraded.set({ source: this.#source.kind }, this.state === "degraded" ? 1 : 0);
   }
 }
 

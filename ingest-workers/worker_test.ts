@@ -3,6 +3,8 @@ import { Registry } from "prom-client";
 import { MemorySource } from "./memory.ts";
 import { createIngestMetrics } from "./metrics.ts";
 import { testEvent, TestPipeline } from "./_test_pipeline.ts";
+import type { Lease, MessageSource, SourceListener } from "./port.ts";
+import { IngestRetryableError } from "./errors.ts";
 import { IngestWorker } from "./worker.ts";
 
 async function until(cond: () => boolean, what: string, ms = 5000): Promise<void> {
@@ -124,4 +126,85 @@ Deno.test("IngestWorker with concurrency 2 commits every event once", async () =
   await worker.stop();
   await run;
   assert.deepEqual([...pipeline.committed].sort(), [...ids].sort());
+});
+
+/** MemorySource whose messages starting with "BAD" come out flagged undecodable, as Kafka's would. */
+class FlaggingSource implements MessageSource {
+  readonly kind = "memory";
+  readonly inner = new MemorySource();
+  listener?: SourceListener;
+  start = () => this.inner.start();
+  isReady = () => this.inner.isReady();
+  close = () => this.inner.close();
+  setListener(l: SourceListener) {
+    this.listener = l;
+  }
+  async pull(signal: AbortSignal): Promise<Lease | null> {
+    const lease = await this.inner.pull(signal);
+    if (!lease) return null;
+    const messages = lease.messages.map((m) =>
+      new TextDecoder().decode(m.payload).startsWith("BAD")
+        ? { ...m, undecodable: "zstd: data decompresses to more than 1024 bytes" }
+        : m
+    );
+    return { ...lease, messages, ack: lease.ack, nack: lease.nack, retry: lease.retry };
+  }
+}
+
+Deno.test("IngestWorker retries an undecodable message with backoff, then dead-letters it with its metadata", async () => {
+  const source = new FlaggingSource();
+  const pipeline = new TestPipeline();
+  const registry = new Registry();
+  const worker = new IngestWorker({
+    source,
+    pipeline,
+    metrics: createIngestMetrics(registry),
+    maxDeliveries: 3,
+    backoffInitialMs: 20,
+  });
+  source.inner.publish([testEvent("ok1"), "BAD batch", testEvent("ok2")], { offset: "7" });
+  const run = worker.run();
+  await until(() => pipeline.committed.length === 2, "the good messages");
+  await until(() => worker.state === "degraded", "degraded while retrying");
+  assert.match(worker.lastError!, /decompresses to more than 1024 bytes/);
+  assert.match(await registry.metrics(), /ingest_degraded\{source="memory"\} 1/);
+  await until(() => pipeline.deadLetters.length === 1, "the dead letter");
+  const [dead] = pipeline.deadLetters;
+  assert.match(dead.reason, /^Gave up after 3 failed deliveries: zstd: data decompresses/);
+  assert.equal(dead.meta?.offset, "7");
+  assert.equal(new TextDecoder().decode(dead.payload), "BAD batch");
+  await until(() => worker.state === "running", "running again");
+  assert.match(await registry.metrics(), /ingest_degraded\{source="memory"\} 0/);
+  await worker.stop();
+  await run;
+  assert.deepEqual(pipeline.committed, ["ok1", "ok2"]);
+});
+
+Deno.test("IngestWorker reports degraded while its source says it is failing", async () => {
+  const source = new FlaggingSource();
+  const worker = new IngestWorker({ source, pipeline: new TestPipeline() });
+  const run = worker.run();
+  await until(() => worker.state === "running", "running");
+  source.listener!.failing("Kafka consumer crashed", new Error("broker gone"));
+  assert.equal(worker.state, "degraded");
+  assert.equal(worker.lastError, "Kafka consumer crashed: broker gone");
+  source.listener!.recovered();
+  assert.equal(worker.state, "running");
+  await worker.stop();
+  await run;
+});
+
+Deno.test("IngestWorker is running again once its source starts, with nothing to process yet", async () => {
+  const source = new FlaggingSource();
+  let failures = 1;
+  source.start = () =>
+    failures-- > 0
+      ? Promise.reject(new IngestRetryableError("Cannot reach broker: refused"))
+      : Promise.resolve();
+  const worker = new IngestWorker({ source, pipeline: new TestPipeline(), backoffInitialMs: 5 });
+  const run = worker.run();
+  await until(() => failures < 0 && worker.state === "running", "running after the retry");
+  assert.equal(worker.lastError, "Cannot start memory source: Cannot reach broker: refused");
+  await worker.stop();
+  await run;
 });

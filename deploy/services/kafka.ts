@@ -65,7 +65,8 @@ async function ensureLibs(ctx: ServiceContext): Promise<string> {
   const pomHash = await sha256Hex(await Deno.readFile(`${dir}/pom.xml`));
   if ((await exists(marker)) && (await Deno.readTextFile(marker)).trim() === pomHash) return libs;
   await Deno.remove(libs, { recursive: true }).catch(() => {});
-  if (!(await which("java"))) await aptInstall("kafka", ["openjdk-17-jre-headless"]);
+  // The JDK, not only the JRE: tests run the official Java client as single-file programs.
+  if (!(await which("javac"))) await aptInstall("kafka", ["openjdk-17-jdk-headless"]);
   if (!(await which("mvn"))) await aptInstall("kafka", ["maven"]);
   console.log("[services] kafka: resolving broker jars with mvn (cached in ~/.m2)");
   await runOk("resolve the Kafka jars", [

@@ -1,6 +1,8 @@
 /**
- * Reading a JSON request body safely: content type (415), size limit (413)
- * before the body is buffered, JSON syntax (400), schema (422 with paths).
+ * Reading a request body safely: content type (415), size limit (413)
+ * before the body is buffered, JSON syntax (400), schema (422 with paths);
+ * raw bytes with an optional `gzip`/`deflate` encoding for the Open
+ * Inference Protocol.
  *
  * @module
  */
@@ -16,13 +18,23 @@ export function isJsonType(type: string | null | undefined): type is string {
   return !!type && JSON_TYPE.test(type);
 }
 
-async function readLimited(body: ReadableStream<Uint8Array> | null, limit: number) {
-  if (!body) return "";
+async function readLimited(
+  body: ReadableStream<Uint8Array> | null,
+  limit: number,
+  onError?: (cause: unknown) => EdgeError,
+): Promise<Uint8Array> {
+  if (!body) return new Uint8Array(0);
   const reader = body.getReader();
   const chunks: Uint8Array[] = [];
   let size = 0;
   for (;;) {
-    const { done, value } = await reader.read();
+    let chunk: ReadableStreamReadResult<Uint8Array>;
+    try {
+      chunk = await reader.read();
+    } catch (cause) {
+      throw onError ? onError(cause) : cause;
+    }
+    const { done, value } = chunk;
     if (done) break;
     size += value.length;
     if (size > limit) {
@@ -31,17 +43,65 @@ async function readLimited(body: ReadableStream<Uint8Array> | null, limit: numbe
     }
     chunks.push(value);
   }
+  if (chunks.length === 1) return chunks[0];
   const all = new Uint8Array(size);
   let o = 0;
   for (const c of chunks) {
     all.set(c, o);
     o += c.length;
   }
-  return new TextDecoder().decode(all);
+  return all;
 }
 
 function tooLarge(limit: number): EdgeError {
   return new EdgeError("payload_too_large", `Request body exceeds ${limit} bytes`);
+}
+
+/** The declared `Content-Length` (400 when it is not a number, 413 above `limit`). */
+function declaredLength(c: Context, limit: number): number | undefined {
+  const length = c.req.header("content-length");
+  if (length === undefined) return undefined;
+  if (!/^\d+$/.test(length)) {
+    throw new EdgeError("bad_request", `Invalid Content-Length: ${length}`);
+  }
+  if (Number(length) > limit) throw tooLarge(limit);
+  return Number(length);
+}
+
+const DECODINGS = new Set(["gzip", "deflate"]);
+
+/**
+ * Reads the body of `c` as bytes, at most `limit` of them: 413 before
+ * buffering when `Content-Length` says so, else while reading. A `gzip` or
+ * `deflate` `Content-Encoding` is decoded and the limit holds for the decoded
+ * bytes too; any other encoding is a 415.
+ */
+export async function readBytes(c: Context, limit: number): Promise<Uint8Array> {
+  const declared = declaredLength(c, limit);
+  const encoding = (c.req.header("content-encoding") ?? "identity").trim().toLowerCase();
+  if (encoding === "identity" || encoding === "") {
+    if (declared !== undefined) return new Uint8Array(await c.req.arrayBuffer());
+    return await readLimited(c.req.raw.body, limit);
+  }
+  if (!DECODINGS.has(encoding)) {
+    throw new EdgeError(
+      "unsupported_media_type",
+      `Unsupported Content-Encoding: ${encoding.slice(0, 40)}; expected gzip, deflate or identity`,
+    );
+  }
+  const body = c.req.raw.body;
+  if (!body) return new Uint8Array(0);
+  const format = encoding as CompressionFormat;
+  return await readLimited(
+    body.pipeThrough(new DecompressionStream(format)),
+    limit,
+    (cause) =>
+      new EdgeError(
+        "bad_request",
+        `Cannot decode the ${encoding} request body: ${(cause as Error).message}`,
+        { cause },
+      ),
+  );
 }
 
 /** Reads and validates the JSON body of `c` with `schema`. */
@@ -58,17 +118,10 @@ export async function readJson<S extends z.ZodType>(
       `Unsupported content type: ${type ?? "(none)"}; expected application/json`,
     );
   }
-  const length = c.req.header("content-length");
-  let text: string;
-  if (length !== undefined) {
-    if (!/^\d+$/.test(length)) {
-      throw new EdgeError("bad_request", `Invalid Content-Length: ${length}`);
-    }
-    if (Number(length) > limit) throw tooLarge(limit);
-    text = await c.req.text();
-  } else {
-    text = await readLimited(c.req.raw.body, limit);
-  }
+  const declared = declaredLength(c, limit);
+  const text = declared !== undefined
+    ? await c.req.text()
+    : new TextDecoder().decode(await readLimited(c.req.raw.body, limit));
   return parseJsonText(text, schema, fast);
 }
 

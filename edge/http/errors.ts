@@ -1,6 +1,8 @@
 /**
  * The one place errors become HTTP responses: every status carries the
- * `ErrorResponse` shape of `schemas/prediction.ts`.
+ * `ErrorResponse` shape of `schemas/prediction.ts`, except on the Open
+ * Inference Protocol's `/v2` routes, where the protocol's clients expect its
+ * own `{"error": "<message>"}`.
  *
  * @module
  */
@@ -61,10 +63,18 @@ export function errorParts(
   return { status, headers, body: errorBody(code, message, status, requestId, details) };
 }
 
+/** Whether `path` is one of the Open Inference Protocol's (`/v2`, `/v2/...`). */
+export function isV2Path(path: string): boolean {
+  return path === "/v2" || path.startsWith("/v2/");
+}
+
 /** Translates any thrown value into the error response (the app's `onError`). */
 export function handleError(err: unknown, c: Context, logger: Logger): Response {
   const requestId = c.get("requestId" as never) as string | undefined;
   const { status, headers, body } = errorParts(err, requestId, logger);
   for (const [k, v] of Object.entries(headers)) c.header(k, v);
+  if (isV2Path(c.req.path)) {
+    return c.json({ error: body.error.message }, status as ContentfulStatusCode);
+  }
   return c.json(body, status as ContentfulStatusCode);
 }

@@ -68,7 +68,10 @@ export function frame(
       if (!allowed) return c.body(null, 204);
       corsHeaders(c, origin, anyOrigin, config.corsCredentials);
       c.header("Access-Control-Allow-Methods", "GET, HEAD, POST, OPTIONS");
-      c.header("Access-Control-Allow-Headers", "authorization, content-type, x-request-id");
+      c.header(
+        "Access-Control-Allow-Headers",
+        "authorization, content-type, x-request-id, inference-header-content-length",
+      );
       c.header("Access-Control-Max-Age", "600");
       return c.body(null, 204);
     }
@@ -99,7 +102,10 @@ function corsHeaders(c: Context, origin: string, anyOrigin: boolean, credentials
     c.header("Vary", "Origin");
   }
   if (credentials) c.header("Access-Control-Allow-Credentials", "true");
-  c.header("Access-Control-Expose-Headers", "x-request-id, retry-after");
+  c.header(
+    "Access-Control-Expose-Headers",
+    "x-request-id, retry-after, inference-header-content-length",
+  );
 }
 
 /** Checks the Bearer API key when keys are configured. */

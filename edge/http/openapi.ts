@@ -54,7 +54,20 @@ const params = (versioned: boolean) => ({
   params: versioned ? z.object({ name: NAME, version: VERSION }) : z.object({ name: NAME }),
 });
 
-function v2Routes(versioned: boolean): { metadata: ApiRoute; ready: ApiRoute; infer: ApiRoute } {
+/** The Open Inference Protocol's error body, `{"error": "..."}`, on every /v2 route. */
+const V2ErrorRef = s.V2ErrorSchema.meta({ id: "V2Error" });
+function v2Errors(...codes: number[]) {
+  const out: Record<number, { description: string; content: Record<string, unknown> }> = {};
+  for (const [code, r] of Object.entries(errorResponses(...codes))) {
+    out[Number(code)] = { ...r, content: { "application/json": { schema: V2ErrorRef } } };
+  }
+  return out;
+}
+const BINARY = { schema: z.string().meta({ format: "binary" }) };
+
+function v2Routes(
+  versioned: boolean,
+): { metadata: ApiRoute; ready: ApiRoute; config: ApiRoute; infer: ApiRoute } {
   const suffix = versioned ? " of a version" : "";
   return {
     metadata: apiRoute({
@@ -64,7 +77,7 @@ function v2Routes(versioned: boolean): { metadata: ApiRoute; ready: ApiRoute; in
       tags: ["v2"],
       request: params(versioned),
       protect: "api_key",
-      responses: { 200: okJson(s.ModelMetadataSchema), ...errorResponses(401, 404, 503) },
+      responses: { 200: okJson(s.ModelMetadataSchema), ...v2Errors(401, 404, 503) },
     }),
     ready: apiRoute({
       method: "get",
@@ -73,16 +86,48 @@ function v2Routes(versioned: boolean): { metadata: ApiRoute; ready: ApiRoute; in
       tags: ["v2"],
       request: params(versioned),
       protect: "api_key",
-      responses: { 200: okJson(s.ModelReadySchema), ...errorResponses(401, 404, 503) },
+      responses: { 200: okJson(s.ModelReadySchema), ...v2Errors(401, 404, 503) },
+    }),
+    config: apiRoute({
+      method: "get",
+      path: v2("/config", versioned),
+      summary: `Model configuration${suffix}`,
+      tags: ["v2"],
+      request: params(versioned),
+      protect: "api_key",
+      responses: { 200: okJson(s.ModelConfigSchema), ...v2Errors(401, 404, 503) },
     }),
     infer: apiRoute({
       method: "post",
       path: v2("/infer", versioned),
-      summary: `Infer${suffix} (Open Inference Protocol v2)`,
+      summary: `Infer${suffix} (Open Inference Protocol v2, JSON or binary tensor data)`,
       tags: ["v2"],
-      request: { ...params(versioned), ...jsonBody(s.InferRequestSchema) },
+      request: {
+        ...params(versioned),
+        headers: z.object({
+          "Inference-Header-Content-Length": z.string().regex(/^[0-9]{1,15}$/).optional().meta({
+            description: "Bytes of the JSON header at the start of a binary body",
+          }),
+        }),
+        body: {
+          required: true,
+          content: {
+            "application/json": { schema: s.InferRequestSchema },
+            "application/octet-stream": BINARY,
+          },
+        },
+      },
       protect: "api_key",
-      responses: { 200: okJson(s.InferResponseSchema), ...errorResponses(...PREDICT_ERRORS) },
+      responses: {
+        200: {
+          description: "OK",
+          content: {
+            "application/json": { schema: s.InferResponseSchema },
+            "application/octet-stream": BINARY,
+          },
+        },
+        ...v2Errors(...PREDICT_ERRORS),
+      },
     }),
   };
 }
@@ -159,21 +204,21 @@ export const EDGE_ROUTES = {
     path: "/v2",
     summary: "Server metadata",
     tags: ["v2"],
-    responses: { 200: okJson(s.ServerMetadataSchema) },
+    responses: { 200: okJson(s.ServerMetadataSchema), ...v2Errors(500) },
   }),
   v2Live: apiRoute({
     method: "get",
     path: "/v2/health/live",
     summary: "Server live",
     tags: ["v2"],
-    responses: { 200: okJson(s.LiveSchema) },
+    responses: { 200: okJson(s.LiveSchema), ...v2Errors(500) },
   }),
   v2ServerReady: apiRoute({
     method: "get",
     path: "/v2/health/ready",
     summary: "Server ready",
     tags: ["v2"],
-    responses: { 200: okJson(s.ServerReadySchema), ...errorResponses(503) },
+    responses: { 200: okJson(s.ServerReadySchema), ...v2Errors(503) },
   }),
 } satisfies Record<string, ApiRoute>;
 
@@ -183,7 +228,7 @@ export const V2_MODEL_ROUTES = [v2Routes(false), v2Routes(true)];
 /** Every route of the edge. */
 export const ALL_EDGE_ROUTES: ApiRoute[] = [
   ...Object.values(EDGE_ROUTES),
-  ...V2_MODEL_ROUTES.flatMap((r) => [r.metadata, r.ready, r.infer]),
+  ...V2_MODEL_ROUTES.flatMap((r) => [r.metadata, r.ready, r.config, r.infer]),
 ];
 
 /** Title and description of the edge's document. */

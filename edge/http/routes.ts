@@ -17,9 +17,8 @@ import { fastBatchRequest, fastPredictRequest } from "./fast_parse.ts";
 import { type ApiRoute, honoPath } from "../../schemas/api.ts";
 import { DOCS_PATHS, docsResponse } from "../../schemas/api_docs.ts";
 import { CHUNKED, type EdgeEnv, requireApiKey } from "./middleware.ts";
-import { EDGE_API_INFO, EDGE_ROUTES as R, openApiDocument, V2_MODEL_ROUTES } from "./openapi.ts";
-import { InferRequestSchema } from "./schemas.ts";
-import { inferOutputs, modelMetadata, tensorRows } from "./v2.ts";
+import { ALL_EDGE_ROUTES, EDGE_API_INFO, EDGE_ROUTES as R, openApiDocument } from "./openapi.ts";
+import { v2Routes } from "./v2_routes.ts";
 
 /** What the routes need. */
 export interface RouteDeps {
@@ -65,7 +64,6 @@ export function registerRoutes(app: Hono<EdgeEnv>, d: RouteDeps): void {
     }
     return n;
   };
-  const version = (c: Context<EdgeEnv>) => c.req.param("version") ?? d.config.defaultVersion;
 
   on(R.predict, async (c) => {
     const req = await readJson(c, PredictRequestSchema, limit, fastPredictRequest);
@@ -116,47 +114,21 @@ export function registerRoutes(app: Hono<EdgeEnv>, d: RouteDeps): void {
     on(R.docs, (c) => docsResponse(c.req.path, EDGE_API_INFO.title), path);
   }
 
-  on(R.v2Server, (c) => c.json({ name: "rtml-edge", version: d.version, extensions: [] }));
-  on(R.v2Live, (c) => c.json({ live: true }));
-  on(R.v2ServerReady, (c) => {
-    if (!d.store.isReady(d.config.defaultModel, d.config.defaultVersion)) {
-      throw new EdgeError("model_not_ready", `Model not ready '${d.config.defaultModel}'`);
-    }
-    return c.json({ ready: true });
+  // The v2 handlers (`v2_routes.ts`) are registered from their documented definitions too.
+  const defined = new Map(
+    ALL_EDGE_ROUTES.map((r) => [`${r.config.method.toUpperCase()} ${r.config.path}`, r]),
+  );
+  const v2 = v2Routes({
+    config: d.config,
+    store: d.store,
+    service: d.service,
+    version: d.version,
+    modelName: name,
   });
-  for (const v2 of V2_MODEL_ROUTES) {
-    on(v2.metadata, async (c) => {
-      const n = name(c);
-      const model = await d.store.acquire(n, version(c));
-      d.store.release(model);
-      const route = d.store.route(n);
-      return c.json(modelMetadata(model, route?.versions ?? [model.version]));
-    });
-    on(v2.ready, async (c) => {
-      const n = name(c);
-      const model = await d.store.acquire(n, version(c));
-      d.store.release(model);
-      return c.json({ name: n, ready: true });
-    });
-    on(v2.infer, async (c) => {
-      const req = await readJson(c, InferRequestSchema, limit);
-      const n = name(c);
-      const model = await d.store.acquire(n, version(c));
-      try {
-        const { data, n: rows } = tensorRows(model, req, d.config.batchMax);
-        const scored = await d.service.scoreRows(n, model.version, data, rows);
-        const outputs = inferOutputs(scored.model, req, scored.labels, scored.probabilities);
-        const body: Record<string, unknown> = {
-          model_name: n,
-          model_version: scored.model.version,
-          outputs,
-        };
-        if (req.id !== undefined) body.id = req.id;
-        return c.json(body);
-      } finally {
-        d.store.release(model);
-      }
-    });
+  for (const r of v2) {
+    const route = defined.get(`${r.method} ${r.path.replace(/:(\w+)/g, "{$1}")}`);
+    if (!route) throw new Error(`Route ${r.method} ${r.path} has no OpenAPI definition`);
+    on({ ...route, protect: r.secured ? "api_key" : undefined }, r.handler, r.path);
   }
 
   for (const [path, methods] of table) {

@@ -62,43 +62,61 @@ export const ModelListSchema = z.object({
   models: z.array(ModelInfoSchema),
 });
 
-/** A tensor of the Open Inference Protocol (v2). */
+/** Parameters of a tensor, a request or a response (Open Inference Protocol v2). */
+export const InferParametersSchema = z.record(z.string(), z.unknown());
+
+/**
+ * An input tensor of the Open Inference Protocol (v2): values in `data`
+ * (row-major, may be nested), or, with the binary tensor data extension,
+ * `parameters.binary_data_size` bytes after the JSON header.
+ */
 export const InferTensorSchema = z.object({
   name: z.string().min(1),
-  shape: z.array(z.number().int().min(0)).min(1).max(2),
-  datatype: z.enum(["FP32", "FP64", "INT64", "INT32", "BOOL"]),
-  data: z.array(z.union([z.number(), z.boolean(), z.array(z.union([z.number(), z.boolean()]))])),
-  parameters: z.record(z.string(), z.unknown()).optional(),
+  shape: z.array(z.number().int().min(0)).max(8),
+  datatype: z.string().min(1),
+  data: z.array(z.unknown()).optional(),
+  parameters: InferParametersSchema.optional(),
 });
 
-/** `POST /v2/models/{name}[/versions/{v}]/infer`. */
+/** A requested output. */
+export const InferRequestedOutputSchema = z.object({
+  name: z.string().min(1),
+  parameters: InferParametersSchema.optional(),
+});
+
+/**
+ * `POST /v2/models/{name}[/versions/{v}]/infer`: the JSON body, or the JSON
+ * header of a binary body (`Inference-Header-Content-Length` bytes).
+ */
 export const InferRequestSchema = z.object({
   id: z.string().optional(),
-  parameters: z.record(z.string(), z.unknown()).optional(),
+  parameters: InferParametersSchema.optional(),
   inputs: z.array(InferTensorSchema).min(1),
-  outputs: z.array(
-    z.object({ name: z.string(), parameters: z.record(z.string(), z.unknown()).optional() }),
-  )
-    .optional(),
+  outputs: z.array(InferRequestedOutputSchema).optional(),
 });
 /** An inference request. */
 export type InferRequest = z.infer<typeof InferRequestSchema>;
 
-/** An output tensor. */
+/** An output tensor: values in `data`, or `parameters.binary_data_size` bytes after the JSON. */
 export const InferOutputSchema = z.object({
   name: z.string(),
   shape: z.array(z.number().int()),
   datatype: z.string(),
-  data: z.array(z.number()),
+  data: z.array(z.number()).optional(),
+  parameters: z.object({ binary_data_size: z.number().int() }).optional(),
 });
 
-/** Response of an inference. */
+/** Response of an inference (the JSON header when outputs are binary). */
 export const InferResponseSchema = z.object({
   model_name: z.string(),
   model_version: z.string(),
   id: z.string().optional(),
+  parameters: InferParametersSchema.optional(),
   outputs: z.array(InferOutputSchema),
 });
+
+/** The error body of every `/v2` route, as the protocol defines it. */
+export const V2ErrorSchema = z.object({ error: z.string() });
 
 /** `GET /v2`. */
 export const ServerMetadataSchema = z.object({
@@ -127,4 +145,25 @@ export const ModelMetadataSchema = z.object({
   platform: z.string(),
   inputs: z.array(TensorMetaSchema),
   outputs: z.array(TensorMetaSchema),
+});
+
+const ConfigTensorSchema = z.object({
+  name: z.string(),
+  data_type: z.string(),
+  dims: z.array(z.number().int()),
+  reshape: z.object({ shape: z.array(z.number().int()) }).optional(),
+});
+
+/**
+ * `GET /v2/models/{name}[/versions/{v}]/config`: the model configuration
+ * extension in Triton's JSON form (dims without the batch dimension).
+ */
+export const ModelConfigSchema = z.object({
+  name: z.string(),
+  platform: z.string(),
+  backend: z.string(),
+  max_batch_size: z.number().int(),
+  input: z.array(ConfigTensorSchema),
+  output: z.array(ConfigTensorSchema),
+  parameters: z.record(z.string(), z.object({ string_value: z.string() })),
 });

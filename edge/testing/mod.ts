@@ -161,3 +161,85 @@ export function edgeServeArgs(port?: number): string[] {
     "edge/deploy.ts",
   ];
 }
+
+/** One tensor of {@linkcode binaryInferRequest}: FP32 values sent as raw bytes. */
+export interface BinaryTensor {
+  name: string;
+  shape: number[];
+  values: Float32Array;
+  datatype?: string;
+}
+
+/**
+ * A request in the binary tensor data extension of the Open Inference
+ * Protocol, as `tritonclient` sends it: the JSON header (with `extra` merged
+ * in, `pad` spaces appended to move the alignment of the bytes after it),
+ * then each tensor's little-endian bytes.
+ */
+export function binaryInferRequest(
+  tensors: BinaryTensor[],
+  extra: Record<string, unknown> = {},
+  pad = 0,
+): RequestInit & { body: Uint8Array<ArrayBuffer> } {
+  const header = new TextEncoder().encode(
+    JSON.stringify({
+      ...extra,
+      inputs: tensors.map((t) => ({
+        name: t.name,
+        shape: t.shape,
+        datatype: t.datatype ?? "FP32",
+        parameters: { binary_data_size: t.values.byteLength },
+      })),
+    }) + " ".repeat(pad),
+  );
+  const size = tensors.reduce((s, t) => s + t.values.byteLength, header.length);
+  const body = new Uint8Array(size);
+  body.set(header);
+  let o = header.length;
+  for (const t of tensors) {
+    body.set(new Uint8Array(t.values.buffer, t.values.byteOffset, t.values.byteLength), o);
+    o += t.values.byteLength;
+  }
+  return {
+    method: "POST",
+    body,
+    headers: {
+      "content-type": "application/octet-stream",
+      "inference-header-content-length": String(header.length),
+    },
+  };
+}
+
+/** An output tensor read by {@linkcode readInferResponse}. */
+export interface ReadOutput {
+  name: string;
+  datatype: string;
+  shape: number[];
+  /** Values from JSON `data` or from the binary bytes (INT64 as numbers). */
+  values: number[];
+  binary: boolean;
+}
+
+/** Reads an inference response, JSON or with binary outputs, as a client does. */
+export async function readInferResponse(
+  res: Response,
+): Promise<{ json: Record<string, unknown>; outputs: ReadOutput[] }> {
+  const bytes = new Uint8Array(await res.arrayBuffer());
+  const length = Number(res.headers.get("inference-header-content-length") ?? bytes.length);
+  const json = JSON.parse(new TextDecoder().decode(bytes.subarray(0, length)));
+  let o = length;
+  const outputs = (json.outputs as Record<string, never>[]).map((t): ReadOutput => {
+    const size = (t.parameters as { binary_data_size?: number } | undefined)?.binary_data_size;
+    if (size === undefined) {
+      return { name: t.name, datatype: t.datatype, shape: t.shape, values: t.data, binary: false };
+    }
+    const raw = bytes.slice(o, o + size);
+    o += size;
+    const values = t.datatype === "INT64"
+      ? Array.from(new BigInt64Array(raw.buffer), Number)
+      : Array.from(new Float32Array(raw.buffer));
+    return { name: t.name, datatype: t.datatype, shape: t.shape, values, binary: true };
+  });
+  if (o !== bytes.length) throw new Error(`${bytes.length - o} bytes after the last output`);
+  return { json, outputs };
+}

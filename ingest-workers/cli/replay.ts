@@ -1,18 +1,21 @@
 /**
  * `deno task replay --file <jsonl> --to kafka|kinesis|pubsub|http
- * [--rate N/s] [--rebase-time] [--url http://host:port]`: streams a JSONL
- * file to a broker (partition / shard key = user_id), printing progress.
+ * [--rate N/s] [--rebase-time] [--url http://host:port]
+ * [--compression none|gzip|snappy|lz4|zstd]`: streams a JSONL file to a
+ * broker (partition / shard key = user_id), printing progress. Kafka batches
+ * are compressed with `--compression` (default `KAFKA_COMPRESSION`, none).
  * Connection settings come from env (`ingest-workers/config.ts`).
  *
  * @module
  */
 import { parseArgs } from "node:util";
+import { KAFKA_CODECS } from "../_compression.ts";
 import { createProducer } from "../clients.ts";
 import { resolveIngestConfig } from "../config.ts";
 import { replayFile } from "../replay.ts";
 
-const USAGE =
-  "Usage: deno task replay --file <jsonl> --to kafka|kinesis|pubsub|http [--rate N/s] [--rebase-time] [--url URL]";
+const USAGE = "Usage: deno task replay --file <jsonl> --to kafka|kinesis|pubsub|http " +
+  "[--rate N/s] [--rebase-time] [--url URL] [--compression none|gzip|snappy|lz4|zstd]";
 
 async function main(): Promise<number> {
   const { values } = parseArgs({
@@ -24,6 +27,7 @@ async function main(): Promise<number> {
       "rebase-time": { type: "boolean", default: false },
       url: { type: "string" },
       batch: { type: "string" },
+      compression: { type: "string" },
       help: { type: "boolean", default: false },
     },
   });
@@ -41,7 +45,21 @@ async function main(): Promise<number> {
     console.error(`Invalid --rate '${values.rate}': use a positive number of events per second`);
     return 2;
   }
-  const config = resolveIngestConfig(Deno.env.toObject());
+  const codec = values.compression;
+  if (codec !== undefined && !(codec in KAFKA_CODECS)) {
+    console.error(
+      `Invalid --compression '${codec}': use ${Object.keys(KAFKA_CODECS).join(", ")}`,
+    );
+    return 2;
+  }
+  if (codec !== undefined && codec !== "none" && to !== "kafka") {
+    console.error(`--compression applies to --to kafka only, not '${to}'`);
+    return 2;
+  }
+  const config = resolveIngestConfig({
+    ...Deno.env.toObject(),
+    ...(codec ? { KAFKA_COMPRESSION: codec } : {}),
+  });
   if (config.pubsub.emulatorHost) Deno.env.set("METADATA_SERVER_DETECTION", "none");
   const producer = createProducer(to as "kafka", config, values.url);
   const ac = new AbortController();

@@ -52,7 +52,7 @@ async function openRuntime(registry: Registry, signal: AbortSignal, status: Work
       if (!isRetryable(error) && !isTransientDriverError(error)) throw error;
       status.state = "degraded";
       status.lastError = `Cannot open feature pipeline: ${(error as Error).message}`;
-      log("warn", status.lastError);
+      log("error", status.lastError);
       await sleep(backoff.next(), signal);
     }
   }
@@ -134,8 +134,7 @@ async function main(): Promise<void> {
   if (config.source === "kinesis" && config.databaseUrl) {
     parts.sql = postgres(config.databaseUrl, { max: 2, onnotice: () => {}, connect_timeout: 5 });
   }
-  const logInfo = (msg: string, fields?: object) => log("info", msg, fields);
-  const source = createSource(config, { metrics, sql: parts.sql, log: logInfo });
+  const source = createSource(config, { metrics, sql: parts.sql, log });
   const worker = new IngestWorker({
     source,
     pipeline: runtime.pipeline,

@@ -6,7 +6,7 @@
  *
  * @module
  */
-const ALL = ["train", "start", "features", "edge", "ingest", "registry"] as const;
+const ALL = ["train", "start", "features", "edge", "v2", "ingest", "registry"] as const;
 const ROOT = new URL("../../", import.meta.url).pathname;
 const wanted = Deno.args.length > 0 ? Deno.args : [...ALL];
 const unknown = wanted.filter((w) => !(ALL as readonly string[]).includes(w));

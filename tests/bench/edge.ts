@@ -36,6 +36,7 @@
  */
 import { serviceEnv } from "../_services.ts";
 import { batchBody, demoRegistry, seedOnline } from "./edge/_fixture.ts";
+import { cpuSeconds, freePort, rssMb, waitFor } from "./edge/_process.ts";
 import { runWrk, type WrkResult } from "./edge/_wrk.ts";
 import { edgeServeArgs } from "../../edge/testing/mod.ts";
 
@@ -69,13 +70,6 @@ const THREADS = 2;
 const USERS = 1000;
 const HERE = new URL("./edge/", import.meta.url).pathname;
 const ROOT = new URL("../../", import.meta.url).pathname;
-
-function freePort(): number {
-  const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const port = (l.addr as Deno.NetAddr).port;
-  l.close();
-  return port;
-}
 
 const ceilingLoad = { connections: CONNECTIONS, threads: THREADS, seconds: LOAD_S };
 const PREDICT_LUA = `${HERE}predict_body.lua`;
@@ -128,32 +122,6 @@ async function waitForPost(url: string, timeoutMs: number): Promise<string> {
     await new Promise((r) => setTimeout(r, 20));
   }
   throw new Error(`Timed out waiting for ${url}`);
-}
-
-async function waitFor(url: string, timeoutMs: number): Promise<number> {
-  const t0 = performance.now();
-  while (performance.now() - t0 < timeoutMs) {
-    try {
-      const res = await fetch(url);
-      await res.body?.cancel();
-      if (res.status === 200) return performance.now();
-    } catch {
-      // not listening yet
-    }
-    await new Promise((r) => setTimeout(r, 5));
-  }
-  throw new Error(`Timed out waiting for ${url}`);
-}
-
-/** CPU seconds (user + system, all threads) the process has used. */
-function cpuSeconds(pid: number): number {
-  const fields = Deno.readTextFileSync(`/proc/${pid}/stat`).split(") ")[1].split(" ");
-  return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in USER_HZ (100)
-}
-
-function rssMb(pid: number): number {
-  const status = Deno.readTextFileSync(`/proc/${pid}/status`);
-  return Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1] ?? NaN) / 1024;
 }
 
 async function metric(base: string, name: string): Promise<number> {

@@ -11,8 +11,14 @@
  * - freshness at 2 000 events/s: probe events of fresh users, Redis polled
  *   every 5 ms, produced → online latency percentiles.
  *
- * `--concurrency N` sets the worker's INGEST_CONCURRENCY (default 4; Pub/Sub
+ * `--codecs-only` runs the codec drains alone. `--concurrency N` sets the worker's INGEST_CONCURRENCY (default 4; Pub/Sub
  * always commits serially).
+ *
+ * Kafka drains are run for each `--codecs` entry (default `none,zstd,lz4`)
+ * in the order A B C C B A, so drift of a shared machine cancels out: the
+ * same number of events (150 000, 20 000 with --quick) in batches
+ * compressed by the replay producer, each codec's mean drain rate reported
+ * against the uncompressed one of the same run (`vs_uncompressed`).
  *
  * Needs `deno task services:up postgres redis kafka kinesis pubsub`. Uses a
  * throw-away database, and streams, topics and Redis keys of its own.
@@ -29,6 +35,7 @@ import {
   createPubSub,
   createSource,
 } from "../../ingest-workers/clients.ts";
+import type { KafkaCodecName } from "../../ingest-workers/_compression.ts";
 import { type IngestConfig, resolveIngestConfig } from "../../ingest-workers/config.ts";
 import type { EventProducer, ProducerRecord } from "../../ingest-workers/port.ts";
 import { PUBSUB_GAX_OPTIONS } from "../../ingest-workers/pubsub.ts";
@@ -55,6 +62,9 @@ const VOLUME: Record<Source, number> = quick
 const concurrency = Deno.args.includes("--concurrency")
   ? Deno.args[Deno.args.indexOf("--concurrency") + 1]
   : "4";
+const CODECS =
+  (Deno.args.includes("--codecs") ? Deno.args[Deno.args.indexOf("--codecs") + 1] : "none,zstd,lz4")
+    .split(",") as KafkaCodecName[];
 const FRESH_RATE = 2000;
 const FRESH_SECONDS = quick ? 5 : 20;
 
@@ -69,8 +79,9 @@ function log(msg: string) {
 }
 
 /** Creates the topic / stream / subscription; returns worker env, a producer and cleanup. */
-async function prepare(source: Source, name: string, parallelism: number) {
+async function prepare(source: Source, name: string, parallelism: number, codec = "none") {
   const base = {
+    KAFKA_COMPRESSION: codec,
     ...env,
     DATABASE_URL: db.url,
     KAFKA_TOPIC: name,
@@ -173,6 +184,58 @@ async function sourceOnlyRate(config: IngestConfig, n: number): Promise<number> 
   await source.close();
   await sql?.end();
   return rate;
+}
+
+/** Kafka drains of the same events in batches of each codec; none first and last. */
+async function kafkaCodecs() {
+  const n = quick ? 20_000 : 150_000;
+  const order = [...CODECS, ...[...CODECS].reverse()];
+  const rates: { codec: string; rate: number }[] = [];
+  for (const [i, codec] of order.entries()) {
+    // The same shape of stream, new event ids (the pipeline would dedupe a replay of the same ones).
+    const stream = makeStream(`${runId}c${i}`, { events: n, users: 10_000, asOfMs: Date.now() });
+    const p = await prepare("kafka", `bench-${runId}-kafka-${codec}-${i}`, 4, codec);
+    log(`kafka ${codec} (${i + 1}/${order.length}): producing ${n} events`);
+    try {
+      const produceRate = await produceAll(p.producer, stream.records, 5000);
+      const worker = spawnWorker("kafka", p.env);
+      let rate: number;
+      try {
+        rate = await drainRate(worker, stream.valid.size);
+      } finally {
+        await worker.stop();
+      }
+      log(
+        `kafka ${codec}: produced at ${Math.round(produceRate)}/s, drained at ${
+          Math.round(rate)
+        }/s`,
+      );
+      rates.push({ codec, rate });
+    } finally {
+      await p.cleanup();
+    }
+  }
+  const mean = (codec: string) => {
+    const of = rates.filter((r) => r.codec === codec).map((r) => r.rate);
+    return of.reduce((a, b) => a + b, 0) / of.length;
+  };
+  const none = CODECS.includes("none") ? mean("none") : 0;
+  for (const codec of CODECS) {
+    const rate = mean(codec);
+    results.push({
+      source: "kafka",
+      compression: codec,
+      events: n,
+      worker_drain_per_s: rates.filter((r) => r.codec === codec).map((r) => Math.round(r.rate)),
+      mean_drain_per_s: Math.round(rate),
+      vs_uncompressed: none > 0 ? Number((rate / none).toFixed(3)) : null,
+    });
+    log(
+      `kafka ${codec}: mean drain ${Math.round(rate)}/s${
+        none ? `, ${(rate / none).toFixed(2)}× uncompressed` : ""
+      }`,
+    );
+  }
 }
 
 async function throughput(source: Source) {
@@ -321,6 +384,8 @@ async function freshness(source: Source) {
 
 try {
   for (const s of SOURCES) {
+    if (s === "kafka" && CODECS.length > 0) await kafkaCodecs();
+    if (Deno.args.includes("--codecs-only")) continue;
     await throughput(s);
     await freshness(s);
   }
