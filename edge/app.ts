@@ -7,13 +7,14 @@
  */
 import { Hono } from "hono";
 import { Registry } from "prom-client";
+import { BodyReader } from "../pipeline/http_guard.ts";
 import type { EdgeConfig } from "./config.ts";
 import { createDriftGauge, PsiDriftMonitor } from "./drift.ts";
 import { EdgeError } from "./errors.ts";
 import { handleError } from "./http/errors.ts";
 import { fastPredictRoute } from "./http/fast_predict.ts";
 import { type EdgeEnv, frame } from "./http/middleware.ts";
-import { registerRoutes } from "./http/routes.ts";
+import { type OpenApiSource, registerRoutes } from "./http/routes.ts";
 import { createLogger, type Logger } from "./log.ts";
 import { createEdgeMetrics, type EdgeMetrics } from "./metrics.ts";
 import { type LoadedModel, type ModelSource, ModelStore } from "./models/mod.ts";
@@ -45,6 +46,12 @@ export interface EdgeDeps {
   /** Where rollout counters are written; null turns them off. */
   rollout?: RolloutSink | null;
   logger?: Logger;
+  /**
+   * What `/openapi.json` and `/docs` describe (default: the edge's own routes).
+   * A process that mounts more routes into the edge app (the embedded
+   * platform) gives the document of all of them.
+   */
+  openApi?: OpenApiSource;
 }
 
 /** The Hono app plus handles for tests and the entry point. */
@@ -76,7 +83,7 @@ export function createApp(deps: EdgeDeps): EdgeApp {
   const now = deps.clock ? () => deps.clock!.now() : Date.now;
   const logger = deps.logger ?? createLogger(config.logLevel);
   const metrics = createEdgeMetrics(deps.registry ?? new Registry());
-  const drift = createDriftGauge(metrics.registry);
+  const drift = createDriftGauge(metrics.registry, { extremes: config.metricsFeatureExtremes });
   const monitored = new Map<string, LoadedModel>();
   const store = new ModelStore({
     source: deps.models,
@@ -147,6 +154,10 @@ export function createApp(deps: EdgeDeps): EdgeApp {
     now,
   });
 
+  const bodies = new BodyReader({
+    maxBytes: config.bodyLimitBytes,
+    timeoutMs: config.bodyTimeoutMs,
+  });
   const app = new Hono<EdgeEnv>();
   app.use(frame(config, metrics, logger));
   app.onError((err, c) => handleError(err, c, logger));
@@ -167,10 +178,12 @@ export function createApp(deps: EdgeDeps): EdgeApp {
     startedAtMs: now(),
     now,
     version: EDGE_VERSION,
+    bodies,
+    openApi: deps.openApi,
   });
 
   // Plain `POST /predict` requests skip the router (same responses); the rest go through Hono.
-  const fast = fastPredictRoute({ config, service, metrics, logger });
+  const fast = fastPredictRoute({ config, service, metrics, logger, bodies });
   const routed = app.fetch;
   app.fetch = (req, ...rest) => fast(req) ?? routed(req, ...rest);
 
@@ -193,6 +206,7 @@ export function createApp(deps: EdgeDeps): EdgeApp {
     metrics,
     rollout,
     close: async () => {
+      bodies.close();
       await rollout?.close();
       if (reader instanceof CoalescedOnlineReader) reader.close();
       await store.close();

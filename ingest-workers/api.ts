@@ -53,7 +53,7 @@ export const INGEST_ROUTES = {
     protect: "api_key",
     responses: {
       202: okJson(IngestAcceptedSchema, "Accepted and committed"),
-      ...errorResponses(400, 401, 413, 503),
+      ...errorResponses(400, 401, 408, 413, 415, 503),
     },
   }),
 };
@@ -64,14 +64,19 @@ export const WORKER_ROUTES = {
     method: "get",
     path: "/health",
     summary: "Worker liveness with its state",
+    description: "With `INGEST_API_KEYS` set, only `{status}` without a key (`x-api-key` or " +
+      "Bearer): the last error may name internal hosts.",
     tags: ["ops"],
     responses: {
-      200: okJson(z.object({
-        status: z.enum(["ok", "degraded"]),
-        state: z.string(),
-        source: z.string(),
-        last_error: z.string().nullable(),
-      })),
+      200: okJson(z.union([
+        z.object({
+          status: z.enum(["ok", "degraded"]),
+          state: z.string(),
+          source: z.string(),
+          last_error: z.string().nullable(),
+        }),
+        z.object({ status: z.enum(["ok", "degraded"]) }),
+      ])),
     },
   }),
   ready: apiRoute({

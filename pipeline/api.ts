@@ -36,7 +36,8 @@ export const FEATURE_ROUTES = {
         }),
       }),
     },
-    responses: { 200: okJson(EntityFeaturesSchema), ...errorResponses(404, 422, 503) },
+    protect: "api_key",
+    responses: { 200: okJson(EntityFeaturesSchema), ...errorResponses(401, 404, 422, 503) },
   }),
   online: apiRoute({
     method: "get",
@@ -44,7 +45,8 @@ export const FEATURE_ROUTES = {
     summary: "Feature values of an entity as the edge sees them now (online cache)",
     tags: ["features"],
     request: { params: z.object({ entity: ENTITY, id: ID }) },
-    responses: { 200: okJson(EntityFeaturesSchema), ...errorResponses(404, 503) },
+    protect: "api_key",
+    responses: { 200: okJson(EntityFeaturesSchema), ...errorResponses(401, 404, 503) },
   }),
   health: apiRoute({
     method: "get",
@@ -64,6 +66,8 @@ export const FEATURE_ROUTES = {
     method: "get",
     path: "/ready",
     summary: "Readiness: the store and the online cache answer",
+    description:
+      "When not ready, the reasons (which may name hosts) are given to key holders only.",
     tags: ["ops"],
     responses: {
       200: okJson(z.object({ status: z.literal("ready"), store: z.string(), online: z.string() })),

@@ -60,6 +60,16 @@ export {
   type OpenFeatureRuntimeOptions,
 } from "./runtime.ts";
 export { createFeatureApp, type FeatureAppDeps } from "./http.ts";
+export {
+  BadContentLengthError,
+  bearerToken,
+  BodyReader,
+  type BodyReaderOptions,
+  BodyTimeoutError,
+  BodyTooLargeError,
+  constantTimeEqual,
+  matchesAnyKey,
+} from "./http_guard.ts";
 export { loadJsonl, type LoadJsonlOptions, type LoadTotals, rebaseLines } from "./load_file.ts";
 export {
   buildDemoTrainingSet,

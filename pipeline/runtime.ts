@@ -35,6 +35,12 @@ export interface OpenFeatureRuntimeOptions {
   views?: readonly FeatureView[];
   /** Skip warming the in-memory cache from the store. */
   skipWarm?: boolean;
+  /**
+   * For one-shot loaders: when the cache is the in-memory one (no REDIS_URL
+   * or Upstash), nobody else reads it, so the pipeline does not maintain it
+   * (the platform rebuilds its own from the store when it starts).
+   */
+  offline?: boolean;
 }
 
 /**
@@ -75,6 +81,7 @@ export async function openFeatureRuntime(
       views,
       registry: options.registry,
       maxFutureMs: config.maxFutureMs,
+      online: sharedCache || !options.offline,
     });
     if ((!sharedCache || newViews.length > 0) && !options.skipWarm) {
       await pipeline.rebuildOnline();

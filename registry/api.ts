@@ -1,7 +1,7 @@
 /**
  * Route definitions of the registry sync worker's HTTP surface
- * (`createRegistryApp`): ops routes, the MLflow webhook and the admin
- * routes. Handlers are registered from them and the OpenAPI document is
+ * (`createRegistryApp`): ops routes, the MLflow webhook, the rollout admin
+ * routes and large packages (`/admin/models` is `admin_api.ts`). Handlers are registered from them and the OpenAPI document is
  * built from them.
  *
  * @module
@@ -40,13 +40,17 @@ export const REGISTRY_ROUTES = {
     method: "get",
     path: "/health",
     summary: "Sync state of every followed model",
+    description: "Without the admin token only `{status}`: errors may name internal hosts.",
     tags: ["ops"],
     responses: {
-      200: okJson(z.object({
-        status: z.enum(["ok", "degraded"]),
-        registry: z.enum(["ok", "unavailable"]),
-        models: z.array(ModelHealthSchema),
-      })),
+      200: okJson(z.union([
+        z.object({
+          status: z.enum(["ok", "degraded"]),
+          registry: z.enum(["ok", "unavailable"]),
+          models: z.array(ModelHealthSchema),
+        }),
+        z.object({ status: z.enum(["ok", "degraded"]) }),
+      ])),
     },
   }),
   ready: apiRoute({
@@ -70,7 +74,7 @@ export const REGISTRY_ROUTES = {
     description:
       "HMAC-SHA256 over `<delivery id>.<timestamp>.<body>` in `X-MLflow-Signature: v1,<base64>`, " +
       "with `X-MLflow-Delivery-Id` and `X-MLflow-Timestamp`. Unsigned, stale and replayed " +
-      "deliveries are refused.",
+      "deliveries are refused, before the body is read where the headers tell.",
     tags: ["webhook"],
     request: {
       headers: z.object({
@@ -89,7 +93,7 @@ export const REGISTRY_ROUTES = {
     responses: {
       200: okJson(z.object({ accepted: z.literal(false), ignored: z.literal(true) }), "Ignored"),
       202: okJson(z.object({ accepted: z.literal(true), model: z.string() }), "Sync started"),
-      ...errorResponses(400, 401),
+      ...errorResponses(400, 401, 408, 413),
     },
   }),
   rollouts: apiRoute({
@@ -125,7 +129,7 @@ export const REGISTRY_ROUTES = {
     },
     responses: {
       200: okJson(z.object({ restored: z.string(), removed: z.string() })),
-      ...errorResponses(401, 404, 503),
+      ...errorResponses(401, 404, 408, 413, 503),
     },
   }),
   packages: apiRoute({
@@ -133,13 +137,14 @@ export const REGISTRY_ROUTES = {
     path: "/packages/{sha}",
     summary: "A model package too large for Redis (content-addressed)",
     tags: ["models"],
+    protect: "edge_token",
     request: { params: z.object({ sha: z.string().regex(/^[0-9a-f]{64}$/) }) },
     responses: {
       200: {
         description: "The ONNX bytes",
         content: { "application/octet-stream": { schema: z.string() } },
       },
-      ...errorResponses(404),
+      ...errorResponses(401, 404),
     },
   }),
 };

@@ -26,7 +26,7 @@ import { z } from "zod";
 import { ErrorResponseSchema } from "./prediction.ts";
 
 /** How a route is protected, when the process enables that protection. */
-export type ApiSecurity = "api_key" | "admin_token";
+export type ApiSecurity = "api_key" | "admin_token" | "edge_token" | "console_token";
 
 /** One documented route. */
 export interface ApiRoute {
@@ -64,7 +64,9 @@ const REASONS: Record<number, string> = {
   400: "Malformed request",
   401: "Missing or wrong credentials",
   404: "Not found",
+  403: "Credential valid but not allowed here",
   405: "Method not allowed",
+  408: "Body not received within the deadline",
   409: "Conflict",
   413: "Body too large",
   415: "Unsupported media type",
@@ -127,6 +129,16 @@ export interface OpenApiInfo {
 const SCHEMES = {
   api_key: { type: "http", scheme: "bearer", description: "An API key as a Bearer token" },
   admin_token: { type: "http", scheme: "bearer", description: "The admin token" },
+  edge_token: {
+    type: "http",
+    scheme: "bearer",
+    description: "The registry's edge token (REGISTRY_EDGE_TOKEN), or the admin token",
+  },
+  console_token: {
+    type: "http",
+    scheme: "bearer",
+    description: "The console's admin token (CONSOLE_ADMIN_TOKEN), or its sign-in cookie",
+  },
 } as const;
 
 /**
@@ -158,6 +170,21 @@ export function buildOpenApiDocument(routes: readonly ApiRoute[], info: OpenApiI
 
 /** The OpenAPI document type. */
 export type OpenApiDocument = ReturnType<typeof buildOpenApiDocument>;
+
+/**
+ * The definitions among `routes` that an app serves (`served`: its route
+ * table), for a document of a process whose routes depend on its
+ * configuration (the registry serves `/admin/models` only where it is mounted).
+ */
+export function servedRoutes(
+  routes: readonly ApiRoute[],
+  served: readonly { method: string; path: string }[],
+): ApiRoute[] {
+  const table = new Set(served.map((r) => `${r.method.toUpperCase()} ${r.path}`));
+  return routes.filter((r) =>
+    table.has(`${r.config.method.toUpperCase()} ${honoPath(r.config.path)}`)
+  );
+}
 
 /**
  * The routes an app serves that `doc` does not list (`METHOD /path`), for

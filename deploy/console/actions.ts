@@ -1,75 +1,47 @@
 /**
- * What the console's buttons do: the model commands through
- * `registry/operations.ts` (the functions `deno task model:*` runs) and the
- * replay of fixed dead letters through the feature pipeline.
+ * What the console's buttons do: the model commands through the platform's
+ * {@linkcode ModelControl} (`registry/operations.ts`, the code `deno task
+ * model:*` and `/admin/models` run; its errors keep their code and the
+ * status `/admin/models` gives them) and the replay of fixed dead letters
+ * through the feature pipeline.
  *
  * @module
  */
-import { PlatformError } from "../../schemas/errors.ts";
-import { promoteModel, rollbackModel, startCanary } from "../../registry/operations.ts";
 import type { z } from "zod";
 import type {
   CanaryBodySchema,
   PromoteBodySchema,
-  ReplayBodySchema,
-  ReplayResultSchema,
   RollbackBodySchema,
-} from "./api.ts";
+} from "../../registry/admin_api.ts";
+import type { ModelControl, OperationResult } from "../../registry/mod.ts";
+import type { ReplayBodySchema, ReplayResultSchema } from "./api.ts";
 import { type ConsoleDeps, decodeBase64 } from "./data.ts";
-import { ConsoleError } from "./errors.ts";
-
-/** Turns registry errors into console errors with a status. */
-async function translate<T>(what: string, fn: () => Promise<T>): Promise<T> {
-  try {
-    return await fn();
-  } catch (error) {
-    if (error instanceof ConsoleError) throw error;
-    const message = error instanceof Error ? error.message : String(error);
-    if (error instanceof PlatformError && /not_found$/.test(error.code)) {
-      throw new ConsoleError("not_found", message, { cause: error });
-    }
-    if (error instanceof PlatformError && error.code === "registry_unavailable") throw error;
-    // RolloutController refuses with plain errors ("no challenger alias", ...).
-    throw new ConsoleError("refused", `Cannot ${what}: ${message}`, { cause: error });
-  }
-}
 
 /** Promotes (`deno task model:promote`). */
-export function promote(d: ConsoleDeps, name: string, body: z.infer<typeof PromoteBodySchema>) {
-  return translate(`promote model '${name}'`, () => promoteModel(d.models, name, body.version));
+export function promote(
+  d: { models: ModelControl },
+  name: string,
+  body: z.infer<typeof PromoteBodySchema>,
+): Promise<OperationResult> {
+  return d.models.promote(name, body);
 }
 
 /** Rolls back (`deno task model:rollback`). */
-export function rollback(d: ConsoleDeps, name: string, body: z.infer<typeof RollbackBodySchema>) {
-  return translate(
-    `roll back model '${name}'`,
-    () => rollbackModel(d.models, name, `console: ${body.reason ?? "requested"}`),
-  );
+export function rollback(
+  d: { models: ModelControl },
+  name: string,
+  body: z.infer<typeof RollbackBodySchema>,
+): Promise<OperationResult> {
+  return d.models.rollback(name, { reason: `console: ${body.reason ?? "requested"}` });
 }
 
 /** Starts a canary or shadow (`deno task model:canary`). */
-export async function canary(d: ConsoleDeps, name: string, body: z.infer<typeof CanaryBodySchema>) {
-  const outcome = await translate(`start a canary of model '${name}'`, async () => {
-    await d.registry.listVersions(name).then((vs) => {
-      if (!vs.some((v) => v.version === body.version)) {
-        throw new ConsoleError(
-          "not_found",
-          `Version not found for model '${name}': ${body.version}`,
-        );
-      }
-    });
-    return await startCanary(d.models, name, body.version, {
-      percent: body.shadow ? undefined : body.percent,
-      shadow: body.shadow,
-    });
-  });
-  if (!outcome.ok) {
-    throw new ConsoleError(
-      "refused",
-      `Version ${body.version} was refused: ${outcome.refused.join("; ")}`,
-    );
-  }
-  return { challenger: outcome.challenger, traffic: outcome.traffic };
+export function canary(
+  d: { models: ModelControl },
+  name: string,
+  body: z.infer<typeof CanaryBodySchema>,
+): Promise<OperationResult> {
+  return d.models.canary(name, body);
 }
 
 type ReplayResult = z.infer<typeof ReplayResultSchema>;

@@ -15,33 +15,25 @@ import {
   okJson,
   okText,
 } from "../../schemas/api.ts";
+import {
+  CanaryBodySchema,
+  OperationResultSchema,
+  PromoteBodySchema,
+  RollbackBodySchema,
+} from "../../registry/admin_api.ts";
 
 const MODEL = z.string().regex(/^[A-Za-z0-9_.-]{1,100}$/).meta({ example: "fraud_detector" });
-const VERSION = z.string().regex(/^[A-Za-z0-9_.-]{1,100}$/).meta({ example: "2" });
 const page = (path: string, summary: string, request?: ApiRoute["config"]["request"]) =>
   apiRoute({
     method: "get",
     path,
     summary,
     tags: ["console"],
-    protect: "admin_token",
+    protect: "console_token",
     request,
     responses: { 200: okText("text/html"), ...errorResponses(401) },
   });
 
-/** `POST .../promote` body. */
-export const PromoteBodySchema = z.strictObject({ version: VERSION.optional() });
-/** `POST .../canary` body: a percent in (0, 100] or shadow. */
-export const CanaryBodySchema = z.strictObject({
-  version: VERSION,
-  percent: z.number().gt(0).max(100).optional(),
-  shadow: z.boolean().optional(),
-}).refine((b) => b.percent !== undefined || b.shadow === true, {
-  message: "Give percent (0, 100] or shadow: true",
-  path: ["percent"],
-});
-/** `POST .../rollback` body. */
-export const RollbackBodySchema = z.strictObject({ reason: z.string().max(500).optional() });
 /** `POST /console/api/dead-letters/replay` body. */
 export const ReplayBodySchema = z.strictObject({
   items: z.array(z.strictObject({
@@ -59,16 +51,21 @@ export const ReplayResultSchema = z.object({
   event_id: z.string().optional(),
 });
 
-const action = (name: string, summary: string, body: z.ZodType, ok: z.ZodType) =>
+const action = (name: string, summary: string, body: z.ZodType) =>
   apiRoute({
     method: "post",
     path: `/console/api/models/{name}/${name}`,
     summary,
-    description: "Runs the same code as `deno task model:" + name + "`.",
+    description: "Runs the platform's model operations, the code of `deno task model:" + name +
+      "` and `POST /admin/models/{model}/" + name + "` (same body, result and error codes); " +
+      "needs the `x-rtml-console: 1` header.",
     tags: ["console"],
-    protect: "admin_token",
+    protect: "console_token",
     request: { params: z.object({ name: MODEL }), ...jsonBody(body) },
-    responses: { 200: okJson(ok), ...errorResponses(401, 404, 409, 422) },
+    responses: {
+      200: okJson(OperationResultSchema),
+      ...errorResponses(400, 401, 404, 408, 409, 413, 422, 503),
+    },
   });
 
 /** Every route of the console, by handler name. */
@@ -107,14 +104,14 @@ export const CONSOLE_ROUTES = {
         },
       },
     },
-    responses: { 303: { description: "Signed in: to /console" }, ...errorResponses(401) },
+    responses: { 303: { description: "Signed in: to /console" }, ...errorResponses(401, 413) },
   }),
   overviewData: apiRoute({
     method: "get",
     path: "/console/api/overview",
     summary: "Per-variant requests/s, p50/p99 latency and error rate of a model (10 s buckets)",
     tags: ["console"],
-    protect: "admin_token",
+    protect: "console_token",
     request: { query: z.object({ model: MODEL }) },
     responses: { 200: okJson(z.record(z.string(), z.unknown())), ...errorResponses(401, 422) },
   }),
@@ -123,7 +120,7 @@ export const CONSOLE_ROUTES = {
     path: "/console/api/models/{name}/drift",
     summary: "PSI per feature and served version, with the alert threshold",
     tags: ["console"],
-    protect: "admin_token",
+    protect: "console_token",
     request: { params: z.object({ name: MODEL }) },
     responses: { 200: okJson(z.record(z.string(), z.unknown())), ...errorResponses(401) },
   }),
@@ -132,26 +129,23 @@ export const CONSOLE_ROUTES = {
     path: "/console/api/ingest",
     summary: "Per-source throughput, lag and freshness over the sampled window",
     tags: ["console"],
-    protect: "admin_token",
+    protect: "console_token",
     responses: { 200: okJson(z.record(z.string(), z.unknown())), ...errorResponses(401) },
   }),
   promote: action(
     "promote",
     "Promote a version (default: the challenger) to champion",
     PromoteBodySchema,
-    z.object({ champion: z.string(), previous: z.string().nullable() }),
   ),
   canary: action(
     "canary",
     "Make a version the challenger and send it a share of traffic (or shadow)",
     CanaryBodySchema,
-    z.object({ challenger: z.string(), traffic: z.unknown() }),
   ),
   rollback: action(
     "rollback",
     "Remove the challenger, or restore the previous champion",
     RollbackBodySchema,
-    z.object({ restored: z.string(), removed: z.string() }),
   ),
   replay: apiRoute({
     method: "post",
@@ -159,13 +153,13 @@ export const CONSOLE_ROUTES = {
     summary: "Replay dead letters, fixed or as stored, through the pipeline",
     description: "Each payload is validated first; an invalid one changes nothing and says why.",
     tags: ["console"],
-    protect: "admin_token",
+    protect: "console_token",
     request: jsonBody(ReplayBodySchema, {
       fixed: { items: [{ id: 1, payload: '{"event_id":"e1","user_id":"user_1","amount":5}' }] },
     }),
     responses: {
       200: okJson(z.object({ replayed: z.number(), results: z.array(ReplayResultSchema) })),
-      ...errorResponses(401, 422, 503),
+      ...errorResponses(401, 408, 413, 422, 503),
     },
   }),
 };

@@ -3,7 +3,9 @@
  * with server-rendered pages, the JSON its plots poll and the actions its
  * buttons post. With an admin token every route needs it (as a Bearer
  * token, or the session cookie the sign-in form sets); actions also need
- * the `x-rtml-console` header, which a cross-site form cannot send.
+ * the `x-rtml-console` header, which a cross-site form cannot send. Bodies
+ * are read within a size limit and a deadline (`pipeline/http_guard.ts`),
+ * after the credentials are checked.
  *
  * @module
  */
@@ -15,16 +17,17 @@ import { raw } from "hono/html";
 import { z } from "zod";
 import { honoPath } from "../../schemas/api.ts";
 import { PlatformError } from "../../schemas/errors.ts";
+import { BodyReader } from "../../pipeline/http_guard.ts";
 import { parseIsoUtc } from "../../schemas/time.ts";
-import { canary, promote, replay, rollback } from "./actions.ts";
 import {
   CanaryBodySchema,
-  CONSOLE_ASSET_PREFIX,
-  CONSOLE_ROUTES as R,
   PromoteBodySchema,
-  ReplayBodySchema,
   RollbackBodySchema,
-} from "./api.ts";
+} from "../../registry/admin_api.ts";
+import { ADMIN_ERROR_STATUS } from "../../registry/admin_http.ts";
+import { RegistryError } from "../../registry/errors.ts";
+import { canary, promote, replay, rollback } from "./actions.ts";
+import { CONSOLE_ASSET_PREFIX, CONSOLE_ROUTES as R, ReplayBodySchema } from "./api.ts";
 import { consoleAsset } from "./assets.ts";
 import {
   type ConsoleDeps,
@@ -45,9 +48,19 @@ const NAME = /^[A-Za-z0-9_.-]{1,100}$/;
 /** Fewest served vectors before the edge reports a feature's PSI (`PsiDriftMonitor`). */
 const DRIFT_MIN_SAMPLES = 100;
 
+/** Largest body of a console action (a replay of fixed dead letters is the big one). */
+export const CONSOLE_MAX_BODY_BYTES = 8 * 1024 * 1024;
+/** Largest sign-in form. */
+const LOGIN_MAX_BODY_BYTES = 4096;
+
+/** The console app, and `close()` to stop its body readers' watchdogs. */
+export type ConsoleApp = Hono & { close(): void };
+
 /** Builds the console app; mount it at the root of a process (its routes start with `/console`). */
-export function createConsole(deps: ConsoleDeps): Hono {
+export function createConsole(deps: ConsoleDeps): ConsoleApp {
   const app = new Hono();
+  const bodies = new BodyReader({ maxBytes: CONSOLE_MAX_BODY_BYTES });
+  const forms = new BodyReader({ maxBytes: LOGIN_MAX_BODY_BYTES });
   const now = deps.now ?? Date.now;
   const session = deps.adminToken ? sessionOf(deps.adminToken) : null;
   const page = (c: Context, title: string, active: string, body: unknown) =>
@@ -60,8 +73,7 @@ export function createConsole(deps: ConsoleDeps): Hono {
 
   app.get(R.loginPage.config.path, (c) => page(c, "Sign in", "", <LoginPage failed={false} />));
   app.post(R.login.config.path, async (c) => {
-    const form = await c.req.parseBody();
-    const token = typeof form.token === "string" ? form.token : "";
+    const token = new URLSearchParams(await forms.text(c.req.raw)).get("token") ?? "";
     if (!deps.adminToken || !same(token, deps.adminToken)) {
       c.status(401);
       return page(c, "Sign in", "", <LoginPage failed />);
@@ -171,19 +183,21 @@ export function createConsole(deps: ConsoleDeps): Hono {
 
   app.post(
     honoPath(R.promote.config.path),
-    async (c) => c.json(await promote(deps, modelName(c), await body(c, PromoteBodySchema))),
+    async (c) =>
+      c.json(await promote(deps, modelName(c), await body(bodies, c, PromoteBodySchema))),
   );
   app.post(
     honoPath(R.canary.config.path),
-    async (c) => c.json(await canary(deps, modelName(c), await body(c, CanaryBodySchema))),
+    async (c) => c.json(await canary(deps, modelName(c), await body(bodies, c, CanaryBodySchema))),
   );
   app.post(
     honoPath(R.rollback.config.path),
-    async (c) => c.json(await rollback(deps, modelName(c), await body(c, RollbackBodySchema))),
+    async (c) =>
+      c.json(await rollback(deps, modelName(c), await body(bodies, c, RollbackBodySchema))),
   );
   app.post(
     R.replay.config.path,
-    async (c) => c.json(await replay(deps, await body(c, ReplayBodySchema))),
+    async (c) => c.json(await replay(deps, await body(bodies, c, ReplayBodySchema))),
   );
 
   app.onError((error, c) => {
@@ -191,16 +205,28 @@ export function createConsole(deps: ConsoleDeps): Hono {
       return errorJson(c, error.status, error.code, error.message, error.details);
     }
     if (error instanceof PlatformError) {
-      const status = /not_found$/.test(error.code) ? 404 : error.code === "registry_unavailable" ||
-          error.code === "pipeline_retryable"
-        ? 503
-        : 500;
-      return errorJson(c, status, error.code, status === 500 ? "Internal error" : error.message);
+      // The model operations' codes get the status /admin/models gives them.
+      const status = ADMIN_ERROR_STATUS[error.code] ?? OTHER_STATUS[error.code] ??
+        (/not_found$/.test(error.code) ? 404 : 500);
+      // A failed model operation says what it put back; other internal errors say nothing.
+      const shown = status < 500 || error instanceof RegistryError;
+      return errorJson(
+        c,
+        status,
+        error.code,
+        shown ? error.message : "Internal error",
+        error.details,
+      );
     }
     console.error(error);
     return errorJson(c, 500, "internal_error", "Internal error");
   });
-  return app;
+  return Object.assign(app, {
+    close: () => {
+      bodies.close();
+      forms.close();
+    },
+  });
 }
 
 function modelName(c: Context): string {
@@ -211,8 +237,19 @@ function modelName(c: Context): string {
   return name;
 }
 
-async function body<T extends z.ZodType>(c: Context, schema: T): Promise<z.infer<T>> {
-  const text = await c.req.text();
+/** Status of the other platform codes a console route can meet (body reads, the pipeline). */
+const OTHER_STATUS: Readonly<Record<string, number>> = {
+  request_timeout: 408,
+  bad_request: 400,
+  pipeline_retryable: 503,
+};
+
+async function body<T extends z.ZodType>(
+  bodies: BodyReader,
+  c: Context,
+  schema: T,
+): Promise<z.infer<T>> {
+  const text = await bodies.text(c.req.raw);
   let value: unknown;
   try {
     value = text.trim() === "" ? {} : JSON.parse(text);

@@ -2,10 +2,10 @@ import assert from "node:assert/strict";
 import { Registry } from "prom-client";
 import { FeaturePipeline, MemoryOnlineCache, PgliteFeatureStore } from "../../pipeline/mod.ts";
 import { LocalRegistry, MemoryRegistryStore, resolveRegistryConfig } from "../../registry/mod.ts";
-import { createSyncService } from "../../registry/wiring.ts";
+import { createModelOperations, createSyncService } from "../../registry/wiring.ts";
 import { undocumentedRoutes } from "../../schemas/api.ts";
 import { onnxPackage } from "../../tests/contracts/model_registry_fixtures.ts";
-import { createConsole } from "./app.tsx";
+import { CONSOLE_MAX_BODY_BYTES, createConsole } from "./app.tsx";
 import { MetricsSampler } from "./prom.ts";
 import { consoleOpenApiDocument } from "./services.ts";
 
@@ -19,13 +19,17 @@ async function setup(adminToken?: string) {
   await registry.register(onnxPackage("m", { seed: 2 }));
   await registry.setAlias("m", "champion", "1");
   const store = new MemoryRegistryStore();
-  const models = createSyncService(resolveRegistryConfig({ REGISTRY_MODELS: "m" }), {
-    registry,
-    store,
-    log: () => {},
-    challengerMode: "off",
+  // A loaded shared machine must not fail the validation latency smoke run.
+  const config = resolveRegistryConfig({
+    REGISTRY_MODELS: "m",
+    REGISTRY_VALIDATION_LATENCY_MS: "10000",
   });
-  await models.worker.sync("m");
+  const sync = createSyncService(config, { registry, store, log: () => {}, challengerMode: "off" });
+  await sync.worker.sync("m");
+  const models = createModelOperations(sync, config, {
+    pointerIsLive: true,
+    target: "on the test platform",
+  });
   const featureStore = new PgliteFeatureStore();
   await featureStore.migrate();
   const pipeline = new FeaturePipeline({
@@ -38,6 +42,7 @@ async function setup(adminToken?: string) {
   const app = createConsole({
     registry,
     models,
+    rollouts: sync,
     pipeline,
     featureStore,
     sampler,
@@ -50,10 +55,11 @@ async function setup(adminToken?: string) {
   return {
     app,
     registry,
-    models,
+    sync,
     pipeline,
     featureStore,
     async [Symbol.asyncDispose]() {
+      app.close();
       await sampler.stop();
       await featureStore.close();
       await Deno.remove(root, { recursive: true });
@@ -97,6 +103,22 @@ Deno.test("createConsole() with a token refuses requests without it and signs in
   assert.equal(bearer.status, 200);
 });
 
+Deno.test("createConsole() reads bodies within a limit, after the token", async () => {
+  await using t = await setup(TOKEN);
+  const big = "x".repeat(CONSOLE_MAX_BODY_BYTES + 1);
+  const anonymous = await t.app.request("/console/api/dead-letters/replay", action(big));
+  assert.equal(anonymous.status, 401);
+  const auth = { authorization: `Bearer ${TOKEN}` };
+  const tooLarge = await t.app.request("/console/api/dead-letters/replay", action(big, auth));
+  assert.equal(tooLarge.status, 413);
+  assert.equal((await tooLarge.json()).error.code, "payload_too_large");
+  const login = await t.app.request("/console/login", {
+    method: "POST",
+    body: new URLSearchParams({ token: "y".repeat(10_000) }),
+  });
+  assert.equal(login.status, 413);
+});
+
 Deno.test("createConsole() actions need the x-rtml-console header and name bad fields", async () => {
   await using t = await setup();
   const noHeader = await t.app.request("/console/api/models/m/canary", {
@@ -118,8 +140,11 @@ Deno.test("createConsole() actions need the x-rtml-console header and name bad f
   );
   assert.equal(missing.status, 404);
   const noChallenger = await t.app.request("/console/api/models/m/promote", action({}));
-  assert.equal(noChallenger.status, 409);
-  assert.match((await noChallenger.json()).error.message, /no challenger/);
+  // The status and code /admin/models gives the same refusal.
+  assert.equal(noChallenger.status, 400);
+  const refusal = (await noChallenger.json()).error;
+  assert.equal(refusal.code, "invalid_request");
+  assert.match(refusal.message, /no challenger.*nothing changed/);
   assert.equal(
     (await t.registry.getAliases("m")).champion,
     "1",
@@ -134,17 +159,45 @@ Deno.test("createConsole() canary, promote and rollback move the aliases and the
     action({ version: "2", percent: 20 }),
   );
   assert.equal(canary.status, 200, await canary.clone().text());
-  assert.deepEqual((await t.models.publisher.readPointer("m"))?.traffic, {
+  assert.equal((await canary.json()).action, "canary");
+  assert.deepEqual((await t.sync.publisher.readPointer("m"))?.traffic, {
     mode: "canary",
     challenger_percent: 20,
   });
   const page = await (await t.app.request("/console/models/m")).text();
   assert.match(page, /challenger v2 gets 20 % of traffic/);
+  assert.match(page, /on the test platform/);
   const promoted = await t.app.request("/console/api/models/m/promote", action({}));
-  assert.deepEqual(await promoted.json(), { champion: "2", previous: "1" });
+  const promotion = await promoted.json();
+  assert.equal(promotion.action, "promote");
+  assert.equal(promotion.aliases.champion, "2");
+  assert.match(promotion.message, /previous champion 1/);
   const rolled = await t.app.request("/console/api/models/m/rollback", action({ reason: "test" }));
-  assert.deepEqual(await rolled.json(), { restored: "1", removed: "2" });
-  assert.equal((await t.models.publisher.readPointer("m"))?.champion.version, "1");
+  assert.match((await rolled.json()).message, /removed version 2, serving 1/);
+  assert.equal((await t.sync.publisher.readPointer("m"))?.champion.version, "1");
+});
+
+Deno.test("createConsole() canary of a version with other inputs refuses unless forced", async () => {
+  await using t = await setup();
+  await t.registry.register(onnxPackage("m", { graphFeatures: 4 }));
+  const refused = await t.app.request(
+    "/console/api/models/m/canary",
+    action({ version: "3", percent: 10 }),
+  );
+  assert.equal(refused.status, 409);
+  const error = (await refused.json()).error;
+  assert.equal(error.code, "input_schema_changed");
+  assert.match(error.message, /adds f3/);
+  assert.deepEqual(error.details, [{ input: "f3", change: "added" }]);
+  assert.equal((await t.registry.getAliases("m")).challenger, undefined, "nothing changed");
+  const forced = await t.app.request(
+    "/console/api/models/m/canary",
+    action({ version: "3", percent: 10, force: true }),
+  );
+  const result = await forced.json();
+  assert.equal(forced.status, 200, JSON.stringify(result));
+  assert.deepEqual(result.input_changes, [{ input: "f3", change: "added" }]);
+  assert.equal((await t.sync.publisher.readPointer("m"))?.challenger?.version, "3");
 });
 
 Deno.test("createConsole() replays a fixed dead letter once and leaves an invalid one alone", async () => {

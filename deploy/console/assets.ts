@@ -62,8 +62,22 @@ async function post(url, body) {
     body: JSON.stringify(body),
   });
   const j = await r.json().catch(() => ({}));
-  if (!r.ok) throw new Error(j.error ? j.error.message : "HTTP " + r.status);
+  if (!r.ok) {
+    const err = new Error(j.error ? j.error.message : "HTTP " + r.status);
+    err.code = j.error ? j.error.code : "";
+    throw err;
+  }
   return j;
+}
+// A model operation; when it refuses because the inputs change, asks before forcing it.
+async function operate(model, act, body) {
+  const url = "/console/api/models/" + encodeURIComponent(model) + "/" + act;
+  try {
+    return await post(url, body);
+  } catch (err) {
+    if (err.code !== "input_schema_changed" || !confirm(err.message + "\n\nGo ahead anyway?")) throw err;
+    return await post(url, { ...body, force: true });
+  }
 }
 const charts = new Map();
 function plot(el, series, data, extra = {}) {
@@ -175,9 +189,9 @@ function actions() {
       const what = shadow ? "shadow" : percent + " % of traffic";
       if (!confirm("Make v" + version + " the challenger of " + form.dataset.model + " with " + what + "?")) return;
       try {
-        const r = await post("/console/api/models/" + encodeURIComponent(form.dataset.model) + "/canary",
+        const r = await operate(form.dataset.model, "canary",
           shadow ? { version, shadow: true } : { version, percent });
-        toast("Challenger v" + r.challenger + ": " + JSON.stringify(r.traffic));
+        toast(r.message);
         setTimeout(() => location.reload(), 600);
       } catch (err) { toast(err.message, false); }
     });
@@ -190,8 +204,8 @@ function actions() {
         : "Roll back " + model + " (remove the challenger, or restore the previous champion)?";
       if (!confirm(question)) return;
       try {
-        const r = await post("/console/api/models/" + encodeURIComponent(model) + "/" + act, {});
-        toast(act === "promote" ? "Champion is now v" + r.champion : "Serving v" + r.restored + ", removed v" + r.removed);
+        const r = await operate(model, act, {});
+        toast(r.message);
         setTimeout(() => location.reload(), 600);
       } catch (err) { toast(err.message, false); }
     });

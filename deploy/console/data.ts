@@ -1,29 +1,36 @@
 /**
  * What the console shows, read from the platform's own parts: the model
- * registry (versions, aliases, manifests), the published pointer and the
- * per-variant rollout counters the edges write (traffic, latency, errors
- * over time), the rollout controller's decisions, the feature pipeline
+ * operations' status (aliases, versions, pointer, live split), the registry's
+ * manifests, the per-variant rollout counters the edges write (traffic,
+ * latency, errors over time), the rollout controller's decisions, the feature pipeline
  * (online and offline values, view definitions, dead letters) and the
  * processes' Prometheus metrics (drift, ingest throughput and lag).
  *
  * @module
  */
 import type { FeaturePipeline, FeatureStore } from "../../pipeline/mod.ts";
-import type { ModelRegistry } from "../../registry/mod.ts";
-import type { ModelOperationsDeps } from "../../registry/operations.ts";
+import type { ModelControl, ModelRegistry } from "../../registry/mod.ts";
 import type { RolloutDecision } from "../../registry/rollout.ts";
-import type { RegistryStore } from "../../registry/store/port.ts";
-import { type ModelPointer, redisKeys, rolloutCounters } from "../../schemas/pointer.ts";
+import type { SyncService } from "../../registry/wiring.ts";
+import {
+  type ModelPointer,
+  redisKeys,
+  rolloutCounters,
+  type TrafficSplit,
+} from "../../schemas/pointer.ts";
 import { histogramQuantile, type MetricsSampler } from "./prom.ts";
 
 /** Everything the console reads and acts through. */
 export interface ConsoleDeps {
+  /** Version manifests (evaluation metrics, inputs). */
   registry: ModelRegistry;
-  /** The model commands (the same functions `deno task model:*` runs) and the pointer store. */
-  models: ModelOperationsDeps & {
-    store: RegistryStore;
-    rollout: ModelOperationsDeps["rollout"] & { status(): Promise<unknown[]> };
-  };
+  /**
+   * The model operations: what the buttons run and where the model state is
+   * read (the one implementation, `registry/operations.ts`, as `deno task model:*`).
+   */
+  models: ModelControl;
+  /** The edges' per-variant counters and the rollout controller's decisions. */
+  rollouts: Pick<SyncService, "store" | "rollout">;
   pipeline: FeaturePipeline;
   featureStore: FeatureStore;
   sampler: MetricsSampler;
@@ -44,21 +51,22 @@ export interface ModelSummary {
   aliases: Record<string, string>;
   versions: number;
   pointer: ModelPointer | null;
+  traffic: TrafficSplit;
 }
 
-/** Models with their aliases and the published traffic split. */
+/** Models with their aliases and the live traffic split. */
 export async function listModels(d: ConsoleDeps): Promise<ModelSummary[]> {
-  const names = await d.registry.listModels();
-  return await Promise.all(
-    names.sort().map(async (name) => {
-      const [versions, aliases, pointer] = await Promise.all([
-        d.registry.listVersions(name),
-        d.registry.getAliases(name),
-        d.models.publisher.readPointer(name).catch(() => null),
-      ]);
-      return { name, aliases, versions: versions.length, pointer };
-    }),
-  );
+  const names = (await d.models.list()).map((m) => m.model).sort();
+  return await Promise.all(names.map(async (name) => {
+    const s = await d.models.status(name);
+    return {
+      name,
+      aliases: s.aliases,
+      versions: s.versions.length,
+      pointer: s.pointer,
+      traffic: s.traffic,
+    };
+  }));
 }
 
 /** Per-variant series of one model, one point per counter bucket (10 s). */
@@ -98,7 +106,7 @@ export async function trafficSeries(
   const buckets = Array.from({ length: count }, (_, i) => last - count + 1 + i);
   const variants = ["champion", "challenger"];
   const keys = variants.flatMap((v) => buckets.map((b) => redisKeys.rolloutCounters(model, v, b)));
-  const hashes = await d.models.store.hgetallMany(keys);
+  const hashes = await d.rollouts.store.hgetallMany(keys);
   const out: TrafficSeries = { t: buckets.map((b) => b * width), variants: {} };
   variants.forEach((v, vi) => {
     const series = {
@@ -177,17 +185,19 @@ export interface ModelDetail {
   aliases: Record<string, string>;
   versions: VersionDetail[];
   pointer: ModelPointer | null;
+  traffic: TrafficSplit;
   decision: RolloutDecision | null;
   steps: number[];
+  /** Where the buttons' changes take effect, for people. */
+  target: string;
 }
 
-/** Versions with metrics, aliases, the pointer (canary state) and the controller's last decision. */
+/** Versions with metrics, aliases, the live split (canary state) and the controller's last decision. */
 export async function modelDetail(d: ConsoleDeps, name: string): Promise<ModelDetail> {
-  const [listed, aliases, pointer, statuses] = await Promise.all([
+  const [status, listed, statuses] = await Promise.all([
+    d.models.status(name),
     d.registry.listVersions(name),
-    d.registry.getAliases(name),
-    d.models.publisher.readPointer(name).catch(() => null),
-    d.models.rollout.status().catch(() => []),
+    d.rollouts.rollout.status().catch(() => []),
   ]);
   const versions = await Promise.all(listed.map(async (v) => {
     const info = await versionInfo(d, name, v.version).catch(() => null);
@@ -201,7 +211,16 @@ export async function modelDetail(d: ConsoleDeps, name: string): Promise<ModelDe
     };
   }));
   const decision = (statuses as RolloutDecision[]).find((s) => s.model === name) ?? null;
-  return { name, aliases, versions, pointer, decision, steps: d.canarySteps };
+  return {
+    name,
+    aliases: status.aliases,
+    versions,
+    pointer: status.pointer,
+    traffic: status.traffic,
+    decision,
+    steps: d.canarySteps,
+    target: status.target,
+  };
 }
 
 /** Online now vs offline as of a time, per view of the entity type. */

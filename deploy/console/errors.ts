@@ -7,13 +7,12 @@
 import { PlatformError } from "../../schemas/errors.ts";
 
 /** Codes of console errors. */
-export type ConsoleErrorCode = "unauthorized" | "invalid_request" | "not_found" | "refused";
+export type ConsoleErrorCode = "unauthorized" | "invalid_request" | "not_found";
 
 const STATUS: Record<ConsoleErrorCode, number> = {
   unauthorized: 401,
   invalid_request: 422,
   not_found: 404,
-  refused: 409,
 };
 
 /** A request the console refuses, with its HTTP status. */

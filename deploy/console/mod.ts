@@ -15,7 +15,7 @@
 import { parse } from "yaml";
 import alertRules from "../monitoring/prometheus/rules/alerts.yaml" with { type: "text" };
 
-export { createConsole } from "./app.tsx";
+export { CONSOLE_MAX_BODY_BYTES, type ConsoleApp, createConsole } from "./app.tsx";
 export { CONSOLE_ROUTES } from "./api.ts";
 export type { ConsoleDeps } from "./data.ts";
 export { MetricsSampler, type MetricsSource, urlSource } from "./prom.ts";

@@ -51,14 +51,28 @@ export function Layout(p: { title: string; mode: string; active: string; childre
 }
 
 function traffic(m: ModelSummary) {
-  const t = m.pointer?.traffic;
-  if (!t || !m.pointer?.challenger || t.mode === "single") return "champion 100 %";
-  if (t.mode === "shadow") {
-    return `champion 100 %, challenger v${m.pointer.challenger.version} in shadow`;
-  }
+  const t = m.traffic;
+  const challenger = m.pointer?.challenger?.version;
+  if (!challenger || t.mode === "single") return "champion 100 %";
+  if (t.mode === "shadow") return `champion 100 %, challenger v${challenger} in shadow`;
   return `champion ${
     100 - t.challenger_percent
-  } % / challenger v${m.pointer.challenger.version} ${t.challenger_percent} %`;
+  } % / challenger v${challenger} ${t.challenger_percent} %`;
+}
+
+/** What serves a model now, for people. */
+function canaryState(m: ModelDetail): string {
+  const t = m.traffic;
+  const champion = m.pointer?.champion.version ?? m.aliases.champion;
+  const challenger = m.pointer?.challenger?.version;
+  if (!champion) return "No champion yet: promote a version.";
+  if (t.mode === "canary" && challenger) {
+    return `Canary: challenger v${challenger} gets ${t.challenger_percent} % of traffic, champion v${champion} the rest.`;
+  }
+  if (t.mode === "shadow" && challenger) {
+    return `Shadow: challenger v${challenger} is scored on every request, champion v${champion} answers.`;
+  }
+  return `Single: champion v${champion} serves all traffic.`;
 }
 
 /** `/console`. */
@@ -114,7 +128,7 @@ export function OverviewPage(p: { models: ModelSummary[]; selected: string | nul
 /** `/console/models/{name}`. */
 export function ModelPage(p: { m: ModelDetail; threshold: number }) {
   const { m } = p;
-  const t = m.pointer?.traffic;
+  const t = m.traffic;
   const all = [...new Set(m.versions.flatMap((v) => Object.keys(v.metrics)))].sort();
   const known = KEY_METRICS.filter((k) => all.includes(k));
   const metricNames = known.length > 0 ? known : all.slice(0, 8);
@@ -123,15 +137,7 @@ export function ModelPage(p: { m: ModelDetail; threshold: number }) {
     <div data-model-page={m.name}>
       <section>
         <h2>Canary</h2>
-        <p id="canary-state">
-          {!m.pointer
-            ? "Nothing published yet."
-            : t?.mode === "canary" && m.pointer.challenger
-            ? `Canary: challenger v${m.pointer.challenger.version} gets ${t.challenger_percent} % of traffic, champion v${m.pointer.champion.version} the rest.`
-            : t?.mode === "shadow" && m.pointer.challenger
-            ? `Shadow: challenger v${m.pointer.challenger.version} is scored on every request, champion v${m.pointer.champion.version} answers.`
-            : `Single: champion v${m.pointer.champion.version} serves all traffic.`}
-        </p>
+        <p id="canary-state">{canaryState(m)}</p>
         <ol class="steps">
           {m.steps.map((s) => (
             <li class={t?.mode === "canary" && s <= (t?.challenger_percent ?? 0) ? "done" : ""}>
@@ -174,6 +180,7 @@ export function ModelPage(p: { m: ModelDetail; threshold: number }) {
             Roll back
           </button>
         </div>
+        <p class="target">Where changes take effect: {m.target}</p>
       </section>
       <section>
         <h2>Versions</h2>

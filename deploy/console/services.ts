@@ -3,14 +3,20 @@
  * the pipeline config names (Postgres, Redis or Upstash), the registry and
  * pointer store the registry config names (MLflow or the local folder,
  * Upstash), and the `/metrics` of the configured processes. Its buttons run
- * `registry/operations.ts` here, as `deno task model:*` does from a shell.
+ * the model operations (`registry/operations.ts`) in this process, on those
+ * shared MLflow aliases and the Redis pointer, as `deno task model:*` does
+ * from a shell without a running platform: the console already reads the
+ * registry, the pointer and the edges' counters directly, so it needs no
+ * other process (nor its token) to act, and acts while `registry:sync` is
+ * down. Without `UPSTASH_REDIS_REST_*` there is no shared pointer: promote
+ * and rollback change aliases only, a canary refuses and says why.
  *
  * @module
  */
 import { Hono } from "hono";
 import { openFeatureRuntime, resolveFeaturesConfig } from "../../pipeline/mod.ts";
 import { resolveRegistryConfig } from "../../registry/mod.ts";
-import { createSyncService } from "../../registry/wiring.ts";
+import { createModelOperations, createSyncService, describeTarget } from "../../registry/wiring.ts";
 import { jsonLog } from "../../registry/metrics.ts";
 import { buildOpenApiDocument, DOCS_ROUTES } from "../../schemas/api.ts";
 import { mountDocs } from "../../schemas/api_docs.ts";
@@ -23,6 +29,8 @@ import { MetricsSampler, urlSource } from "./prom.ts";
 /** A running console process. */
 export interface ConsoleProcess {
   fetch: (request: Request) => Response | Promise<Response>;
+  /** Every route served (method and path), for the authorisation matrix. */
+  routes: { method: string; path: string }[];
   close(): Promise<void>;
 }
 
@@ -33,7 +41,8 @@ export async function openConsole(
 ): Promise<ConsoleProcess> {
   const runtime = await openFeatureRuntime(resolveFeaturesConfig(env), { skipWarm: true });
   const registryConfig = resolveRegistryConfig(env);
-  const models = createSyncService(registryConfig, { log: jsonLog });
+  const sync = createSyncService(registryConfig, { log: jsonLog });
+  const models = createModelOperations(sync, registryConfig, describeTarget(registryConfig));
   const sampler = new MetricsSampler({
     sources: config.metricsUrls.map((m) => urlSource(m.name, m.url)),
     intervalMs: config.sampleIntervalMs,
@@ -41,24 +50,25 @@ export async function openConsole(
   const app = new Hono();
   mountDocs(app, consoleOpenApiDocument, "rtml console");
   app.get("/", (c) => c.redirect("/console", 303));
-  app.route(
-    "/",
-    createConsole({
-      registry: models.registry,
-      models,
-      pipeline: runtime.pipeline,
-      featureStore: runtime.store,
-      sampler,
-      canarySteps: registryConfig.canarySteps,
-      driftThreshold: driftAlertThreshold(),
-      adminToken: config.adminToken,
-      mode: "services",
-    }),
-  );
+  const consoleApp = createConsole({
+    registry: sync.registry,
+    models,
+    rollouts: sync,
+    pipeline: runtime.pipeline,
+    featureStore: runtime.store,
+    sampler,
+    canarySteps: registryConfig.canarySteps,
+    driftThreshold: driftAlertThreshold(),
+    adminToken: config.adminToken,
+    mode: "services",
+  });
+  app.route("/", consoleApp);
   return {
     fetch: app.fetch,
+    routes: app.routes.map(({ method, path }) => ({ method, path })),
     close: async () => {
       await sampler.stop();
+      consoleApp.close();
       await runtime.close();
     },
   };
@@ -70,6 +80,6 @@ export function consoleOpenApiDocument() {
     title: "rtml console",
     version: "1.0.0",
     description: "The operator console: pages, the JSON its plots read, and its actions.",
-    enforced: ["admin_token"],
+    enforced: ["console_token"],
   });
 }

@@ -1,47 +1,65 @@
 /**
  * Composes the embedded platform in one process: the feature pipeline on
  * PGlite and the in-memory online cache, the local folder registry with its
- * sync worker and rollout controller over an in-process model pointer, the
- * edge app (which takes its traffic split from that pointer and writes its
- * per-variant counters beside it), the features API, HTTP ingest, the
- * operator console and one OpenAPI document of all of it, behind one Hono
- * router.
+ * sync worker, rollout controller and model operations, and the edge app,
+ * which also serves the features API, HTTP ingest, `/admin/models` and the
+ * operator console (so every route gets its request id, CORS and metrics,
+ * and `/health` and `/ready` are the edge's), with one OpenAPI document of
+ * all of it at `/openapi.json` and `/docs`.
+ *
+ * The traffic split of a model lives in the pointer the model operations
+ * move (in process memory); the edge reads aliases from the registry folder
+ * and the split from that pointer, and counts each arm's requests where
+ * `model:status` and the console read them. The console's buttons run the
+ * same model operations as `/admin/models` and `deno task model:*`.
  *
  * @module
  */
 import { join } from "node:path";
-import { Hono } from "hono";
 import { Registry } from "prom-client";
 import { createApp, type EdgeApp, resolveEdgeConfig } from "../../edge/mod.ts";
 import { MemoryOnlineReader } from "../../edge/online/mod.ts";
 import { RegistryModelSource } from "../../edge/models/mod.ts";
 import { registerProcessMetrics } from "../../edge/process_metrics.ts";
+import { MemoryRolloutSink } from "../../edge/rollout.ts";
 import { createIngestRoutes } from "../../ingest-workers/http.ts";
-import { createFeatureApp, openFeatureRuntime, resolveFeaturesConfig } from "../../pipeline/mod.ts";
-
-import { LocalRegistry, MemoryRegistryStore, resolveRegistryConfig } from "../../registry/mod.ts";
-import { createSyncService, type SyncService } from "../../registry/wiring.ts";
-import { jsonLog } from "../../registry/metrics.ts";
 import { createIngestMetrics } from "../../ingest-workers/metrics.ts";
-import { rolloutCounters } from "../../schemas/pointer.ts";
-import { createConsole, driftAlertThreshold, MetricsSampler } from "../console/mod.ts";
-import { embeddedOpenApiDocument } from "./openapi.ts";
-import { mountDocs } from "../../schemas/api_docs.ts";
+import { createFeatureApp, openFeatureRuntime, resolveFeaturesConfig } from "../../pipeline/mod.ts";
+import { createModelAdminRoutes } from "../../registry/admin_http.ts";
+import {
+  createModelOperations,
+  createSyncService,
+  LocalRegistry,
+  MemoryRegistryStore,
+  type ModelControl,
+  resolveRegistryConfig,
+} from "../../registry/mod.ts";
+import {
+  type ConsoleApp,
+  createConsole,
+  driftAlertThreshold,
+  MetricsSampler,
+} from "../console/mod.ts";
 import { bootstrapDemo, type BootstrapResult, DEMO_MODEL, hasChampion } from "./bootstrap.ts";
 import type { EmbeddedConfig } from "./config.ts";
+import { embeddedOpenApiDocument } from "./openapi.ts";
 
 /** The running embedded platform. */
 export interface EmbeddedPlatform {
-  /** Serves every route (edge, features, ingest, console, docs). */
+  /** Serves every route (edge, features, ingest, admin, console, docs). */
   fetch: (request: Request) => Response | Promise<Response>;
-  /** Every route served (for the document's completeness test). */
+  /** Every route of the composition (method and path), for the authorisation matrix. */
   routes: { method: string; path: string }[];
   edge: EdgeApp;
   registry: LocalRegistry;
-  /** The sync worker, rollout controller and pointer the console's buttons act through. */
-  models: SyncService;
+  /** The model operations the CLI and the console run against this platform. */
+  models: ModelControl;
+  /** Bearer token of `/admin/models`. */
+  adminToken: string;
   /** Set when this start trained the demo model. */
   bootstrap: BootstrapResult | null;
+  /** False when no version of the default model exists yet (started empty). */
+  hasDefaultModel: boolean;
   close(): Promise<void>;
 }
 
@@ -53,65 +71,71 @@ export async function openEmbedded(
 ): Promise<EmbeddedPlatform> {
   const metrics = new Registry();
   registerProcessMetrics(metrics);
-  const runtime = await openFeatureRuntime(
-    resolveFeaturesConfig({ ...env, DATA_DIR: config.dataDir }),
-    { registry: metrics },
-  );
+  const registryDir = join(config.dataDir, "registry");
+  const edgeConfig = resolveEdgeConfig({ EDGE_REGISTRY_DIR: registryDir, ...env });
+  const registryConfig = resolveRegistryConfig({
+    ...env,
+    DATA_DIR: config.dataDir,
+    REGISTRY_DIR: registryDir,
+  });
+  const featuresConfig = resolveFeaturesConfig({ ...env, DATA_DIR: config.dataDir });
+  const runtime = await openFeatureRuntime(featuresConfig, { registry: metrics });
+  let edge: EdgeApp | undefined;
+  let sampler: MetricsSampler | undefined;
+  let consoleApp: ConsoleApp | undefined;
   try {
-    const registry = new LocalRegistry({ root: join(config.dataDir, "registry") });
+    const registry = new LocalRegistry({ root: registryDir });
     let bootstrap: BootstrapResult | null = null;
     if (config.demoBootstrap && !(await hasChampion(registry, DEMO_MODEL))) {
       bootstrap = await bootstrapDemo(runtime.pipeline, registry, { log });
     }
-    const edgeConfig = resolveEdgeConfig({
-      EDGE_REGISTRY_DIR: join(config.dataDir, "registry"),
-      ...env,
-    });
-    const models = openModels(config, env, registry);
+    const store = new MemoryRegistryStore();
+    // A challenger alias alone gets no traffic here: `model:canary` sets the split.
+    const sync = createSyncService(registryConfig, { registry, store, challengerMode: "off" });
     const cache = runtime.cache;
-    const edge = createApp({
+    // Per-entity features are personal data: the key of /predict, or their own.
+    const featureKeys = featuresConfig.apiKeys.length > 0
+      ? featuresConfig.apiKeys
+      : edgeConfig.apiKeys;
+    const app: EdgeApp = createApp({
       config: edgeConfig,
       models: new RegistryModelSource(registry, {
         traffic: edgeConfig.traffic,
-        trafficOf: async (name) => (await models.publisher.readPointer(name))?.traffic ?? null,
-      }),
-      online: new MemoryOnlineReader({ mget: (keys) => cache.getMany(keys) }, {
-        cacheTtlMs: 0,
-      }),
-      registry: metrics,
-      rollout: {
-        // The in-process counterpart of the edge's Redis counters (HINCRBY + EXPIRE).
-        write(increments) {
-          for (const { key, fields } of increments) {
-            models.store.hincrby(key, fields);
-            void models.store.expire(key, rolloutCounters.ttlSeconds);
-          }
-          return Promise.resolve();
+        trafficOf: async (name, aliases) => {
+          const pointer = await sync.publisher.readPointer(name);
+          // A split set for another challenger than the folder's does not apply.
+          if (!pointer || pointer.challenger?.version !== aliases.challenger) return undefined;
+          return pointer.traffic;
         },
+      }),
+      online: new MemoryOnlineReader({ mget: (keys) => cache.getMany(keys) }, { cacheTtlMs: 0 }),
+      registry: metrics,
+      rollout: new MemoryRolloutSink(store),
+      openApi: {
+        title: "rtml",
+        document: () =>
+          embeddedOpenApiDocument(app.routes, {
+            edgeKeys: edgeConfig.apiKeys.length > 0,
+            featureKeys: featureKeys.length > 0,
+            ingestKeys: config.ingestApiKeys.length > 0,
+            consoleToken: config.consoleAdminToken !== undefined,
+          }),
       },
     });
-    await edge.warmup();
-    const sampler = new MetricsSampler({
-      sources: [{ name: "embedded", read: () => metrics.metrics() }],
+    edge = app;
+    const models = createModelOperations(sync, registryConfig, {
+      pointerIsLive: true,
+      target: "on the running platform",
+      afterChange: async (name) => {
+        await app.models.refresh(name).catch(() => {});
+      },
     });
-    const root = new Hono();
-    mountDocs(root, () => embeddedOpenApiDocument(edgeConfig.apiKeys.length > 0), "rtml");
-    root.route(
+    const adminToken = registryConfig.REGISTRY_ADMIN_TOKEN ?? randomToken();
+    app.route(
       "/",
-      createConsole({
-        registry,
-        models,
-        pipeline: runtime.pipeline,
-        featureStore: runtime.store,
-        sampler,
-        canarySteps: models.config.canarySteps,
-        driftThreshold: driftAlertThreshold(),
-        adminToken: config.consoleAdminToken,
-        mode: "embedded",
-      }),
+      createFeatureApp({ pipeline: runtime.pipeline, probes: false, apiKeys: featureKeys }),
     );
-    root.route("/", createFeatureApp({ pipeline: runtime.pipeline }));
-    root.route(
+    app.route(
       "/",
       createIngestRoutes({
         pipeline: runtime.pipeline,
@@ -119,54 +143,63 @@ export async function openEmbedded(
         metrics: createIngestMetrics(metrics),
       }),
     );
-    root.all("*", (c) => edge.fetch(c.req.raw));
-    // The first sync publishes the pointer; until then the edge serves the champion alone.
-    void models.worker.start().catch(() => {});
-    if (models.config.REGISTRY_ROLLOUT_ENABLED) models.rollout.start();
-    return {
-      fetch: root.fetch,
-      routes: [...root.routes, ...edge.routes],
-      edge,
+    app.route("/", createModelAdminRoutes(models, adminToken));
+    sampler = new MetricsSampler({
+      sources: [{ name: "embedded", read: () => metrics.metrics() }],
+    });
+    consoleApp = createConsole({
       registry,
       models,
+      rollouts: sync,
+      pipeline: runtime.pipeline,
+      featureStore: runtime.store,
+      sampler,
+      canarySteps: registryConfig.canarySteps,
+      driftThreshold: driftAlertThreshold(),
+      adminToken: config.consoleAdminToken,
+      mode: "embedded",
+    });
+    app.route("/", consoleApp);
+    const hasDefaultModel = await hasVersions(registry, edgeConfig.defaultModel);
+    if (hasDefaultModel) await app.warmup();
+    if (registryConfig.REGISTRY_ROLLOUT_ENABLED) sync.rollout.start();
+    return {
+      fetch: app.fetch,
+      routes: app.routes.map(({ method, path }) => ({ method, path })),
+      edge: app,
+      registry,
+      models,
+      adminToken,
       bootstrap,
+      hasDefaultModel,
       close: async () => {
-        models.rollout.stop();
-        await models.worker.stop();
-        await sampler.stop();
-        await edge.close();
+        sync.rollout.stop();
+        await sync.worker.stop();
+        await sampler?.stop();
+        consoleApp?.close();
+        await app.close();
         await runtime.close();
       },
     };
   } catch (error) {
+    await sampler?.stop().catch(() => {});
+    consoleApp?.close();
+    await edge?.close().catch(() => {});
     await runtime.close();
     throw error;
   }
 }
 
-/**
- * The registry side of the embedded default: the sync worker and rollout
- * controller over the local folder and an in-process pointer store. A new
- * challenger gets no traffic until an operator starts a canary (the demo
- * registers one at first start).
- */
-function openModels(
-  config: EmbeddedConfig,
-  env: Record<string, string | undefined>,
-  registry: LocalRegistry,
-): SyncService & { store: MemoryRegistryStore; config: ReturnType<typeof resolveRegistryConfig> } {
-  const registryConfig = resolveRegistryConfig({
-    ...env,
-    DATA_DIR: config.dataDir,
-    REGISTRY_DIR: join(config.dataDir, "registry"),
-  });
-  const store = new MemoryRegistryStore();
-  const service = createSyncService(registryConfig, {
-    registry,
-    store,
-    challengerMode: "off",
-    // Info lines (every publish) would drown the start-up output; warnings and errors show.
-    log: (level, message, fields) => level !== "info" && jsonLog(level, message, fields),
-  });
-  return { ...service, store, config: registryConfig };
+async function hasVersions(registry: LocalRegistry, name: string): Promise<boolean> {
+  try {
+    return (await registry.listVersions(name)).length > 0;
+  } catch (error) {
+    if ((error as { code?: string }).code === "model_not_found") return false;
+    throw error;
+  }
+}
+
+function randomToken(): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(24));
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
 }

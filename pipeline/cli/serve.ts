@@ -9,27 +9,60 @@ import { createFeatureApp, featureOpenApiDocument } from "../http.ts";
 import { FEATURE_API_INFO } from "../api.ts";
 import { mountDocs } from "../../schemas/api_docs.ts";
 import { openFeatureRuntime } from "../runtime.ts";
-import { runCli } from "./_args.ts";
+import { helpOnly, runCommand } from "./command.ts";
+
+const USAGE = `Usage: deno task features:serve
+  The features API: GET /features/{entity}/{id}[?as_of=ISO], /features/{entity}/{id}/online,
+  /health, /ready, /metrics, /openapi.json, /docs.
+Env: FEATURES_HOSTNAME (127.0.0.1), FEATURES_PORT (8092), DATA_DIR, DATABASE_URL, REDIS_URL`;
 
 if (import.meta.main) {
-  await runCli(async () => {
+  await runCommand(USAGE, async () => {
+    helpOnly(USAGE, Deno.args);
     const config = resolveFeaturesConfig();
     const registry = new Registry();
     collectDefaultMetrics({ register: registry });
-    const rt = await openFeatureRuntime(config, { registry });
-    const app = createFeatureApp({
+    let server: Deno.HttpServer;
+    // Take the port before opening the store: a port in use fails at once.
+    const ready: { app?: ReturnType<typeof createFeatureApp> } = {};
+    try {
+      server = Deno.serve(
+        { port: config.port, hostname: config.hostname },
+        (req) =>
+          ready.app
+            ? ready.app.fetch(req)
+            : Response.json({ error: { code: "starting", message: "Starting", status: 503 } }, {
+              status: 503,
+            }),
+      );
+    } catch (error) {
+      throw new Error(
+        `Cannot listen on ${config.hostname}:${config.port}: ${
+          error instanceof Deno.errors.AddrInUse
+            ? "the port is in use; set FEATURES_PORT"
+            : (error as Error).message
+        }`,
+      );
+    }
+    const rt = await openFeatureRuntime(config, { registry }).catch(async (error) => {
+      await server.shutdown();
+      throw error;
+    });
+    const keyed = config.apiKeys.length > 0;
+    ready.app = createFeatureApp({
       pipeline: rt.pipeline,
       registry,
-      docs: (a) => mountDocs(a, featureOpenApiDocument, FEATURE_API_INFO.title),
+      apiKeys: config.apiKeys,
+      docs: (a) => mountDocs(a, () => featureOpenApiDocument(keyed), FEATURE_API_INFO.title),
     });
-    const server = Deno.serve({ port: config.port, hostname: config.hostname }, app.fetch);
+    const stopped = Promise.withResolvers<void>();
     const stop = async () => {
       await server.shutdown();
       await rt.close();
-      Deno.exit(0);
+      stopped.resolve();
     };
     Deno.addSignalListener("SIGINT", stop);
     Deno.addSignalListener("SIGTERM", stop);
-    await server.finished;
+    await stopped.promise;
   });
 }

@@ -9,3 +9,4 @@ export { type CacheEntry, type CasEntry, type OnlineCache, revisionOf } from "./
 export { MemoryOnlineCache, type MemoryOnlineCacheOptions } from "./memory.ts";
 export { RedisOnlineCache } from "./redis.ts";
 export { UpstashOnlineCache, type UpstashOnlineCacheOptions } from "./upstash.ts";
+export { CAS_SCRIPT as ONLINE_CAS_SCRIPT } from "./_cas.ts";

@@ -59,7 +59,7 @@ Deno.test({
         EDGE_PREDICTION_CACHE_TTL_MS: "0",
         EDGE_ONLINE_TIMEOUT_MS: "2000",
         // Likewise the sync's 50 ms p99 smoke budget, which refused the challenger once here.
-        REGISTRY_VALIDATION_LATENCY_MS: "2000",
+        REGISTRY_VALIDATION_LATENCY_MS: "10000",
       },
     );
     const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, platform.fetch);
