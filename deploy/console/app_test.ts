@@ -238,6 +238,16 @@ Deno.test("createConsole() replays a fixed dead letter once and leaves an invali
   assert.match(lookup, /<tr class="differs" data-feature="transaction_count_24h">/);
 });
 
+Deno.test("createConsole() serves its script as JavaScript that compiles", async () => {
+  await using t = await setup();
+  const res = await t.app.request("/console/assets/console.js");
+  assert.equal(res.status, 200);
+  const script = await res.text();
+  // Compiled, not run: a syntax error (an escape lost in the template) fails here, not in a browser.
+  assert.doesNotThrow(() => new Function(script));
+  assert.match(script, /input_schema_changed/);
+});
+
 Deno.test("createConsole() documents every route it serves", async () => {
   await using t = await setup();
   assert.deepEqual(undocumentedRoutes(t.app.routes, consoleOpenApiDocument()), []);

@@ -75,7 +75,7 @@ async function operate(model, act, body) {
   try {
     return await post(url, body);
   } catch (err) {
-    if (err.code !== "input_schema_changed" || !confirm(err.message + "\n\nGo ahead anyway?")) throw err;
+    if (err.code !== "input_schema_changed" || !confirm(err.message + "\\n\\nGo ahead anyway?")) throw err;
     return await post(url, { ...body, force: true });
   }
 }
