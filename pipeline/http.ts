@@ -13,9 +13,18 @@ import { parseIsoUtc } from "../schemas/time.ts";
 import type { FeaturePipeline } from "./feature_pipeline.ts";
 import { FeatureRequestError } from "./errors.ts";
 
+/**
+ * What the features API reads: a `FeaturePipeline`, or a handle on one that
+ * runs on another thread (the embedded platform's pipeline worker).
+ */
+export type FeatureReader = Pick<
+  FeaturePipeline,
+  "views" | "getOfflineFeatures" | "getOnlineFeatures"
+>;
+
 /** Dependencies of {@linkcode createFeatureApp}. */
 export interface FeatureAppDeps {
-  pipeline: FeaturePipeline;
+  pipeline: FeatureReader;
   /** Served at `/metrics` when given. */
   registry?: Registry;
   /** Clock, epoch ms. Default `Date.now`. */

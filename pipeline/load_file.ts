@@ -63,7 +63,7 @@ export function rebaseLines(lines: readonly string[], nowMs: number): {
 
 /** Loads JSONL text through the pipeline in batches and returns the totals. */
 export async function loadJsonl(
-  pipeline: FeaturePipeline,
+  pipeline: Pick<FeaturePipeline, "processBatch">,
   text: string,
   options: LoadJsonlOptions = {},
 ): Promise<LoadTotals> {
