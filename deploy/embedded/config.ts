@@ -20,6 +20,11 @@ const schema = z.object({
   DEMO_BOOTSTRAP: envBool(true),
   /** API keys for `POST /ingest/events` (empty: open, as on loopback). */
   INGEST_API_KEYS: envList([]),
+  /**
+   * Nice value of the pipeline worker thread (Linux), 0–19: higher lets the
+   * thread serving `/predict` run first when the CPUs are busy. Default 10.
+   */
+  EMBEDDED_PIPELINE_NICE: envInt(10, 0, 19),
 });
 
 /** Resolved embedded configuration. */
@@ -29,6 +34,8 @@ export interface EmbeddedConfig {
   port: number;
   demoBootstrap: boolean;
   ingestApiKeys: string[];
+  /** Nice value of the pipeline worker thread (0: the process's own). */
+  pipelineNice: number;
 }
 
 /** Reads and validates the embedded configuration; throws `ConfigError` listing every problem. */
@@ -42,5 +49,6 @@ export function resolveEmbeddedConfig(
     port: c.PORT,
     demoBootstrap: c.DEMO_BOOTSTRAP,
     ingestApiKeys: c.INGEST_API_KEYS,
+    pipelineNice: c.EMBEDDED_PIPELINE_NICE,
   };
 }
