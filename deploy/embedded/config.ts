@@ -22,9 +22,14 @@ const schema = z.object({
   INGEST_API_KEYS: envList([]),
   /**
    * Nice value of the pipeline worker thread (Linux), 0–19: higher lets the
-   * thread serving `/predict` run first when the CPUs are busy. Default 10.
+   * thread serving `/predict` run first when the CPUs are busy, at the cost
+   * of ingest throughput. Default 0: in 2-minute soaks on a 2-core machine
+   * at load 9–16 (`deno task bench:soak --minutes 2`), 10 brought the p99 of
+   * `/predict` with ingest from 2.0× to 1.86× the p99 without, but ingest
+   * fell to 558 of the 850 events/s posted (requests waited 2.6 s); at 0 it
+   * kept up.
    */
-  EMBEDDED_PIPELINE_NICE: envInt(10, 0, 19),
+  EMBEDDED_PIPELINE_NICE: envInt(0, 0, 19),
 });
 
 /** Resolved embedded configuration. */
