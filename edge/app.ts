@@ -7,6 +7,7 @@
  */
 import { Hono } from "hono";
 import { Registry } from "prom-client";
+import { BodyReader } from "../pipeline/http_guard.ts";
 import type { EdgeConfig } from "./config.ts";
 import { createDriftGauge, PsiDriftMonitor } from "./drift.ts";
 import { EdgeError } from "./errors.ts";
@@ -76,7 +77,7 @@ export function createApp(deps: EdgeDeps): EdgeApp {
   const now = deps.clock ? () => deps.clock!.now() : Date.now;
   const logger = deps.logger ?? createLogger(config.logLevel);
   const metrics = createEdgeMetrics(deps.registry ?? new Registry());
-  const drift = createDriftGauge(metrics.registry);
+  const drift = createDriftGauge(metrics.registry, { extremes: config.metricsFeatureExtremes });
   const monitored = new Map<string, LoadedModel>();
   const store = new ModelStore({
     source: deps.models,
@@ -147,6 +148,10 @@ export function createApp(deps: EdgeDeps): EdgeApp {
     now,
   });
 
+  const bodies = new BodyReader({
+    maxBytes: config.bodyLimitBytes,
+    timeoutMs: config.bodyTimeoutMs,
+  });
   const app = new Hono<EdgeEnv>();
   app.use(frame(config, metrics, logger));
   app.onError((err, c) => handleError(err, c, logger));
@@ -167,10 +172,11 @@ export function createApp(deps: EdgeDeps): EdgeApp {
     startedAtMs: now(),
     now,
     version: EDGE_VERSION,
+    bodies,
   });
 
   // Plain `POST /predict` requests skip the router (same responses); the rest go through Hono.
-  const fast = fastPredictRoute({ config, service, metrics, logger });
+  const fast = fastPredictRoute({ config, service, metrics, logger, bodies });
   const routed = app.fetch;
   app.fetch = (req, ...rest) => fast(req) ?? routed(req, ...rest);
 
@@ -193,6 +199,7 @@ export function createApp(deps: EdgeDeps): EdgeApp {
     metrics,
     rollout,
     close: async () => {
+      bodies.close();
       await rollout?.close();
       if (reader instanceof CoalescedOnlineReader) reader.close();
       await store.close();

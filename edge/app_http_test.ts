@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import FakeTimers from "@sinonjs/fake-timers";
 import { ErrorResponseSchema } from "../schemas/prediction.ts";
 import { testApp } from "./_test_support.ts";
 import { jsonPost, REFERENCE_FRAUD_REQUEST } from "./testing/mod.ts";
@@ -220,5 +221,44 @@ Deno.test("createApp() answers 404 for model names a registry would refuse", asy
       jsonPost({ ...REFERENCE_FRAUD_REQUEST, model_name: name }),
     );
     await error(res, 404, "model_not_found");
+  }
+});
+
+Deno.test("createApp() GET /health gives the status only without an API key", async () => {
+  await using t = await testApp({ apiKeys: ["k1-secret"] });
+  const anonymous = await (await t.app.request("/health")).json();
+  assert.deepEqual(Object.keys(anonymous), ["status"]);
+  const wrong = await (await t.app.request("/health", {
+    headers: { authorization: "Bearer nope" },
+  })).json();
+  assert.deepEqual(Object.keys(wrong), ["status"]);
+  const full = await (await t.app.request("/health", {
+    headers: { authorization: "Bearer k1-secret" },
+  })).json();
+  assert.equal(full.status, anonymous.status);
+  assert.equal(full.checks.registry.kind, "local");
+});
+
+Deno.test("createApp() answers 408 to a /predict body that stops arriving", async () => {
+  const clock = FakeTimers.withGlobal(globalThis).install({
+    toFake: ["setInterval", "clearInterval", "Date"],
+  });
+  try {
+    await using t = await testApp({ bodyTimeoutMs: 2000 });
+    // Declared length, partial body: the fast path's native read would wait forever.
+    const body = new ReadableStream<Uint8Array>({
+      start(controller) {
+        controller.enqueue(new TextEncoder().encode('{"features":'));
+      },
+    });
+    const pending = t.app.request("/predict", {
+      method: "POST",
+      headers: { "content-type": "application/json", "content-length": "500" },
+      body,
+    });
+    await clock.tickAsync(3000);
+    await error(await pending, 408, "request_timeout");
+  } finally {
+    clock.uninstall();
   }
 });

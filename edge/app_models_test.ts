@@ -159,6 +159,24 @@ Deno.test("createApp() follows alias changes on its own after the poll interval"
   assert.equal(later.model_version, "2");
 });
 
+Deno.test("GET /models lists registered models not loaded, with aliases as they are now", async () => {
+  let now = Date.parse("2026-03-20T12:00:00Z");
+  await using t = await testApp({ pointerPollMs: 60_000 }, { clock: { now: () => now } });
+  await t.registry.register(await demoPackage({ bias: 2 }));
+  const other = await demoPackage({ name: "other_model" });
+  await t.registry.register(other);
+  const before = await (await t.app.request("/models")).json();
+  assert.deepEqual(before.models.map((m: { name: string }) => m.name), [
+    "fraud_detector",
+    "other_model",
+  ]);
+  assert.deepEqual(before.models[1].versions, [], "listed, not loaded");
+  await t.registry.setAlias("fraud_detector", "champion", "2");
+  now += 10; // far within the poll interval: /predict still serves its swapped-in route
+  const after = await (await t.app.request("/models")).json();
+  assert.equal(after.models[0].aliases.champion, "2");
+});
+
 Deno.test("createApp() exports feature drift of models whose manifest has a baseline", async () => {
   const { LocalRegistry } = await import("../registry/mod.ts");
   const registry = new LocalRegistry({ root: await Deno.makeTempDir() });

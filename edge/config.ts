@@ -28,7 +28,13 @@ const EnvSchema = z.object({
   EDGE_PREDICTION_CACHE_MAX: envInt(10_000, 0, 10_000_000),
   EDGE_BATCH_MAX: envInt(1000, 1, 100_000),
   EDGE_BODY_LIMIT_BYTES: envInt(1_048_576, 1024, 1_073_741_824),
+  EDGE_BODY_TIMEOUT_MS: envInt(10_000, 100, 600_000),
   EDGE_API_KEYS: envList([]),
+  EDGE_MODELS: envList([]),
+  EDGE_ARTIFACT_ORIGINS: envList([]),
+  EDGE_ARTIFACT_MAX_BYTES: envInt(256 * 1024 * 1024, 1024, 4 * 1024 * 1024 * 1024),
+  EDGE_REGISTRY_TOKEN: z.string().min(1).optional(),
+  EDGE_METRICS_FEATURE_EXTREMES: envBool(false),
   EDGE_CORS_ORIGINS: envList([]),
   EDGE_CORS_CREDENTIALS: envBool(false),
   EDGE_COALESCE: envBool(true),
@@ -75,8 +81,32 @@ export interface EdgeConfig {
   batchMax: number;
   /** Request body limit in bytes (`EDGE_BODY_LIMIT_BYTES`, 1 MiB). */
   bodyLimitBytes: number;
-  /** Accepted Bearer API keys; empty means no auth (`EDGE_API_KEYS`). */
+  /** Longest time to receive a request body, ms (`EDGE_BODY_TIMEOUT_MS`, 10 000; then 408). */
+  bodyTimeoutMs: number;
+  /**
+   * Accepted Bearer API keys; empty means no auth (`EDGE_API_KEYS`). They
+   * guard predictions, model metadata, feature routes of the embedded
+   * platform and the details of `/health`.
+   */
   apiKeys: string[];
+  /**
+   * Model names served in pointer mode (`EDGE_MODELS`, default: the default
+   * model only). Another name answers 404 without a Redis read; `*` serves
+   * any name that has a pointer (a documented choice: see SECURITY.md).
+   */
+  models: string[];
+  /** Origins `http(s)` artifact locations may use (`EDGE_ARTIFACT_ORIGINS`, none). */
+  artifactOrigins: string[];
+  /** Largest model artifact read, bytes (`EDGE_ARTIFACT_MAX_BYTES`, 256 MiB). */
+  artifactMaxBytes: number;
+  /** Bearer token sent to the artifact origins (`EDGE_REGISTRY_TOKEN`, the registry's edge token). */
+  registryToken?: string;
+  /**
+   * Export `ml_feature_value_min`/`_max` (`EDGE_METRICS_FEATURE_EXTREMES`,
+   * false): raw extremes of request inputs (the largest transaction amount)
+   * on an unauthenticated `/metrics`; drift and null ratios stay on.
+   */
+  metricsFeatureExtremes: boolean;
   /** Allowed CORS origins; empty means no CORS headers (`EDGE_CORS_ORIGINS`). */
   corsOrigins: string[];
   /** Whether CORS allows credentials (`EDGE_CORS_CREDENTIALS`, false). */
@@ -164,6 +194,14 @@ export function resolveEdgeConfig(
     });
   }
   const credentials = ["1", "true", "yes", "TRUE"].includes(env.EDGE_CORS_CREDENTIALS ?? "");
+  for (const origin of list(env.EDGE_ARTIFACT_ORIGINS)) {
+    if (!/^https?:\/\/[^/]+\/?$/.test(origin)) {
+      issues.push({
+        path: "EDGE_ARTIFACT_ORIGINS",
+        message: `Expected scheme://host[:port]: ${origin}`,
+      });
+    }
+  }
   if (credentials && list(env.EDGE_CORS_ORIGINS).includes("*")) {
     issues.push({ path: "EDGE_CORS_ORIGINS", message: "Cannot be * when credentials are allowed" });
   }
@@ -187,7 +225,13 @@ export function resolveEdgeConfig(
     predictionCacheMax: e.EDGE_PREDICTION_CACHE_MAX,
     batchMax: e.EDGE_BATCH_MAX,
     bodyLimitBytes: e.EDGE_BODY_LIMIT_BYTES,
+    bodyTimeoutMs: e.EDGE_BODY_TIMEOUT_MS,
     apiKeys: e.EDGE_API_KEYS,
+    models: e.EDGE_MODELS.length > 0 ? e.EDGE_MODELS : [e.EDGE_DEFAULT_MODEL],
+    artifactOrigins: e.EDGE_ARTIFACT_ORIGINS,
+    artifactMaxBytes: e.EDGE_ARTIFACT_MAX_BYTES,
+    registryToken: e.EDGE_REGISTRY_TOKEN,
+    metricsFeatureExtremes: e.EDGE_METRICS_FEATURE_EXTREMES,
     corsOrigins: e.EDGE_CORS_ORIGINS,
     corsCredentials: e.EDGE_CORS_CREDENTIALS,
     coalesce: e.EDGE_COALESCE,

@@ -384,7 +384,7 @@ export interface DriftGauge {
 /** Name of the drift gauge. */
 export const DRIFT_METRIC_NAME = "ml_feature_drift_psi";
 
-/** Names of every gauge {@linkcode createDriftGauge} registers. */
+/** Names of every gauge {@linkcode createDriftGauge} can register (the last two are opt-in). */
 export const FEATURE_METRIC_NAMES = [
   DRIFT_METRIC_NAME,
   "ml_feature_null_ratio",
@@ -396,10 +396,15 @@ const LABELS = ["model_name", "model_version", "feature"] as const;
 
 /**
  * Registers on `registry`, computed from the added monitors at scrape time:
- * `ml_feature_drift_psi`, `ml_feature_null_ratio`, `ml_feature_value_min`
- * and `ml_feature_value_max`, each `{model_name,model_version,feature}`.
+ * `ml_feature_drift_psi` and `ml_feature_null_ratio`, plus, only when
+ * `extremes` is set, `ml_feature_value_min` and `ml_feature_value_max`
+ * (raw values of requests, such as the largest transaction amount, on an
+ * unauthenticated `/metrics`); each `{model_name,model_version,feature}`.
  */
-export function createDriftGauge(registry: Registry): DriftGauge {
+export function createDriftGauge(
+  registry: Registry,
+  options: { extremes?: boolean } = {},
+): DriftGauge {
   const monitors = new Map<string, PsiDriftMonitor>();
   const key = (name: string, version: string) => `${name}\u0000${version}`;
   const labels = (m: PsiDriftMonitor, feature: string) => ({
@@ -444,12 +449,18 @@ export function createDriftGauge(registry: Registry): DriftGauge {
     "Share of null or non-finite values of a model input over the window",
     (s) => s.samples + s.nullRatio > 0 ? s.nullRatio : undefined,
   );
-  statGauge(
-    "ml_feature_value_min",
-    "Smallest value of a model input over the window",
-    (s) => s.min,
-  );
-  statGauge("ml_feature_value_max", "Largest value of a model input over the window", (s) => s.max);
+  if (options.extremes) {
+    statGauge(
+      "ml_feature_value_min",
+      "Smallest value of a model input over the window",
+      (s) => s.min,
+    );
+    statGauge(
+      "ml_feature_value_max",
+      "Largest value of a model input over the window",
+      (s) => s.max,
+    );
+  }
   return {
     add(monitor) {
       monitors.set(key(monitor.modelName, monitor.modelVersion), monitor);

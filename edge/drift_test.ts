@@ -206,9 +206,9 @@ Deno.test("PsiDriftMonitor.stats() reports null ratio and range over the window 
   assert.deepEqual(monitor.stats(), { a: { samples: 3, nullRatio: 0, min: -5, max: 2 } });
 });
 
-Deno.test("createDriftGauge() exports null ratio and value range gauges", async () => {
+Deno.test("createDriftGauge() exports null ratio and, when asked, value range gauges", async () => {
   const registry = new Registry();
-  const gauge = createDriftGauge(registry);
+  const gauge = createDriftGauge(registry, { extremes: true });
   const monitor = new PsiDriftMonitor({
     modelName: "m",
     modelVersion: "1",
@@ -227,4 +227,19 @@ Deno.test("createDriftGauge() exports null ratio and value range gauges", async 
   assert.equal(value("ml_feature_value_max"), 7);
   // Fewer than minSamples (100) observations: no PSI yet.
   assert.ok(!text.includes("ml_feature_drift_psi{"), text);
+});
+
+Deno.test("createDriftGauge() keeps raw input extremes off /metrics by default", async () => {
+  const registry = new Registry();
+  const gauge = createDriftGauge(registry);
+  const monitor = new PsiDriftMonitor({
+    modelName: "m",
+    modelVersion: "1",
+    baseline: { amount: { edges: [0], frequencies: [0.5, 0.5] } },
+  });
+  gauge.add(monitor);
+  monitor.observe([98765.43], ["amount"]);
+  const text = await registry.metrics();
+  assert.match(text, /ml_feature_null_ratio\{/);
+  assert.ok(!text.includes("ml_feature_value_max") && !text.includes("98765"), text);
 });

@@ -14,6 +14,7 @@ export type EdgeErrorCode =
   | "not_found"
   | "method_not_allowed"
   | "payload_too_large"
+  | "request_timeout"
   | "unsupported_media_type"
   | "validation_failed"
   | "missing_features"
@@ -50,6 +51,7 @@ export const STATUS_OF: Record<EdgeErrorCode, number> = {
   not_found: 404,
   method_not_allowed: 405,
   payload_too_large: 413,
+  request_timeout: 408,
   unsupported_media_type: 415,
   validation_failed: 422,
   missing_features: 422,

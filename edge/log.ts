@@ -1,9 +1,11 @@
 /**
  * Structured JSON logs, one line per event, with the request id when there
- * is one.
+ * is one. Credentials in any URL of a line are redacted before it is
+ * written (`schemas/redact.ts`).
  *
  * @module
  */
+import { redactText } from "../schemas/redact.ts";
 
 /** Log levels, most verbose first. */
 export type LogLevel = "debug" | "info" | "warn" | "error" | "silent";
@@ -28,7 +30,9 @@ export function createLogger(
     enabled: (l) => RANK[l] >= min,
     log(l, msg, fields = {}) {
       if (RANK[l] < min) return;
-      write(JSON.stringify({ ts: new Date(now()).toISOString(), level: l, msg, ...fields }));
+      const line = JSON.stringify({ ts: new Date(now()).toISOString(), level: l, msg, ...fields });
+      // Only lines with a URL pay for the redaction (access logs have none).
+      write(line.includes("://") ? redactText(line) : line);
     },
   };
 }

@@ -43,6 +43,28 @@ export class UpstashRolloutSink implements RolloutSink {
   }
 }
 
+/** Where in-process counters go: a store with HINCRBY-like hashes and an expiry. */
+export interface HashCounterStore {
+  hincrby(key: string, fields: Record<string, number>, ttlSeconds?: number): void;
+}
+
+/**
+ * A sink adding to an in-process store (the embedded platform's registry
+ * store, which its model operations read back for `model:status`).
+ */
+export class MemoryRolloutSink implements RolloutSink {
+  readonly #store: HashCounterStore;
+  constructor(store: HashCounterStore) {
+    this.#store = store;
+  }
+  write(increments: { key: string; fields: Record<string, number> }[]): Promise<void> {
+    for (const { key, fields } of increments) {
+      this.#store.hincrby(key, fields, ROLLOUT_TTL_SECONDS);
+    }
+    return Promise.resolve();
+  }
+}
+
 /** Options of {@linkcode RolloutCounters}. */
 export interface RolloutCountersOptions {
   sink: RolloutSink;

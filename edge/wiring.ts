@@ -9,6 +9,7 @@ import { Redis } from "@upstash/redis";
 import { LocalRegistry } from "../registry/mod.ts";
 import type { EdgeDeps } from "./app.ts";
 import type { EdgeConfig } from "./config.ts";
+import { createLogger } from "./log.ts";
 import { RegistryModelSource, UpstashPointerSource } from "./models/mod.ts";
 import { UpstashOnlineReader } from "./online/mod.ts";
 import { UpstashRolloutSink } from "./rollout.ts";
@@ -37,8 +38,19 @@ export function edgeRedis(upstash: { url: string; token: string }): Redis {
 /** The dependencies `deploy.ts` passes to `createApp`. */
 export function buildEdgeDeps(config: EdgeConfig): EdgeDeps {
   const redis = config.upstash ? edgeRedis(config.upstash) : undefined;
+  const logger = createLogger(config.logLevel);
   const models = config.modelSource === "pointer"
-    ? new UpstashPointerSource(redis!, [config.defaultModel])
+    ? new UpstashPointerSource(redis!, config.models.filter((m) => m !== "*"), {
+      anyModel: config.models.includes("*"),
+      artifactOrigins: config.artifactOrigins,
+      maxArtifactBytes: config.artifactMaxBytes,
+      artifactToken: config.registryToken,
+      onFetchError: (name, location, error) =>
+        logger.log("warn", `Cannot fetch the artifact of model '${name}'`, {
+          location,
+          error: error instanceof Error ? error.message : String(error),
+        }),
+    })
     : new RegistryModelSource(new LocalRegistry({ root: config.registryDir }), {
       traffic: config.traffic,
     });
@@ -49,5 +61,5 @@ export function buildEdgeDeps(config: EdgeConfig): EdgeDeps {
     })
     : null;
   const rollout = config.rolloutCounters && redis ? new UpstashRolloutSink(redis) : null;
-  return { config, models, online, rollout };
+  return { config, models, online, rollout, logger };
 }

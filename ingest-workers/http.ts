@@ -9,7 +9,13 @@
  */
 import { Hono } from "hono";
 import type { ErrorResponse } from "../schemas/prediction.ts";
-import { readBody } from "./_http_body.ts";
+import { readBody as readDecoded } from "./_http_body.ts";
+import {
+  BadContentLengthError,
+  BodyReader,
+  BodyTimeoutError,
+  BodyTooLargeError,
+} from "../pipeline/http_guard.ts";
 import { IngestRequestError, isRetryable } from "./errors.ts";
 import type { IngestMetrics } from "./metrics.ts";
 import type { IngestPipeline, PipelineInput } from "./port.ts";
@@ -25,6 +31,8 @@ export interface IngestRoutesOptions {
   /** Accepted keys (`x-api-key` or `Authorization: Bearer`); empty = open. */
   apiKeys?: string[];
   metrics?: IngestMetrics;
+  /** Longest time to receive a body, ms (default 10 000; then 408). */
+  bodyTimeoutMs?: number;
 }
 
 /** The 202 body. */
@@ -39,9 +47,10 @@ export interface IngestAccepted {
 export function createIngestRoutes(options: IngestRoutesOptions): Hono {
   const app = new Hono();
   const keys = options.apiKeys ?? [];
+  const bodies = new BodyReader({ maxBytes: MAX_BODY_BYTES, timeoutMs: options.bodyTimeoutMs });
   app.post("/ingest/events", async (c) => {
     if (keys.length > 0) checkApiKey(c.req.raw.headers, keys);
-    const body = await readBody(c.req.raw, MAX_BODY_BYTES);
+    const body = await readBody(bodies, c.req.raw);
     const messages = splitEvents(body, c.req.header("content-type") ?? "");
     let result;
     try {
@@ -100,6 +109,33 @@ function constantTimeEqual(a: string, b: string): boolean {
   let diff = x.length ^ y.length;
   for (let i = 0; i < Math.max(x.length, y.length); i++) diff |= (x[i] ?? 0) ^ (y[i] ?? 0);
   return diff === 0;
+}
+
+/**
+ * The body decoded (gzip, zstd) within the limit, which holds for the
+ * decoded bytes, and within the guard's deadline; the guard's errors in
+ * this route's terms.
+ */
+async function readBody(bodies: BodyReader, req: Request): Promise<Uint8Array> {
+  try {
+    bodies.checkDeclared(req);
+    return await bodies.within(readDecoded(req, bodies.maxBytes));
+  } catch (error) {
+    if (error instanceof BodyTooLargeError) {
+      throw tooLarge(`body exceeds ${MAX_BODY_BYTES} bytes`);
+    }
+    if (error instanceof BodyTimeoutError) {
+      throw new IngestRequestError(
+        "request_timeout",
+        408,
+        `Cannot ingest events: ${error.message}`,
+      );
+    }
+    if (error instanceof BadContentLengthError) {
+      throw new IngestRequestError("bad_request", 400, `Cannot ingest events: ${error.message}`);
+    }
+    throw error;
+  }
 }
 
 function tooLarge(what: string): IngestRequestError {

@@ -132,3 +132,20 @@ Deno.test("createIngestRoutes() answers 400 for a corrupt body and 415 for an un
   assert.equal(br.status, 415);
   assert.match(ErrorResponseSchema.parse(await br.json()).error.message, /'br' is not supported/);
 });
+
+Deno.test("createWorkerApp() answers unknown routes with JSON and every response with X-Request-ID", async () => {
+  const { createWorkerApp } = await import("./server.ts");
+  const { Registry } = await import("prom-client");
+  const app = createWorkerApp({
+    source: "http",
+    registry: new Registry(),
+    status: () => ({ state: "running", sourceReady: true }),
+  });
+  const missing = await app.request("/nope");
+  assert.equal(missing.status, 404);
+  assert.equal((await missing.json()).error.code, "not_found");
+  assert.ok(missing.headers.get("x-request-id"));
+  const health = await app.request("/health", { headers: { "x-request-id": "abc-1" } });
+  assert.equal(health.headers.get("x-request-id"), "abc-1");
+  await health.body?.cancel();
+});

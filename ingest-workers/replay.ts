@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { readLines } from "../pipeline/load_file.ts";
 import { sleep } from "./_delivery.ts";
 import type { EventProducer, ProducerRecord } from "./port.ts";
 
@@ -18,7 +19,7 @@ export interface ReplayOptions {
   rebaseTime?: boolean;
   /** Records per send. Default 500. */
   batchSize?: number;
-  /** Called about once a second and at the end. */
+  /** Called after every send and at the end. */
   onProgress?: (p: ReplayProgress) => void;
   signal?: AbortSignal;
   nowMs?: number;
@@ -27,37 +28,14 @@ export interface ReplayOptions {
 /** Progress of a replay. */
 export interface ReplayProgress {
   sent: number;
+  /** Bytes of the file read so far. */
+  bytes: number;
   seconds: number;
   ratePerSec: number;
   done: boolean;
 }
 
 const encoder = new TextEncoder();
-
-/** Yields the non-empty lines of a file as raw bytes, without loading it whole. */
-export async function* readLines(file: string): AsyncGenerator<Uint8Array> {
-  using f = await Deno.open(file);
-  let rest = new Uint8Array(0);
-  for await (const chunk of f.readable) {
-    const buf = new Uint8Array(rest.length + chunk.length);
-    buf.set(rest);
-    buf.set(chunk, rest.length);
-    let start = 0;
-    for (let i = 0; i < buf.length; i++) {
-      if (buf[i] !== 0x0a) continue;
-      const line = stripCr(buf.subarray(start, i));
-      if (line.length > 0) yield line;
-      start = i + 1;
-    }
-    rest = buf.slice(start);
-  }
-  const last = stripCr(rest);
-  if (last.length > 0) yield last;
-}
-
-function stripCr(b: Uint8Array): Uint8Array {
-  return b.length > 0 && b[b.length - 1] === 0x0d ? b.subarray(0, b.length - 1) : b;
-}
 
 /** Sends every line of `options.file`; resolves with the final progress. */
 export async function replayFile(options: ReplayOptions): Promise<ReplayProgress> {
@@ -67,11 +45,17 @@ export async function replayFile(options: ReplayOptions): Promise<ReplayProgress
   const batchSize = Math.max(1, Math.min(options.batchSize ?? 500, rateBatch(options.ratePerSec)));
   const started = performance.now();
   let sent = 0;
-  let lastReport = started;
+  let bytes = 0;
   let batch: ProducerRecord[] = [];
   const report = (done: boolean) => {
     const seconds = (performance.now() - started) / 1000;
-    options.onProgress?.({ sent, seconds, ratePerSec: seconds > 0 ? sent / seconds : 0, done });
+    options.onProgress?.({
+      sent,
+      bytes,
+      seconds,
+      ratePerSec: seconds > 0 ? sent / seconds : 0,
+      done,
+    });
   };
   const flush = async () => {
     if (batch.length === 0) return;
@@ -84,18 +68,22 @@ export async function replayFile(options: ReplayOptions): Promise<ReplayProgress
       const wait = due - performance.now();
       if (wait > 0) await sleep(wait, options.signal);
     }
-    if (performance.now() - lastReport >= 1000) {
-      lastReport = performance.now();
-      report(false);
-    }
+    report(false);
   };
   for await (const line of readLines(options.file)) {
     if (options.signal?.aborted) break;
+    bytes += line.length + 1;
     batch.push(toRecord(line, shiftMs));
     if (batch.length >= batchSize) await flush();
   }
   await flush();
-  const final = { sent, seconds: (performance.now() - started) / 1000, ratePerSec: 0, done: true };
+  const final = {
+    sent,
+    bytes,
+    seconds: (performance.now() - started) / 1000,
+    ratePerSec: 0,
+    done: true,
+  };
   final.ratePerSec = final.seconds > 0 ? sent / final.seconds : 0;
   options.onProgress?.(final);
   return final;

@@ -1,12 +1,16 @@
 /**
- * The worker's own HTTP surface: `/health` (alive, with state), `/ready`
- * (200 only while pulling normally), `/metrics` (Prometheus text), and, for
- * the HTTP source, `POST /ingest/events`.
+ * The worker's own HTTP surface: `/health` (alive, with state; the last
+ * error only to a key holder when keys are set, since it names hosts),
+ * `/ready` (200 only while pulling normally), `/metrics` (Prometheus text),
+ * and, for the HTTP source, `POST /ingest/events`.
  *
  * @module
  */
 import { Hono } from "hono";
+import { requestId } from "hono/request-id";
 import type { Registry } from "prom-client";
+import { bearerToken, matchesAnyKey } from "../pipeline/http_guard.ts";
+import { redactText } from "../schemas/redact.ts";
 
 /** What the ops routes report. */
 export interface WorkerStatus {
@@ -24,19 +28,25 @@ export interface WorkerAppOptions {
   status(): WorkerStatus;
   /** The HTTP source's routes, once the pipeline is open (`undefined` answers 503 until then). */
   ingestRoutes?: () => Hono | undefined;
+  /** Keys (`INGEST_API_KEYS`) that see `/health` details; empty or absent: everyone does. */
+  apiKeys?: readonly string[];
 }
 
 /** Builds the Hono app of a worker process. */
 export function createWorkerApp(options: WorkerAppOptions): Hono {
   const app = new Hono();
+  const keys = options.apiKeys ?? [];
+  app.use(requestId({ headerName: "X-Request-ID" }));
   app.get("/health", (c) => {
     const s = options.status();
     const status = s.state === "degraded" ? "degraded" : "ok";
+    const given = c.req.header("x-api-key") ?? bearerToken(c.req.header("authorization"));
+    if (keys.length > 0 && !matchesAnyKey(given, keys)) return c.json({ status });
     return c.json({
       status,
       state: s.state,
       source: options.source,
-      last_error: s.lastError ?? null,
+      last_error: s.lastError ? redactText(s.lastError) : null,
     });
   });
   app.get("/ready", (c) => {
@@ -57,5 +67,17 @@ export function createWorkerApp(options: WorkerAppOptions): Hono {
       return c.json({ error: { code: "service_unavailable", message, status: 503 } }, 503);
     });
   }
+  app.notFound((c) =>
+    c.json({
+      error: { code: "not_found", message: `No route ${c.req.method} ${c.req.path}`, status: 404 },
+    }, 404)
+  );
+  app.onError((error, c) => {
+    console.error(error);
+    return c.json(
+      { error: { code: "internal_error", message: "Internal error", status: 500 } },
+      500,
+    );
+  });
   return app;
 }

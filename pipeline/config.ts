@@ -5,7 +5,7 @@
  * @module
  */
 import { z } from "zod";
-import { envInt, parseConfig } from "../schemas/config.ts";
+import { envInt, envList, parseConfig } from "../schemas/config.ts";
 import { DEFAULT_MAX_FUTURE_MS } from "../schemas/event.ts";
 import { DEFAULT_MIN_TILE_MS } from "./store/_sql_store.ts";
 
@@ -24,8 +24,8 @@ const schema = z.object({
   FEATURES_MAX_FUTURE_MS: envInt(DEFAULT_MAX_FUTURE_MS, 0, 86_400_000),
   /** Interface `features:serve` binds. Default 127.0.0.1 (0.0.0.0 in a container). */
   FEATURES_HOSTNAME: z.string().min(1).default("127.0.0.1"),
-  /** Port of `features:serve`. Default 8091. */
-  FEATURES_PORT: envInt(8091, 1, 65535),
+  /** Port of `features:serve`. Default 8092 (8091 is the ingest worker's). */
+  FEATURES_PORT: envInt(8092, 1, 65535),
   /**
    * Smallest tile size, ms, kept in Postgres `feature_tiles`. Default 3600000
    * (1 h): finer tiles cover short windows that offline reads take from raw
@@ -34,6 +34,12 @@ const schema = z.object({
   FEATURES_MIN_TILE_MS: envInt(DEFAULT_MIN_TILE_MS, 0, 31 * 86_400_000),
   /** Messages per `processBatch` call of the CLI loaders. Default 1000. */
   FEATURES_BATCH_SIZE: envInt(1000, 1, 100_000),
+  /**
+   * Bearer keys of the feature routes (per-entity features are personal
+   * data) and of `/ready` details; empty: open (the embedded platform then
+   * uses `EDGE_API_KEYS`).
+   */
+  FEATURES_API_KEYS: envList([]),
 });
 
 /** Resolved pipeline configuration. */
@@ -47,6 +53,8 @@ export interface FeaturesConfig {
   port: number;
   batchSize: number;
   minTileMs: number;
+  /** Bearer keys of the feature routes (`FEATURES_API_KEYS`); empty: open. */
+  apiKeys: string[];
 }
 
 /** Reads and validates the pipeline configuration; throws `ConfigError` listing every problem. */
@@ -73,5 +81,6 @@ export function resolveFeaturesConfig(
     port: c.FEATURES_PORT,
     batchSize: c.FEATURES_BATCH_SIZE,
     minTileMs: c.FEATURES_MIN_TILE_MS,
+    apiKeys: c.FEATURES_API_KEYS,
   };
 }

@@ -2,14 +2,21 @@
  * The HTTP API of the features: exact offline values as of any time, and
  * what the edge sees online now. Errors use the platform's one JSON shape.
  *
+ * Per-entity features are personal data: with `apiKeys` set, the feature
+ * routes need `Authorization: Bearer <key>` (401 otherwise), and `/ready`
+ * tells why it is not ready only to a key holder (the reasons name hosts).
+ *
  * @module
  */
 import { Hono } from "hono";
+import { requestId } from "hono/request-id";
 import type { Context } from "hono";
 import type { Registry } from "prom-client";
 import type { ErrorResponse } from "../schemas/prediction.ts";
 import { PlatformError } from "../schemas/errors.ts";
 import { parseIsoUtc } from "../schemas/time.ts";
+import { redactText } from "../schemas/redact.ts";
+import { bearerToken, matchesAnyKey } from "./http_guard.ts";
 import type { FeaturePipeline } from "./feature_pipeline.ts";
 import { FeatureRequestError } from "./errors.ts";
 
@@ -29,7 +36,18 @@ export interface FeatureAppDeps {
   registry?: Registry;
   /** Clock, epoch ms. Default `Date.now`. */
   now?: () => number;
+  /** Bearer keys of the feature routes; empty or absent: open. */
+  apiKeys?: readonly string[];
+  /**
+   * Serve `/health`, `/healthz` and `/ready` (default true). A host that
+   * mounts these routes beside its own probes (the embedded platform) turns
+   * them off, so its own answer those paths.
+   */
+  probes?: boolean;
 }
+
+/** The routes of {@linkcode createFeatureApp} that need a key when keys are set. */
+export const FEATURE_ROUTES = ["/features/:entity/:id", "/features/:entity/:id/online"] as const;
 
 const STATUS: Record<string, number> = {
   invalid_request: 422,
@@ -44,7 +62,21 @@ const STATUS: Record<string, number> = {
  */
 export function createFeatureApp(deps: FeatureAppDeps): Hono {
   const app = new Hono();
+  // Hosts that frame requests themselves (the edge) already set X-Request-ID.
+  if (deps.probes !== false) app.use(requestId({ headerName: "X-Request-ID" }));
   const now = deps.now ?? Date.now;
+  const keys = deps.apiKeys ?? [];
+  const keyHolder = (c: Context) =>
+    keys.length === 0 || matchesAnyKey(bearerToken(c.req.header("authorization")), keys);
+  for (const path of FEATURE_ROUTES) {
+    app.use(path, async (c, next) => {
+      if (!keyHolder(c)) {
+        c.header("WWW-Authenticate", 'Bearer realm="features"');
+        return errorResponse(c, "unauthorized", "Missing or invalid API key", 401);
+      }
+      await next();
+    });
+  }
   const viewFor = (entity: string) => {
     const view = deps.pipeline.views.find((v) => v.entity === entity);
     if (!view) {
@@ -61,23 +93,7 @@ export function createFeatureApp(deps: FeatureAppDeps): Hono {
     const view = viewFor(c.req.param("entity"));
     return c.json(await deps.pipeline.getOnlineFeatures(c.req.param("id"), now(), view));
   });
-  // Liveness: the process answers. Readiness: the store and the online
-  // cache both answer a read of a probe entity, within a deadline.
-  app.get("/health", (c) => c.json({ status: "ok" }));
-  app.get("/healthz", (c) => c.json({ status: "ok" }));
-  app.get("/ready", async (c) => {
-    const view = deps.pipeline.views[0];
-    const probe = "__ready_probe__";
-    const checks = await Promise.allSettled([
-      withDeadline(deps.pipeline.getOfflineFeatures(probe, now(), view), READY_TIMEOUT_MS),
-      withDeadline(deps.pipeline.getOnlineFeatures(probe, now(), view), READY_TIMEOUT_MS),
-    ]);
-    const [store, online] = checks.map((r) =>
-      r.status === "fulfilled" ? "ok" : `error: ${(r.reason as Error)?.message ?? r.reason}`
-    );
-    if (store === "ok" && online === "ok") return c.json({ status: "ready", store, online });
-    return errorResponse(c, "not_ready", `Not ready: store ${store}; online ${online}`, 503);
-  });
+  if (deps.probes !== false) registerProbes(app, deps, now, keyHolder);
   if (deps.registry) {
     const registry = deps.registry;
     app.get(
@@ -91,10 +107,39 @@ export function createFeatureApp(deps: FeatureAppDeps): Hono {
       const details = Array.isArray(err.details) ? err.details : undefined;
       return errorResponse(c, err.code, err.message, STATUS[err.code] ?? 500, details);
     }
-    console.error(err);
+    console.error(redactText(err instanceof Error ? err.stack ?? err.message : String(err)));
     return errorResponse(c, "internal_error", "Internal error", 500);
   });
   return app;
+}
+
+/**
+ * Liveness: the process answers. Readiness: the store and the online cache
+ * both answer a read of a probe entity, within a deadline.
+ */
+function registerProbes(
+  app: Hono,
+  deps: FeatureAppDeps,
+  now: () => number,
+  keyHolder: (c: Context) => boolean,
+): void {
+  app.get("/health", (c) => c.json({ status: "ok" }));
+  app.get("/healthz", (c) => c.json({ status: "ok" }));
+  app.get("/ready", async (c) => {
+    const view = deps.pipeline.views[0];
+    const probe = "__ready_probe__";
+    const checks = await Promise.allSettled([
+      withDeadline(deps.pipeline.getOfflineFeatures(probe, now(), view), READY_TIMEOUT_MS),
+      withDeadline(deps.pipeline.getOnlineFeatures(probe, now(), view), READY_TIMEOUT_MS),
+    ]);
+    const [store, online] = checks.map((r) =>
+      r.status === "fulfilled" ? "ok" : `error: ${(r.reason as Error)?.message ?? r.reason}`
+    );
+    if (store === "ok" && online === "ok") return c.json({ status: "ready", store, online });
+    // Only a key holder sees why (driver messages may name hosts).
+    const why = keyHolder(c) ? `: store ${redactText(store)}; online ${redactText(online)}` : "";
+    return errorResponse(c, "not_ready", `Not ready${why}`, 503);
+  });
 }
 
 const READY_TIMEOUT_MS = 2000;

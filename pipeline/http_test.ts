@@ -22,6 +22,7 @@ Deno.test("createFeatureApp() serves offline and online features and 422 on a ba
     }]);
     const app = createFeatureApp({ pipeline, now: () => NOW });
     const off = await app.request("/features/user/u1?as_of=2026-03-20T11:30:00Z");
+    assert.ok(off.headers.get("x-request-id"), "every answer carries X-Request-ID");
     assert.equal(off.status, 200);
     const body = await off.json();
     assert.equal(body.entity_type, "user");
@@ -57,6 +58,28 @@ Deno.test("createFeatureApp() /ready answers once store and online cache answer"
     const down = await app.request("/ready");
     assert.equal(down.status, 503);
     assert.equal((await down.json()).error.code, "not_ready");
+  } finally {
+    await store.close();
+  }
+});
+
+Deno.test("createFeatureApp() with API keys refuses per-entity features without one", async () => {
+  const store = new PgliteFeatureStore();
+  await store.migrate();
+  try {
+    const pipeline = new FeaturePipeline({ store, cache: new MemoryOnlineCache(), now: () => NOW });
+    const app = createFeatureApp({ pipeline, now: () => NOW, apiKeys: ["feat-key"] });
+    for (const path of ["/features/user/u1", "/features/user/u1/online"]) {
+      const none = await app.request(path);
+      assert.equal(none.status, 401, path);
+      assert.equal(ErrorResponseSchema.parse(await none.json()).error.code, "unauthorized");
+      const wrong = await app.request(path, { headers: { authorization: "Bearer nope" } });
+      assert.equal(wrong.status, 401, path);
+      const right = await app.request(path, { headers: { authorization: "Bearer feat-key" } });
+      assert.equal(right.status, 200, path);
+    }
+    // Liveness stays open for probes.
+    assert.equal((await app.request("/health")).status, 200);
   } finally {
     await store.close();
   }

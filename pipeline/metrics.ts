@@ -56,7 +56,12 @@ export class FeatureMetrics {
   readonly freshnessSeconds: Histogram;
   readonly #rings = new Map<string, ValueRing>();
 
-  constructor(registry: Registry) {
+  /**
+   * `extremes` also exports `features_value_min` and `features_value_max`:
+   * raw values of recent events (the largest transaction amount) on an
+   * unauthenticated `/metrics`, so off unless asked (`FEATURES_METRICS_EXTREMES`).
+   */
+  constructor(registry: Registry, options: { extremes?: boolean } = {}) {
     const registers = [registry];
     this.events = new Counter({
       name: "features_events_total",
@@ -102,8 +107,10 @@ export class FeatureMetrics {
       "Share of null values of a feature over recent writes",
       (s) => s.nullRate,
     );
-    gauge("features_value_min", "Minimum of a feature over recent writes", (s) => s.min);
-    gauge("features_value_max", "Maximum of a feature over recent writes", (s) => s.max);
+    if (options.extremes) {
+      gauge("features_value_min", "Minimum of a feature over recent writes", (s) => s.min);
+      gauge("features_value_max", "Maximum of a feature over recent writes", (s) => s.max);
+    }
     gauge("features_value_mean", "Mean of a feature over recent writes", (s) => s.mean);
   }
 

@@ -62,6 +62,16 @@ export {
   openOnlineCache,
 } from "./runtime.ts";
 export { createFeatureApp, type FeatureAppDeps, type FeatureReader } from "./http.ts";
+export {
+  BadContentLengthError,
+  bearerToken,
+  BodyReader,
+  type BodyReaderOptions,
+  BodyTimeoutError,
+  BodyTooLargeError,
+  constantTimeEqual,
+  matchesAnyKey,
+} from "./http_guard.ts";
 export { loadJsonl, type LoadJsonlOptions, type LoadTotals, rebaseLines } from "./load_file.ts";
 export {
   buildDemoTrainingSet,

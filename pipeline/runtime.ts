@@ -47,6 +47,12 @@ export interface OpenFeatureRuntimeOptions {
   /** Skip warming the in-memory cache from the store. */
   skipWarm?: boolean;
   /**
+   * For one-shot loaders: when the cache is the in-memory one (no REDIS_URL
+   * or Upstash), nobody else reads it, so the pipeline does not maintain it
+   * (the platform rebuilds its own from the store when it starts).
+   */
+  offline?: boolean;
+  /**
    * The online cache to use instead of the one `config` selects (the
    * embedded ingest thread passes its channel to the serving thread's
    * cache); closed with the runtime.
@@ -97,6 +103,7 @@ export async function openFeatureRuntime(
       views,
       registry: options.registry,
       maxFutureMs: config.maxFutureMs,
+      online: sharedCache || !options.offline,
     });
     if ((!sharedCache || newViews.length > 0) && !options.skipWarm) {
       await pipeline.rebuildOnline();

@@ -6,6 +6,7 @@
  *
  * @module
  */
+import { redactText, redactUrl } from "../schemas/redact.ts";
 import { RegistryError, type RegistryErrorCode } from "./errors.ts";
 
 /** How to reach an MLflow tracking server. */
@@ -52,6 +53,8 @@ type Query = Record<string, string | number | undefined>;
 /** Thin REST client; every method throws `MlflowApiError` or `RegistryError`. */
 export class MlflowClient {
   readonly baseUrl: string;
+  /** `baseUrl` with any credentials redacted: the only form put in messages. */
+  readonly displayUrl: string;
   #headers: Record<string, string>;
   #timeoutMs: number;
   #artifactTimeoutMs: number;
@@ -59,6 +62,7 @@ export class MlflowClient {
 
   constructor(options: MlflowClientOptions) {
     this.baseUrl = options.trackingUri.replace(/\/+$/, "");
+    this.displayUrl = redactUrl(this.baseUrl);
     this.#headers = {};
     if (options.token) this.#headers.authorization = `Bearer ${options.token}`;
     else if (options.username !== undefined) {
@@ -163,10 +167,8 @@ export class MlflowClient {
     } catch (cause) {
       const reason = cause instanceof DOMException && cause.name === "TimeoutError"
         ? `no answer within ${timeoutMs} ms`
-        : cause instanceof Error
-        ? cause.message
-        : String(cause);
-      throw unavailable(`Cannot reach MLflow at '${this.baseUrl}': ${reason}`, cause);
+        : redactText(cause instanceof Error ? cause.message : String(cause));
+      throw unavailable(`Cannot reach MLflow at '${this.displayUrl}': ${reason}`, cause);
     }
   }
 
@@ -185,12 +187,12 @@ export class MlflowClient {
     if (res.status === 401 || res.status === 403) {
       throw new RegistryError(
         "registry_unavailable",
-        `MLflow refused the credentials at '${this.baseUrl}': HTTP ${res.status}`,
+        `MLflow refused the credentials at '${this.displayUrl}': HTTP ${res.status}`,
         { details: { status: res.status } },
       );
     }
     if (res.status >= 500 && errorCode.startsWith("HTTP_")) {
-      throw unavailable(`MLflow at '${this.baseUrl}' failed: HTTP ${res.status} ${message}`);
+      throw unavailable(`MLflow at '${this.displayUrl}' failed: HTTP ${res.status} ${message}`);
     }
     throw new MlflowApiError(res.status, errorCode, message);
   }

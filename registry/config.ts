@@ -34,8 +34,14 @@ const RegistryEnvSchema = z.object({
   REGISTRY_WEBHOOK_SECRET: optional,
   /** How old a webhook timestamp may be (s). */
   REGISTRY_WEBHOOK_TOLERANCE_S: envInt(300, 1, 3600),
-  /** Bearer token for `/models/rollouts`; unset → the admin routes answer 401. */
+  /** Bearer token for `/models/rollouts` and `/health` details; unset → the admin routes answer 401. */
   REGISTRY_ADMIN_TOKEN: optional,
+  /** Bearer token the edges send to read `/packages/<sha>` (the admin token also works). */
+  REGISTRY_EDGE_TOKEN: optional,
+  /** Largest POST body (webhook, rollback) in bytes. */
+  REGISTRY_MAX_BODY_BYTES: envInt(64 * 1024, 1024, 16 * 1024 * 1024),
+  /** Longest time to receive a POST body (ms). */
+  REGISTRY_BODY_TIMEOUT_MS: envInt(10_000, 100, 600_000),
   REGISTRY_HOST: z.string().default("127.0.0.1"),
   REGISTRY_PORT: envInt(8100, 0, 65535),
   /** Base URL under which the sync worker serves large packages (`/packages/<sha>`). */

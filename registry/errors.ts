@@ -14,7 +14,11 @@ export type RegistryErrorCode =
   | "registry_unavailable"
   | "registry_conflict"
   | "invalid_request"
-  | "publish_failed";
+  | "publish_failed"
+  /** Promote or canary would change the inputs clients send (see `input_changes.ts`). */
+  | "input_schema_changed"
+  /** A traffic split was asked for where no serving process can see it. */
+  | "no_running_platform";
 
 /** An error from a registry adapter. */
 export class RegistryError extends PlatformError {

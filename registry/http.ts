@@ -1,19 +1,23 @@
 /**
- * The registry's HTTP surface (Hono): `/health`, `/ready`, `/metrics`,
- * `POST /webhooks/mlflow` (signed MLflow deliveries trigger a sync),
- * `/models/rollouts` (admin token) and `/packages/<sha>` for packages too
- * large for Redis. Errors become the platform's one JSON error shape here.
+ * The registry's HTTP surface (Hono): `/health` (status only; details with
+ * the admin token), `/ready`, `/metrics`, `POST /webhooks/mlflow` (signed
+ * MLflow deliveries trigger a sync), `/models/rollouts` (admin token) and
+ * `/packages/<sha>` (admin or edge token) for packages too large for Redis.
+ * Every POST checks its credentials before it reads the body, and reads it
+ * within a size limit and a deadline. Errors become the platform's one JSON
+ * error shape here, with any URL credentials redacted.
  *
  * @module
  */
-import { Buffer } from "node:buffer";
-import { timingSafeEqual } from "node:crypto";
 import { type Context, Hono } from "hono";
+import { requestId } from "hono/request-id";
 import type { Registry } from "prom-client";
 import { PlatformError } from "../schemas/errors.ts";
+import { redactText } from "../schemas/redact.ts";
+import { bearerToken, BodyReader, matchesAnyKey } from "../pipeline/http_guard.ts";
 import type { RegistryLog, RegistryMetrics } from "./metrics.ts";
 import type { SyncWorker } from "./sync.ts";
-import type { WebhookVerifier } from "./webhook.ts";
+import type { WebhookRefusal, WebhookVerifier } from "./webhook.ts";
 
 /** Rollout actions and status exposed to admins (implemented by the rollout controller). */
 export interface RolloutAdmin {
@@ -31,9 +35,18 @@ export interface RegistryAppDeps {
   verifier?: WebhookVerifier;
   /** Unset → admin routes answer 401. */
   adminToken?: string;
+  /** Token the edges present to read `/packages/<sha>` (the admin token works too). */
+  edgeToken?: string;
   rollout?: RolloutAdmin;
   largePackages?: Map<string, Uint8Array>;
+  /** Largest POST body in bytes (default 64 KiB: MLflow webhook payloads are small). */
+  maxBodyBytes?: number;
+  /** Longest time to receive a POST body, ms (default 10 000). */
+  bodyTimeoutMs?: number;
 }
+
+/** Default largest POST body of the registry, bytes. */
+export const REGISTRY_MAX_BODY_BYTES = 64 * 1024;
 
 const ENTITIES = new Set([
   "model_version_alias",
@@ -45,6 +58,26 @@ const ENTITIES = new Set([
 /** Builds the registry's Hono app. */
 export function createRegistryApp(deps: RegistryAppDeps): Hono {
   const app = new Hono();
+  app.use(requestId({ headerName: "X-Request-ID" }));
+
+  const admins = deps.adminToken ? [deps.adminToken] : [];
+  const packageReaders = [...admins, ...(deps.edgeToken ? [deps.edgeToken] : [])];
+  const isAdmin = (c: Context) => matchesAnyKey(bearerToken(c.req.header("authorization")), admins);
+  const bodies = new BodyReader({
+    maxBytes: deps.maxBodyBytes ?? REGISTRY_MAX_BODY_BYTES,
+    timeoutMs: deps.bodyTimeoutMs,
+  });
+
+  const refuseWebhook = (c: Context, verdict: { reason: WebhookRefusal; message: string }) => {
+    deps.metrics.webhooks.inc({ result: verdict.reason });
+    deps.log("warn", verdict.message, { reason: verdict.reason });
+    return errorJson(
+      c,
+      verdict.reason === "malformed" ? 400 : 401,
+      "webhook_refused",
+      verdict.message,
+    );
+  };
 
   app.get("/health", (c) => {
     const models = deps.worker.status().map((s) => ({
@@ -53,15 +86,16 @@ export function createRegistryApp(deps: RegistryAppDeps): Hono {
       challenger: s.pointer?.challenger?.version ?? null,
       revision: s.pointer?.revision ?? null,
       last_sync_at: s.lastSyncAt,
-      last_error: s.lastError,
+      last_error: s.lastError
+        ? { ...s.lastError, message: redactText(s.lastError.message) }
+        : s.lastError,
       refused: s.refused.map((r) => ({ version: r.version, reason: r.reason, message: r.message })),
     }));
     const unavailable = models.some((m) => m.last_error?.code === "registry_unavailable");
-    return c.json({
-      status: unavailable ? "degraded" : "ok",
-      registry: unavailable ? "unavailable" : "ok",
-      models,
-    });
+    const status = unavailable ? "degraded" : "ok";
+    // Without the admin token: the status only (errors name internal hosts).
+    if (!isAdmin(c)) return c.json({ status });
+    return c.json({ status, registry: unavailable ? "unavailable" : "ok", models });
   });
 
   app.get(
@@ -78,7 +112,7 @@ export function createRegistryApp(deps: RegistryAppDeps): Hono {
   });
 
   app.post("/webhooks/mlflow", async (c) => {
-    const body = await c.req.text();
+    // Credentials first: nothing is read from a delivery that cannot be genuine.
     if (!deps.verifier) {
       deps.metrics.webhooks.inc({ result: "unsigned" });
       return errorJson(
@@ -88,17 +122,11 @@ export function createRegistryApp(deps: RegistryAppDeps): Hono {
         "Webhook refused: no webhook secret is configured",
       );
     }
+    const early = deps.verifier.precheck(c.req.raw.headers);
+    if (early) return refuseWebhook(c, early);
+    const body = await bodies.text(c.req.raw);
     const verdict = deps.verifier.verify(c.req.raw.headers, body);
-    if (!verdict.ok) {
-      deps.metrics.webhooks.inc({ result: verdict.reason });
-      deps.log("warn", verdict.message, { reason: verdict.reason });
-      return errorJson(
-        c,
-        verdict.reason === "malformed" ? 400 : 401,
-        "webhook_refused",
-        verdict.message,
-      );
-    }
+    if (!verdict.ok) return refuseWebhook(c, verdict);
     const { entity, action, data } = verdict.payload;
     const model = typeof data.name === "string" ? data.name : "";
     if (!ENTITIES.has(entity) || !deps.worker.models.includes(model)) {
@@ -118,7 +146,7 @@ export function createRegistryApp(deps: RegistryAppDeps): Hono {
   });
 
   app.use("/models/*", async (c, next) => {
-    if (!authorized(c.req.header("authorization"), deps.adminToken)) {
+    if (!isAdmin(c)) {
       return errorJson(c, 401, "unauthorized", "Admin token missing or wrong");
     }
     await next();
@@ -139,11 +167,15 @@ export function createRegistryApp(deps: RegistryAppDeps): Hono {
     if (!deps.worker.models.includes(model)) {
       return errorJson(c, 404, "model_not_found", `Model not found '${model}'`);
     }
-    const reason = (await c.req.json().catch(() => ({})))?.reason ?? "manual";
+    const text = await bodies.text(c.req.raw);
+    const reason = safeJson(text)?.reason ?? "manual";
     return c.json(await deps.rollout.rollback(model, `manual: ${String(reason).slice(0, 500)}`));
   });
 
   app.get("/packages/:sha", (c) => {
+    if (!matchesAnyKey(bearerToken(c.req.header("authorization")), packageReaders)) {
+      return errorJson(c, 401, "unauthorized", "Edge or admin token missing or wrong");
+    }
     const bytes = deps.largePackages?.get(c.req.param("sha"));
     if (!bytes) {
       return errorJson(c, 404, "package_not_found", `Package not found '${c.req.param("sha")}'`);
@@ -156,9 +188,10 @@ export function createRegistryApp(deps: RegistryAppDeps): Hono {
   app.notFound((c) => errorJson(c, 404, "not_found", `No route ${c.req.method} ${c.req.path}`));
   app.onError((error, c) => {
     const code = error instanceof PlatformError ? error.code : "internal";
-    const status = code === "registry_unavailable" ? 503 : code.endsWith("_not_found") ? 404 : 500;
-    deps.log("error", error.message, { code });
-    return errorJson(c, status, code, status === 500 ? "Internal error" : error.message);
+    const status = STATUS[code] ?? (code.endsWith("_not_found") ? 404 : 500);
+    const message = redactText(error.message);
+    if (status >= 500) deps.log("error", message, { code });
+    return errorJson(c, status, code, status === 500 ? "Internal error" : message);
   });
   return app;
 }
@@ -167,9 +200,18 @@ function errorJson(c: Context, status: number, code: string, message: string) {
   return c.json({ error: { code, message, status } }, status as 400);
 }
 
-function authorized(header: string | undefined, token: string | undefined): boolean {
-  if (!token || !header?.startsWith("Bearer ")) return false;
-  const given = Buffer.from(header.slice("Bearer ".length));
-  const expected = Buffer.from(token);
-  return given.length === expected.length && timingSafeEqual(given, expected);
+const STATUS: Record<string, number> = {
+  registry_unavailable: 503,
+  payload_too_large: 413,
+  request_timeout: 408,
+  bad_request: 400,
+};
+
+function safeJson(text: string): { reason?: unknown } | undefined {
+  try {
+    const value = JSON.parse(text);
+    return typeof value === "object" && value !== null ? value : undefined;
+  } catch {
+    return undefined;
+  }
 }

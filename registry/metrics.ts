@@ -5,6 +5,7 @@
  * @module
  */
 import { Counter, Gauge, Histogram, type Registry } from "prom-client";
+import { redactText } from "../schemas/redact.ts";
 
 /** The metrics the sync worker, validation and the rollout controller update. */
 export interface RegistryMetrics {
@@ -103,15 +104,15 @@ export type RegistryLog = (
   fields?: Record<string, unknown>,
 ) => void;
 
-/** Logs JSON lines to stdout/stderr. */
+/** Logs JSON lines to stdout/stderr, with credentials in any URL redacted. */
 export const jsonLog: RegistryLog = (level, message, fields = {}) => {
-  const line = JSON.stringify({
+  const line = redactText(JSON.stringify({
     time: new Date().toISOString(),
     level,
     component: "registry",
     message,
     ...fields,
-  });
+  }));
   if (level === "error") console.error(line);
   else console.log(line);
 };

@@ -56,5 +56,33 @@ export {
   type EvaluationPolicy,
   type EvaluationResult,
 } from "./evaluate.ts";
-export { createSyncService, registryFromConfig, storeFromConfig } from "./wiring.ts";
+export {
+  createModelOperations,
+  createSyncService,
+  describeTarget,
+  type ModelOperationsTarget,
+  registryFromConfig,
+  storeFromConfig,
+} from "./wiring.ts";
 export * from "./store/mod.ts";
+export {
+  type CanaryOptions,
+  type ModelControl,
+  type ModelListing,
+  ModelOperations,
+  type ModelOperationsDeps,
+  type ModelStatus,
+  type OperationResult,
+  type PromoteOptions,
+  type RollbackOptions,
+} from "./operations.ts";
+export { compareInputs, describeInputChanges, type InputChange } from "./input_changes.ts";
+export { ADMIN_ERROR_STATUS, createModelAdminRoutes } from "./admin_http.ts";
+export { HttpModelControl } from "./admin_client.ts";
+export {
+  controlFilePath,
+  type PlatformControl,
+  readControlFile,
+  removeControlFile,
+  writeControlFile,
+} from "./control_file.ts";

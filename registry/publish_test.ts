@@ -37,6 +37,9 @@ Deno.test("ModelPublisher.putPackage() serves packages over the size limit from 
       REGISTRY_MODELS: "m",
       REGISTRY_BLOB_MAX_BYTES: "1024",
       REGISTRY_PUBLIC_URL: "https://registry.example",
+      REGISTRY_EDGE_TOKEN: "edge-token",
+      // A loaded shared machine must not fail the validation latency smoke run.
+      REGISTRY_VALIDATION_LATENCY_MS: "10000",
     });
     const store = new MemoryRegistryStore();
     const service = createSyncService(config, { registry, store, log: () => {} });
@@ -48,10 +51,11 @@ Deno.test("ModelPublisher.putPackage() serves packages over the size limit from 
     const sha = big.manifest.sha256;
     assert.equal(pointer?.champion.location, `https://registry.example/packages/${sha}`);
     assert.equal(await store.get(redisKeys.blob(sha)), null);
-    const res = await service.app.request(`/packages/${sha}`);
+    const edge = { headers: { authorization: "Bearer edge-token" } };
+    const res = await service.app.request(`/packages/${sha}`, edge);
     assert.equal(res.status, 200);
     assert.deepEqual(new Uint8Array(await res.arrayBuffer()), new Uint8Array(big.onnx));
-    assert.equal((await service.app.request(`/packages/${"0".repeat(64)}`)).status, 404);
+    assert.equal((await service.app.request(`/packages/${"0".repeat(64)}`, edge)).status, 404);
   } finally {
     await Deno.remove(root, { recursive: true });
   }

@@ -161,7 +161,7 @@ export class SyncWorker {
 
   async #syncOnce(model: string, trigger: string): Promise<SyncOutcome> {
     const end = this.#o.metrics.syncDuration.startTimer({ trigger });
-    const status = this.#status.get(model)!;
+    const status = this.#statusOf(model);
     try {
       const aliases = await this.#o.registry.getAliases(model);
       status.aliases = aliases;
@@ -324,6 +324,22 @@ export class SyncWorker {
     }
     const result = await validatePackage(pkg, this.#o.validation);
     return { ...result, pkg };
+  }
+
+  /**
+   * The status entry of a model; a model outside `models` (synced on demand
+   * by an operator command) gets a transient one, so it neither shows in
+   * `status()` nor holds up `ready`.
+   */
+  #statusOf(model: string): ModelSyncStatus {
+    return this.#status.get(model) ?? {
+      model,
+      aliases: {},
+      pointer: null,
+      lastSyncAt: null,
+      lastError: null,
+      refused: [],
+    };
   }
 
   #refusedOf(model: string): ValidationResult[] {

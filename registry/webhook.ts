@@ -67,8 +67,12 @@ export class WebhookVerifier {
     this.#now = options.now ?? Date.now;
   }
 
-  /** Checks headers and the raw body; parses the payload only once the signature holds. */
-  verify(headers: Headers, body: string): WebhookVerdict {
+  /**
+   * Checks what can be checked before the body is read: the three headers
+   * are present, the timestamp is within the tolerance and the delivery id
+   * is new. Returns the refusal, or null when the body is worth reading.
+   */
+  precheck(headers: Headers): WebhookVerdict & { ok: false } | null {
     const signature = headers.get(WEBHOOK_HEADERS.signature);
     const timestamp = headers.get(WEBHOOK_HEADERS.timestamp);
     const deliveryId = headers.get(WEBHOOK_HEADERS.deliveryId);
@@ -78,33 +82,53 @@ export class WebhookVerifier {
         "Webhook refused: signature, timestamp or delivery id header missing",
       );
     }
+    const nowSeconds = this.#now() / 1000;
+    if (
+      !/^\d{1,12}$/.test(timestamp) || Math.abs(nowSeconds - Number(timestamp)) > this.#tolerance
+    ) {
+      return refuse(
+        "stale",
+        `Webhook refused: timestamp outside ${this.#tolerance} s '${timestamp.slice(0, 20)}'`,
+      );
+    }
+    this.#forgetOld(nowSeconds);
+    if (this.#seen.has(deliveryId)) {
+      return refuse(
+        "replayed",
+        `Webhook refused: delivery already processed '${deliveryId.slice(0, 100)}'`,
+      );
+    }
+    return null;
+  }
+
+  /** Checks headers and the raw body; parses the payload only once the signature holds. */
+  verify(headers: Headers, body: string): WebhookVerdict {
+    const early = this.precheck(headers);
+    if (early) return early;
+    const signature = headers.get(WEBHOOK_HEADERS.signature)!;
+    const timestamp = headers.get(WEBHOOK_HEADERS.timestamp)!;
+    const deliveryId = headers.get(WEBHOOK_HEADERS.deliveryId)!;
     const expected = Buffer.from(signMlflowWebhook(this.#secret, deliveryId, timestamp, body));
     const matches = signature.split(" ").some((candidate) => {
       const given = Buffer.from(candidate.trim());
       return given.length === expected.length && timingSafeEqual(given, expected);
     });
     if (!matches) return refuse("bad_signature", "Webhook refused: signature does not match");
-    const seconds = Number(timestamp);
-    const nowSeconds = this.#now() / 1000;
-    if (!/^\d{1,12}$/.test(timestamp) || Math.abs(nowSeconds - seconds) > this.#tolerance) {
-      return refuse(
-        "stale",
-        `Webhook refused: timestamp outside ${this.#tolerance} s '${timestamp}'`,
-      );
-    }
-    this.#forgetOld(nowSeconds);
-    if (this.#seen.has(deliveryId)) {
-      return refuse("replayed", `Webhook refused: delivery already processed '${deliveryId}'`);
-    }
     let payload: MlflowWebhookPayload;
     try {
       payload = JSON.parse(body);
-      if (typeof payload?.entity !== "string" || typeof payload.data !== "object") {
+      // `typeof null` is "object": a null or array `data` is not a payload either.
+      const data: unknown = payload?.data;
+      if (
+        typeof payload?.entity !== "string" || typeof data !== "object" || data === null ||
+        Array.isArray(data)
+      ) {
         throw new Error();
       }
     } catch {
       return refuse("malformed", "Webhook refused: body is not an MLflow webhook payload");
     }
+    const seconds = Number(timestamp);
     this.#seen.set(deliveryId, seconds);
     return { ok: true, payload, deliveryId };
   }
@@ -116,6 +140,6 @@ export class WebhookVerifier {
   }
 }
 
-function refuse(reason: WebhookRefusal, message: string): WebhookVerdict {
+function refuse(reason: WebhookRefusal, message: string): WebhookVerdict & { ok: false } {
   return { ok: false, reason, message };
 }

@@ -60,3 +60,25 @@ Deno.test("WebhookVerifier.verify() refuses a replayed delivery id", () => {
   const again = v.verify(h, body);
   assert.equal(again.ok ? "ok" : again.reason, "replayed");
 });
+
+Deno.test("WebhookVerifier.verify() refuses a signed payload whose data is null or not an object", () => {
+  for (const data of [null, [1], "x"]) {
+    const payload = JSON.stringify({ entity: "model_version_alias", action: "created", data });
+    const id = crypto.randomUUID();
+    const ts = String(now / 1000);
+    const h = new Headers({
+      "x-mlflow-delivery-id": id,
+      "x-mlflow-timestamp": ts,
+      "x-mlflow-signature": signMlflowWebhook(secret, id, ts, payload),
+    });
+    const verdict = verifier().verify(h, payload);
+    assert.equal(verdict.ok ? "ok" : verdict.reason, "malformed", JSON.stringify(data));
+  }
+});
+
+Deno.test("WebhookVerifier.precheck() refuses missing headers and stale timestamps before the body", () => {
+  const v = verifier();
+  assert.equal(v.precheck(headers({ signature: undefined }))?.reason, "unsigned");
+  assert.equal(v.precheck(headers({ timestamp: String(now / 1000 + 301) }))?.reason, "stale");
+  assert.equal(v.precheck(headers()), null);
+});

@@ -20,12 +20,15 @@ import {
 } from "./metrics.ts";
 import { MlflowRegistry } from "./mlflow.ts";
 import type { ModelRegistry } from "./port.ts";
+import { ModelOperations } from "./operations.ts";
 import { ModelPublisher } from "./publish.ts";
 import { MemoryRegistryStore } from "./store/memory.ts";
 import type { RegistryStore } from "./store/port.ts";
 import { upstashRedis, UpstashRegistryStore } from "./store/upstash.ts";
-import { SyncWorker } from "./sync.ts";
+import { type ChallengerMode, SyncWorker } from "./sync.ts";
 import { WebhookVerifier } from "./webhook.ts";
+import { createModelAdminRoutes } from "./admin_http.ts";
+import { redactUrl } from "../schemas/redact.ts";
 
 /** The registry adapter the config selects. */
 export function registryFromConfig(config: RegistryConfig): ModelRegistry {
@@ -62,6 +65,8 @@ export interface SyncServiceOverrides {
   store?: RegistryStore;
   log?: RegistryLog;
   now?: () => number;
+  /** Traffic a newly published challenger gets (default a canary at the first step). */
+  challengerMode?: ChallengerMode;
 }
 
 /** Wires the sync service from config (no I/O until `worker.start()`). */
@@ -94,6 +99,7 @@ export function createSyncService(
     metrics,
     log,
     firstCanaryPercent: config.canarySteps[0],
+    challengerMode: overrides.challengerMode,
   });
   const rollout = new RolloutController({
     registry,
@@ -120,8 +126,72 @@ export function createSyncService(
       })
       : undefined,
     adminToken: config.REGISTRY_ADMIN_TOKEN,
+    edgeToken: config.REGISTRY_EDGE_TOKEN,
+    maxBodyBytes: config.REGISTRY_MAX_BODY_BYTES,
+    bodyTimeoutMs: config.REGISTRY_BODY_TIMEOUT_MS,
     rollout,
     largePackages,
   });
   return { ...base, app };
+}
+
+/** Where model operations act and what runs after each change. */
+export interface ModelOperationsTarget {
+  /** Whether the pointer of `service.store` is the one serving edges read. */
+  pointerIsLive: boolean;
+  /** Where changes take effect, for people. */
+  target: string;
+  afterChange?: (model: string) => Promise<void>;
+}
+
+/** The {@linkcode ModelOperations} of a sync service. */
+export function createModelOperations(
+  service: SyncService,
+  config: RegistryConfig,
+  where: ModelOperationsTarget,
+): ModelOperations {
+  return new ModelOperations({
+    registry: service.registry,
+    publisher: service.publisher,
+    store: service.store,
+    worker: service.worker,
+    rollout: service.rollout,
+    validation: {
+      tolerance: config.REGISTRY_VALIDATION_TOLERANCE,
+      latencyBudgetMs: config.REGISTRY_VALIDATION_LATENCY_MS,
+    },
+    canarySteps: config.canarySteps,
+    followed: config.REGISTRY_MODELS,
+    ...where,
+  });
+}
+
+/** Describes where operations act when run in this process against `config`'s registry and store. */
+export function describeTarget(config: RegistryConfig): ModelOperationsTarget {
+  const registry = config.MLFLOW_TRACKING_URI
+    ? `MLflow at ${redactUrl(config.MLFLOW_TRACKING_URI)}`
+    : `the local registry '${config.registryDir}'`;
+  if (config.UPSTASH_REDIS_REST_URL && config.UPSTASH_REDIS_REST_TOKEN) {
+    return {
+      pointerIsLive: true,
+      target: `aliases in ${registry}, pointer in Redis at ${
+        redactUrl(config.UPSTASH_REDIS_REST_URL)
+      } (edges follow it within about a second)`,
+    };
+  }
+  return {
+    pointerIsLive: false,
+    target: config.MLFLOW_TRACKING_URI
+      ? `aliases in ${registry} (registry:sync publishes them to the edges)`
+      : `aliases in ${registry} (no running platform found: it serves them when it starts)`,
+  };
+}
+
+/**
+ * Adds `/admin/models` (behind `REGISTRY_ADMIN_TOKEN`) to a sync service's
+ * app, acting on this process's registry and store.
+ */
+export function serveModelAdmin(service: SyncService, config: RegistryConfig): void {
+  const operations = createModelOperations(service, config, describeTarget(config));
+  service.app.route("/", createModelAdminRoutes(operations, config.REGISTRY_ADMIN_TOKEN));
 }

@@ -12,3 +12,4 @@ export * from "./event.ts";
 export * from "./manifest.ts";
 export * from "./prediction.ts";
 export * from "./pointer.ts";
+export * from "./redact.ts";

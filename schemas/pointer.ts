@@ -42,18 +42,31 @@ export const ModelPointerSchema = z.object({
 /** The pointer of one model. */
 export type ModelPointer = z.infer<typeof ModelPointerSchema>;
 
+/**
+ * The prefix of each kind of Redis key: what the gateway's per-role
+ * allow-lists are written against (`deploy/upstash_gateway/roles.ts`).
+ */
+export const redisKeyPrefixes = {
+  online: "fv:",
+  pointer: "model:pointer:",
+  blob: "model:blob:",
+  rollout: "rollout:",
+} as const;
+
+const P = redisKeyPrefixes;
+
 /** Redis keys used across parts. One place, so writers and readers agree. */
 export const redisKeys = {
   /** Online state of one entity of a feature view (JSON string). */
   online: (view: string, viewVersion: number, entityId: string): string =>
-    `fv:${view}:v${viewVersion}:${entityId}`,
+    `${P.online}${view}:v${viewVersion}:${entityId}`,
   /** The model pointer (JSON string). */
-  pointer: (modelName: string): string => `model:pointer:${modelName}`,
+  pointer: (modelName: string): string => `${P.pointer}${modelName}`,
   /** A published package blob, content-addressed (base64 of the bytes). */
-  blob: (sha256: string): string => `model:blob:${sha256}`,
+  blob: (sha256: string): string => `${P.blob}${sha256}`,
   /** Per-variant rollout counters in a time bucket (hash). */
   rolloutCounters: (modelName: string, variant: string, bucket: number): string =>
-    `rollout:${modelName}:${variant}:${bucket}`,
+    `${P.rollout}${modelName}:${variant}:${bucket}`,
 } as const;
 
 /**

@@ -22,7 +22,13 @@ const PROVIDES: Record<ServiceName, { keys: string[]; address: (env: Env) => str
   postgres: { keys: ["DATABASE_URL"], address: (e) => new URL(e.DATABASE_URL).host },
   redis: { keys: ["REDIS_URL"], address: (e) => new URL(e.REDIS_URL).host },
   gateway: {
-    keys: ["UPSTASH_REDIS_REST_URL", "UPSTASH_REDIS_REST_TOKEN"],
+    keys: [
+      "UPSTASH_REDIS_REST_URL",
+      "UPSTASH_REDIS_REST_TOKEN",
+      "UPSTASH_EDGE_TOKEN",
+      "UPSTASH_WORKER_TOKEN",
+      "UPSTASH_ADMIN_TOKEN",
+    ],
     address: (e) => new URL(e.UPSTASH_REDIS_REST_URL).host,
   },
   kafka: { keys: ["KAFKA_BROKERS"], address: (e) => e.KAFKA_BROKERS.split(",")[0] },
@@ -55,7 +61,8 @@ export type ServiceName =
  * error naming the service (and how to start it) when it is not up.
  *
  * Returned keys: `DATABASE_URL`, `REDIS_URL`, `UPSTASH_REDIS_REST_URL`,
- * `UPSTASH_REDIS_REST_TOKEN`, `KAFKA_BROKERS`, `KINESIS_ENDPOINT`,
+ * `UPSTASH_REDIS_REST_TOKEN` (the gateway's `data` role), `UPSTASH_EDGE_TOKEN`,
+ * `UPSTASH_WORKER_TOKEN`, `UPSTASH_ADMIN_TOKEN` (one per role), `KAFKA_BROKERS`, `KINESIS_ENDPOINT`,
  * `AWS_REGION`, `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`,
  * `PUBSUB_EMULATOR_HOST`, `PUBSUB_PROJECT_ID`, `MLFLOW_TRACKING_URI`.
  */

@@ -39,8 +39,8 @@ export interface EmbeddedConfig {
   port: number;
   demoBootstrap: boolean;
   ingestApiKeys: string[];
-  /** Nice value of the pipeline worker thread (0: the process's own). */
-  pipelineNice: number;
+  /** Nice value of the pipeline worker thread (0 or absent: the process's own). */
+  pipelineNice?: number;
 }
 
 /** Reads and validates the embedded configuration; throws `ConfigError` listing every problem. */

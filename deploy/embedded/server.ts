@@ -1,18 +1,27 @@
 /**
  * Composes the embedded platform in one process: the feature pipeline on
- * PGlite in a worker thread, the in-memory online cache, the local folder
- * registry, the edge app, the features API and HTTP ingest, behind one Hono
- * router on the serving thread.
+ * PGlite in a worker thread (`PipelineThread`, so ingest never holds the
+ * thread that serves `/predict`), the in-memory online cache, the local
+ * folder registry with its sync worker, rollout controller and model
+ * operations, and the edge app, which also serves the features API, HTTP
+ * ingest and `/admin/models` (so every route gets its request id, CORS and
+ * metrics, and `/health` and `/ready` are the edge's). `GET /metrics` adds
+ * the worker's `features_*` metrics to the edge's.
+ *
+ * The traffic split of a model lives in the pointer the model operations
+ * move (in process memory); the edge reads aliases from the registry folder
+ * and the split from that pointer, and counts each arm's requests where
+ * `model:status` reads them.
  *
  * @module
  */
 import { join } from "node:path";
-import { Hono } from "hono";
 import { Gauge, Registry } from "prom-client";
 import { createApp, type EdgeApp, resolveEdgeConfig } from "../../edge/mod.ts";
 import { MemoryOnlineReader } from "../../edge/online/mod.ts";
 import { RegistryModelSource } from "../../edge/models/mod.ts";
 import { registerProcessMetrics } from "../../edge/process_metrics.ts";
+import { MemoryRolloutSink } from "../../edge/rollout.ts";
 import { createIngestRoutes } from "../../ingest-workers/http.ts";
 import {
   createFeatureApp,
@@ -20,21 +29,37 @@ import {
   openOnlineCache,
   resolveFeaturesConfig,
 } from "../../pipeline/mod.ts";
-import { LocalRegistry } from "../../registry/mod.ts";
+import { createModelAdminRoutes } from "../../registry/admin_http.ts";
+import {
+  createModelOperations,
+  createSyncService,
+  LocalRegistry,
+  MemoryRegistryStore,
+  type ModelControl,
+  resolveRegistryConfig,
+} from "../../registry/mod.ts";
 import { bootstrapDemo, type BootstrapResult, DEMO_MODEL, hasChampion } from "./bootstrap.ts";
 import type { EmbeddedConfig } from "./config.ts";
 import { PipelineThread } from "./pipeline_thread.ts";
 
 /** The running embedded platform. */
 export interface EmbeddedPlatform {
-  /** Serves every route (edge, features, ingest). */
+  /** Serves every route (edge, features, ingest, admin). */
   fetch: (request: Request) => Response | Promise<Response>;
+  /** Every route of the composition (method and path), for the authorisation matrix. */
+  routes: { method: string; path: string }[];
   edge: EdgeApp;
   registry: LocalRegistry;
+  /** The model operations the CLI and the console run against this platform. */
+  models: ModelControl;
+  /** Bearer token of `/admin/models`. */
+  adminToken: string;
   /** Set when this start trained the demo model. */
   bootstrap: BootstrapResult | null;
   /** The feature pipeline, running in its worker. */
   pipeline: PipelineThread;
+  /** False when no version of the default model exists yet (started empty). */
+  hasDefaultModel: boolean;
   close(): Promise<void>;
 }
 
@@ -50,6 +75,13 @@ export async function openEmbedded(
 ): Promise<EmbeddedPlatform> {
   const metrics = new Registry();
   registerProcessMetrics(metrics);
+  const registryDir = join(config.dataDir, "registry");
+  const edgeConfig = resolveEdgeConfig({ EDGE_REGISTRY_DIR: registryDir, ...env });
+  const registryConfig = resolveRegistryConfig({
+    ...env,
+    DATA_DIR: config.dataDir,
+    REGISTRY_DIR: registryDir,
+  });
   const featuresConfig = resolveFeaturesConfig({ ...env, DATA_DIR: config.dataDir });
   const { cache, shared } = openOnlineCache(featuresConfig);
   if (cache instanceof MemoryOnlineCache) registerCacheMetrics(metrics, cache);
@@ -66,51 +98,96 @@ export async function openEmbedded(
     await cache.close();
     throw error;
   }
-  const close = async () => {
+  const closePipeline = async () => {
     await pipeline.close();
     await cache.close();
   };
+  let edge: EdgeApp | undefined;
   try {
-    const registry = new LocalRegistry({ root: join(config.dataDir, "registry") });
+    const registry = new LocalRegistry({ root: registryDir });
     let bootstrap: BootstrapResult | null = null;
     if (config.demoBootstrap && !(await hasChampion(registry, DEMO_MODEL))) {
       bootstrap = await bootstrapDemo(pipeline, registry, { log });
     }
-    const edgeConfig = resolveEdgeConfig({
-      EDGE_REGISTRY_DIR: join(config.dataDir, "registry"),
-      ...env,
-    });
-    const edge = createApp({
+    const store = new MemoryRegistryStore();
+    // A challenger alias alone gets no traffic here: `model:canary` sets the split.
+    const sync = createSyncService(registryConfig, { registry, store, challengerMode: "off" });
+    const app = createApp({
       config: edgeConfig,
-      models: new RegistryModelSource(registry, { traffic: edgeConfig.traffic }),
+      models: new RegistryModelSource(registry, {
+        traffic: edgeConfig.traffic,
+        trafficOf: async (name, aliases) => {
+          const pointer = await sync.publisher.readPointer(name);
+          // A split set for another challenger than the folder's does not apply.
+          if (!pointer || pointer.challenger?.version !== aliases.challenger) return undefined;
+          return pointer.traffic;
+        },
+      }),
       online: new MemoryOnlineReader({ mget: (keys) => cache.getMany(keys) }, {
         cacheTtlMs: 0,
         inProcess: !shared,
       }),
       registry: metrics,
-      rollout: null,
+      rollout: new MemoryRolloutSink(store),
     });
-    await edge.warmup();
-    const root = new Hono();
-    root.get("/metrics", (c) => withPipelineMetrics(edge.fetch(c.req.raw), pipeline));
-    root.route("/", createFeatureApp({ pipeline }));
-    root.route("/", createIngestRoutes({ pipeline, apiKeys: config.ingestApiKeys }));
-    root.all("*", (c) => edge.fetch(c.req.raw));
+    edge = app;
+    const models = createModelOperations(sync, registryConfig, {
+      pointerIsLive: true,
+      target: "on the running platform",
+      afterChange: async (name) => {
+        await app.models.refresh(name).catch(() => {});
+      },
+    });
+    const adminToken = registryConfig.REGISTRY_ADMIN_TOKEN ?? randomToken();
+    // Per-entity features are personal data: the key of /predict, or their own.
+    const featureKeys = featuresConfig.apiKeys.length > 0
+      ? featuresConfig.apiKeys
+      : edgeConfig.apiKeys;
+    app.route("/", createFeatureApp({ pipeline, probes: false, apiKeys: featureKeys }));
+    app.route("/", createIngestRoutes({ pipeline, apiKeys: config.ingestApiKeys }));
+    app.route("/", createModelAdminRoutes(models, adminToken));
+    const hasDefaultModel = await hasVersions(registry, edgeConfig.defaultModel);
+    if (hasDefaultModel) await app.warmup();
+    if (registryConfig.REGISTRY_ROLLOUT_ENABLED) sync.rollout.start();
     return {
-      fetch: root.fetch,
-      edge,
+      fetch: (req) =>
+        req.method === "GET" && new URL(req.url).pathname === "/metrics"
+          ? withPipelineMetrics(app.fetch(req), pipeline)
+          : app.fetch(req),
+      routes: app.routes.map(({ method, path }) => ({ method, path })),
+      edge: app,
       registry,
+      models,
+      adminToken,
       bootstrap,
       pipeline,
+      hasDefaultModel,
       close: async () => {
-        await edge.close();
-        await close();
+        sync.rollout.stop();
+        await sync.worker.stop();
+        await app.close();
+        await closePipeline();
       },
     };
   } catch (error) {
-    await close();
+    await edge?.close().catch(() => {});
+    await closePipeline();
     throw error;
   }
+}
+
+async function hasVersions(registry: LocalRegistry, name: string): Promise<boolean> {
+  try {
+    return (await registry.listVersions(name)).length > 0;
+  } catch (error) {
+    if ((error as { code?: string }).code === "model_not_found") return false;
+    throw error;
+  }
+}
+
+function randomToken(): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(24));
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
 }
 
 /**

@@ -20,7 +20,8 @@ Deno.test({
   async fn() {
     const dataDir = await Deno.makeTempDir();
     const config = resolveEmbeddedConfig({ DATA_DIR: dataDir });
-    const env = { EDGE_LOG_LEVEL: "silent" };
+    // A loaded shared machine must not fail the validation latency smoke run.
+    const env = { EDGE_LOG_LEVEL: "silent", REGISTRY_VALIDATION_LATENCY_MS: "10000" };
     const first = await openEmbedded(config, env);
     try {
       assert.ok(first.bootstrap, "first start trains the demo model");
@@ -80,6 +81,58 @@ Deno.test({
       assert.match(metrics, /^features_events_total\{outcome="accepted"\} 1051$/m);
       assert.match(metrics, /^embedded_online_cache_keys 301$/m);
       assert.match(metrics, /^ml_predictions_total\{/m);
+
+      // /health and /ready are the edge's, and every route carries X-Request-ID.
+      const health = await first.fetch(new Request("http://x/health"));
+      assert.equal((await health.json()).checks.models.status, "ok");
+      assert.ok(health.headers.get("x-request-id"));
+      const ready = await first.fetch(new Request("http://x/ready"));
+      assert.equal((await ready.json()).model_version, "1");
+      const features = await first.fetch(new Request("http://x/features/user/user_1/online"));
+      await features.body?.cancel();
+      assert.ok(features.headers.get("x-request-id"));
+
+      // A canary set through the model operations reaches this platform's /predict.
+      const canary = await first.models.canary("fraud_detector", {
+        version: "2",
+        percent: 50,
+        force: true,
+      });
+      assert.equal(canary.pointer?.traffic.challenger_percent, 50);
+      const seen = { champion: 0, challenger: 0 };
+      for (let i = 0; i < 60; i++) {
+        const r = await readJson(
+          await first.fetch(
+            new Request(
+              "http://x/predict",
+              json({
+                entity_id: `user_${i}`,
+                features: { amount: 10 + i, merchant_category: "grocery", risk_score: 0.2 },
+              }),
+            ),
+          ),
+        );
+        assert.equal(r.status, 200, JSON.stringify(r.body));
+        seen[r.body.variant as "champion" | "challenger"]++;
+      }
+      assert.ok(seen.challenger >= 15 && seen.champion >= 15, JSON.stringify(seen));
+      await first.edge.rollout?.flush();
+      const status = await first.models.status("fraud_detector");
+      // The three /predict calls above went to the champion too.
+      assert.equal(status.requests.champion.requests, seen.champion + 3);
+      assert.equal(status.requests.challenger.requests, seen.challenger);
+      await first.models.rollback("fraud_detector", { reason: "test" });
+      for (let i = 0; i < 10; i++) {
+        const back = await readJson(
+          await first.fetch(
+            new Request(
+              "http://x/predict",
+              json({ entity_id: `user_${i}`, features: { amount: 99 + i, risk_score: 0.2 } }),
+            ),
+          ),
+        );
+        assert.equal(back.body.variant, "champion", JSON.stringify(back.body));
+      }
     } finally {
       await first.close();
     }
@@ -96,6 +149,38 @@ Deno.test({
       );
     } finally {
       await second.close();
+      await Deno.remove(dataDir, { recursive: true });
+    }
+  },
+});
+
+Deno.test({
+  name: "openEmbedded() starts empty with DEMO_BOOTSTRAP=false and serves features and ingest",
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    const dataDir = await Deno.makeTempDir();
+    const config = resolveEmbeddedConfig({ DATA_DIR: dataDir, DEMO_BOOTSTRAP: "false" });
+    const platform = await openEmbedded(config, { EDGE_LOG_LEVEL: "silent" });
+    try {
+      assert.equal(platform.hasDefaultModel, false);
+      const predict = await readJson(
+        await platform.fetch(new Request("http://x/predict", json({ features: { amount: 1 } }))),
+      );
+      assert.equal(predict.status, 404);
+      assert.equal(predict.body.error.code, "model_not_found");
+      const event = {
+        event_id: "empty-1",
+        user_id: "u1",
+        amount: 3,
+        timestamp: new Date(Date.now() - 1000).toISOString(),
+      };
+      const ingest = await platform.fetch(new Request("http://x/ingest/events", json([event])));
+      assert.equal(ingest.status, 202);
+      await ingest.body?.cancel();
+      assert.deepEqual(await platform.models.list(), []);
+    } finally {
+      await platform.close();
       await Deno.remove(dataDir, { recursive: true });
     }
   },

@@ -18,7 +18,7 @@ Deno.test("buildDashboards() covers serving, features, ingestion and system", ()
   const titles = (uid: string) => byUid.get(uid)?.panels.map((p) => p.title.toLowerCase()) ?? [];
   const expect: Record<string, string[]> = {
     "ml-model-serving": ["throughput", "latency", "errors by variant", "cache hit", "active"],
-    "ml-features": ["freshness", "null", "range", "drift"],
+    "ml-features": ["freshness", "null", "mean", "drift"],
     "ml-ingestion": ["lag per partition", "lag per shard", "events per second", "dead letters"],
     "ml-system": ["memory", "event loop", "postgres", "redis"],
   };

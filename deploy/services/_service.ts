@@ -12,6 +12,7 @@ import {
   waitReady,
 } from "./_proc.ts";
 import type { ServicePorts } from "./ports.ts";
+import { portHeldBy } from "./_listeners.ts";
 
 /** Names of the services `deno task services:up` knows. */
 export const SERVICE_NAMES = [
@@ -91,7 +92,10 @@ export function processService(spec: ProcessSpec): LocalService {
     ready: spec.ready,
     async owned(ctx) {
       const pid = await readPid(pidFile(ctx, spec.name));
-      return pid !== null && alive(pid);
+      if (pid === null || !alive(pid)) return false;
+      // The live process must also be the one holding the port: after a port
+      // change, or a reused PID, another checkout's service may answer there.
+      return (await portHeldBy(ctx.ports[spec.name as keyof ServicePorts], pid)) !== false;
     },
     async start(ctx) {
       const { cmd, env } = await spec.prepare(ctx);

@@ -5,9 +5,14 @@
  *
  * @module
  */
-import { defaultContext, downServices } from "./mod.ts";
+import { defaultContext, downServices, SERVICE_NAMES } from "./mod.ts";
 
 if (import.meta.main) {
+  if (Deno.args.includes("--help") || Deno.args.includes("-h")) {
+    console.log(`Usage: deno task services:down [${SERVICE_NAMES.join("|")}]...
+  Stops this checkout's local services (all by default) and removes them from .services/env.`);
+    Deno.exit(0);
+  }
   const names = Deno.args.filter((a) => !a.startsWith("-"));
   try {
     await downServices(defaultContext(Deno.env.toObject()), names);

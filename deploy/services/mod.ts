@@ -14,7 +14,7 @@
  * | -------- | ------------------------------------------------------ |
  * | postgres | `DATABASE_URL`                                         |
  * | redis    | `REDIS_URL`                                            |
- * | gateway  | `UPSTASH_REDIS_REST_URL`, `UPSTASH_REDIS_REST_TOKEN`   |
+ * | gateway  | `UPSTASH_REDIS_REST_URL`, `UPSTASH_REDIS_REST_TOKEN` (data role), `UPSTASH_{EDGE,WORKER,ADMIN}_TOKEN` |
  * | kafka    | `KAFKA_BROKERS`                                        |
  * | kinesis  | `KINESIS_ENDPOINT`, `AWS_REGION`, dummy AWS keys       |
  * | pubsub   | `PUBSUB_EMULATOR_HOST`, `PUBSUB_PROJECT_ID`            |
@@ -143,8 +143,8 @@ async function upLocked(
     if (await svc.ready(ctx).catch(() => false)) {
       if (!(await svc.owned(ctx))) {
         const error = new ServiceError(
-          `Cannot start ${name}: its port answers but is not this checkout's ${name} ` +
-            `(no live process in ${ctx.stateDir}); stop that process or move this ` +
+          `Cannot start ${name}: port ${portOf(ctx, name)} answers but no process this checkout ` +
+            `started (PID files in ${ctx.stateDir}) holds it; stop that process or move this ` +
             `checkout's ports with SERVICES_PORT_BASE`,
         );
         result.failed.push({ name, error });
@@ -173,6 +173,10 @@ async function upLocked(
   const up = [...result.started, ...result.already];
   await updateEnvFile(ctx, up, []);
   return result;
+}
+
+function portOf(ctx: ServiceContext, name: ServiceName): number {
+  return ctx.ports[name as keyof ServicePorts];
 }
 
 /** Stops the named services (default all), dependents first, and updates `.services/env`. */

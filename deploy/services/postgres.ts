@@ -9,6 +9,7 @@
  * `/root`), the data directory moves to `/var/tmp/rtml-pg-<port>`.
  */
 import type { LocalService, ServiceContext } from "./_service.ts";
+import { portHeldBy } from "./_listeners.ts";
 import { logFile } from "./_service.ts";
 import {
   alive,
@@ -152,7 +153,8 @@ export const postgresService: LocalService = {
     if (!(await exists(dirFile))) return false;
     const dir = (await Deno.readTextFile(dirFile)).trim();
     const pid = await readPid(`${dir}/data/postmaster.pid`);
-    return pid !== null && alive(pid);
+    if (pid === null || !alive(pid)) return false;
+    return (await portHeldBy(ctx.ports.postgres, pid)) !== false;
   },
   async start(ctx) {
     const bin = await ensureBinDir();

@@ -9,8 +9,10 @@ import { defaultContext, SERVICE_NAMES, upServices } from "./mod.ts";
 
 if (import.meta.main) {
   const names = Deno.args.filter((a) => !a.startsWith("-"));
-  if (Deno.args.includes("--help")) {
-    console.log(`Usage: deno task services:up [${SERVICE_NAMES.join("|")}]...`);
+  if (Deno.args.includes("--help") || Deno.args.includes("-h")) {
+    console.log(`Usage: deno task services:up [${SERVICE_NAMES.join("|")}]...
+  Starts this checkout's local services (all by default) on loopback ports and writes their
+  connection settings to .services/env. Ports: SERVICES_PORT_BASE or SERVICES_<NAME>_PORT.`);
     Deno.exit(0);
   }
   const t0 = performance.now();

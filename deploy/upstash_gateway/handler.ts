@@ -1,14 +1,20 @@
 /**
  * The HTTP side of the gateway: Upstash REST requests (`POST /`,
  * `/pipeline`, `/multi-exec`, and path-style `/<command>/<arg>...`) turned
- * into Redis commands, with Bearer auth and JSON errors for every status.
+ * into Redis commands, with Bearer auth (one token per role, see
+ * `roles.ts`), every command checked against the role's allow-list before
+ * any is sent, bodies read within the size limit and a deadline (chunked
+ * and path-style included), and JSON errors for every status.
  *
  * @module
  */
+import { BodyReader, constantTimeEqual } from "../../pipeline/http_guard.ts";
+import { PlatformError } from "../../schemas/errors.ts";
 import { type Reply, ReplyError } from "./_codec.ts";
 import { toUpstashEntry, toUpstashResult } from "./encoding.ts";
 import { BadRequestError, RedisUnavailableError } from "./errors.ts";
 import type { RedisConnection } from "./redis.ts";
+import { checkCommand, CommandRefusedError, type GatewayRole } from "./roles.ts";
 
 /** What the handler needs. */
 export interface GatewayDeps {
@@ -16,11 +22,24 @@ export interface GatewayDeps {
   redis: RedisConnection;
   /** Opens a dedicated connection, used for blocking commands and then closed. */
   dedicated: () => RedisConnection;
-  /** Bearer token clients must present. */
-  token: string;
+  /** The Bearer token of each enabled role (roles without one cannot be used). */
+  tokens: Partial<Record<GatewayRole, string>>;
   /** Largest body accepted, in bytes. */
   maxBodyBytes: number;
+  /** Longest time to receive a body, ms (default 10 000). */
+  bodyTimeoutMs?: number;
+  /** Accept the token as `?_token=` (it then lands in access logs; default false). */
+  allowQueryToken?: boolean;
 }
+
+/** The routes of the gateway, for the authorisation matrix; path style is `/<command>/...`. */
+export const GATEWAY_ROUTES = [
+  { method: "POST", path: "/" },
+  { method: "POST", path: "/pipeline" },
+  { method: "POST", path: "/multi-exec" },
+  { method: "GET", path: "/:command/*" },
+  { method: "POST", path: "/:command/*" },
+] as const;
 
 /** Commands that would change or block the shared connection's state. */
 const REFUSED = new Set([
@@ -61,7 +80,6 @@ const BLOCKING = new Set([
 ]);
 
 const JSON_HEADERS = { "content-type": "application/json" };
-const encoder = new TextEncoder();
 
 function json(body: unknown, status = 200): Response {
   return new Response(JSON.stringify(body), { status, headers: JSON_HEADERS });
@@ -71,7 +89,7 @@ function errorResponse(message: string, status: number): Response {
   return json({ error: message }, status);
 }
 
-/** Constant-time comparison of two byte strings. */
+/** Constant-time comparison of two byte strings (kept for callers holding bytes). */
 export function timingSafeEqual(a: Uint8Array, b: Uint8Array): boolean {
   const n = Math.max(a.length, b.length);
   let diff = a.length ^ b.length;
@@ -110,11 +128,8 @@ function parseCommands(value: unknown): string[][] {
   return value.map(parseCommand);
 }
 
-async function readJson(req: Request, maxBytes: number): Promise<unknown> {
-  const declared = Number(req.headers.get("content-length") ?? "0");
-  if (declared > maxBytes) throw new PayloadTooLarge();
-  const text = await req.text();
-  if (text.length > maxBytes) throw new PayloadTooLarge();
+async function readJson(req: Request, bodies: BodyReader): Promise<unknown> {
+  const text = await bodies.text(req);
   try {
     return JSON.parse(text);
   } catch {
@@ -122,7 +137,12 @@ async function readJson(req: Request, maxBytes: number): Promise<unknown> {
   }
 }
 
-class PayloadTooLarge extends Error {}
+/** Statuses of the body guard's errors. */
+const GUARD_STATUS: Record<string, number> = {
+  payload_too_large: 413,
+  request_timeout: 408,
+  bad_request: 400,
+};
 
 /** The path of an absolute URL without building a URL object (hot path). */
 function pathOf(url: string): string {
@@ -134,14 +154,27 @@ function pathOf(url: string): string {
 
 /** Builds the request handler for `Deno.serve`. */
 export function createGatewayHandler(deps: GatewayDeps): (req: Request) => Promise<Response> {
-  const token = encoder.encode(deps.token);
+  const tokens = Object.entries(deps.tokens).filter(([, t]) => t) as [GatewayRole, string][];
+  const bodies = new BodyReader({ maxBytes: deps.maxBodyBytes, timeoutMs: deps.bodyTimeoutMs });
 
-  const authorized = (req: Request): boolean => {
+  /** The role of the request's token, or null. Every token is compared (constant time). */
+  const roleOf = (req: Request): GatewayRole | null => {
     const header = req.headers.get("authorization");
     let given: string | null = null;
     if (header !== null && header.startsWith("Bearer ")) given = header.slice(7);
-    else if (req.url.includes("_token=")) given = new URL(req.url).searchParams.get("_token");
-    return given !== null && timingSafeEqual(encoder.encode(given), token);
+    else if (deps.allowQueryToken && req.url.includes("_token=")) {
+      given = new URL(req.url).searchParams.get("_token");
+    }
+    if (!given) return null;
+    let role: GatewayRole | null = null;
+    for (const [r, token] of tokens) if (constantTimeEqual(given, token)) role = r;
+    return role;
+  };
+
+  /** Parses then checks every command against the role before any is sent. */
+  const allowed = (role: GatewayRole, commands: string[][]): string[][] => {
+    for (const cmd of commands) checkCommand(role, cmd);
+    return commands;
   };
 
   const exec = async (commands: string[][]): Promise<Reply[]> => {
@@ -154,23 +187,23 @@ export function createGatewayHandler(deps: GatewayDeps): (req: Request) => Promi
     }
   };
 
-  const route = async (req: Request, path: string): Promise<Response> => {
+  const route = async (req: Request, path: string, role: GatewayRole): Promise<Response> => {
     const base64 = req.headers.get("upstash-encoding") === "base64";
     if (path === "/") {
       if (req.method !== "POST") return errorResponse("ERR method not allowed", 405);
-      const [reply] = await exec([parseCommand(await readJson(req, deps.maxBodyBytes))]);
+      const [reply] = await exec(allowed(role, [parseCommand(await readJson(req, bodies))]));
       return reply instanceof ReplyError
         ? errorResponse(reply.message, 400)
         : json({ result: toUpstashResult(reply, base64) });
     }
     if (path === "/pipeline") {
       if (req.method !== "POST") return errorResponse("ERR method not allowed", 405);
-      const replies = await exec(parseCommands(await readJson(req, deps.maxBodyBytes)));
+      const replies = await exec(allowed(role, parseCommands(await readJson(req, bodies))));
       return json(replies.map((r) => toUpstashEntry(r, base64)));
     }
     if (path === "/multi-exec") {
       if (req.method !== "POST") return errorResponse("ERR method not allowed", 405);
-      const commands = parseCommands(await readJson(req, deps.maxBodyBytes));
+      const commands = allowed(role, parseCommands(await readJson(req, bodies)));
       const replies = await exec([["MULTI"], ...commands, ["EXEC"]]);
       const queued = replies.slice(1, -1).find((r) => r instanceof ReplyError);
       const result = replies[replies.length - 1];
@@ -184,24 +217,31 @@ export function createGatewayHandler(deps: GatewayDeps): (req: Request) => Promi
       return errorResponse("ERR method not allowed", 405);
     }
     const args = path.slice(1).split("/").map(decodeURIComponent);
+    const command = parseCommand(args);
+    // Checked before the body is read: a refused command costs no upload.
+    checkCommand(role, command);
     if (req.method === "POST") {
-      const body = await req.text();
-      if (body !== "") args.push(body);
+      const body = await bodies.text(req);
+      if (body !== "") command.push(body);
     }
-    const [reply] = await exec([parseCommand(args)]);
+    const [reply] = await exec([command]);
     return reply instanceof ReplyError
       ? errorResponse(reply.message, 400)
       : json({ result: toUpstashResult(reply, base64) });
   };
 
   return async (req: Request): Promise<Response> => {
-    if (!authorized(req)) return errorResponse("Unauthorized", 401);
+    const role = roleOf(req);
+    if (role === null) return errorResponse("Unauthorized", 401);
     try {
-      return await route(req, pathOf(req.url));
+      return await route(req, pathOf(req.url), role);
     } catch (e) {
       if (e instanceof BadRequestError) return errorResponse(e.message, 400);
-      if (e instanceof PayloadTooLarge) return errorResponse("ERR request body too large", 413);
+      if (e instanceof CommandRefusedError) return errorResponse(e.message, 403);
       if (e instanceof RedisUnavailableError) return errorResponse(e.message, 503);
+      if (e instanceof PlatformError && e.code in GUARD_STATUS) {
+        return errorResponse(`ERR ${e.message}`, GUARD_STATUS[e.code]);
+      }
       return errorResponse(`ERR internal error: ${e instanceof Error ? e.message : e}`, 500);
     }
   };

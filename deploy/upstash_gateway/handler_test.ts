@@ -33,7 +33,7 @@ Deno.test("createGatewayHandler() answers 503 JSON when Redis is down, 401 befor
   const handler = createGatewayHandler({
     redis,
     dedicated: () => new RedisConnection({ hostname: "127.0.0.1", port }),
-    token: "t",
+    tokens: { data: "t" },
     maxBodyBytes: 100,
   });
   const post = (body: string, token = "t", path = "/") =>

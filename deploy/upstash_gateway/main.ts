@@ -3,21 +3,46 @@
  *
  * @module
  */
+import { redactText, redactUrl } from "../../schemas/redact.ts";
 import { resolveGatewayConfig, startGateway } from "./mod.ts";
 
+const USAGE = `Usage: deno task gateway
+  The Upstash-compatible REST gateway in front of a Redis.
+Env: UPSTASH_GATEWAY_TOKEN (required), REDIS_URL, UPSTASH_GATEWAY_PORT, UPSTASH_GATEWAY_HOST
+  (see deploy/upstash_gateway/config.ts)`;
+
 if (import.meta.main) {
+  if (Deno.args.includes("--help") || Deno.args.includes("-h")) {
+    console.log(USAGE);
+    Deno.exit(0);
+  }
   let config;
   try {
     config = resolveGatewayConfig(Deno.env.toObject());
   } catch (e) {
-    console.error(e instanceof Error ? e.message : e);
+    console.error(redactText(e instanceof Error ? e.message : String(e)));
     Deno.exit(1);
   }
-  const gateway = startGateway(config, (addr) => {
-    console.log(
-      `Upstash gateway listening on http://${addr.hostname}:${addr.port} -> ${config.redisUrl}`,
+  let gateway: ReturnType<typeof startGateway>;
+  try {
+    gateway = startGateway(config, (addr) => {
+      const roles = Object.keys(config.tokens).join(", ");
+      console.log(
+        `Upstash gateway listening on http://${addr.hostname}:${addr.port} -> ${
+          redactUrl(config.redisUrl)
+        } (roles: ${roles}${config.allowQueryToken ? "; ?_token= accepted" : ""})`,
+      );
+    });
+  } catch (e) {
+    console.error(
+      `error: Cannot listen on ${config.host}:${config.port}: ${
+        e instanceof Deno.errors.AddrInUse
+          ? "the port is in use; set UPSTASH_GATEWAY_PORT"
+          : (e as Error).message
+      }`,
     );
-  });
+    Deno.exit(1);
+  }
   const stop = async () => {
     await gateway.shutdown();
     Deno.exit(0);

@@ -4,9 +4,11 @@
  *
  * Speaks `POST /` (one command), `POST /pipeline`, `POST /multi-exec`
  * (MULTI/EXEC) and path-style `/<command>/<args>`, with Bearer auth
- * (constant-time compare) and the `Upstash-Encoding: base64` response
- * encoding. Run it with `deno task gateway` (env `UPSTASH_GATEWAY_PORT`,
- * `UPSTASH_GATEWAY_TOKEN`, `REDIS_URL`).
+ * (constant-time compare, one token per role, each role limited to an
+ * allow-list of commands and key prefixes: `roles.ts`) and the
+ * `Upstash-Encoding: base64` response encoding. Run it with `deno task
+ * gateway` (env `UPSTASH_GATEWAY_PORT`, `UPSTASH_GATEWAY_<ROLE>_TOKEN`,
+ * `REDIS_URL`).
  *
  * @example
  * ```ts
@@ -23,10 +25,18 @@ import { parseRedisUrl, RedisConnection } from "./redis.ts";
 export { type GatewayConfig, resolveGatewayConfig } from "./config.ts";
 export {
   createGatewayHandler,
+  GATEWAY_ROUTES,
   type GatewayDeps,
   parseCommand,
   timingSafeEqual,
 } from "./handler.ts";
+export {
+  checkCommand,
+  CommandRefusedError,
+  GATEWAY_ROLES,
+  type GatewayRole,
+  ROLE_RULES,
+} from "./roles.ts";
 export { parseRedisUrl, RedisConnection, type RedisOptions } from "./redis.ts";
 export { toUpstashEntry, toUpstashResult } from "./encoding.ts";
 export { BadRequestError, RedisUnavailableError } from "./errors.ts";
@@ -49,8 +59,10 @@ export function startGateway(
   const handler = createGatewayHandler({
     redis,
     dedicated: () => new RedisConnection(redisOptions),
-    token: config.token,
+    tokens: config.tokens,
     maxBodyBytes: config.maxBodyBytes,
+    bodyTimeoutMs: config.bodyTimeoutMs,
+    allowQueryToken: config.allowQueryToken,
   });
   const server = Deno.serve({
     hostname: config.host,

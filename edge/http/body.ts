@@ -1,13 +1,14 @@
 /**
  * Reading a request body safely: content type (415), size limit (413)
- * before the body is buffered, JSON syntax (400), schema (422 with paths);
- * raw bytes with an optional `gzip`/`deflate` encoding for the Open
- * Inference Protocol.
+ * before the body is buffered and while a chunked one streams, a deadline
+ * (408), JSON syntax (400), schema (422 with paths); raw bytes with an
+ * optional `gzip`/`deflate` encoding for the Open Inference Protocol.
  *
  * @module
  */
 import type { Context } from "hono";
 import type { z } from "zod";
+import type { BodyReader } from "../../pipeline/http_guard.ts";
 import { toFieldIssues } from "../../schemas/config.ts";
 import { EdgeError } from "../errors.ts";
 
@@ -18,97 +19,11 @@ export function isJsonType(type: string | null | undefined): type is string {
   return !!type && JSON_TYPE.test(type);
 }
 
-async function readLimited(
-  body: ReadableStream<Uint8Array> | null,
-  limit: number,
-  onError?: (cause: unknown) => EdgeError,
-): Promise<Uint8Array> {
-  if (!body) return new Uint8Array(0);
-  const reader = body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    let chunk: ReadableStreamReadResult<Uint8Array>;
-    try {
-      chunk = await reader.read();
-    } catch (cause) {
-      throw onError ? onError(cause) : cause;
-    }
-    const { done, value } = chunk;
-    if (done) break;
-    size += value.length;
-    if (size > limit) {
-      await reader.cancel().catch(() => {});
-      throw tooLarge(limit);
-    }
-    chunks.push(value);
-  }
-  if (chunks.length === 1) return chunks[0];
-  const all = new Uint8Array(size);
-  let o = 0;
-  for (const c of chunks) {
-    all.set(c, o);
-    o += c.length;
-  }
-  return all;
-}
-
-function tooLarge(limit: number): EdgeError {
-  return new EdgeError("payload_too_large", `Request body exceeds ${limit} bytes`);
-}
-
-/** The declared `Content-Length` (400 when it is not a number, 413 above `limit`). */
-function declaredLength(c: Context, limit: number): number | undefined {
-  const length = c.req.header("content-length");
-  if (length === undefined) return undefined;
-  if (!/^\d+$/.test(length)) {
-    throw new EdgeError("bad_request", `Invalid Content-Length: ${length}`);
-  }
-  if (Number(length) > limit) throw tooLarge(limit);
-  return Number(length);
-}
-
-const DECODINGS = new Set(["gzip", "deflate"]);
-
-/**
- * Reads the body of `c` as bytes, at most `limit` of them: 413 before
- * buffering when `Content-Length` says so, else while reading. A `gzip` or
- * `deflate` `Content-Encoding` is decoded and the limit holds for the decoded
- * bytes too; any other encoding is a 415.
- */
-export async function readBytes(c: Context, limit: number): Promise<Uint8Array> {
-  const declared = declaredLength(c, limit);
-  const encoding = (c.req.header("content-encoding") ?? "identity").trim().toLowerCase();
-  if (encoding === "identity" || encoding === "") {
-    if (declared !== undefined) return new Uint8Array(await c.req.arrayBuffer());
-    return await readLimited(c.req.raw.body, limit);
-  }
-  if (!DECODINGS.has(encoding)) {
-    throw new EdgeError(
-      "unsupported_media_type",
-      `Unsupported Content-Encoding: ${encoding.slice(0, 40)}; expected gzip, deflate or identity`,
-    );
-  }
-  const body = c.req.raw.body;
-  if (!body) return new Uint8Array(0);
-  const format = encoding as CompressionFormat;
-  return await readLimited(
-    body.pipeThrough(new DecompressionStream(format)),
-    limit,
-    (cause) =>
-      new EdgeError(
-        "bad_request",
-        `Cannot decode the ${encoding} request body: ${(cause as Error).message}`,
-        { cause },
-      ),
-  );
-}
-
-/** Reads and validates the JSON body of `c` with `schema`. */
+/** Reads (within the reader's limit and deadline) and validates the JSON body of `c` with `schema`. */
 export async function readJson<S extends z.ZodType>(
   c: Context,
   schema: S,
-  limit: number,
+  bodies: BodyReader,
   fast?: (value: unknown) => z.output<S> | undefined,
 ): Promise<z.output<S>> {
   const type = c.req.header("content-type");
@@ -118,11 +33,7 @@ export async function readJson<S extends z.ZodType>(
       `Unsupported content type: ${type ?? "(none)"}; expected application/json`,
     );
   }
-  const declared = declaredLength(c, limit);
-  const text = declared !== undefined
-    ? await c.req.text()
-    : new TextDecoder().decode(await readLimited(c.req.raw.body, limit));
-  return parseJsonText(text, schema, fast);
+  return parseJsonText(await bodies.text(c.req.raw), schema, fast);
 }
 
 /** Parses a JSON body already read (400 on bad syntax) and validates it (422 with paths). */
@@ -151,4 +62,69 @@ export function parseJsonText<S extends z.ZodType>(
     );
   }
   return parsed.data;
+}
+
+async function readLimited(
+  body: ReadableStream<Uint8Array>,
+  limit: number,
+  onError: (cause: unknown) => EdgeError,
+): Promise<Uint8Array> {
+  const reader = body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    let chunk: ReadableStreamReadResult<Uint8Array>;
+    try {
+      chunk = await reader.read();
+    } catch (cause) {
+      throw onError(cause);
+    }
+    const { done, value } = chunk;
+    if (done) break;
+    size += value.length;
+    if (size > limit) {
+      await reader.cancel().catch(() => {});
+      throw new EdgeError("payload_too_large", `Request body exceeds ${limit} bytes`);
+    }
+    chunks.push(value);
+  }
+  if (chunks.length === 1) return chunks[0];
+  const all = new Uint8Array(size);
+  let o = 0;
+  for (const c of chunks) {
+    all.set(c, o);
+    o += c.length;
+  }
+  return all;
+}
+
+const DECODINGS = new Set(["gzip", "deflate"]);
+
+/**
+ * Reads the body of `c` as bytes within the reader's limit and deadline. A
+ * `gzip` or `deflate` `Content-Encoding` is decoded, and the limit holds for
+ * the decoded bytes too; any other encoding is a 415.
+ */
+export async function readBytes(c: Context, bodies: BodyReader): Promise<Uint8Array> {
+  const encoding = (c.req.header("content-encoding") ?? "identity").trim().toLowerCase();
+  if (encoding === "identity" || encoding === "") return await bodies.bytes(c.req.raw);
+  if (!DECODINGS.has(encoding)) {
+    throw new EdgeError(
+      "unsupported_media_type",
+      `Unsupported Content-Encoding: ${encoding.slice(0, 40)}; expected gzip, deflate or identity`,
+    );
+  }
+  const raw = await bodies.bytes(c.req.raw);
+  const decoded = new Blob([raw as Uint8Array<ArrayBuffer>]).stream()
+    .pipeThrough(new DecompressionStream(encoding as CompressionFormat));
+  return await readLimited(
+    decoded,
+    bodies.maxBytes,
+    (cause) =>
+      new EdgeError(
+        "bad_request",
+        `Cannot decode the ${encoding} request body: ${(cause as Error).message}`,
+        { cause },
+      ),
+  );
 }

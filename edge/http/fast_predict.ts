@@ -12,6 +12,7 @@
  *
  * @module
  */
+import type { BodyReader } from "../../pipeline/http_guard.ts";
 import { PredictRequestSchema } from "../../schemas/prediction.ts";
 import type { EdgeConfig } from "../config.ts";
 import type { Logger } from "../log.ts";
@@ -28,6 +29,8 @@ export interface FastPredictDeps {
   service: PredictionService;
   metrics: EdgeMetrics;
   logger: Logger;
+  /** Reads bodies within the limit and the deadline (shared with the routed path). */
+  bodies: BodyReader;
 }
 
 const DIGITS = /^\d+$/;
@@ -50,7 +53,7 @@ export function fastPredictRoute(
 ): (req: Request) => Promise<Response> | undefined {
   const limit = d.config.bodyLimitBytes;
   const keys = d.config.apiKeys;
-  const { metrics, logger, service } = d;
+  const { metrics, logger, service, bodies } = d;
   // The framing of a 200, chosen once (see `EdgeConfig.chunkedPredict`).
   const okHeaders = d.config.chunkedPredict
     ? (id: string) => ({ "X-Request-ID": id, "Content-Type": "application/json", ...CHUNKED })
@@ -72,7 +75,9 @@ export function fastPredictRoute(
     let status = 200;
     try {
       if (keys.length > 0) checkApiKey(keys, h.get("authorization"));
-      const body = parseJsonText(await req.text(), PredictRequestSchema, fastPredictRequest);
+      // The length was checked before this handler took the request: only the deadline is left.
+      const text = await bodies.within(req.text());
+      const body = parseJsonText(text, PredictRequestSchema, fastPredictRequest);
       const out = await service.predict(body, { requestId, startedAt });
       res = new Response(JSON.stringify(out), { headers: okHeaders(requestId) });
     } catch (err) {

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { BodyReader } from "../../pipeline/http_guard.ts";
 import { defaultEdgeConfig } from "../config.ts";
 import { createLogger } from "../log.ts";
 import type { EdgeMetrics } from "../metrics.ts";
@@ -47,6 +48,7 @@ const deps = {
   service: {} as PredictionService,
   metrics: {} as EdgeMetrics,
   logger: createLogger("silent"),
+  bodies: new BodyReader({ maxBytes: defaultEdgeConfig().bodyLimitBytes }),
 };
 
 Deno.test("fastPredictRoute() takes only plain POST /predict with a JSON body of known length", () => {

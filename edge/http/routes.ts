@@ -12,6 +12,8 @@ import type { EdgeMetrics } from "../metrics.ts";
 import type { ModelStore } from "../models/mod.ts";
 import type { OnlineAccess } from "../online_access.ts";
 import type { PredictionService } from "../service.ts";
+import { type BodyReader, matchesAnyKey } from "../../pipeline/http_guard.ts";
+import { redactText } from "../../schemas/redact.ts";
 import { readJson } from "./body.ts";
 import { fastBatchRequest, fastPredictRequest } from "./fast_parse.ts";
 import { DOCS_CSS, DOCS_HTML, DOCS_JS } from "./_docs_assets.ts";
@@ -29,6 +31,8 @@ export interface RouteDeps {
   startedAtMs: number;
   now: () => number;
   version: string;
+  /** Reads bodies within the limit and the deadline. */
+  bodies: BodyReader;
 }
 
 type Handler = (c: Context<EdgeEnv>) => Response | Promise<Response>;
@@ -52,7 +56,7 @@ export function registerRoutes(app: Hono<EdgeEnv>, d: RouteDeps): void {
     requestId: c.get("requestId"),
     startedAt: c.get("startedAt"),
   });
-  const limit = d.config.bodyLimitBytes;
+  const limit = d.bodies;
   const name = (c: Context<EdgeEnv>) => {
     const n = c.req.param("name") ?? "";
     if (!NAME.test(n)) {
@@ -71,7 +75,14 @@ export function registerRoutes(app: Hono<EdgeEnv>, d: RouteDeps): void {
     return c.json(await d.service.predictBatch(req, ctx(c)));
   }, true);
 
-  on("GET", "/health", (c) => c.json(health(d)));
+  // Unauthenticated callers get the status only: the details name internal hosts.
+  on("GET", "/health", (c) => {
+    const full = health(d);
+    if (!canSeeDetails(d.config.apiKeys, c.req.header("authorization"))) {
+      return c.json({ status: full.status });
+    }
+    return c.json(full);
+  });
   on("GET", "/ready", (c) => {
     const { defaultModel: m, defaultVersion: v } = d.config;
     if (!d.store.isReady(m, v)) {
@@ -82,7 +93,13 @@ export function registerRoutes(app: Hono<EdgeEnv>, d: RouteDeps): void {
     return c.json({ ready: true, model_name: m, model_version: loaded?.version ?? "" });
   });
   on("GET", "/models", async (c) => {
-    const names = new Set([d.config.defaultModel, ...d.store.loaded().map((m) => m.name)]);
+    // Every model the source knows, loaded or not, with its aliases as they are now.
+    const known = await d.store.source.listModels().catch(() => [] as string[]);
+    const names = new Set([
+      d.config.defaultModel,
+      ...d.store.loaded().map((m) => m.name),
+      ...known,
+    ]);
     const models = [];
     for (const n of [...names].sort()) {
       try {
@@ -118,6 +135,7 @@ export function registerRoutes(app: Hono<EdgeEnv>, d: RouteDeps): void {
     config: d.config,
     store: d.store,
     service: d.service,
+    bodies: d.bodies,
     version: d.version,
     modelName: name,
   });
@@ -142,9 +160,17 @@ function resolved(store: ModelStore, name: string, selector: string): string | u
   return selector === "latest" ? route.versions.at(-1) : selector;
 }
 
+/** Whether a `/health` caller may see details: any configured API key, or no keys at all. */
+export function canSeeDetails(keys: readonly string[], authorization: string | undefined): boolean {
+  if (keys.length === 0) return true;
+  const m = /^Bearer\s+(.+)$/i.exec(authorization ?? "");
+  return matchesAnyKey(m?.[1], keys);
+}
+
 function health(d: RouteDeps) {
   const online = d.online.health();
-  const regErrors = [...d.store.lastErrors.values()];
+  if (online.last_error) online.last_error = redactText(online.last_error);
+  const regErrors = [...d.store.lastErrors.values()].map(redactText);
   const loaded = d.store.loaded().length;
   const modelsOk = d.store.isReady(d.config.defaultModel, d.config.defaultVersion);
   const registry = regErrors.length > 0
@@ -164,7 +190,7 @@ function health(d: RouteDeps) {
 }
 
 async function modelInfo(d: RouteDeps, name: string) {
-  const route = await d.store.routeOf(name);
+  const route = await d.store.inspect(name);
   const aliasesOf = (v: string) =>
     Object.entries(route.aliases).filter(([, x]) => x === v).map(([a]) => a);
   return {

@@ -8,6 +8,7 @@
  */
 import type { Context } from "hono";
 import type { EdgeConfig } from "../config.ts";
+import type { BodyReader } from "../../pipeline/http_guard.ts";
 import { EdgeError } from "../errors.ts";
 import type { LoadedModel, ModelStore } from "../models/mod.ts";
 import type { PredictionService } from "../service.ts";
@@ -28,6 +29,8 @@ export interface V2RouteDeps {
   config: EdgeConfig;
   store: ModelStore;
   service: PredictionService;
+  /** Reads bodies within the limit and the deadline. */
+  bodies: BodyReader;
   version: string;
   /** The `{name}` path parameter, checked (404 when it cannot name a model). */
   modelName: (c: Context<EdgeEnv>) => string;
@@ -73,7 +76,7 @@ export function v2Routes(d: V2RouteDeps): RouteSpec[] {
   };
   const infer = async (c: Context<EdgeEnv>) => {
     checkInferType(c.req.header("content-type"));
-    const bytes = await readBytes(c, d.config.bodyLimitBytes);
+    const bytes = await readBytes(c, d.bodies);
     const { request, inputs } = parseInferBody(bytes, c.req.header(HEADER_LENGTH));
     return await withModel(c, async (model) => {
       const { data, n } = tensorRows(model, inputs, d.config.batchMax);

@@ -7,6 +7,10 @@
  * @module
  */
 export type { ModelRoute, ModelSource } from "./port.ts";
-export { RegistryModelSource } from "./registry.ts";
+export {
+  RegistryModelSource,
+  type RegistryModelSourceOptions,
+  type TrafficLookup,
+} from "./registry.ts";
 export { type PointerRedis, UpstashPointerSource } from "./upstash.ts";
 export { type LoadedModel, ModelStore, type ModelStoreOptions, resolveSelector } from "./store.ts";

@@ -1,7 +1,8 @@
 /**
  * `RegistryModelSource`: serves models straight from a `ModelRegistry`
- * (the `LocalRegistry` folder in the embedded default). Traffic splits come
- * from the edge config since a plain registry has no pointer.
+ * (the `LocalRegistry` folder in the embedded default). A plain registry
+ * has no traffic split: it comes from `trafficOf` (the embedded platform
+ * reads the pointer its model operations move), else from the edge config.
  *
  * @module
  */
@@ -13,18 +14,35 @@ import type { ModelRoute, ModelSource } from "./port.ts";
 
 const SINGLE: TrafficSplit = { mode: "single", challenger_percent: 0 };
 
+/**
+ * The live traffic split of a model given its aliases, or undefined to fall
+ * back to the configured one.
+ */
+export type TrafficLookup = (
+  name: string,
+  aliases: Record<string, string>,
+) => Promise<TrafficSplit | undefined>;
+
+/** Options of {@linkcode RegistryModelSource}. */
+export interface RegistryModelSourceOptions {
+  /** Fixed splits per model (`EDGE_TRAFFIC`). */
+  traffic?: Record<string, TrafficSplit>;
+  /** Live splits, asked on every route check before `traffic`. */
+  trafficOf?: TrafficLookup;
+  kind?: string;
+}
+
 /** A model source over a registry adapter. */
 export class RegistryModelSource implements ModelSource {
   readonly kind: string;
   readonly #registry: ModelRegistry;
   readonly #traffic: Record<string, TrafficSplit>;
+  readonly #trafficOf?: TrafficLookup;
 
-  constructor(
-    registry: ModelRegistry,
-    options: { traffic?: Record<string, TrafficSplit>; kind?: string } = {},
-  ) {
+  constructor(registry: ModelRegistry, options: RegistryModelSourceOptions = {}) {
     this.#registry = registry;
     this.#traffic = options.traffic ?? {};
+    this.#trafficOf = options.trafficOf;
     this.kind = options.kind ?? "local";
   }
 
@@ -37,7 +55,7 @@ export class RegistryModelSource implements ModelSource {
       translate(() => this.#registry.listVersions(name)),
       translate(() => this.#registry.getAliases(name)),
     ]);
-    const traffic = this.#traffic[name] ?? SINGLE;
+    const traffic = (await this.#trafficOf?.(name, aliases)) ?? this.#traffic[name] ?? SINGLE;
     const list = versions.map((v) => v.version);
     const shas = versions.map((v) => `${v.version}:${v.sha256}`).join(",");
     return {

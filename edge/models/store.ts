@@ -8,6 +8,14 @@
  * they finish on the old session; unreferenced versions beyond `maxVersions`
  * are released.
  *
+ * Bounded against request-driven work: a version that failed to load is
+ * not tried again before a backoff (1 s doubling to 60 s) runs out, a
+ * selector that names no version is answered from a short negative cache
+ * (one route check per `pollMs`) instead of a source read per request, and
+ * the per-model error maps keep at most {@linkcode MAX_TRACKED_MODELS}
+ * names, so neither memory nor source reads grow with the names clients
+ * send.
+ *
  * @module
  */
 import type { ModelManifest } from "../../schemas/manifest.ts";
@@ -58,6 +66,26 @@ export interface ModelStoreOptions {
 
 const MODEL_NAME = /^(?!\.)[A-Za-z0-9_.-]{1,100}$/;
 
+/** Most model names (or versions) each error and miss map keeps. */
+export const MAX_TRACKED_MODELS = 256;
+/** First wait after a failed load, ms; doubles per failure up to {@linkcode LOAD_BACKOFF_MAX_MS}. */
+export const LOAD_BACKOFF_MS = 1000;
+/** Longest wait between two load attempts of one version, ms. */
+export const LOAD_BACKOFF_MAX_MS = 60_000;
+
+/** Sets `key` in `map`, dropping the oldest entries beyond `max` (insertion order). */
+function setBounded<K, V>(map: Map<K, V>, key: K, value: V, max = MAX_TRACKED_MODELS): void {
+  map.delete(key);
+  map.set(key, value);
+  while (map.size > max) map.delete(map.keys().next().value as K);
+}
+
+interface LoadFailure {
+  error: unknown;
+  retryAt: number;
+  waitMs: number;
+}
+
 interface ModelState {
   route: ModelRoute;
   checkedAt: number;
@@ -72,8 +100,11 @@ export class ModelStore {
   readonly #loaded = new Map<string, LoadedModel>();
   readonly #loading = new Map<string, Promise<LoadedModel>>();
   readonly #refreshing = new Map<string, Promise<ModelRoute>>();
-  /** Last error of a route check, per model (for /health). */
+  /** Last error of a route check, per model (for /health); at most MAX_TRACKED_MODELS. */
   readonly lastErrors = new Map<string, string>();
+  readonly #failures = new Map<string, LoadFailure>();
+  /** `name\0selector` → revision of the route that did not resolve it, and when. */
+  readonly #misses = new Map<string, { revision: string; at: number }>();
   readonly #timeoutMs: number;
 
   constructor(options: ModelStoreOptions) {
@@ -113,15 +144,22 @@ export class ModelStore {
   async acquire(name: string, selector: string): Promise<LoadedModel> {
     let route = await this.#currentRoute(name);
     let version = resolveSelector(route, selector);
+    const missKey = key(name, selector);
     if (version === undefined) {
-      // A version published since the last check: look once more (concurrent misses share it).
-      route = await this.refresh(name);
-      version = resolveSelector(route, selector);
+      const miss = this.#misses.get(missKey);
+      const fresh = miss !== undefined && miss.revision === route.revision &&
+        this.#opts.now() - miss.at < this.#opts.pollMs;
+      if (!fresh) {
+        // A version published since the last check: look once more (concurrent misses share it).
+        route = await this.refresh(name);
+        version = resolveSelector(route, selector);
+      }
     }
     if (version === undefined) {
+      setBounded(this.#misses, missKey, { revision: route.revision, at: this.#opts.now() });
       throw new EdgeError(
         "version_not_found",
-        `Version not found for model '${name}': ${selector}`,
+        `Version not found for model '${name}': ${selector.slice(0, 100)}`,
       );
     }
     const model = this.#loaded.get(key(name, version)) ?? await this.#load(name, version);
@@ -153,6 +191,20 @@ export class ModelStore {
     const all = [...this.#loaded.values()];
     this.#loaded.clear();
     await Promise.all(all.map((m) => m.session.release()));
+  }
+
+  /**
+   * The route of `name` as the source has it now, without loading anything
+   * or changing what is served (for listings; the served route may follow
+   * a moment later, once its versions are warmed).
+   */
+  inspect(name: string): Promise<ModelRoute> {
+    if (!MODEL_NAME.test(name)) {
+      return Promise.reject(
+        new EdgeError("model_not_found", `Model not found '${name.slice(0, 100)}'`),
+      );
+    }
+    return this.#deadline(this.source.getRoute(name), name);
   }
 
   /** The route of `name`, checked at most every `pollMs` (the check runs beside requests). */
@@ -212,7 +264,7 @@ export class ModelStore {
     } catch (error) {
       if (previous) previous.checkedAt = this.#opts.now();
       if (!(error instanceof EdgeError && error.code === "model_not_found")) {
-        this.lastErrors.set(name, error instanceof Error ? error.message : String(error));
+        setBounded(this.lastErrors, name, error instanceof Error ? error.message : String(error));
         this.#options.onRefreshError?.(name, error);
       }
       throw error;
@@ -226,6 +278,18 @@ export class ModelStore {
     const k = key(name, version);
     const running = this.#loading.get(k);
     if (running) return running;
+    const failed = this.#failures.get(k);
+    if (failed && this.#opts.now() < failed.retryAt) {
+      // Refused without touching the source: a bad artifact costs one load per backoff.
+      const cause = failed.error;
+      return Promise.reject(
+        cause instanceof EdgeError ? cause : new EdgeError(
+          "model_load_failed",
+          `Cannot load model '${name}' version ${version}`,
+          { cause },
+        ),
+      );
+    }
     const p = (async () => {
       try {
         const pkg = await this.#deadline(this.source.getPackage(name, version), name);
@@ -246,11 +310,14 @@ export class ModelStore {
           lastUsedMs: this.#opts.now(),
         };
         this.#loaded.set(k, model);
+        this.#failures.delete(k);
         this.#options.onLoad?.(name, version, true);
         this.#evict(name);
         this.#options.onChange?.(this.loaded());
         return model;
       } catch (error) {
+        const waitMs = failed ? Math.min(failed.waitMs * 2, LOAD_BACKOFF_MAX_MS) : LOAD_BACKOFF_MS;
+        setBounded(this.#failures, k, { error, waitMs, retryAt: this.#opts.now() + waitMs });
         this.#options.onLoad?.(name, version, false, error);
         throw error;
       } finally {

@@ -8,6 +8,13 @@
  * `redisKeys.blob(manifest_sha256)` (base64 of `manifest.json`), verified
  * against `manifest_sha256`.
  *
+ * A pointer is data anyone with the admin token can write, so what it makes
+ * the edge fetch is bounded: `http(s)` locations only from the configured
+ * origins (none by default), at most `maxArtifactBytes` (checked from
+ * `STRLEN` before a Redis blob is read and while an HTTP body streams), and
+ * the location is never put in an error message (they reach clients and
+ * `/health`); it is logged, redacted, by the caller.
+ *
  * @module
  */
 import type { Redis } from "@upstash/redis";
@@ -17,10 +24,33 @@ import type { PackageRef } from "../../schemas/pointer.ts";
 import type { ModelPackage } from "../../registry/port.ts";
 import { EdgeError } from "../errors.ts";
 import { sha256Hex } from "../_sha256.ts";
+import { redactText, redactUrl } from "../../schemas/redact.ts";
 import type { ModelRoute, ModelSource } from "./port.ts";
 
 /** The part of an `@upstash/redis` client this source uses. */
-export type PointerRedis = Pick<Redis, "get" | "mget">;
+export type PointerRedis = Pick<Redis, "get" | "mget"> & Partial<Pick<Redis, "strlen">>;
+
+/** Options of {@linkcode UpstashPointerSource}. */
+export interface PointerSourceOptions {
+  /**
+   * Origins (`https://registry.example.com`) `http(s)` package locations may
+   * point at; empty (the default) refuses every HTTP location.
+   */
+  artifactOrigins?: readonly string[];
+  /** Largest artifact read, bytes (default 256 MiB). */
+  maxArtifactBytes?: number;
+  /** Bearer token sent to those origins (the registry's `REGISTRY_EDGE_TOKEN`). */
+  artifactToken?: string;
+  /** Serve any model name that has a pointer, not only `models` (default false). */
+  anyModel?: boolean;
+  /** The fetch to use (tests). */
+  fetch?: typeof fetch;
+  /** Called with the (redacted) location of a failed fetch, for the log. */
+  onFetchError?: (name: string, location: string, error: unknown) => void;
+}
+
+/** Default largest artifact, bytes. */
+export const DEFAULT_MAX_ARTIFACT_BYTES = 256 * 1024 * 1024;
 
 /** A model source that follows Redis model pointers. */
 export class UpstashPointerSource implements ModelSource {
@@ -28,11 +58,20 @@ export class UpstashPointerSource implements ModelSource {
   readonly #redis: PointerRedis;
   readonly #names: string[];
   readonly #pointers = new Map<string, ModelPointer>();
+  readonly #origins: ReadonlySet<string>;
+  readonly #maxBytes: number;
+  readonly #options: PointerSourceOptions;
 
-  /** `models`: the names this edge serves (pointers are looked up by name). */
-  constructor(redis: PointerRedis, models: string[]) {
+  /**
+   * `models`: the names this edge serves; other names answer
+   * `model_not_found` without a Redis read unless `anyModel` is set.
+   */
+  constructor(redis: PointerRedis, models: string[], options: PointerSourceOptions = {}) {
     this.#redis = redis;
     this.#names = [...new Set(models)];
+    this.#origins = new Set((options.artifactOrigins ?? []).map((o) => new URL(o).origin));
+    this.#maxBytes = options.maxArtifactBytes ?? DEFAULT_MAX_ARTIFACT_BYTES;
+    this.#options = options;
   }
 
   listModels(): Promise<string[]> {
@@ -40,6 +79,9 @@ export class UpstashPointerSource implements ModelSource {
   }
 
   async getRoute(name: string): Promise<ModelRoute> {
+    if (!this.#options.anyModel && !this.#names.includes(name)) {
+      throw new EdgeError("model_not_found", `Model not found '${name}'`);
+    }
     const pointer = await this.#readPointer(name);
     const aliases: Record<string, string> = { champion: pointer.champion.version };
     if (pointer.challenger) aliases.challenger = pointer.challenger.version;
@@ -100,13 +142,18 @@ export class UpstashPointerSource implements ModelSource {
     if (!location.startsWith("redis:")) {
       throw new EdgeError(
         "model_load_failed",
-        `Cannot load model '${name}': unsupported location ${location}`,
+        `Cannot load model '${name}': unsupported artifact location`,
       );
     }
+    const key = location.slice("redis:".length);
     let value: unknown;
     try {
-      value = await this.#redis.get(location.slice("redis:".length));
+      // Base64 is 4/3 of the bytes: refuse an oversized blob before reading it.
+      const length = this.#redis.strlen ? await this.#redis.strlen(key) : 0;
+      if (length > Math.ceil(this.#maxBytes / 3) * 4) throw this.#tooLarge(name);
+      value = await this.#redis.get(key);
     } catch (cause) {
+      if (cause instanceof EdgeError) throw cause;
       throw new EdgeError("model_load_failed", `Cannot read blob of model '${name}'`, { cause });
     }
     if (typeof value !== "string") {
@@ -115,19 +162,50 @@ export class UpstashPointerSource implements ModelSource {
     return Uint8Array.from(atob(value), (c) => c.charCodeAt(0));
   }
 
+  #tooLarge(name: string): EdgeError {
+    return new EdgeError(
+      "model_load_failed",
+      `Cannot load model '${name}': artifact larger than ${this.#maxBytes} bytes`,
+    );
+  }
+
   /** Packages too large for Redis are served over HTTP by the registry's sync worker. */
   async #fetchBlob(name: string, url: string): Promise<Uint8Array> {
+    let origin: string;
     try {
-      const res = await fetch(url, { signal: AbortSignal.timeout(30_000) });
+      origin = new URL(url).origin;
+    } catch {
+      origin = "";
+    }
+    if (!this.#origins.has(origin)) {
+      this.#options.onFetchError?.(name, redactUrl(url), new Error("origin not allowed"));
+      throw new EdgeError(
+        "model_load_failed",
+        `Cannot load model '${name}': artifact origin not allowed (EDGE_ARTIFACT_ORIGINS)`,
+      );
+    }
+    try {
+      const headers: Record<string, string> = this.#options.artifactToken
+        ? { authorization: `Bearer ${this.#options.artifactToken}` }
+        : {};
+      const res = await (this.#options.fetch ?? fetch)(url, {
+        headers,
+        redirect: "error", // a redirect could leave the allowed origins
+        signal: AbortSignal.timeout(30_000),
+      });
       if (!res.ok) {
         await res.body?.cancel();
         throw new Error(`HTTP ${res.status}`);
       }
-      return new Uint8Array(await res.arrayBuffer());
+      return await readCapped(res, this.#maxBytes, () => this.#tooLarge(name));
     } catch (cause) {
+      if (cause instanceof EdgeError) throw cause;
+      this.#options.onFetchError?.(name, redactUrl(url), cause);
       throw new EdgeError(
         "model_load_failed",
-        `Cannot load model '${name}': cannot fetch ${url}: ${(cause as Error).message}`,
+        `Cannot load model '${name}': cannot fetch its artifact: ${
+          redactText((cause as Error).message)
+        }`,
         { cause },
       );
     }
@@ -154,6 +232,36 @@ export class UpstashPointerSource implements ModelSource {
     }
     return parsed.data;
   }
+}
+
+/** The body of `res`, refused as soon as it passes `max` bytes (declared or streamed). */
+async function readCapped(res: Response, max: number, tooLarge: () => Error): Promise<Uint8Array> {
+  const declared = Number(res.headers.get("content-length") ?? "0");
+  if (declared > max) {
+    await res.body?.cancel();
+    throw tooLarge();
+  }
+  if (!res.body) return new Uint8Array();
+  const reader = res.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > max) {
+      await reader.cancel().catch(() => {});
+      throw tooLarge();
+    }
+    chunks.push(value);
+  }
+  const out = new Uint8Array(size);
+  let at = 0;
+  for (const c of chunks) {
+    out.set(c, at);
+    at += c.byteLength;
+  }
+  return out;
 }
 
 function safeJson(text: string): unknown {

@@ -19,7 +19,10 @@ import { PlatformError } from "../../schemas/errors.ts";
 import { LocalRegistry } from "../../registry/local.ts";
 import { mlflowOptionsFrom, resolveRegistryConfig } from "../../registry/config.ts";
 import { logAndRegisterModel } from "../../registry/mlflow_train_log.ts";
+import { MlflowRegistry } from "../../registry/mlflow.ts";
+import type { ModelRegistry } from "../../registry/port.ts";
 import { type Algorithm, TrainError, trainModel, type TrainReport } from "../train/mod.ts";
+import { Progress } from "./progress.ts";
 
 const USAGE = `Usage: deno task train --data <csv|jsonl> --label <column> --model <name>
   [--algo gbdt|logreg] [--features a,b,c] [--transforms <json file>]
@@ -154,6 +157,15 @@ function parse(args: string[]) {
   }
 }
 
+async function hasChampion(registry: ModelRegistry, name: string): Promise<boolean> {
+  try {
+    return "champion" in await registry.getAliases(name);
+  } catch (error) {
+    if (error instanceof PlatformError && error.code === "model_not_found") return false;
+    throw error;
+  }
+}
+
 /** Runs the CLI; returns the exit code. `env` defaults to the process environment. */
 export async function runTrainCli(
   args: string[],
@@ -181,8 +193,12 @@ export async function runTrainCli(
     if (v.register && !mlflow) invalid("Cannot use --register: MLFLOW_TRACKING_URI is not set");
     const seed = number("seed", v.seed, true) ?? 42;
     const trees = number("trees", v.trees, true) ?? 100;
-    const every = Math.max(1, Math.round(trees / 10));
-    const started = performance.now();
+    const progress = new Progress({
+      label: "train",
+      unit: algo === "gbdt" ? "trees" : "iterations",
+      total: algo === "gbdt" ? trees : undefined,
+    });
+    let lastLoss = Number.NaN;
     const { pkg, report } = await trainModel({
       data: v.data!,
       label: v.label!,
@@ -203,16 +219,14 @@ export async function runTrainCli(
       },
       logreg: { l2: number("l2", v.l2) },
       onProgress: (p) => {
-        if (p.tree % every === 0 || p.tree === p.trees) {
-          const ms = (performance.now() - started).toFixed(0);
-          out.log(
-            `tree ${String(p.tree).padStart(String(p.trees).length)}/${p.trees}  train log loss ${
-              p.trainLoss.toFixed(4)
-            }  ${ms} ms`,
-          );
-        }
+        lastLoss = p.trainLoss;
+        progress.update(p.tree);
       },
     });
+    progress.stop();
+    if (progress.count > 0) {
+      out.log(`train: ${progress.summary()}, final train log loss ${lastLoss.toFixed(4)}`);
+    }
     out.log(
       `${report.algo} on ${report.source}: ${report.rows} rows, ${report.features.length} features (${
         report.features.join(", ")
@@ -230,13 +244,28 @@ export async function runTrainCli(
       await registry.setAlias(stored.name, v.alias, stored.version);
       out.log(`Alias ${v.alias} → ${stored.name} version ${stored.version}`);
     }
+    if (!("champion" in await registry.getAliases(stored.name))) {
+      // A model is served by its champion by default: the first version of a
+      // new model becomes it, so it answers /predict without naming a version.
+      await registry.setAlias(stored.name, "champion", stored.version);
+      out.log(
+        `Alias champion → ${stored.name} version ${stored.version} (the model had no champion; ` +
+          `later versions need deno task model:promote)`,
+      );
+    }
     if (mlflow) {
+      // As locally: the first version of a model new to MLflow becomes its champion
+      // (later ones get `challenger`, which registry:sync rolls out as a canary).
+      const alias = v.alias ??
+        (await hasChampion(new MlflowRegistry(mlflow), stored.name) ? undefined : "champion");
       const result = await logAndRegisterModel({
         pkg,
         report,
-        config: { ...mlflow, ...(v.alias ? { alias: v.alias } : {}) },
+        config: { ...mlflow, ...(alias ? { alias } : {}) },
       });
-      out.log(`MLflow: run ${result.runId}, ${result.modelUri}`);
+      out.log(
+        `MLflow: run ${result.runId}, ${result.modelUri}${alias ? ` (alias ${alias})` : ""}`,
+      );
     }
     return 0;
   } catch (error) {

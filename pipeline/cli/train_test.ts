@@ -52,7 +52,7 @@ Deno.test("runTrainCli() trains, prints progress and metrics, registers and sets
       c.out,
     );
     assert.equal(code, 0, c.errors.join("\n"));
-    assert.ok(c.lines.some((l) => l.startsWith("tree 20/20")));
+    assert.ok(c.lines.some((l) => l.startsWith("train: 20 trees in")), c.lines.join("\n"));
     assert.ok(c.lines.some((l) => l.includes("ROC AUC")));
     const registry = new LocalRegistry({ root: `${dir}/registry` });
     assert.deepEqual(await registry.getAliases("fraud_detector"), { champion: "1" });
@@ -162,5 +162,17 @@ Deno.test("runTrainCli() rejects an invalid transforms file and writes nothing",
     assert.equal(await runTrainCli([...args, "--registry-dir", `${dir}/reg`], {}, c.out), 2);
     assert.match(c.errors[0], /Cannot read transforms '.*t\.json'/);
     assert.equal(await exists(`${dir}/reg`), false);
+  });
+});
+
+Deno.test("runTrainCli() makes the first version of a new model its champion", async () => {
+  await inTemp(async (dir) => {
+    const c = capture();
+    const args = ["--data", CSV, "--label", "label", "--model", "fresh", "--trees", "5"];
+    assert.equal(await runTrainCli(args, { DATA_DIR: dir }, c.out), 0, c.errors.join("\n"));
+    assert.equal(await runTrainCli(args, { DATA_DIR: dir }, c.out), 0, c.errors.join("\n"));
+    const registry = new LocalRegistry({ root: `${dir}/registry` });
+    assert.deepEqual(await registry.getAliases("fresh"), { champion: "1" });
+    assert.ok(c.lines.some((l) => l.startsWith("Alias champion → fresh version 1")));
   });
 });

@@ -11,3 +11,4 @@ export { MemoryOnlineCache, type MemoryOnlineCacheOptions } from "./memory.ts";
 export { RedisOnlineCache } from "./redis.ts";
 export { UpstashOnlineCache, type UpstashOnlineCacheOptions } from "./upstash.ts";
 export { ChannelOnlineCache, type OnlineCacheCalls } from "./channel.ts";
+export { CAS_SCRIPT as ONLINE_CAS_SCRIPT } from "./_cas.ts";

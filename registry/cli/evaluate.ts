@@ -15,8 +15,7 @@
  *
  * @module
  */
-import { parseArgs } from "node:util";
-import { PlatformError } from "../../schemas/errors.ts";
+import { parseCommand, runCommand, UsageError } from "../../pipeline/cli/command.ts";
 import { join } from "node:path";
 import { readTable } from "../../pipeline/train/mod.ts";
 import { readLabelsFile } from "../../pipeline/export.ts";
@@ -39,7 +38,9 @@ import {
 } from "../evaluate.ts";
 import { MlflowRegistry } from "../mlflow.ts";
 import { sha256Hex } from "../_package.ts";
+import type { ModelControl } from "../operations.ts";
 import { createSyncService, type SyncService } from "../wiring.ts";
+import { resolveModelControl } from "./model.ts";
 
 /** Parsed options of the command. */
 export interface EvaluateArgs {
@@ -51,32 +52,39 @@ export interface EvaluateArgs {
   label: string;
   policy: EvaluationPolicy;
   dryRun: boolean;
+  /** Promote although the challenger's inputs differ from the champion's. */
+  force?: boolean;
 }
 
-/** Parses argv; throws with a usage message on bad input. */
+const USAGE = `Usage: deno task model:evaluate [--model fraud_detector]
+  (--labels <csv|jsonl> | --data <csv|jsonl> [--label is_fraud])
+  [--precision 0.9] [--min-pr-auc-gain 0.005] [--min-recall-gain 0.005] [--dry-run] [--force]
+  Scores champion and challenger on one held-out set and promotes the challenger when it wins
+  by the margins (on the running platform when one runs on DATA_DIR, as model:promote does);
+  --force promotes even when the challenger's inputs differ from the champion's.`;
+
+/** Parses argv; throws a `UsageError` on bad input. */
 export function parseEvaluateArgs(args: string[]): EvaluateArgs {
-  const { values } = parseArgs({
-    args,
-    options: {
-      model: { type: "string", default: "fraud_detector" },
-      data: { type: "string" },
-      labels: { type: "string" },
-      label: { type: "string", default: "is_fraud" },
-      precision: { type: "string", default: "0.9" },
-      "min-pr-auc-gain": { type: "string", default: "0.005" },
-      "min-recall-gain": { type: "string", default: "0.005" },
-      "dry-run": { type: "boolean", default: false },
-    },
+  const { values } = parseCommand(USAGE, args, {
+    model: { type: "string", default: "fraud_detector" },
+    data: { type: "string" },
+    labels: { type: "string" },
+    label: { type: "string", default: "is_fraud" },
+    precision: { type: "string", default: "0.9" },
+    "min-pr-auc-gain": { type: "string", default: "0.005" },
+    "min-recall-gain": { type: "string", default: "0.005" },
+    "dry-run": { type: "boolean", default: false },
+    force: { type: "boolean", default: false },
   });
   if (!values.data === !values.labels) {
-    throw new Error(
+    throw new UsageError(
       "Missing --labels <csv|jsonl> (point-in-time rows from the feature store) or --data <csv|jsonl> (a held-out set), give one",
     );
   }
   const num = (name: string, v: string, min: number, max: number) => {
     const n = Number(v);
     if (!(n >= min && n <= max)) {
-      throw new Error(`--${name} must be in [${min}, ${max}], got '${v}'`);
+      throw new UsageError(`--${name} must be in [${min}, ${max}], got '${v}'`);
     }
     return n;
   };
@@ -86,6 +94,7 @@ export function parseEvaluateArgs(args: string[]): EvaluateArgs {
     labels: values.labels,
     label: values.labels ? "label" : values.label!,
     dryRun: values["dry-run"]!,
+    force: values.force,
     policy: {
       precision: num("precision", values.precision!, 0.01, 1),
       minPrAucGain: num("min-pr-auc-gain", values["min-pr-auc-gain"]!, 0, 1),
@@ -99,6 +108,7 @@ export async function runEvaluate(
   args: EvaluateArgs,
   service: SyncService,
   openStore: () => FeatureStore = storeFromEnv,
+  control?: ModelControl,
 ): Promise<EvaluationResult> {
   const champion = await service.registry.getPackage(args.model, "champion");
   const challenger = await service.registry.getPackage(args.model, "challenger");
@@ -114,6 +124,11 @@ export async function runEvaluate(
     args.policy,
   );
   const promoted = result.promote && !args.dryRun;
+  // Promote first: a refused promotion (inputs change without --force) logs nothing.
+  if (promoted) {
+    if (control) await control.promote(args.model, { force: args.force });
+    else await service.rollout.promote(args.model);
+  }
   if (service.registry instanceof MlflowRegistry) {
     await logToMlflow(
       service.registry,
@@ -123,7 +138,6 @@ export async function runEvaluate(
       sha256Hex(await Deno.readFile(source)),
     );
   }
-  if (promoted) await service.rollout.promote(args.model);
   return result;
 }
 
@@ -233,24 +247,18 @@ async function logToMlflow(
 }
 
 if (import.meta.main) {
-  try {
+  await runCommand(USAGE, async () => {
     const args = parseEvaluateArgs(Deno.args);
     const service = createSyncService(resolveRegistryConfig(), { log: () => {} });
-    const result = await runEvaluate(args, service);
+    const control = await resolveModelControl(Deno.env.toObject());
+    const result = await runEvaluate(args, service, storeFromEnv, control);
     console.log(JSON.stringify(result, null, 2));
     console.log(
       result.promote
         ? args.dryRun
           ? "Decision: promote (dry run, nothing changed)"
-          : "Decision: promoted the challenger"
+          : `Decision: promoted the challenger (${control.target})`
         : `Decision: keep the champion (${result.reasons.join("; ")})`,
     );
-  } catch (error) {
-    console.error(
-      error instanceof PlatformError
-        ? `${error.code}: ${error.message}`
-        : String(error instanceof Error ? error.message : error),
-    );
-    Deno.exit(1);
-  }
+  });
 }

@@ -11,6 +11,8 @@ export class MemoryRegistryStore implements RegistryStore {
   readonly #values = new Map<string, string>();
   readonly #hashes = new Map<string, Map<string, string>>();
   readonly #expiresAt = new Map<string, number>();
+  readonly #hashExpiresAt = new Map<string, number>();
+  #writes = 0;
   readonly #now: () => number;
 
   constructor(options: { now?: () => number } = {}) {
@@ -56,6 +58,7 @@ export class MemoryRegistryStore implements RegistryStore {
   }
 
   hgetall(key: string): Promise<Record<string, string>> {
+    this.#sweepHash(key);
     return Promise.resolve(Object.fromEntries(this.#hashes.get(key) ?? []));
   }
 
@@ -63,13 +66,35 @@ export class MemoryRegistryStore implements RegistryStore {
     return Promise.all(keys.map((k) => this.hgetall(k)));
   }
 
-  /** Adds to hash fields, as the edge's counters do (HINCRBY). */
-  hincrby(key: string, fields: Record<string, number>): void {
+  /**
+   * Adds to hash fields, as the edge's counters do (HINCRBY), and lets the
+   * hash expire `ttlSeconds` after this write when given (EXPIRE).
+   */
+  hincrby(key: string, fields: Record<string, number>, ttlSeconds?: number): void {
+    this.#sweepHash(key);
     const hash = this.#hashes.get(key) ?? new Map<string, string>();
     for (const [field, by] of Object.entries(fields)) {
       hash.set(field, String(Number(hash.get(field) ?? 0) + by));
     }
     this.#hashes.set(key, hash);
+    if (ttlSeconds !== undefined) {
+      this.#hashExpiresAt.set(key, this.#now() + ttlSeconds * 1000);
+      this.#sweepHashes();
+    }
+  }
+
+  #sweepHash(key: string): void {
+    const at = this.#hashExpiresAt.get(key);
+    if (at !== undefined && at <= this.#now()) {
+      this.#hashes.delete(key);
+      this.#hashExpiresAt.delete(key);
+    }
+  }
+
+  /** Drops expired hashes now and then, so counters of past buckets do not pile up. */
+  #sweepHashes(): void {
+    if (++this.#writes % 1000 !== 0) return;
+    for (const key of [...this.#hashExpiresAt.keys()]) this.#sweepHash(key);
   }
 
   /** Forgets everything, as a restarted Redis without persistence would. */
@@ -77,6 +102,7 @@ export class MemoryRegistryStore implements RegistryStore {
     this.#values.clear();
     this.#expiresAt.clear();
     this.#hashes.clear();
+    this.#hashExpiresAt.clear();
   }
 
   /** Overwrites a value (tests use it to damage a blob). */

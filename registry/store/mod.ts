@@ -6,4 +6,9 @@
  */
 export type { RegistryStore } from "./port.ts";
 export { MemoryRegistryStore } from "./memory.ts";
-export { type StoreRedis, upstashRedis, UpstashRegistryStore } from "./upstash.ts";
+export {
+  POINTER_CAS_SCRIPT,
+  type StoreRedis,
+  upstashRedis,
+  UpstashRegistryStore,
+} from "./upstash.ts";

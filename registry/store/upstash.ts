@@ -15,7 +15,8 @@ export type StoreRedis = Pick<
   "get" | "set" | "eval" | "hgetall" | "pipeline" | "expire" | "persist" | "exists"
 >;
 
-const CAS_SCRIPT = `local cur = redis.call('GET', KEYS[1])
+/** The pointer's compare-and-set (Lua), also on the gateway's allow-list of scripts. */
+export const POINTER_CAS_SCRIPT = `local cur = redis.call('GET', KEYS[1])
 if cur == false then cur = '' end
 if cur == ARGV[1] then redis.call('SET', KEYS[1], ARGV[2]) return 1 end
 return 0`;
@@ -47,7 +48,7 @@ export class UpstashRegistryStore implements RegistryStore {
     const answer = await this.#call(
       "EVAL",
       key,
-      () => this.#redis.eval(CAS_SCRIPT, [key], [expected ?? "", next]),
+      () => this.#redis.eval(POINTER_CAS_SCRIPT, [key], [expected ?? "", next]),
     );
     return Number(answer) === 1;
   }

@@ -23,6 +23,11 @@
  * 4. `POST /predict` by `entity_id`, online features from a real Redis
  *    through the Upstash gateway, in-isolate feature cache off;
  * 5. `POST /predict/batch` with 1000 instances (instances/s).
+ * 6. with `--baseline=<dir>` (a checkout of the code before a change, with
+ *    `deno install` run in it): that checkout's edge and this one's, both
+ *    started now with the same settings, take `/predict` with features in
+ *    the body in alternating 10 s runs (baseline, current, baseline,
+ *    current), each after its warm-up; the ratio of the means is reported.
  *
  * Needs `deno task services:up redis gateway`.
  *
@@ -33,6 +38,9 @@ import { batchBody, demoRegistry, seedOnline } from "./edge/_fixture.ts";
 import { cpuSeconds, freePort, rssMb, waitFor } from "./edge/_process.ts";
 import { runWrk, type WrkResult } from "./edge/_wrk.ts";
 import { edgeServeArgs } from "../../edge/testing/mod.ts";
+import { exitWithHelp } from "../_help.ts";
+
+exitWithHelp(import.meta.url);
 
 const quick = Deno.args.includes("--quick");
 /**
@@ -41,6 +49,8 @@ const quick = Deno.args.includes("--quick");
  * `--glibc` measures it on the default allocator instead.
  */
 const glibc = Deno.args.includes("--glibc");
+/** A checkout of the code before a change, measured against this one (`--baseline=<dir>`). */
+const baselineDir = Deno.args.find((a) => a.startsWith("--baseline="))?.slice("--baseline=".length);
 const JEMALLOC = `/usr/lib/${Deno.build.arch}-linux-gnu/libjemalloc.so.2`;
 if (!glibc && !(await Deno.stat(JEMALLOC).then(() => true, () => false))) {
   console.error(`${JEMALLOC} is missing: apt-get install libjemalloc2, or pass --glibc`);
@@ -234,7 +244,8 @@ const edge = new Deno.Command(Deno.execPath(), {
     EDGE_ONLINE_STORE: "upstash",
     EDGE_FEATURE_CACHE_TTL_MS: "0",
     UPSTASH_REDIS_REST_URL: upstash.url,
-    UPSTASH_REDIS_REST_TOKEN: upstash.token,
+    // The edge holds the gateway's edge-role token, as in production.
+    UPSTASH_REDIS_REST_TOKEN: env.UPSTASH_EDGE_TOKEN,
   },
   stdout: "inherit",
   stderr: "inherit",
@@ -303,9 +314,69 @@ try {
 } finally {
   edge.kill("SIGTERM");
   await edge.status;
-  await Deno.remove(registryDir, { recursive: true });
   await Deno.remove(batchPath);
 }
+
+/** Alternating rounds of the baseline comparison (`--baseline`). */
+const ROUNDS = quick ? 1 : 4;
+
+/**
+ * Baseline and current edges take /predict (body) in alternating runs; mean
+ * req/s and CPU µs per request of each (CPU per request is the steadier
+ * figure when other work shares the machine).
+ */
+async function compareWithBaseline(dir: string) {
+  const start = (cwd: string) => {
+    const port = freePort();
+    const child = new Deno.Command(Deno.execPath(), {
+      args: edgeServeArgs(port),
+      cwd,
+      env: { ...MALLOC_ENV, EDGE_REGISTRY_DIR: registryDir, EDGE_LOG_LEVEL: "warn" },
+      stdout: "inherit",
+      stderr: "inherit",
+    }).spawn();
+    return { child, url: `http://127.0.0.1:${port}` };
+  };
+  const edges = { baseline: start(dir), current: start(ROOT) };
+  const runs: Record<"baseline" | "current", WrkResult[]> = { baseline: [], current: [] };
+  const cpu: Record<"baseline" | "current", number[]> = { baseline: [], current: [] };
+  try {
+    for (const e of Object.values(edges)) await waitFor(`${e.url}/ready`, 30_000);
+    for (let round = 0; round < ROUNDS; round++) {
+      for (const which of ["baseline", "current"] as const) {
+        console.error(`/predict (body), ${which} edge, round ${round + 1}…`);
+        const load = {
+          url: `${edges[which].url}/predict`,
+          connections: CONNECTIONS,
+          threads: THREADS,
+          script: PREDICT_LUA,
+        };
+        await runWrk({ ...load, seconds: WARM_S, env: { BENCH_RUN: "5" } });
+        const c0 = cpuSeconds(edges[which].child.pid);
+        const run = await runWrk({ ...load, seconds: LOAD_S, env: { BENCH_RUN: "6" } });
+        cpu[which].push((cpuSeconds(edges[which].child.pid) - c0) * 1e6 / run.requests);
+        runs[which].push(run);
+      }
+    }
+  } finally {
+    for (const e of Object.values(edges)) {
+      e.child.kill("SIGTERM");
+      await e.child.status;
+    }
+  }
+  const mean = (xs: WrkResult[]) => xs.reduce((a, x) => a + x.requestsPerSec, 0) / xs.length;
+  const avg = (xs: number[]) => xs.reduce((a, x) => a + x, 0) / xs.length;
+  return {
+    runs,
+    cpu,
+    baseline: mean(runs.baseline),
+    current: mean(runs.current),
+    baselineCpuUs: avg(cpu.baseline),
+    currentCpuUs: avg(cpu.current),
+  };
+}
+const comparison = baselineDir ? await compareWithBaseline(baselineDir) : undefined;
+await Deno.remove(registryDir, { recursive: true });
 
 // The ceiling again, once the edge has stopped: one 10 s sample of it varies
 // by ±8 % on this machine, and every target is a ratio to it, so the ratios
@@ -428,6 +499,26 @@ const rows = [
     "/proc/<pid>/status VmRSS",
   ),
 ];
+if (comparison) {
+  const fmt = (xs: WrkResult[]) => xs.map((x) => x.requestsPerSec.toFixed(0)).join(", ");
+  rows.push(row(
+    `/predict, features in body: this checkout vs --baseline=${baselineDir}, alternating runs`,
+    `${comparison.current.toFixed(0)} vs ${comparison.baseline.toFixed(0)} req/s (runs: ${
+      fmt(comparison.runs.current)
+    } vs ${fmt(comparison.runs.baseline)}): ${
+      (100 * comparison.current / comparison.baseline).toFixed(1)
+    } % of the baseline; CPU ${comparison.currentCpuUs.toFixed(1)} vs ${
+      comparison.baselineCpuUs.toFixed(1)
+    } µs/request (runs: ${comparison.cpu.current.map((x) => x.toFixed(1)).join(", ")} vs ${
+      comparison.cpu.baseline.map((x) => x.toFixed(1)).join(", ")
+    }): ${
+      (100 * comparison.baselineCpuUs / comparison.currentCpuUs).toFixed(1)
+    } % of the baseline's requests per CPU second`,
+    "≥ 97 % of the baseline",
+    comparison.current >= 0.97 * comparison.baseline,
+    comparison.runs.current[0].command,
+  ));
+}
 console.log(
   `${quick ? "Edge benchmark (QUICK smoke run, not a measurement)" : "Edge benchmark"}${
     glibc ? ", edge on glibc malloc (--glibc)" : ", edge with jemalloc preloaded"

@@ -28,6 +28,9 @@ import { PostgresFeatureStore } from "../../pipeline/store/postgres.ts";
 import { redisKeys } from "../../schemas/pointer.ts";
 import { serviceEnv } from "../_services.ts";
 import { createTempDatabase } from "../contracts/feature_store_fixtures.ts";
+import { exitWithHelp } from "../_help.ts";
+
+exitWithHelp(import.meta.url);
 
 const quick = Deno.args.includes("--quick");
 const CATEGORIES = ["grocery", "restaurant", "travel", "electronics", "jewelry", "gas_station"];

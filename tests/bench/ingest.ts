@@ -48,6 +48,9 @@ import {
 import { redisKeys } from "../../schemas/pointer.ts";
 import { serviceEnv } from "../_services.ts";
 import { createTempDatabase } from "../contracts/feature_store_fixtures.ts";
+import { exitWithHelp } from "../_help.ts";
+
+exitWithHelp(import.meta.url);
 
 Deno.env.set("METADATA_SERVER_DETECTION", "none");
 const quick = Deno.args.includes("--quick");

@@ -39,6 +39,9 @@ import { signMlflowWebhook } from "../../registry/webhook.ts";
 import { createSyncService } from "../../registry/wiring.ts";
 import { serviceEnv } from "../_services.ts";
 import { onnxPackage } from "../contracts/model_registry_fixtures.ts";
+import { exitWithHelp } from "../_help.ts";
+
+exitWithHelp(import.meta.url);
 
 const quick = Deno.args.includes("--quick");
 const CHANGES = quick ? 2 : 8;
@@ -70,7 +73,7 @@ function startIsolates(env: Record<string, string>, name: string, pollMs: number
   const stores = Array.from({ length: ISOLATES }, () =>
     new ModelStore({
       source: new UpstashPointerSource(
-        upstashRedis(env.UPSTASH_REDIS_REST_URL, env.UPSTASH_REDIS_REST_TOKEN),
+        upstashRedis(env.UPSTASH_REDIS_REST_URL, env.UPSTASH_EDGE_TOKEN),
         [name],
       ),
       pollMs,
@@ -139,7 +142,7 @@ async function run(
     resolveRegistryConfig({
       MLFLOW_TRACKING_URI: env.MLFLOW_TRACKING_URI,
       UPSTASH_REDIS_REST_URL: env.UPSTASH_REDIS_REST_URL,
-      UPSTASH_REDIS_REST_TOKEN: env.UPSTASH_REDIS_REST_TOKEN,
+      UPSTASH_REDIS_REST_TOKEN: env.UPSTASH_ADMIN_TOKEN,
       REGISTRY_MODELS: name,
       REGISTRY_POLL_INTERVAL_MS: String(mode === "poll" ? REGISTRY_POLL_MS : 3_600_000),
       REGISTRY_WEBHOOK_SECRET: secret,
@@ -244,7 +247,7 @@ async function swapLatency(): Promise<string[]> {
     env: {
       MLFLOW_TRACKING_URI: env.MLFLOW_TRACKING_URI,
       UPSTASH_REDIS_REST_URL: env.UPSTASH_REDIS_REST_URL,
-      UPSTASH_REDIS_REST_TOKEN: env.UPSTASH_REDIS_REST_TOKEN,
+      UPSTASH_REDIS_REST_TOKEN: env.UPSTASH_ADMIN_TOKEN,
       REGISTRY_MODELS: name,
       REGISTRY_POLL_INTERVAL_MS: "250",
       REGISTRY_PORT: String(port),
@@ -264,7 +267,7 @@ async function swapLatency(): Promise<string[]> {
   const edge = createApp({
     config: defaultEdgeConfig({ defaultModel: name, pointerPollMs: 250, logLevel: "error" }),
     models: new UpstashPointerSource(
-      edgeRedis({ url: env.UPSTASH_REDIS_REST_URL, token: env.UPSTASH_REDIS_REST_TOKEN }),
+      edgeRedis({ url: env.UPSTASH_REDIS_REST_URL, token: env.UPSTASH_EDGE_TOKEN }),
       [name],
     ),
     registry: new Registry(),

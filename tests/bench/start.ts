@@ -7,6 +7,9 @@
  *
  * @module
  */
+import { exitWithHelp } from "../_help.ts";
+
+exitWithHelp(import.meta.url);
 const ROOT = new URL("../../", import.meta.url).pathname;
 const runs = Number(Deno.args[Deno.args.indexOf("--runs") + 1]) || 3;
 const PORT = 18_765;

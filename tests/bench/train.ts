@@ -19,6 +19,9 @@ import {
   trainGbdt,
   trainModel,
 } from "../../pipeline/train/mod.ts";
+import { exitWithHelp } from "../_help.ts";
+
+exitWithHelp(import.meta.url);
 
 const here = (p: string) => new URL(p, import.meta.url).pathname;
 const args = parseArgs({

@@ -9,6 +9,7 @@ import assert from "node:assert/strict";
 import { UpstashOnlineCache } from "../../pipeline/online/upstash.ts";
 import { RetryableError } from "../../pipeline/errors.ts";
 import type { CasEntry } from "../../pipeline/online/port.ts";
+import { redisKeyPrefixes } from "../../schemas/pointer.ts";
 import { serviceEnv } from "../_services.ts";
 import { onlineCacheContract } from "./online_cache_contract.ts";
 
@@ -16,9 +17,10 @@ onlineCacheContract("UpstashOnlineCache", async () => {
   const env = await serviceEnv("gateway");
   const cache = new UpstashOnlineCache({
     url: env.UPSTASH_REDIS_REST_URL,
-    token: env.UPSTASH_REDIS_REST_TOKEN,
+    // The worker's role: the token an ingest worker holds in production.
+    token: env.UPSTASH_WORKER_TOKEN,
   });
-  const prefix = `test:online:${crypto.randomUUID()}:`;
+  const prefix = `${redisKeyPrefixes.online}test:${crypto.randomUUID()}:`;
   const written: string[] = [];
   const tracked = {
     getMany: (k: readonly string[]) => cache.getMany(k),

@@ -8,6 +8,9 @@
  */
 import { parseArgs } from "node:util";
 import { formatSummary, runDemo } from "./demo/mod.ts";
+import { exitWithHelp } from "../_help.ts";
+
+exitWithHelp(import.meta.url);
 
 if (import.meta.main) {
   const { values } = parseArgs({

@@ -24,9 +24,14 @@ const run = crypto.randomUUID().slice(0, 8);
 
 async function clients() {
   const env = await serviceEnv("redis", "gateway");
-  const upstash = { url: env.UPSTASH_REDIS_REST_URL, token: env.UPSTASH_REDIS_REST_TOKEN };
-  // A plain client (default settings) writes what the pipeline and registry would.
-  const writer = new Redis({ ...upstash, enableTelemetry: false });
+  // The edge holds the edge role's token, as in production.
+  const upstash = { url: env.UPSTASH_REDIS_REST_URL, token: env.UPSTASH_EDGE_TOKEN };
+  // A plain client (default settings, data role) writes what the pipeline and registry would.
+  const writer = new Redis({
+    url: env.UPSTASH_REDIS_REST_URL,
+    token: env.UPSTASH_REDIS_REST_TOKEN,
+    enableTelemetry: false,
+  });
   return { upstash, writer, edge: edgeRedis(upstash) };
 }
 

@@ -37,7 +37,7 @@ Deno.test("gateway answers 503 while Redis is down and recovers when it is back"
   const gateway = startGateway({
     host: "127.0.0.1",
     port: 0,
-    token: "t",
+    tokens: { data: "t" },
     maxBodyBytes: 1 << 20,
     redisUrl: `redis://127.0.0.1:${redisPort}`,
   });

@@ -55,10 +55,21 @@ Deno.test("compose uses the services script's credentials and versions", async (
   assert.equal(pg.POSTGRES_DB, db.pathname.slice(1));
   assert.match(services.postgres.image, /^postgres:15/);
   assert.match(services.redis.image, /^redis:7/);
+  const gw = services.gateway.environment;
+  const tokens = defaultServiceEnv("gateway");
+  assert.equal(gw.UPSTASH_GATEWAY_DATA_TOKEN, tokens.UPSTASH_REDIS_REST_TOKEN);
+  assert.equal(gw.UPSTASH_GATEWAY_EDGE_TOKEN, tokens.UPSTASH_EDGE_TOKEN);
+  assert.equal(gw.UPSTASH_GATEWAY_WORKER_TOKEN, tokens.UPSTASH_WORKER_TOKEN);
+  assert.equal(gw.UPSTASH_GATEWAY_ADMIN_TOKEN, tokens.UPSTASH_ADMIN_TOKEN);
+  // Least privilege: each platform process holds its own role's token.
+  assert.equal(services.edge.environment.UPSTASH_REDIS_REST_TOKEN, tokens.UPSTASH_EDGE_TOKEN);
   assert.equal(
-    services.gateway.environment.UPSTASH_GATEWAY_TOKEN,
-    defaultServiceEnv("gateway").UPSTASH_REDIS_REST_TOKEN,
+    services["registry-sync"].environment.UPSTASH_REDIS_REST_TOKEN,
+    tokens.UPSTASH_ADMIN_TOKEN,
   );
+  for (const name of ["ingest-kafka", "ingest-http", "feature-api"]) {
+    assert.equal(services[name].environment.UPSTASH_REDIS_REST_TOKEN, tokens.UPSTASH_WORKER_TOKEN);
+  }
   assert.ok(
     services.pubsub.command.includes(`--project=${defaultServiceEnv("pubsub").PUBSUB_PROJECT_ID}`),
   );
@@ -108,4 +119,25 @@ Deno.test("compose services are what the Prometheus file targets scrape", async 
     }
   }
   assert.equal(checked, 7);
+});
+
+Deno.test("compose publishes the platform's HTTP ports only through the slow-client proxy", async () => {
+  const conf = await Deno.readTextFile(`${ROOT}deploy/proxy/nginx.conf`);
+  assert.match(conf, /include \/etc\/nginx\/rtml\/timeouts\.conf;/);
+  const proxied: Record<string, number> = {
+    edge: 8000,
+    "ingest-http": 8091,
+    "feature-api": 8092,
+    "registry-sync": 8100,
+  };
+  for (const [name, published] of Object.entries(proxied)) {
+    assert.equal(services[name].ports, undefined, `${name} publishes a port past the proxy`);
+    assert.ok(hostPorts("proxy").includes(published), `proxy does not publish ${published}`);
+    const block = new RegExp(`listen ${published};[\\s\\S]*?proxy_pass http://${name}:(\\d+);`);
+    const m = block.exec(conf);
+    assert.ok(m, `nginx.conf does not proxy ${published} to ${name}`);
+  }
+  for (const v of services.proxy.volumes as string[]) {
+    await Deno.stat(`${ROOT}deploy/${v.split(":")[0]}`);
+  }
 });

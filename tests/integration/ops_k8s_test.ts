@@ -118,9 +118,10 @@ Deno.test("k8s deployments have probes on /health and /ready, resources and real
         assert.ok(c.resources?.[kind]?.cpu, `${name}: no cpu ${kind}`);
         assert.ok(c.resources?.[kind]?.memory, `${name}: no memory ${kind}`);
       }
+      assert.equal(c.securityContext?.allowPrivilegeEscalation, false, name);
+      if (c.name === "proxy") continue; // the slow-client sidecar, checked below
       assert.deepEqual(c.command.slice(0, 2), ["deno", "task"], `${name}: command`);
       assert.ok(tasks.has(c.command[2]), `${name}: deno task ${c.command[2]} is not in deno.json`);
-      assert.equal(c.securityContext?.allowPrivilegeEscalation, false, name);
     }
   }
   for (const name of WORKERS) {
@@ -260,4 +261,29 @@ Deno.test("k8s kustomizations list existing files and overlays patch existing ob
       "overlays/staging/kustomization.yaml",
     ],
   );
+});
+
+Deno.test("k8s pods that take traffic sit behind the slow-client proxy of deploy/proxy", async () => {
+  const proxy = byKind(base, "ConfigMap").find((d) => d.obj.metadata.name === "proxy-config")!.obj;
+  const shipped = await Deno.readTextFile(`${ROOT}deploy/proxy/timeouts.conf`);
+  assert.equal(
+    proxy.data["timeouts.conf"],
+    shipped,
+    "the sidecar's timeouts differ from compose's",
+  );
+  const services = byKind(base, "Service");
+  for (const name of ["ingest-http", "feature-api", "registry-sync"]) {
+    const dep = deployment(name)!;
+    const sidecar = containers(dep).find((c) => c.name === "proxy");
+    assert.ok(sidecar, `${name} has no proxy sidecar`);
+    const conf = `${name}.conf`;
+    assert.ok(proxy.data[conf], `proxy-config has no ${conf}`);
+    assert.ok(sidecar.command.includes(`/etc/nginx/rtml/${conf}`), `${name}: ${sidecar.command}`);
+    const app = containers(dep).find((c) => c.name !== "proxy")!;
+    const appPort = app.ports.find((p: Obj) => p.name === "http").containerPort;
+    assert.match(proxy.data[conf], new RegExp(`proxy_pass http://127\\.0\\.0\\.1:${appPort};`));
+    assert.match(proxy.data[conf], /include \/etc\/nginx\/rtml\/timeouts\.conf;/);
+    const svc = services.find((d) => d.obj.metadata.name === name)!.obj;
+    assert.deepEqual(svc.spec.ports.map((p: Obj) => p.targetPort), ["public"], `${name} Service`);
+  }
 });

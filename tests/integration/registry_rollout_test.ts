@@ -26,14 +26,15 @@ async function setup(minStepS: string) {
   const config = resolveRegistryConfig({
     MLFLOW_TRACKING_URI: env.MLFLOW_TRACKING_URI,
     UPSTASH_REDIS_REST_URL: env.UPSTASH_REDIS_REST_URL,
-    UPSTASH_REDIS_REST_TOKEN: env.UPSTASH_REDIS_REST_TOKEN,
+    UPSTASH_REDIS_REST_TOKEN: env.UPSTASH_ADMIN_TOKEN,
     REGISTRY_MODELS: name,
     REGISTRY_CANARY_MIN_REQUESTS: "100",
     REGISTRY_CANARY_MIN_STEP_S: minStepS,
   });
   const service = createSyncService(config, { log: () => {} });
   await service.worker.sync(name);
-  const redis = upstashRedis(env.UPSTASH_REDIS_REST_URL, env.UPSTASH_REDIS_REST_TOKEN);
+  // The counters are written as an edge writes them, with the edge's token.
+  const redis = upstashRedis(env.UPSTASH_REDIS_REST_URL, env.UPSTASH_EDGE_TOKEN);
   const counters = new RolloutCounters({ sink: new UpstashRolloutSink(redis), flushIntervalMs: 0 });
   return { name, mlflow, service, counters };
 }

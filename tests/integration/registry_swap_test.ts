@@ -35,7 +35,7 @@ Deno.test("the edge swaps to a newly aliased version under load with zero failed
     resolveRegistryConfig({
       MLFLOW_TRACKING_URI: env.MLFLOW_TRACKING_URI,
       UPSTASH_REDIS_REST_URL: env.UPSTASH_REDIS_REST_URL,
-      UPSTASH_REDIS_REST_TOKEN: env.UPSTASH_REDIS_REST_TOKEN,
+      UPSTASH_REDIS_REST_TOKEN: env.UPSTASH_ADMIN_TOKEN,
       REGISTRY_MODELS: name,
       REGISTRY_POLL_INTERVAL_MS: "250",
     }),
@@ -45,7 +45,7 @@ Deno.test("the edge swaps to a newly aliased version under load with zero failed
   const edge = createApp({
     config: defaultEdgeConfig({ defaultModel: name, pointerPollMs: 200, logLevel: "error" }),
     models: new UpstashPointerSource(
-      edgeRedis({ url: env.UPSTASH_REDIS_REST_URL, token: env.UPSTASH_REDIS_REST_TOKEN }),
+      edgeRedis({ url: env.UPSTASH_REDIS_REST_URL, token: env.UPSTASH_EDGE_TOKEN }),
       [name],
     ),
     registry: new Registry(),

@@ -26,7 +26,8 @@ const unique = (prefix: string) => `${prefix}_${crypto.randomUUID().slice(0, 8)}
 
 async function setup(trackingUri?: string) {
   const env = await serviceEnv("mlflow", "gateway");
-  const redis = upstashRedis(env.UPSTASH_REDIS_REST_URL, env.UPSTASH_REDIS_REST_TOKEN);
+  // The registry holds the gateway's admin token, as in production.
+  const redis = upstashRedis(env.UPSTASH_REDIS_REST_URL, env.UPSTASH_ADMIN_TOKEN);
   const mlflow = new MlflowRegistry({ trackingUri: env.MLFLOW_TRACKING_URI });
   const store = new UpstashRegistryStore(redis);
   const prom = new Registry();
@@ -39,7 +40,9 @@ async function setup(trackingUri?: string) {
       log: quiet,
       validation: { smokeRuns: 20 },
     });
-  return { env, redis, mlflow, store, prom, worker };
+  // What an edge reads with, through its own role's token.
+  const edgeRedis = upstashRedis(env.UPSTASH_REDIS_REST_URL, env.UPSTASH_EDGE_TOKEN);
+  return { env, redis, edgeRedis, mlflow, store, prom, worker };
 }
 
 Deno.test("SyncWorker publishes an MLflow champion the edge's pointer source can load", async () => {
@@ -49,7 +52,7 @@ Deno.test("SyncWorker publishes an MLflow champion the edge's pointer source can
   await t.mlflow.setAlias(name, "champion", stored.version);
   const outcome = await t.worker([name]).sync(name);
   assert.equal(outcome.pointer?.revision, 1);
-  const edge = new UpstashPointerSource(t.redis, [name]);
+  const edge = new UpstashPointerSource(t.edgeRedis, [name]);
   const route = await edge.getRoute(name);
   assert.equal(route.aliases.champion, "1");
   const pkg = await edge.getPackage(name, "1");
@@ -86,7 +89,7 @@ Deno.test("SyncWorker refuses corrupt and wrong-signature versions and keeps the
       `registry_validation_failures_total\\{model="${name}",reason="sha256_mismatch"\\} 1`,
     ),
   );
-  const edge = new UpstashPointerSource(t.redis, [name]);
+  const edge = new UpstashPointerSource(t.edgeRedis, [name]);
   assert.equal((await edge.getRoute(name)).aliases.champion, "1");
 });
 
@@ -115,7 +118,7 @@ Deno.test("SyncWorker keeps the published pointer when MLflow is unreachable", a
   const worker = down.worker([name]);
   await assert.rejects(worker.sync(name), /Cannot reach MLflow/);
   assert.equal(worker.status()[0].lastError?.code, "registry_unavailable");
-  const edge = new UpstashPointerSource(t.redis, [name]);
+  const edge = new UpstashPointerSource(t.edgeRedis, [name]);
   assert.equal((await edge.getRoute(name)).revision, "1");
   assert.equal((await edge.getPackage(name, "1")).manifest.name, name);
 });
@@ -127,7 +130,7 @@ Deno.test("registry:sync moves the pointer on a real MLflow webhook without poll
   const config = resolveRegistryConfig({
     MLFLOW_TRACKING_URI: env.MLFLOW_TRACKING_URI,
     UPSTASH_REDIS_REST_URL: env.UPSTASH_REDIS_REST_URL,
-    UPSTASH_REDIS_REST_TOKEN: env.UPSTASH_REDIS_REST_TOKEN,
+    UPSTASH_REDIS_REST_TOKEN: env.UPSTASH_ADMIN_TOKEN,
     REGISTRY_MODELS: name,
     REGISTRY_WEBHOOK_SECRET: secret,
     REGISTRY_POLL_INTERVAL_MS: "3600000",

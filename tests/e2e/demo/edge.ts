@@ -43,7 +43,7 @@ export function spawnEdge(model: string, env: Record<string, string>): DemoEdge 
       EDGE_ONLINE_TIMEOUT_MS: ONLINE_TIMEOUT_MS,
       EDGE_LOG_LEVEL: "warn",
       UPSTASH_REDIS_REST_URL: env.UPSTASH_REDIS_REST_URL,
-      UPSTASH_REDIS_REST_TOKEN: env.UPSTASH_REDIS_REST_TOKEN,
+      UPSTASH_REDIS_REST_TOKEN: env.UPSTASH_EDGE_TOKEN,
       NO_COLOR: "1",
     },
     stdin: "null",

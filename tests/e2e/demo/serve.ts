@@ -83,7 +83,7 @@ export async function promoteAndServe(
   const registryEnv = {
     MLFLOW_TRACKING_URI: env.MLFLOW_TRACKING_URI,
     UPSTASH_REDIS_REST_URL: env.UPSTASH_REDIS_REST_URL,
-    UPSTASH_REDIS_REST_TOKEN: env.UPSTASH_REDIS_REST_TOKEN,
+    UPSTASH_REDIS_REST_TOKEN: env.UPSTASH_ADMIN_TOKEN,
     REGISTRY_MODELS: model,
   };
   const mlflow = new MlflowRegistry({ trackingUri: env.MLFLOW_TRACKING_URI });

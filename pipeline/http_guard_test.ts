@@ -1,0 +1,102 @@
+import assert from "node:assert/strict";
+import FakeTimers from "@sinonjs/fake-timers";
+import {
+  BadContentLengthError,
+  bearerToken,
+  BodyReader,
+  BodyTimeoutError,
+  BodyTooLargeError,
+  matchesAnyKey,
+} from "./http_guard.ts";
+
+/** A chunked request whose body is `chunks`, then (when `hang`) never ends. */
+function chunked(chunks: string[], hang = false): Request {
+  const enc = new TextEncoder();
+  let i = 0;
+  const body = new ReadableStream<Uint8Array>({
+    pull(controller) {
+      if (i < chunks.length) controller.enqueue(enc.encode(chunks[i++]));
+      else if (!hang) controller.close();
+      else return new Promise(() => {}); // the client stops sending
+    },
+  });
+  return new Request("http://x/", { method: "POST", body });
+}
+
+Deno.test("BodyReader.text() reads a body within the limit, declared or chunked", async () => {
+  const bodies = new BodyReader({ maxBytes: 10 });
+  assert.equal(
+    await bodies.text(new Request("http://x/", { method: "POST", body: "12345" })),
+    "12345",
+  );
+  assert.equal(await bodies.text(chunked(["12", "345", "67890"])), "1234567890");
+  bodies.close();
+});
+
+Deno.test("BodyReader.text() refuses a chunked body as soon as it passes the limit", async () => {
+  const bodies = new BodyReader({ maxBytes: 10 });
+  let pulled = 0;
+  const body = new ReadableStream<Uint8Array>({
+    pull(controller) {
+      pulled++;
+      controller.enqueue(new Uint8Array(4)); // endless
+    },
+  });
+  const req = new Request("http://x/", { method: "POST", body });
+  await assert.rejects(() => bodies.text(req), BodyTooLargeError);
+  assert.ok(pulled <= 4, `read ${pulled} chunks of an endless body`);
+  bodies.close();
+});
+
+Deno.test("BodyReader.checkDeclared() refuses a declared length over the limit before reading", () => {
+  const bodies = new BodyReader({ maxBytes: 10 });
+  const req = (length: string) =>
+    new Request("http://x/", { method: "POST", headers: { "content-length": length } });
+  assert.throws(() => bodies.checkDeclared(req("11")), BodyTooLargeError);
+  assert.throws(() => bodies.checkDeclared(req("1e3")), BadContentLengthError);
+  bodies.checkDeclared(req("10"));
+});
+
+Deno.test("BodyReader.text() gives up on a body that stops arriving", async () => {
+  const clock = FakeTimers.withGlobal(globalThis).install({
+    toFake: ["setInterval", "clearInterval", "Date"],
+  });
+  try {
+    const bodies = new BodyReader({ maxBytes: 100, timeoutMs: 5000, tickMs: 1000 });
+    const read = bodies.text(chunked(["partial"], true));
+    const outcome = read.then(() => "read", (e) => e);
+    await clock.tickAsync(4000);
+    assert.equal(await Promise.race([outcome, Promise.resolve("pending")]), "pending");
+    await clock.tickAsync(2000);
+    assert.ok((await outcome) instanceof BodyTimeoutError);
+    bodies.close();
+  } finally {
+    clock.uninstall();
+  }
+});
+
+Deno.test("matchesAnyKey() and bearerToken() accept only a configured key", () => {
+  assert.equal(bearerToken("Bearer abc "), "abc");
+  assert.equal(bearerToken("Basic abc"), null);
+  assert.ok(matchesAnyKey("k2", ["k1", "k2"]));
+  assert.ok(!matchesAnyKey("k3", ["k1", "k2"]));
+  assert.ok(!matchesAnyKey("", [""]));
+  assert.ok(!matchesAnyKey(null, ["k1"]));
+});
+
+Deno.test("BodyReader's watchdog does not keep a process alive", async () => {
+  const module = new URL("./http_guard.ts", import.meta.url).href;
+  const code = `import { BodyReader } from "${module}";
+const b = new BodyReader({ maxBytes: 10 });
+console.log(await b.text(new Request("http://x/", { method: "POST", body: "hi" })));`;
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["eval", code],
+    stdout: "piped",
+    stderr: "inherit",
+  }).spawn();
+  const killer = setTimeout(() => child.kill("SIGKILL"), 30_000);
+  const out = await child.output();
+  clearTimeout(killer);
+  assert.equal(out.code, 0, "the process had to be killed: the watchdog held it");
+  assert.equal(new TextDecoder().decode(out.stdout).trim(), "hi");
+});
