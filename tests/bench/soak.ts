@@ -36,6 +36,9 @@ import {
   verifyCounts,
 } from "./soak/platform.ts";
 import { runPredictLoad, type SoakWrk } from "./soak/_wrk.ts";
+import { exitWithHelp } from "../_help.ts";
+
+exitWithHelp(import.meta.url);
 
 const { values: args } = parseArgs({
   args: Deno.args,

@@ -27,6 +27,9 @@ import { batchBody, demoRegistry } from "./edge/_fixture.ts";
 import { cpuSeconds, freePort, waitFor } from "./edge/_process.ts";
 import { runWrk } from "./edge/_wrk.ts";
 import { edgeServeArgs } from "../../edge/testing/mod.ts";
+import { exitWithHelp } from "../_help.ts";
+
+exitWithHelp(import.meta.url);
 
 const quick = Deno.args.includes("--quick");
 const LOAD_S = quick ? 2 : 10;
