@@ -12,6 +12,52 @@ const config = JSON.parse(await Deno.readTextFile(`${ROOT}deno.json`));
 const SKIP = new Set(["test", "test:unit", "deploy"]);
 const TASKS = Object.keys(config.tasks).filter((t) => !SKIP.has(t)).sort();
 
+/**
+ * Runs `deno task <task> --help`. Its output is read until the process has
+ * exited and then for at most 5 s more: a pipe whose end something still
+ * holds open (seen once on a loaded machine, with every child gone) must
+ * not hang the suite.
+ */
+async function helpOf(task: string, dataDir: string) {
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["task", "-q", task, "--help"],
+    cwd: ROOT,
+    env: { DATA_DIR: dataDir, PORT: "1", EDGE_LOG_LEVEL: "silent" },
+    stdout: "piped",
+    stderr: "piped",
+    signal: AbortSignal.timeout(60_000),
+  }).spawn();
+  const collect = (stream: ReadableStream<Uint8Array>) => {
+    const reader = stream.getReader();
+    const chunks: Uint8Array[] = [];
+    const done = (async () => {
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done) return;
+        chunks.push(value);
+      }
+    })();
+    return {
+      text: async (deadline: Promise<void>) => {
+        await Promise.race([done, deadline]);
+        await reader.cancel().catch(() => {});
+        const decoder = new TextDecoder();
+        return chunks.map((c) => decoder.decode(c, { stream: true })).join("") + decoder.decode();
+      },
+    };
+  };
+  const stdout = collect(child.stdout);
+  const stderr = collect(child.stderr);
+  const { code } = await child.status;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const grace = new Promise<void>((resolve) => (timer = setTimeout(resolve, 5_000)));
+  try {
+    return { code, stdout: await stdout.text(grace), stderr: await stderr.text(grace) };
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 Deno.test("every deno task prints its usage for --help and exits 0", async () => {
   assert.ok(TASKS.length > 25, `only ${TASKS.length} tasks found`);
   const failures: string[] = [];
@@ -21,21 +67,9 @@ Deno.test("every deno task prints its usage for --help and exits 0", async () =>
     for (let i = 0; i < TASKS.length; i += 6) {
       await Promise.all(
         TASKS.slice(i, i + 6).map(async (task) => {
-          const out = await new Deno.Command(Deno.execPath(), {
-            args: ["task", "-q", task, "--help"],
-            cwd: ROOT,
-            env: { DATA_DIR: dataDir, PORT: "1", EDGE_LOG_LEVEL: "silent" },
-            stdout: "piped",
-            stderr: "piped",
-            signal: AbortSignal.timeout(60_000),
-          }).output();
-          const text = new TextDecoder().decode(out.stdout);
-          if (out.code !== 0 || !/usage|deno task/i.test(text)) {
-            failures.push(
-              `${task}: exit ${out.code}: ${
-                (text + new TextDecoder().decode(out.stderr)).slice(0, 300)
-              }`,
-            );
+          const out = await helpOf(task, dataDir);
+          if (out.code !== 0 || !/usage|deno task/i.test(out.stdout)) {
+            failures.push(`${task}: exit ${out.code}: ${(out.stdout + out.stderr).slice(0, 300)}`);
           }
         }),
       );
