@@ -22,9 +22,18 @@ import { FeatureRequestError } from "./errors.ts";
 import { buildOpenApiDocument, DOCS_ROUTES, honoPath } from "../schemas/api.ts";
 import { FEATURE_API_INFO, FEATURE_ROUTES as R } from "./api.ts";
 
+/**
+ * What the features API reads: a `FeaturePipeline`, or a handle on one that
+ * runs on another thread (the embedded platform's pipeline worker).
+ */
+export type FeatureReader = Pick<
+  FeaturePipeline,
+  "views" | "getOfflineFeatures" | "getOnlineFeatures"
+>;
+
 /** Dependencies of {@linkcode createFeatureApp}. */
 export interface FeatureAppDeps {
-  pipeline: FeaturePipeline;
+  pipeline: FeatureReader;
   /** Served at `/metrics` when given. */
   registry?: Registry;
   /** Clock, epoch ms. Default `Date.now`. */

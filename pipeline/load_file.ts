@@ -166,7 +166,7 @@ function shifted(line: string, shiftMs: number): string | null {
 
 /** Loads JSONL text through the pipeline in batches and returns the totals. */
 export async function loadJsonl(
-  pipeline: FeaturePipeline,
+  pipeline: Pick<FeaturePipeline, "processBatch">,
   text: string,
   options: LoadJsonlOptions = {},
 ): Promise<LoadTotals> {

@@ -71,7 +71,7 @@ export async function replay(d: ConsoleDeps, body: z.infer<typeof ReplayBodySche
       continue;
     }
     const payload = item.payload ?? decodeBase64(row.payloadBase64);
-    const reason = d.pipeline.validate(payload);
+    const reason = await d.pipeline.validate(payload);
     if (reason) {
       results.push({ id: item.id, status: "invalid", reason });
       continue;

@@ -9,6 +9,21 @@
  * @module
  */
 import type { FeaturePipeline, FeatureStore } from "../../pipeline/mod.ts";
+
+/**
+ * The pipeline calls the console makes: `FeaturePipeline`'s, with
+ * `validate` allowed to answer asynchronously (the embedded platform's
+ * pipeline runs in a worker thread, `deploy/embedded/pipeline_thread.ts`).
+ */
+export type ConsolePipeline =
+  & Pick<FeaturePipeline, "views" | "processBatch" | "getOnlineFeatures" | "getOfflineFeatures">
+  & { validate(payload: Uint8Array | string): string | null | Promise<string | null> };
+
+/** The dead-letter calls of a `FeatureStore` the console makes. */
+export type DeadLetterStore = Pick<
+  FeatureStore,
+  "listDeadLetters" | "getDeadLetters" | "markDeadLettersReplayed"
+>;
 import type { ModelControl, ModelRegistry } from "../../registry/mod.ts";
 import type { RolloutDecision } from "../../registry/rollout.ts";
 import type { SyncService } from "../../registry/wiring.ts";
@@ -31,8 +46,10 @@ export interface ConsoleDeps {
   models: ModelControl;
   /** The edges' per-variant counters and the rollout controller's decisions. */
   rollouts: Pick<SyncService, "store" | "rollout">;
-  pipeline: FeaturePipeline;
-  featureStore: FeatureStore;
+  /** The feature pipeline, in this thread or (embedded) its worker thread. */
+  pipeline: ConsolePipeline;
+  /** Where the dead letters are read and marked replayed. */
+  featureStore: DeadLetterStore;
   sampler: MetricsSampler;
   /** Canary steps of the rollout policy, percent. */
   canarySteps: number[];

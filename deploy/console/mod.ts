@@ -17,7 +17,7 @@ import alertRules from "../monitoring/prometheus/rules/alerts.yaml" with { type:
 
 export { CONSOLE_MAX_BODY_BYTES, type ConsoleApp, createConsole } from "./app.tsx";
 export { CONSOLE_ROUTES } from "./api.ts";
-export type { ConsoleDeps } from "./data.ts";
+export type { ConsoleDeps, ConsolePipeline, DeadLetterStore } from "./data.ts";
 export { MetricsSampler, type MetricsSource, urlSource } from "./prom.ts";
 
 /**

@@ -34,7 +34,7 @@ export async function hasChampion(registry: ModelRegistry, name: string): Promis
 
 /** Loads the demo events and trains and registers the demo champion and challenger. */
 export async function bootstrapDemo(
-  pipeline: FeaturePipeline,
+  pipeline: Pick<FeaturePipeline, "processBatch">,
   registry: ModelRegistry,
   options: { nowMs?: number; log?: (line: string) => void } = {},
 ): Promise<BootstrapResult> {

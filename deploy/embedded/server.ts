@@ -1,11 +1,13 @@
 /**
  * Composes the embedded platform in one process: the feature pipeline on
- * PGlite and the in-memory online cache, the local folder registry with its
- * sync worker, rollout controller and model operations, and the edge app,
- * which also serves the features API, HTTP ingest, `/admin/models` and the
- * operator console (so every route gets its request id, CORS and metrics,
- * and `/health` and `/ready` are the edge's), with one OpenAPI document of
- * all of it at `/openapi.json` and `/docs`.
+ * PGlite in a worker thread (`PipelineThread`, so ingest never holds the
+ * thread that serves `/predict`), the in-memory online cache, the local
+ * folder registry with its sync worker, rollout controller and model
+ * operations, and the edge app, which also serves the features API, HTTP
+ * ingest, `/admin/models` and the operator console (so every route gets its
+ * request id, CORS and metrics, and `/health` and `/ready` are the edge's),
+ * with one OpenAPI document of all of it at `/openapi.json` and `/docs`.
+ * `GET /metrics` adds the worker's `features_*` metrics to the edge's.
  *
  * The traffic split of a model lives in the pointer the model operations
  * move (in process memory); the edge reads aliases from the registry folder
@@ -16,7 +18,7 @@
  * @module
  */
 import { join } from "node:path";
-import { Registry } from "prom-client";
+import { Gauge, Registry } from "prom-client";
 import { createApp, type EdgeApp, resolveEdgeConfig } from "../../edge/mod.ts";
 import { MemoryOnlineReader } from "../../edge/online/mod.ts";
 import { RegistryModelSource } from "../../edge/models/mod.ts";
@@ -24,7 +26,12 @@ import { registerProcessMetrics } from "../../edge/process_metrics.ts";
 import { MemoryRolloutSink } from "../../edge/rollout.ts";
 import { createIngestRoutes } from "../../ingest-workers/http.ts";
 import { createIngestMetrics } from "../../ingest-workers/metrics.ts";
-import { createFeatureApp, openFeatureRuntime, resolveFeaturesConfig } from "../../pipeline/mod.ts";
+import {
+  createFeatureApp,
+  MemoryOnlineCache,
+  openOnlineCache,
+  resolveFeaturesConfig,
+} from "../../pipeline/mod.ts";
 import { createModelAdminRoutes } from "../../registry/admin_http.ts";
 import {
   createModelOperations,
@@ -43,6 +50,7 @@ import {
 import { bootstrapDemo, type BootstrapResult, DEMO_MODEL, hasChampion } from "./bootstrap.ts";
 import type { EmbeddedConfig } from "./config.ts";
 import { embeddedOpenApiDocument } from "./openapi.ts";
+import { PipelineThread } from "./pipeline_thread.ts";
 
 /** The running embedded platform. */
 export interface EmbeddedPlatform {
@@ -58,12 +66,18 @@ export interface EmbeddedPlatform {
   adminToken: string;
   /** Set when this start trained the demo model. */
   bootstrap: BootstrapResult | null;
+  /** The feature pipeline, running in its worker. */
+  pipeline: PipelineThread;
   /** False when no version of the default model exists yet (started empty). */
   hasDefaultModel: boolean;
   close(): Promise<void>;
 }
 
-/** Opens the embedded platform on `config.dataDir`; `env` feeds each part's own config. */
+/**
+ * Opens the embedded platform on `config.dataDir`; `env` feeds each part's own
+ * config. The pipeline and its store run in a worker (`PipelineThread`); the
+ * online cache, the registry and every HTTP surface stay on this thread.
+ */
 export async function openEmbedded(
   config: EmbeddedConfig,
   env: Record<string, string | undefined>,
@@ -79,7 +93,25 @@ export async function openEmbedded(
     REGISTRY_DIR: registryDir,
   });
   const featuresConfig = resolveFeaturesConfig({ ...env, DATA_DIR: config.dataDir });
-  const runtime = await openFeatureRuntime(featuresConfig, { registry: metrics });
+  const { cache, shared } = openOnlineCache(featuresConfig);
+  if (cache instanceof MemoryOnlineCache) registerCacheMetrics(metrics, cache);
+  let pipeline: PipelineThread;
+  try {
+    pipeline = await PipelineThread.start({
+      config: featuresConfig,
+      cache,
+      sharedCache: shared,
+      nice: config.pipelineNice,
+      log,
+    });
+  } catch (error) {
+    await cache.close();
+    throw error;
+  }
+  const closePipeline = async () => {
+    await pipeline.close();
+    await cache.close();
+  };
   let edge: EdgeApp | undefined;
   let sampler: MetricsSampler | undefined;
   let consoleApp: ConsoleApp | undefined;
@@ -87,12 +119,11 @@ export async function openEmbedded(
     const registry = new LocalRegistry({ root: registryDir });
     let bootstrap: BootstrapResult | null = null;
     if (config.demoBootstrap && !(await hasChampion(registry, DEMO_MODEL))) {
-      bootstrap = await bootstrapDemo(runtime.pipeline, registry, { log });
+      bootstrap = await bootstrapDemo(pipeline, registry, { log });
     }
     const store = new MemoryRegistryStore();
     // A challenger alias alone gets no traffic here: `model:canary` sets the split.
     const sync = createSyncService(registryConfig, { registry, store, challengerMode: "off" });
-    const cache = runtime.cache;
     // Per-entity features are personal data: the key of /predict, or their own.
     const featureKeys = featuresConfig.apiKeys.length > 0
       ? featuresConfig.apiKeys
@@ -108,7 +139,10 @@ export async function openEmbedded(
           return pointer.traffic;
         },
       }),
-      online: new MemoryOnlineReader({ mget: (keys) => cache.getMany(keys) }, { cacheTtlMs: 0 }),
+      online: new MemoryOnlineReader({ mget: (keys) => cache.getMany(keys) }, {
+        cacheTtlMs: 0,
+        inProcess: !shared,
+      }),
       registry: metrics,
       rollout: new MemoryRolloutSink(store),
       openApi: {
@@ -131,28 +165,28 @@ export async function openEmbedded(
       },
     });
     const adminToken = registryConfig.REGISTRY_ADMIN_TOKEN ?? randomToken();
-    app.route(
-      "/",
-      createFeatureApp({ pipeline: runtime.pipeline, probes: false, apiKeys: featureKeys }),
-    );
+    app.route("/", createFeatureApp({ pipeline, probes: false, apiKeys: featureKeys }));
     app.route(
       "/",
       createIngestRoutes({
-        pipeline: runtime.pipeline,
+        pipeline,
         apiKeys: config.ingestApiKeys,
         metrics: createIngestMetrics(metrics),
       }),
     );
     app.route("/", createModelAdminRoutes(models, adminToken));
     sampler = new MetricsSampler({
-      sources: [{ name: "embedded", read: () => metrics.metrics() }],
+      sources: [{
+        name: "embedded",
+        read: async () => `${await metrics.metrics()}${await pipeline.metrics().catch(() => "")}`,
+      }],
     });
     consoleApp = createConsole({
       registry,
       models,
       rollouts: sync,
-      pipeline: runtime.pipeline,
-      featureStore: runtime.store,
+      pipeline,
+      featureStore: pipeline,
       sampler,
       canarySteps: registryConfig.canarySteps,
       driftThreshold: driftAlertThreshold(),
@@ -164,13 +198,17 @@ export async function openEmbedded(
     if (hasDefaultModel) await app.warmup();
     if (registryConfig.REGISTRY_ROLLOUT_ENABLED) sync.rollout.start();
     return {
-      fetch: app.fetch,
+      fetch: (req) =>
+        req.method === "GET" && new URL(req.url).pathname === "/metrics"
+          ? withPipelineMetrics(app.fetch(req), pipeline)
+          : app.fetch(req),
       routes: app.routes.map(({ method, path }) => ({ method, path })),
       edge: app,
       registry,
       models,
       adminToken,
       bootstrap,
+      pipeline,
       hasDefaultModel,
       close: async () => {
         sync.rollout.stop();
@@ -178,14 +216,14 @@ export async function openEmbedded(
         await sampler?.stop();
         consoleApp?.close();
         await app.close();
-        await runtime.close();
+        await closePipeline();
       },
     };
   } catch (error) {
     await sampler?.stop().catch(() => {});
     consoleApp?.close();
     await edge?.close().catch(() => {});
-    await runtime.close();
+    await closePipeline();
     throw error;
   }
 }
@@ -202,4 +240,47 @@ async function hasVersions(registry: LocalRegistry, name: string): Promise<boole
 function randomToken(): string {
   const bytes = crypto.getRandomValues(new Uint8Array(24));
   return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+/**
+ * The edge's `/metrics` with the pipeline worker's (`features_*`, a
+ * separate registry in the worker) appended; when the worker cannot answer,
+ * a comment says why and the edge's metrics are still served.
+ */
+async function withPipelineMetrics(
+  edgeResponse: Response | Promise<Response>,
+  pipeline: PipelineThread,
+): Promise<Response> {
+  const res = await edgeResponse;
+  if (res.status !== 200) return res;
+  let extra: string;
+  try {
+    extra = await pipeline.metrics();
+  } catch (error) {
+    const why = error instanceof Error ? error.message : String(error);
+    extra = `# features_* metrics unavailable: ${why.replaceAll("\n", " ")}\n`;
+  }
+  const headers = new Headers(res.headers);
+  headers.delete("content-length");
+  return new Response(`${await res.text()}${extra}`, { status: 200, headers });
+}
+
+/** Gauges of the in-memory online cache: what the serving thread holds for `/predict`. */
+function registerCacheMetrics(registry: Registry, cache: MemoryOnlineCache): void {
+  new Gauge({
+    name: "embedded_online_cache_keys",
+    help: "Keys in the in-memory online cache (one per entity and feature view)",
+    registers: [registry],
+    collect() {
+      this.set(cache.held.keys);
+    },
+  });
+  new Gauge({
+    name: "embedded_online_cache_bytes",
+    help: "Characters of the in-memory online cache's keys and values (about their bytes)",
+    registers: [registry],
+    collect() {
+      this.set(cache.held.chars);
+    },
+  });
 }

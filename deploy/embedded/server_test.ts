@@ -77,6 +77,11 @@ Deno.test({
       );
       assert.equal(after.body.features.transaction_count_24h, 1);
       assert.equal(after.body.features.amount_sum_24h, 12.5);
+      // One /metrics: the serving thread's and the pipeline worker's.
+      const metrics = await (await first.fetch(new Request("http://x/metrics"))).text();
+      assert.match(metrics, /^features_events_total\{outcome="accepted"\} 1051$/m);
+      assert.match(metrics, /^embedded_online_cache_keys 301$/m);
+      assert.match(metrics, /^ml_predictions_total\{/m);
 
       // /health and /ready are the edge's, and every route carries X-Request-ID.
       const health = await first.fetch(new Request("http://x/health"));
