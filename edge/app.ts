@@ -14,7 +14,7 @@ import { EdgeError } from "./errors.ts";
 import { handleError } from "./http/errors.ts";
 import { fastPredictRoute } from "./http/fast_predict.ts";
 import { type EdgeEnv, frame } from "./http/middleware.ts";
-import { registerRoutes } from "./http/routes.ts";
+import { type OpenApiSource, registerRoutes } from "./http/routes.ts";
 import { createLogger, type Logger } from "./log.ts";
 import { createEdgeMetrics, type EdgeMetrics } from "./metrics.ts";
 import { type LoadedModel, type ModelSource, ModelStore } from "./models/mod.ts";
@@ -46,6 +46,12 @@ export interface EdgeDeps {
   /** Where rollout counters are written; null turns them off. */
   rollout?: RolloutSink | null;
   logger?: Logger;
+  /**
+   * What `/openapi.json` and `/docs` describe (default: the edge's own routes).
+   * A process that mounts more routes into the edge app (the embedded
+   * platform) gives the document of all of them.
+   */
+  openApi?: OpenApiSource;
 }
 
 /** The Hono app plus handles for tests and the entry point. */
@@ -173,6 +179,7 @@ export function createApp(deps: EdgeDeps): EdgeApp {
     now,
     version: EDGE_VERSION,
     bodies,
+    openApi: deps.openApi,
   });
 
   // Plain `POST /predict` requests skip the router (same responses); the rest go through Hono.

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import type { EdgeApp } from "./app.ts";
 import { testApp } from "./_test_support.ts";
+import { undocumentedRoutes } from "../schemas/api.ts";
 import { InferResponseSchema, ModelConfigSchema, ModelMetadataSchema } from "./http/schemas.ts";
 import {
   DEMO_INPUTS,
@@ -328,13 +329,24 @@ Deno.test("createApp() GET /openapi.json documents every route from the zod sche
   );
 });
 
-Deno.test("createApp() GET /docs serves its own renderer and assets", async () => {
+Deno.test("createApp() documents every route it serves in /openapi.json", async () => {
+  await using t = await testApp();
+  const doc = await (await t.app.request("/openapi.json")).json();
+  assert.deepEqual(undocumentedRoutes(t.app.routes, doc), []);
+  const examples = doc.paths["/predict"].post.requestBody.content["application/json"].examples;
+  assert.deepEqual(examples.fraud_transaction.value, REFERENCE_FRAUD_REQUEST);
+  assert.ok(examples.legitimate_transaction.value.features.amount);
+});
+
+Deno.test("createApp() GET /docs serves Swagger UI from the npm package, no external URL", async () => {
   await using t = await testApp();
   const html = await (await t.app.request("/docs")).text();
-  assert.match(html, /<script type="module" src="\/docs\/docs.js">/);
+  assert.match(html, /<script src="\/docs\/swagger-ui-bundle.js">/);
   assert.ok(!/https?:\/\//.test(html), "no external URL");
-  const js = await t.app.request("/docs/docs.js");
+  const js = await t.app.request("/docs/swagger-ui-bundle.js");
   assert.match(js.headers.get("content-type")!, /javascript/);
-  assert.match(await js.text(), /openapi\.json/);
-  assert.equal((await t.app.request("/docs/docs.css")).status, 200);
+  assert.match(await js.text(), /SwaggerUIBundle/);
+  const init = await (await t.app.request("/docs/init.js")).text();
+  assert.match(init, /url: "\/openapi.json"/);
+  assert.equal((await t.app.request("/docs/swagger-ui.css")).status, 200);
 });

@@ -64,7 +64,10 @@ export interface EdgeConfig {
   traffic: Record<string, TrafficSplit>;
   /** Online feature store (`EDGE_ONLINE_STORE`): `upstash` when its URL is set, else `none`. */
   onlineStore: "upstash" | "none";
-  /** Timeout of one online read (`EDGE_ONLINE_TIMEOUT_MS`, 50). */
+  /**
+   * Timeout of one online read (`EDGE_ONLINE_TIMEOUT_MS`, 50); reads of an
+   * in-process store (the embedded in-memory cache) have none.
+   */
   onlineTimeoutMs: number;
   /** TTL of the in-isolate online feature cache; 0 turns it off (`EDGE_FEATURE_CACHE_TTL_MS`, 1000). */
   featureCacheTtlMs: number;

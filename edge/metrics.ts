@@ -95,7 +95,7 @@ export interface EdgeMetrics {
   featureAge: Histogram;
   predictionCacheHits: Counter<"model_name">;
   predictionCacheMisses: Counter<"model_name">;
-  onlineErrors: Counter<"reason">;
+  onlineErrors: Counter<"store" | "reason">;
   shadowPredictions: Counter<"model_name" | "agreement">;
   coalescedRows: Histogram;
   /** A cached child of a labelled counter (label lookups cost on the hot path). */
@@ -263,8 +263,9 @@ export function createEdgeMetrics(registry: Registry): EdgeMetrics {
     ),
     onlineErrors: new Counter({
       name: "ml_online_store_errors_total",
-      help: "Failed online feature reads, by reason",
-      labelNames: ["reason"],
+      help:
+        "Failed online feature reads, by store kind and reason (error; timeout: no answer in time; event_loop_blocked: the deadline passed while the thread was busy)",
+      labelNames: ["store", "reason"],
       registers,
     }),
     shadowPredictions: new Counter({

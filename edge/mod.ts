@@ -23,6 +23,7 @@
  * @module
  */
 export { type Clock, createApp, EDGE_VERSION, type EdgeApp, type EdgeDeps } from "./app.ts";
+export type { OpenApiSource } from "./http/routes.ts";
 export { defaultEdgeConfig, type EdgeConfig, resolveEdgeConfig } from "./config.ts";
 export { EdgeError, type EdgeErrorCode } from "./errors.ts";
 export { createLogger, type Logger, type LogLevel } from "./log.ts";

@@ -18,9 +18,19 @@ export interface OnlineHealth {
 
 interface Waiter {
   deadline: number;
-  /** Ends the read with "timeout"; `null` once the read settled, so nothing is kept. */
-  expire: (() => void) | null;
+  /**
+   * Ends the read with a timeout, given how late (ms) past its deadline the
+   * timer ran; `null` once the read settled, so nothing is kept.
+   */
+  expire: ((lateMs: number) => void) | null;
 }
+
+/**
+ * A timer this much later than its deadline means the thread was busy
+ * (the timer could not run), not that the store was slow: a read whose
+ * answer may have arrived in time is not blamed on the store.
+ */
+const BUSY_LATE_MS = 10;
 
 /**
  * Reads online features within a deadline. Every read has the same timeout,
@@ -30,6 +40,13 @@ interface Waiter {
  * callback at once and the queue's settled head is cut off as reads finish:
  * waiters that kept their read's promise (and through it the features it
  * returned) until the next timeout survived into V8's old generation.
+ *
+ * A reader that answers from this process's memory (`inProcess`) has no
+ * deadline: it cannot wait on I/O, so a "timeout" could only ever mean the
+ * event loop was busy, and the read returns as soon as the loop turns. A
+ * timeout that does fire is counted and logged with the store's kind and
+ * why: `timeout` (no answer within the deadline) or `event_loop_blocked`
+ * (the timer itself ran late: the thread was busy past the deadline).
  */
 export class OnlineAccess {
   readonly reader: OnlineFeatureReader | null;
@@ -80,13 +97,15 @@ export class OnlineAccess {
     if (!reader) return null;
     const waiter: Waiter = { deadline: performance.now() + this.#timeoutMs, expire: null };
     try {
-      const result = await new Promise<OnlineFeatures[] | "timeout">((resolve, reject) => {
-        waiter.expire = () => resolve("timeout");
-        this.#enqueue(waiter);
-        reader.read(lookups).then(resolve, reject);
-      });
-      if (result === "timeout") {
-        this.#fail("timeout", `Online read timed out after ${this.#timeoutMs} ms`, requestId);
+      const result = reader.inProcess
+        ? await reader.read(lookups)
+        : await new Promise<OnlineFeatures[] | { lateMs: number }>((resolve, reject) => {
+          waiter.expire = (lateMs) => resolve({ lateMs });
+          this.#enqueue(waiter);
+          reader.read(lookups).then(resolve, reject);
+        });
+      if (!Array.isArray(result)) {
+        this.#timedOut(reader.kind, result.lateMs, requestId);
         return null;
       }
       this.#lastError = undefined;
@@ -138,22 +157,42 @@ export class OnlineAccess {
       this.#timer = undefined;
       const now = performance.now();
       const list = this.#waiters;
-      const expired: (() => void)[] = [];
+      const expired: [(lateMs: number) => void, number][] = [];
       for (let i = this.#head; i < list.length; i++) {
         const w = list[i];
         if (w.expire === null) continue;
         if (w.deadline > now) break;
-        expired.push(w.expire);
+        expired.push([w.expire, now - w.deadline]);
         this.#settle(w);
       }
-      for (const expire of expired) expire();
+      for (const [expire, lateMs] of expired) expire(lateMs);
       this.#arm();
     }, Math.max(0, first.deadline - performance.now()));
   }
 
+  #timedOut(store: string, lateMs: number, requestId?: string): void {
+    const t = this.#timeoutMs;
+    if (lateMs >= BUSY_LATE_MS) {
+      const late = Math.round(lateMs);
+      this.#fail(
+        "event_loop_blocked",
+        `Online read from '${store}' given up after ${t + late} ms: this thread was busy ` +
+          `${late} ms past the ${t} ms deadline, so the store may have answered in time`,
+        requestId,
+      );
+    } else {
+      this.#fail(
+        "timeout",
+        `Online read from '${store}' timed out: no answer within ${t} ms`,
+        requestId,
+      );
+    }
+  }
+
   #fail(reason: string, message: string, requestId?: string): void {
+    const store = this.reader?.kind ?? "none";
     this.#lastError = message;
-    this.#metrics.inc(this.#metrics.onlineErrors, [reason]);
-    this.#log.log("warn", message, { request_id: requestId, store: this.reader?.kind });
+    this.#metrics.inc(this.#metrics.onlineErrors, [store, reason]);
+    this.#log.log("warn", message, { request_id: requestId, store, reason });
   }
 }

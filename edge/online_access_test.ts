@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import FakeTimers from "@sinonjs/fake-timers";
 import { Registry } from "prom-client";
 import { FRAUD_VIEW } from "../tests/support/views.ts";
 import { createLogger } from "./log.ts";
@@ -97,4 +98,80 @@ Deno.test("OnlineAccess keeps deadlines right while hundreds of reads settle aro
   assert.equal(await slow, null);
   assert.equal(await access.read([{ view: FRAUD_VIEW, entityId: "throws", asOfMs: 0 }]), null);
   assert.match(access.health().last_error ?? "", /no connection/);
+});
+
+/** An `OnlineAccess` whose warnings and metrics are kept for the test to read. */
+function observedAccess(reader: OnlineFeatureReader, timeoutMs: number) {
+  const registry = new Registry();
+  const warnings: { msg: string; fields?: Record<string, unknown> }[] = [];
+  const access = new OnlineAccess({
+    reader,
+    timeoutMs,
+    metrics: createEdgeMetrics(registry),
+    logger: { enabled: () => true, log: (_level, msg, fields) => warnings.push({ msg, fields }) },
+    now: Date.now,
+  });
+  const errors = async () => {
+    const metric = await registry.getSingleMetric("ml_online_store_errors_total")!.get();
+    return metric.values.map((v) => ({ ...v.labels, n: v.value }));
+  };
+  return { access, warnings, errors };
+}
+
+Deno.test("OnlineAccess gives an in-process reader no deadline: a read held up by a busy thread returns", async () => {
+  const clock = FakeTimers.install({ toFake: ["setTimeout", "clearTimeout", "performance"] });
+  try {
+    // The answer comes 500 ms late, as when the thread is busy for that long.
+    const reader: OnlineFeatureReader = {
+      kind: "memory",
+      inProcess: true,
+      read: (lookups) =>
+        new Promise((resolve) =>
+          setTimeout(() => resolve(lookups.map(() => ({ values: { n: 7 }, asOfMs: null }))), 500)
+        ),
+    };
+    const { access, warnings, errors } = observedAccess(reader, 50);
+    const read = access.read([{ view: FRAUD_VIEW, entityId: "u1", asOfMs: 0 }]);
+    await clock.tickAsync(500);
+    assert.deepEqual(await read, [{ values: { n: 7 }, asOfMs: null }]);
+    assert.deepEqual(await errors(), []);
+    assert.deepEqual(warnings, []);
+    assert.equal(access.health().status, "ok");
+  } finally {
+    clock.uninstall();
+  }
+});
+
+Deno.test("OnlineAccess says which store timed out and why: no answer, or a thread busy past the deadline", async () => {
+  const clock = FakeTimers.install({ toFake: ["setTimeout", "clearTimeout", "performance"] });
+  try {
+    const reader: OnlineFeatureReader = { kind: "upstash", read: () => new Promise(() => {}) };
+    const { access, warnings, errors } = observedAccess(reader, 50);
+    // The timer runs on time: the store did not answer.
+    const slow = access.read([{ view: FRAUD_VIEW, entityId: "u1", asOfMs: 0 }], "req-1");
+    await clock.tickAsync(50);
+    assert.equal(await slow, null);
+    // The thread is blocked for 300 ms: the timer runs 250 ms past the deadline.
+    const blocked = access.read([{ view: FRAUD_VIEW, entityId: "u2", asOfMs: 0 }], "req-2");
+    clock.jump(300);
+    assert.equal(await blocked, null);
+    assert.deepEqual(await errors(), [
+      { store: "upstash", reason: "timeout", n: 1 },
+      { store: "upstash", reason: "event_loop_blocked", n: 1 },
+    ]);
+    assert.equal(warnings[0].msg, "Online read from 'upstash' timed out: no answer within 50 ms");
+    assert.deepEqual(warnings[0].fields, {
+      request_id: "req-1",
+      store: "upstash",
+      reason: "timeout",
+    });
+    assert.match(
+      warnings[1].msg,
+      /^Online read from 'upstash' given up after 300 ms: this thread was busy 250 ms past the 50 ms deadline/,
+    );
+    assert.equal(warnings[1].fields?.reason, "event_loop_blocked");
+    assert.equal(access.health().status, "degraded");
+  } finally {
+    clock.uninstall();
+  }
 });

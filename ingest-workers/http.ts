@@ -20,6 +20,8 @@ import {
 import { IngestRequestError, isRetryable } from "./errors.ts";
 import type { IngestMetrics } from "./metrics.ts";
 import type { IngestPipeline, PipelineInput } from "./port.ts";
+import { INGEST_ROUTES } from "./api.ts";
+import { honoPath } from "../schemas/api.ts";
 
 /** Most events in one request. */
 export const MAX_EVENTS_PER_REQUEST = 10_000;
@@ -56,9 +58,9 @@ export function createIngestRoutes(options: IngestRoutesOptions): Hono {
   const keys = options.apiKeys ?? [];
   const bodies = new BodyReader({ maxBytes: MAX_BODY_BYTES, timeoutMs: options.bodyTimeoutMs });
   const sourceOf = options.sourceOf ?? ((path: string) => (path === "events" ? "" : undefined));
-  app.post("/ingest/:path", async (c) => {
+  app.post(honoPath(INGEST_ROUTES.ingest.config.path), async (c) => {
     if (keys.length > 0) checkApiKey(c.req.raw.headers, keys);
-    const path = c.req.param("path");
+    const path = c.req.param("path") ?? "";
     const source = sourceOf(path);
     if (source === undefined) {
       throw new IngestRequestError(

@@ -1,5 +1,8 @@
 import assert from "node:assert/strict";
+import { Registry } from "prom-client";
+import { undocumentedRoutes } from "../schemas/api.ts";
 import { ErrorResponseSchema } from "../schemas/prediction.ts";
+import { createWorkerApp } from "./server.ts";
 import { createIngestRoutes, MAX_BODY_BYTES, MAX_EVENTS_PER_REQUEST } from "./http.ts";
 import { testEvent, TestPipeline } from "./_test_pipeline.ts";
 
@@ -75,6 +78,21 @@ Deno.test("createIngestRoutes() answers 400 for a broken JSON array and 503 whil
   assert.equal(down.headers.get("retry-after"), "1");
   assert.equal(ErrorResponseSchema.parse(await down.json()).error.code, "service_unavailable");
   assert.equal(pipeline.committed.length, 0);
+});
+
+Deno.test("createWorkerApp() documents every route it serves, /ingest/events included", async () => {
+  const pipeline = new TestPipeline();
+  const ingest = createIngestRoutes({ pipeline });
+  const app = createWorkerApp({
+    source: "http",
+    registry: new Registry(),
+    status: () => ({ state: "running", sourceReady: true }),
+    ingestRoutes: () => ingest,
+  });
+  const doc = await (await app.request("/openapi.json")).json();
+  const served = [...app.routes, ...ingest.routes];
+  assert.deepEqual(undocumentedRoutes(served, doc), []);
+  assert.ok(doc.paths["/ingest/events"].post.responses["202"]);
 });
 
 async function gzipped(text: string): Promise<Uint8Array> {

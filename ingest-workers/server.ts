@@ -10,7 +10,10 @@ import { Hono } from "hono";
 import { requestId } from "hono/request-id";
 import type { Registry } from "prom-client";
 import { bearerToken, matchesAnyKey } from "../pipeline/http_guard.ts";
+import { buildOpenApiDocument, DOCS_ROUTES } from "../schemas/api.ts";
+import { mountDocs } from "../schemas/api_docs.ts";
 import { redactText } from "../schemas/redact.ts";
+import { INGEST_API_INFO, INGEST_ROUTES, WORKER_ROUTES as R } from "./api.ts";
 
 /** What the ops routes report. */
 export interface WorkerStatus {
@@ -28,7 +31,10 @@ export interface WorkerAppOptions {
   status(): WorkerStatus;
   /** The HTTP source's routes, once the pipeline is open (`undefined` answers 503 until then). */
   ingestRoutes?: () => Hono | undefined;
-  /** Keys (`INGEST_API_KEYS`) that see `/health` details; empty or absent: everyone does. */
+  /**
+   * Keys (`INGEST_API_KEYS`) that see `/health` details and that `/ingest/events` needs;
+   * empty or absent: open.
+   */
   apiKeys?: readonly string[];
 }
 
@@ -37,7 +43,7 @@ export function createWorkerApp(options: WorkerAppOptions): Hono {
   const app = new Hono();
   const keys = options.apiKeys ?? [];
   app.use(requestId({ headerName: "X-Request-ID" }));
-  app.get("/health", (c) => {
+  app.get(R.health.config.path, (c) => {
     const s = options.status();
     const status = s.state === "degraded" ? "degraded" : "ok";
     const given = c.req.header("x-api-key") ?? bearerToken(c.req.header("authorization"));
@@ -49,15 +55,16 @@ export function createWorkerApp(options: WorkerAppOptions): Hono {
       last_error: s.lastError ? redactText(s.lastError) : null,
     });
   });
-  app.get("/ready", (c) => {
+  app.get(R.ready.config.path, (c) => {
     const s = options.status();
     const ready = s.state === "running" && s.sourceReady;
     return c.json({ ready, state: s.state, source: options.source }, ready ? 200 : 503);
   });
-  app.get("/metrics", async (c) => {
+  app.get(R.metrics.config.path, async (c) => {
     c.header("content-type", options.registry.contentType);
     return c.body(await options.registry.metrics());
   });
+  mountDocs(app, () => workerOpenApiDocument(options), INGEST_API_INFO.title);
   if (options.ingestRoutes) {
     const routes = options.ingestRoutes;
     app.all("/ingest/*", (c) => {
@@ -80,4 +87,17 @@ export function createWorkerApp(options: WorkerAppOptions): Hono {
     );
   });
   return app;
+}
+
+/** The OpenAPI document of a worker process (`/ingest/events` only for the HTTP source). */
+export function workerOpenApiDocument(
+  options: { ingestRoutes?: unknown; apiKeys?: readonly string[] },
+) {
+  const routes = [...Object.values(R), ...Object.values(DOCS_ROUTES)];
+  if (options.ingestRoutes) routes.push(INGEST_ROUTES.ingest);
+  return buildOpenApiDocument(routes, {
+    ...INGEST_API_INFO,
+    version: "1.0.0",
+    enforced: (options.apiKeys ?? []).length > 0 ? ["api_key"] : [],
+  });
 }

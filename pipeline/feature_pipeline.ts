@@ -222,6 +222,19 @@ export class FeaturePipeline {
     });
   }
 
+  /**
+   * Why `payload` would be dead-lettered as an event of `source` (default
+   * the repository's first) now, or null when it would be accepted. Writes
+   * nothing.
+   */
+  validate(payload: Uint8Array | string, source?: string): string | null {
+    const name = source ?? this.repository.defaultSource.name;
+    const validator = this.#validators.get(name);
+    if (!validator) return `Unknown source '${name}'`;
+    const d = decodeEvent(payload, this.#now(), validator);
+    return "reason" in d ? d.reason : null;
+  }
+
   /** Stores a message a source gave up on, with the reason. */
   async deadLetter(
     payload: Uint8Array | string,

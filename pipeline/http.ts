@@ -19,10 +19,21 @@ import { redactText } from "../schemas/redact.ts";
 import { bearerToken, matchesAnyKey } from "./http_guard.ts";
 import type { FeaturePipeline } from "./feature_pipeline.ts";
 import { FeatureRequestError } from "./errors.ts";
+import { buildOpenApiDocument, DOCS_ROUTES, honoPath } from "../schemas/api.ts";
+import { FEATURE_API_INFO, FEATURE_ROUTES as R } from "./api.ts";
+
+/**
+ * What the features API reads: a `FeaturePipeline`, or a handle on one that
+ * runs on another thread (the embedded platform's pipeline worker).
+ */
+export type FeatureReader = Pick<
+  FeaturePipeline,
+  "repository" | "views" | "getOfflineFeatures" | "getOnlineFeatures"
+>;
 
 /** Dependencies of {@linkcode createFeatureApp}. */
 export interface FeatureAppDeps {
-  pipeline: FeaturePipeline;
+  pipeline: FeatureReader;
   /** Served at `/metrics` when given. */
   registry?: Registry;
   /** Clock, epoch ms. Default `Date.now`. */
@@ -35,10 +46,12 @@ export interface FeatureAppDeps {
    * them off, so its own answer those paths.
    */
   probes?: boolean;
+  /** Mounts `/openapi.json` and `/docs` (a standalone process; not when composed). */
+  docs?: (app: Hono) => void;
 }
 
 /** The routes of {@linkcode createFeatureApp} that need a key when keys are set. */
-export const FEATURE_ROUTES = ["/features/:entity/:id", "/features/:entity/:id/online"] as const;
+const KEYED_ROUTES = Object.values(R).filter((r) => r.protect === "api_key");
 
 const STATUS: Record<string, number> = {
   invalid_request: 422,
@@ -61,8 +74,8 @@ export function createFeatureApp(deps: FeatureAppDeps): Hono {
   const keys = deps.apiKeys ?? [];
   const keyHolder = (c: Context) =>
     keys.length === 0 || matchesAnyKey(bearerToken(c.req.header("authorization")), keys);
-  for (const path of FEATURE_ROUTES) {
-    app.use(path, async (c, next) => {
+  for (const route of KEYED_ROUTES) {
+    app.use(honoPath(route.config.path), async (c, next) => {
       if (!keyHolder(c)) {
         c.header("WWW-Authenticate", 'Bearer realm="features"');
         return errorResponse(c, "unauthorized", "Missing or invalid API key", 401);
@@ -77,23 +90,24 @@ export function createFeatureApp(deps: FeatureAppDeps): Hono {
     }
     return entity;
   };
-  app.get("/features/:entity/:id", async (c) => {
-    const entity = entityOf(c.req.param("entity"));
+  app.get(honoPath(R.offline.config.path), async (c) => {
+    const entity = entityOf(param(c, "entity"));
     const asOf = parseAsOf(c.req.query("as_of"), now());
-    return c.json(await deps.pipeline.getOfflineFeatures(entity, c.req.param("id"), asOf));
+    return c.json(await deps.pipeline.getOfflineFeatures(entity, param(c, "id"), asOf));
   });
-  app.get("/features/:entity/:id/online", async (c) => {
-    const entity = entityOf(c.req.param("entity"));
-    return c.json(await deps.pipeline.getOnlineFeatures(entity, c.req.param("id"), now()));
+  app.get(honoPath(R.online.config.path), async (c) => {
+    const entity = entityOf(param(c, "entity"));
+    return c.json(await deps.pipeline.getOnlineFeatures(entity, param(c, "id"), now()));
   });
   if (deps.probes !== false) registerProbes(app, deps, now, keyHolder);
   if (deps.registry) {
     const registry = deps.registry;
     app.get(
-      "/metrics",
+      R.metrics.config.path,
       async (c) => c.text(await registry.metrics(), 200, { "content-type": registry.contentType }),
     );
   }
+  deps.docs?.(app);
   app.notFound((c) => errorResponse(c, "not_found", `Cannot find route ${c.req.path}`, 404));
   app.onError((err, c) => {
     if (err instanceof PlatformError) {
@@ -116,9 +130,9 @@ function registerProbes(
   now: () => number,
   keyHolder: (c: Context) => boolean,
 ): void {
-  app.get("/health", (c) => c.json({ status: "ok" }));
-  app.get("/healthz", (c) => c.json({ status: "ok" }));
-  app.get("/ready", async (c) => {
+  app.get(R.health.config.path, (c) => c.json({ status: "ok" }));
+  app.get(R.healthz.config.path, (c) => c.json({ status: "ok" }));
+  app.get(R.ready.config.path, async (c) => {
     const entity = deps.pipeline.views[0].entity;
     const probe = "__ready_probe__";
     const checks = await Promise.allSettled([
@@ -135,7 +149,20 @@ function registerProbes(
   });
 }
 
+/** The OpenAPI document of `deno task features:serve`; `apiKeys`: whether keys are set. */
+export function featureOpenApiDocument(apiKeys = false) {
+  return buildOpenApiDocument([...Object.values(R), ...Object.values(DOCS_ROUTES)], {
+    ...FEATURE_API_INFO,
+    version: "1.0.0",
+    enforced: apiKeys ? ["api_key"] : [],
+  });
+}
+
 const READY_TIMEOUT_MS = 2000;
+
+function param(c: Context, name: string): string {
+  return c.req.param(name) ?? "";
+}
 
 function withDeadline<T>(promise: Promise<T>, ms: number): Promise<T> {
   let timer: ReturnType<typeof setTimeout> | undefined;

@@ -1,5 +1,8 @@
 import assert from "node:assert/strict";
-import { createFeatureApp } from "./http.ts";
+import { Registry } from "prom-client";
+import { undocumentedRoutes } from "../schemas/api.ts";
+import { mountDocs } from "../schemas/api_docs.ts";
+import { createFeatureApp, featureOpenApiDocument } from "./http.ts";
 import { FeaturePipeline } from "./feature_pipeline.ts";
 import { MemoryOnlineCache } from "./online/memory.ts";
 import { PgliteFeatureStore } from "./store/pglite.ts";
@@ -80,6 +83,28 @@ Deno.test("createFeatureApp() with API keys refuses per-entity features without 
     }
     // Liveness stays open for probes.
     assert.equal((await app.request("/health")).status, 200);
+  } finally {
+    await store.close();
+  }
+});
+
+Deno.test("createFeatureApp() with docs documents every route it serves", async () => {
+  const store = new PgliteFeatureStore();
+  await store.migrate();
+  try {
+    const pipeline = new FeaturePipeline({ store, cache: new MemoryOnlineCache(), now: () => NOW });
+    const app = createFeatureApp({
+      pipeline,
+      registry: new Registry(),
+      apiKeys: ["feat-key"],
+      docs: (a) => mountDocs(a, () => featureOpenApiDocument(true), "Features API"),
+    });
+    const doc = await (await app.request("/openapi.json")).json();
+    assert.deepEqual(undocumentedRoutes(app.routes, doc), []);
+    const query = doc.paths["/features/{entity}/{id}"].get.parameters;
+    assert.ok(query.some((p: { name: string }) => p.name === "as_of"));
+    assert.deepEqual(doc.paths["/features/{entity}/{id}"].get.security, [{ api_key: [] }]);
+    assert.equal(doc.paths["/health"].get.security, undefined);
   } finally {
     await store.close();
   }

@@ -101,7 +101,7 @@ export interface LoadJsonlFileOptions extends Omit<LoadJsonlOptions, "onBatch"> 
  * timestamp (as {@linkcode rebaseLines} does for text).
  */
 export async function loadJsonlFile(
-  pipeline: FeaturePipeline,
+  pipeline: Pick<FeaturePipeline, "processBatch" | "repository">,
   path: string,
   options: LoadJsonlFileOptions = {},
 ): Promise<LoadTotals> {
@@ -131,7 +131,7 @@ export async function loadJsonlFile(
 
 /** Loads JSONL text through the pipeline in batches and returns the totals. */
 export async function loadJsonl(
-  pipeline: FeaturePipeline,
+  pipeline: Pick<FeaturePipeline, "processBatch" | "repository">,
   text: string,
   options: LoadJsonlOptions = {},
 ): Promise<LoadTotals> {
@@ -146,7 +146,10 @@ export async function loadJsonl(
 }
 
 /** The repository source events are loaded into (default the repository's default source). */
-function loadSource(pipeline: FeaturePipeline, name: string | undefined): SourceDefinition {
+function loadSource(
+  pipeline: Pick<FeaturePipeline, "repository">,
+  name: string | undefined,
+): SourceDefinition {
   const repository = pipeline.repository;
   const source = repository.source(name ?? repository.defaultSource.name);
   if (!source) {
@@ -164,7 +167,7 @@ function loadSource(pipeline: FeaturePipeline, name: string | undefined): Source
  * `shiftMs` when not 0.
  */
 async function loadLines(
-  pipeline: FeaturePipeline,
+  pipeline: Pick<FeaturePipeline, "processBatch">,
   source: SourceDefinition,
   lines: Iterable<Uint8Array | string> | AsyncIterable<Uint8Array | string>,
   shiftMs: number,

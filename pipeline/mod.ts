@@ -65,10 +65,12 @@ export {
 export { type FeaturesConfig, resolveFeaturesConfig } from "./config.ts";
 export {
   type FeatureRuntime,
+  type OpenedOnlineCache,
   openFeatureRuntime,
   type OpenFeatureRuntimeOptions,
+  openOnlineCache,
 } from "./runtime.ts";
-export { createFeatureApp, type FeatureAppDeps } from "./http.ts";
+export { createFeatureApp, type FeatureAppDeps, type FeatureReader } from "./http.ts";
 export {
   BadContentLengthError,
   bearerToken,

@@ -32,6 +32,17 @@ export interface FeatureRuntime {
   close(): Promise<void>;
 }
 
+/** An online cache and whether other processes share its data. */
+export interface OpenedOnlineCache {
+  cache: OnlineCache;
+  /**
+   * True for Redis and Upstash, whose data outlives this process: the
+   * runtime then warms it only for new views. False for a cache that starts
+   * empty (memory), which is warmed from the store at every open.
+   */
+  shared: boolean;
+}
+
 /** Options of {@linkcode openFeatureRuntime}. */
 export interface OpenFeatureRuntimeOptions {
   registry?: Registry;
@@ -45,6 +56,22 @@ export interface OpenFeatureRuntimeOptions {
    * (the platform rebuilds its own from the store when it starts).
    */
   offline?: boolean;
+  /**
+   * The online cache to use instead of the one `config` selects (the
+   * embedded ingest thread passes its channel to the serving thread's
+   * cache); closed with the runtime.
+   */
+  cache?: OpenedOnlineCache;
+}
+
+/**
+ * The online cache `config` selects: Redis over TCP when REDIS_URL is set,
+ * else the Upstash REST API when UPSTASH_REDIS_REST_URL is, else memory.
+ */
+export function openOnlineCache(config: FeaturesConfig): OpenedOnlineCache {
+  if (config.redisUrl) return { cache: new RedisOnlineCache(config.redisUrl), shared: true };
+  if (config.upstash) return { cache: new UpstashOnlineCache(config.upstash), shared: true };
+  return { cache: new MemoryOnlineCache(), shared: false };
 }
 
 /**
@@ -61,12 +88,7 @@ export async function openFeatureRuntime(
   const store: FeatureStore = config.databaseUrl
     ? new PostgresFeatureStore(config.databaseUrl, { minTileMs: config.minTileMs })
     : new PgliteFeatureStore(join(config.dataDir, "pglite"), { minTileMs: config.minTileMs });
-  const cache: OnlineCache = config.redisUrl
-    ? new RedisOnlineCache(config.redisUrl)
-    : config.upstash
-    ? new UpstashOnlineCache(config.upstash)
-    : new MemoryOnlineCache();
-  const sharedCache = !(cache instanceof MemoryOnlineCache);
+  const { cache, shared: sharedCache } = options.cache ?? openOnlineCache(config);
   const close = async () => {
     await cache.close();
     await store.close();

@@ -11,6 +11,7 @@
  * | `POST /admin/models/{m}/rollback`       | `{"reason"?: "text"}`                       |
  *
  * Errors use the platform's JSON shape `{error: {code, message, status}}`.
+ * The routes are registered from their definitions in `admin_api.ts`.
  *
  * @module
  */
@@ -18,8 +19,15 @@ import { Buffer } from "node:buffer";
 import { timingSafeEqual } from "node:crypto";
 import { type Context, Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
-import { z } from "zod";
+import type { z } from "zod";
+import { honoPath } from "../schemas/api.ts";
 import { PlatformError } from "../schemas/errors.ts";
+import {
+  ADMIN_ROUTES as R,
+  CanaryBodySchema,
+  PromoteBodySchema,
+  RollbackBodySchema,
+} from "./admin_api.ts";
 import type { ModelControl } from "./operations.ts";
 
 /** Status of each error code the operations raise. */
@@ -38,18 +46,6 @@ export const ADMIN_ERROR_STATUS: Readonly<Record<string, number>> = {
   registry_unavailable: 503,
 };
 
-const PromoteBody = z.object({
-  version: z.string().min(1).max(64).optional(),
-  force: z.boolean().optional(),
-}).strict();
-const CanaryBody = z.object({
-  version: z.string().min(1).max(64),
-  percent: z.number().gt(0).max(100).optional(),
-  shadow: z.boolean().optional(),
-  force: z.boolean().optional(),
-}).strict();
-const RollbackBody = z.object({ reason: z.string().max(500).optional() }).strict();
-
 /** Builds the `/admin/models` routes on `control`; `token` unset → every call answers 401. */
 export function createModelAdminRoutes(control: ModelControl, token: string | undefined): Hono {
   const app = new Hono();
@@ -66,22 +62,23 @@ export function createModelAdminRoutes(control: ModelControl, token: string | un
       onError: (c) => errorJson(c, "payload_too_large", "Body larger than 16 KiB", 413),
     }),
   );
+  const model = (c: Context) => c.req.param("model") ?? "";
   app.get(
-    "/admin/models",
+    R.list.config.path,
     async (c) => c.json({ target: control.target, models: await control.list() }),
   );
-  app.get("/admin/models/:model", async (c) => c.json(await control.status(c.req.param("model"))));
-  app.post("/admin/models/:model/promote", async (c) => {
-    const body = await readBody(c, PromoteBody);
-    return c.json(await control.promote(c.req.param("model"), body));
+  app.get(honoPath(R.status.config.path), async (c) => c.json(await control.status(model(c))));
+  app.post(honoPath(R.promote.config.path), async (c) => {
+    const body = await readBody(c, PromoteBodySchema);
+    return c.json(await control.promote(model(c), body));
   });
-  app.post("/admin/models/:model/canary", async (c) => {
-    const body = await readBody(c, CanaryBody);
-    return c.json(await control.canary(c.req.param("model"), body));
+  app.post(honoPath(R.canary.config.path), async (c) => {
+    const body = await readBody(c, CanaryBodySchema);
+    return c.json(await control.canary(model(c), body));
   });
-  app.post("/admin/models/:model/rollback", async (c) => {
-    const body = await readBody(c, RollbackBody);
-    return c.json(await control.rollback(c.req.param("model"), body));
+  app.post(honoPath(R.rollback.config.path), async (c) => {
+    const body = await readBody(c, RollbackBodySchema);
+    return c.json(await control.rollback(model(c), body));
   });
   app.onError((error, c) => {
     if (error instanceof PlatformError) {

@@ -2,7 +2,9 @@
  * The registry's HTTP surface (Hono): `/health` (status only; details with
  * the admin token), `/ready`, `/metrics`, `POST /webhooks/mlflow` (signed
  * MLflow deliveries trigger a sync), `/models/rollouts` (admin token) and
- * `/packages/<sha>` (admin or edge token) for packages too large for Redis.
+ * `/packages/<sha>` (admin or edge token) for packages too large for Redis,
+ * and `/openapi.json` and `/docs` of all of it (with `/admin/models` when
+ * `serveModelAdmin` mounts it).
  * Every POST checks its credentials before it reads the body, and reads it
  * within a size limit and a deadline. Errors become the platform's one JSON
  * error shape here, with any URL credentials redacted.
@@ -18,6 +20,16 @@ import { bearerToken, BodyReader, matchesAnyKey } from "../pipeline/http_guard.t
 import type { RegistryLog, RegistryMetrics } from "./metrics.ts";
 import type { SyncWorker } from "./sync.ts";
 import type { WebhookRefusal, WebhookVerifier } from "./webhook.ts";
+import {
+  type ApiRoute,
+  buildOpenApiDocument,
+  DOCS_ROUTES,
+  honoPath,
+  servedRoutes,
+} from "../schemas/api.ts";
+import { mountDocs } from "../schemas/api_docs.ts";
+import { ADMIN_ROUTES } from "./admin_api.ts";
+import { REGISTRY_API_INFO, REGISTRY_ROUTES as R } from "./api.ts";
 
 /** Rollout actions and status exposed to admins (implemented by the rollout controller). */
 export interface RolloutAdmin {
@@ -79,7 +91,7 @@ export function createRegistryApp(deps: RegistryAppDeps): Hono {
     );
   };
 
-  app.get("/health", (c) => {
+  app.get(R.health.config.path, (c) => {
     const models = deps.worker.status().map((s) => ({
       model: s.model,
       serving: s.pointer?.champion.version ?? null,
@@ -99,19 +111,19 @@ export function createRegistryApp(deps: RegistryAppDeps): Hono {
   });
 
   app.get(
-    "/ready",
+    R.ready.config.path,
     (c) =>
       deps.worker.ready
         ? c.json({ status: "ready" })
         : errorJson(c, 503, "not_ready", "Registry sync has not completed a first cycle"),
   );
 
-  app.get("/metrics", async (c) => {
+  app.get(R.metrics.config.path, async (c) => {
     c.header("content-type", deps.promRegistry.contentType);
     return c.body(await deps.promRegistry.metrics());
   });
 
-  app.post("/webhooks/mlflow", async (c) => {
+  app.post(R.webhook.config.path, async (c) => {
     // Credentials first: nothing is read from a delivery that cannot be genuine.
     if (!deps.verifier) {
       deps.metrics.webhooks.inc({ result: "unsigned" });
@@ -152,15 +164,15 @@ export function createRegistryApp(deps: RegistryAppDeps): Hono {
     await next();
   });
 
-  app.get("/models/rollouts", async (c) => {
+  app.get(R.rollouts.config.path, async (c) => {
     return c.json({
       models: deps.worker.status(),
       rollouts: deps.rollout ? await deps.rollout.status() : [],
     });
   });
 
-  app.post("/models/rollouts/:model/rollback", async (c) => {
-    const model = c.req.param("model");
+  app.post(honoPath(R.rollback.config.path), async (c) => {
+    const model = c.req.param("model") ?? "";
     if (!deps.rollout) {
       return errorJson(c, 503, "rollout_disabled", "Rollout controller is not running");
     }
@@ -172,19 +184,22 @@ export function createRegistryApp(deps: RegistryAppDeps): Hono {
     return c.json(await deps.rollout.rollback(model, `manual: ${String(reason).slice(0, 500)}`));
   });
 
-  app.get("/packages/:sha", (c) => {
+  app.get(honoPath(R.packages.config.path), (c) => {
     if (!matchesAnyKey(bearerToken(c.req.header("authorization")), packageReaders)) {
       return errorJson(c, 401, "unauthorized", "Edge or admin token missing or wrong");
     }
-    const bytes = deps.largePackages?.get(c.req.param("sha"));
+    const sha = c.req.param("sha") ?? "";
+    const bytes = deps.largePackages?.get(sha);
     if (!bytes) {
-      return errorJson(c, 404, "package_not_found", `Package not found '${c.req.param("sha")}'`);
+      return errorJson(c, 404, "package_not_found", `Package not found '${sha}'`);
     }
     c.header("content-type", "application/octet-stream");
     c.header("cache-control", "public, max-age=31536000, immutable");
     return c.body(bytes as Uint8Array<ArrayBuffer>);
   });
 
+  // Built on first request, from the routes served by then (`/admin/models` when mounted).
+  mountDocs(app, () => registryOpenApiDocument(app.routes), REGISTRY_API_INFO.title);
   app.notFound((c) => errorJson(c, 404, "not_found", `No route ${c.req.method} ${c.req.path}`));
   app.onError((error, c) => {
     const code = error instanceof PlatformError ? error.code : "internal";
@@ -194,6 +209,24 @@ export function createRegistryApp(deps: RegistryAppDeps): Hono {
     return errorJson(c, status, code, status === 500 ? "Internal error" : message);
   });
   return app;
+}
+
+/**
+ * The OpenAPI document of the registry sync worker: the routes of `served`
+ * (an app's route table; default every route it can serve). Its admin and
+ * package routes always need their token.
+ */
+export function registryOpenApiDocument(served?: readonly { method: string; path: string }[]) {
+  const all: ApiRoute[] = [
+    ...Object.values(R),
+    ...Object.values(ADMIN_ROUTES),
+    ...Object.values(DOCS_ROUTES),
+  ];
+  return buildOpenApiDocument(served ? servedRoutes(all, served) : all, {
+    ...REGISTRY_API_INFO,
+    version: "1.0.0",
+    enforced: ["admin_token", "edge_token"],
+  });
 }
 
 function errorJson(c: Context, status: number, code: string, message: string) {

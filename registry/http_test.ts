@@ -1,10 +1,11 @@
 import assert from "node:assert/strict";
 import { onnxPackage } from "../tests/contracts/model_registry_fixtures.ts";
+import { undocumentedRoutes } from "../schemas/api.ts";
 import { resolveRegistryConfig } from "./config.ts";
 import { LocalRegistry } from "./local.ts";
 import { MemoryRegistryStore } from "./store/memory.ts";
 import { signMlflowWebhook } from "./webhook.ts";
-import { createSyncService } from "./wiring.ts";
+import { createSyncService, serveModelAdmin } from "./wiring.ts";
 
 async function setup(env: Record<string, string> = {}) {
   const root = await Deno.makeTempDir({ prefix: "http-test-" });
@@ -20,7 +21,14 @@ async function setup(env: Record<string, string> = {}) {
     ...env,
   });
   const service = createSyncService(config, { registry, store, log: () => {} });
-  return { root, registry, store, service, cleanup: () => Deno.remove(root, { recursive: true }) };
+  return {
+    root,
+    registry,
+    store,
+    service,
+    config,
+    cleanup: () => Deno.remove(root, { recursive: true }),
+  };
 }
 
 function signed(body: string, secret = "whsec", timestamp = String(Math.floor(Date.now() / 1000))) {
@@ -242,5 +250,35 @@ Deno.test("createRegistryApp() bounds the rollback body too", async () => {
     assert.equal(res.status, 413);
   } finally {
     await t.cleanup();
+  }
+});
+
+Deno.test("createRegistryApp() documents every route it serves in /openapi.json", async () => {
+  const s = await setup();
+  try {
+    const res = await s.service.app.request("/openapi.json");
+    const doc = await res.json();
+    assert.deepEqual(undocumentedRoutes(s.service.app.routes, doc), []);
+    assert.deepEqual(doc.paths["/models/rollouts"].get.security, [{ admin_token: [] }]);
+    assert.deepEqual(doc.paths["/packages/{sha}"].get.security, [{ edge_token: [] }]);
+    assert.ok(doc.paths["/webhooks/mlflow"].post.requestBody.content["application/json"].examples);
+    assert.equal(doc.paths["/admin/models"], undefined, "not served without serveModelAdmin");
+    assert.equal((await s.service.app.request("/docs")).status, 200);
+  } finally {
+    await s.cleanup();
+  }
+});
+
+Deno.test("createRegistryApp() with serveModelAdmin documents /admin/models", async () => {
+  const s = await setup();
+  try {
+    serveModelAdmin(s.service, s.config);
+    const doc = await (await s.service.app.request("/openapi.json")).json();
+    assert.deepEqual(undocumentedRoutes(s.service.app.routes, doc), []);
+    const canary = doc.paths["/admin/models/{model}/canary"].post;
+    assert.deepEqual(canary.security, [{ admin_token: [] }]);
+    assert.ok(canary.requestBody.content["application/json"].schema.properties.percent);
+  } finally {
+    await s.cleanup();
   }
 });

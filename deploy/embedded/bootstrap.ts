@@ -38,7 +38,7 @@ export async function hasChampion(registry: ModelRegistry, name: string): Promis
 /** Loads the demo events, and trains and registers the demo champion (and challenger). */
 export async function bootstrapDemo(
   demo: ExampleDemo,
-  pipeline: FeaturePipeline,
+  pipeline: Pick<FeaturePipeline, "processBatch" | "repository">,
   registry: ModelRegistry,
   options: { nowMs?: number; log?: (line: string) => void } = {},
 ): Promise<BootstrapResult> {

@@ -20,6 +20,18 @@ const schema = z.object({
   DEMO_BOOTSTRAP: envBool(true),
   /** API keys for `POST /ingest/events` (empty: open, as on loopback). */
   INGEST_API_KEYS: envList([]),
+  /** Admin token of `/console` (unset: open, as on loopback). */
+  CONSOLE_ADMIN_TOKEN: z.string().optional().transform((v) => v === "" ? undefined : v),
+  /**
+   * Nice value of the pipeline worker thread (Linux), 0–19: higher lets the
+   * thread serving `/predict` run first when the CPUs are busy, at the cost
+   * of ingest throughput. Default 0: in 2-minute soaks on a 2-core machine
+   * at load 9–16 (`deno task bench:soak --minutes 2`), 10 brought the p99 of
+   * `/predict` with ingest from 2.0× to 1.86× the p99 without, but ingest
+   * fell to 558 of the 850 events/s posted (requests waited 2.6 s); at 0 it
+   * kept up.
+   */
+  EMBEDDED_PIPELINE_NICE: envInt(0, 0, 19),
 });
 
 /** Resolved embedded configuration. */
@@ -29,6 +41,9 @@ export interface EmbeddedConfig {
   port: number;
   demoBootstrap: boolean;
   ingestApiKeys: string[];
+  consoleAdminToken?: string;
+  /** Nice value of the pipeline worker thread (0 or absent: the process's own). */
+  pipelineNice?: number;
 }
 
 /** Reads and validates the embedded configuration; throws `ConfigError` listing every problem. */
@@ -42,5 +57,7 @@ export function resolveEmbeddedConfig(
     port: c.PORT,
     demoBootstrap: c.DEMO_BOOTSTRAP,
     ingestApiKeys: c.INGEST_API_KEYS,
+    consoleAdminToken: c.CONSOLE_ADMIN_TOKEN,
+    pipelineNice: c.EMBEDDED_PIPELINE_NICE,
   };
 }

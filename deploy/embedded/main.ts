@@ -22,7 +22,7 @@ const USAGE = `Usage: deno task start [--example NAME | --repo DIR]
 ${REPOSITORY_USAGE}
 Env: PORT (8000), HOST (127.0.0.1), DATA_DIR (.data), DEMO_BOOTSTRAP (true: train a shipped
   example's demo model on an empty DATA_DIR), FEATURE_REPO, FEATURE_EXAMPLE, INGEST_API_KEYS,
-  REGISTRY_ADMIN_TOKEN, EDGE_* (see README)`;
+  REGISTRY_ADMIN_TOKEN, CONSOLE_ADMIN_TOKEN, EDGE_* (see README)`;
 
 const STARTING = JSON.stringify({
   error: { code: "starting", message: "The platform is starting", status: 503 },

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { undocumentedRoutes } from "../../schemas/api.ts";
 import { resolveEmbeddedConfig } from "./config.ts";
 import { openEmbedded } from "./server.ts";
 
@@ -76,6 +77,11 @@ Deno.test({
       );
       assert.equal(after.body.features.transaction_count_24h, 1);
       assert.equal(after.body.features.amount_sum_24h, 12.5);
+      // One /metrics: the serving thread's and the pipeline worker's.
+      const metrics = await (await first.fetch(new Request("http://x/metrics"))).text();
+      assert.match(metrics, /^features_events_total\{outcome="accepted"\} 1051$/m);
+      assert.match(metrics, /^embedded_online_cache_keys 301$/m);
+      assert.match(metrics, /^ml_predictions_total\{/m);
 
       // /health and /ready are the edge's, and every route carries X-Request-ID.
       const health = await first.fetch(new Request("http://x/health"));
@@ -128,6 +134,50 @@ Deno.test({
         );
         assert.equal(back.body.variant, "champion", JSON.stringify(back.body));
       }
+
+      // One document lists every route of the process.
+      const doc = await readJson(await first.fetch(new Request("http://x/openapi.json")));
+      assert.deepEqual(undocumentedRoutes(first.routes, doc.body), []);
+      for (
+        const path of [
+          "/console/api/models/{name}/canary",
+          "/admin/models/{model}/canary",
+          "/ingest/events",
+          "/predict",
+          "/features/{entity}/{id}",
+        ]
+      ) {
+        assert.ok(doc.body.paths[path], path);
+      }
+      const consolePage = await first.fetch(new Request("http://x/console"));
+      assert.equal(consolePage.status, 200, "the console is open in the embedded default");
+      assert.match(await consolePage.text(), /fraud_detector/);
+      // The console's buttons run the model operations (the pointer /predict follows).
+      const consoleCanary = await first.fetch(
+        new Request("http://x/console/api/models/fraud_detector/canary", {
+          method: "POST",
+          headers: { "content-type": "application/json", "x-rtml-console": "1" },
+          body: JSON.stringify({ version: "2", percent: 30, force: true }),
+        }),
+      );
+      const canaryBody = await consoleCanary.json();
+      assert.equal(consoleCanary.status, 200, JSON.stringify(canaryBody));
+      assert.equal(canaryBody.action, "canary");
+      assert.equal(
+        (await first.models.status("fraud_detector")).traffic.challenger_percent,
+        30,
+      );
+      const modelPage = await first.fetch(new Request("http://x/console/models/fraud_detector"));
+      assert.match(await modelPage.text(), /challenger v2 gets 30 % of traffic/);
+      const consoleRollback = await first.fetch(
+        new Request("http://x/console/api/models/fraud_detector/rollback", {
+          method: "POST",
+          headers: { "content-type": "application/json", "x-rtml-console": "1" },
+          body: "{}",
+        }),
+      );
+      assert.equal(consoleRollback.status, 200);
+      assert.equal((await first.registry.getAliases("fraud_detector")).challenger, undefined);
     } finally {
       await first.close();
     }

@@ -1,242 +1,252 @@
 /**
- * `/openapi.json`, generated from the zod schemas with `z.toJSONSchema`
- * (OpenAPI 3.1, whose schemas are JSON Schema 2020-12).
+ * The edge's route definitions ({@linkcode EDGE_ROUTES}): `routes.ts`
+ * registers every handler from them and `/openapi.json` is generated from
+ * them with `@hono/zod-openapi`, so the document lists exactly what is
+ * served. Request examples are the demo requests of
+ * `pipeline/demo_data/requests/`.
  *
  * @module
  */
 import { z } from "zod";
 import {
+  type ApiRoute,
+  apiRoute,
+  buildOpenApiDocument,
+  DOCS_ROUTES,
+  errorResponses,
+  jsonBody,
+  okJson,
+  okText,
+} from "../../schemas/api.ts";
+import {
   BatchPredictRequestSchema,
   BatchPredictResponseSchema,
-  ErrorResponseSchema,
   PredictRequestSchema,
   PredictResponseSchema,
 } from "../../schemas/prediction.ts";
+import fraudTransaction from "../../pipeline/demo_data/requests/fraud_transaction.json" with {
+  type: "json",
+};
+import legitimateTransaction from "../../pipeline/demo_data/requests/legitimate_transaction.json" with {
+  type: "json",
+};
 import * as s from "./schemas.ts";
 
-function schema(t: z.ZodType, io: "input" | "output"): Record<string, unknown> {
-  const out = z.toJSONSchema(t, { io, unrepresentable: "any" }) as Record<string, unknown>;
-  delete out.$schema;
-  return out;
-}
+/** The reference's fraud request body, the first `/predict` example. */
+export const PREDICT_EXAMPLE = fraudTransaction;
 
-/** The reference's fraud request body, the `/predict` example in the OpenAPI document. */
-export const PREDICT_EXAMPLE = {
-  features: {
-    hour_of_day: 1,
-    day_of_week: 3,
-    is_weekend: 0,
-    transaction_count_24h: 1,
-    avg_amount_30d: 1000.0,
-    amount: 300.0,
-    merchant_category_encoded: 63,
-    payment_method_encoded: 5,
+/** The `/predict` examples: the demo requests, by file name. */
+export const PREDICT_EXAMPLES = {
+  fraud_transaction: fraudTransaction,
+  legitimate_transaction: legitimateTransaction,
+  by_entity: {
+    entity_id: "user_1",
+    features: { amount: 950, merchant_category: "electronics", payment_method: "credit_card" },
   },
-  model_name: "fraud_detector",
-  return_probabilities: true,
 };
 
-const ERROR = { $ref: "#/components/schemas/ErrorResponse" };
-const V2_ERROR = { $ref: "#/components/schemas/V2Error" };
-const json = (sch: unknown) => ({ "application/json": { schema: sch } });
+const NAME = z.string().regex(/^[A-Za-z0-9_.-]{1,100}$/).meta({ example: "fraud_detector" });
+const VERSION = z.string().regex(/^[A-Za-z0-9_.-]{1,100}$/).meta({ example: "champion" });
+const PREDICT_ERRORS = [400, 401, 404, 405, 413, 415, 422, 503];
+const v2 = (path: string, versioned: boolean) =>
+  `/v2/models/{name}${versioned ? "/versions/{version}" : ""}${path}`;
+const params = (versioned: boolean) => ({
+  params: versioned ? z.object({ name: NAME, version: VERSION }) : z.object({ name: NAME }),
+});
 
-function op(options: {
-  summary: string;
-  tags: string[];
-  ok?: z.ZodType;
-  okText?: string;
-  body?: z.ZodType;
-  params?: string[];
-  auth?: boolean;
-  errors: number[];
-  example?: unknown;
-  /** The Open Inference Protocol's `{"error": "..."}` instead of `ErrorResponse`. */
-  v2?: boolean;
-}) {
-  const error = options.v2 ? V2_ERROR : ERROR;
-  const responses: Record<string, unknown> = {};
-  if (options.ok) {
-    responses["200"] = { description: "OK", content: json(schema(options.ok, "output")) };
+/** The Open Inference Protocol's error body, `{"error": "..."}`, on every /v2 route. */
+const V2ErrorRef = s.V2ErrorSchema.meta({ id: "V2Error" });
+function v2Errors(...codes: number[]) {
+  const out: Record<number, { description: string; content: Record<string, unknown> }> = {};
+  for (const [code, r] of Object.entries(errorResponses(...codes))) {
+    out[Number(code)] = { ...r, content: { "application/json": { schema: V2ErrorRef } } };
   }
-  if (options.okText) {
-    responses["200"] = {
-      description: "OK",
-      content: { [options.okText]: { schema: { type: "string" } } },
-    };
-  }
-  for (const code of options.errors) {
-    responses[String(code)] = { description: `Error ${code}`, content: json(error) };
-  }
-  responses.default = { description: "Error", content: json(error) };
-  const o: Record<string, unknown> = {
-    summary: options.summary,
-    tags: options.tags,
-    operationId: options.summary.replace(/[^A-Za-z0-9]+/g, "_").toLowerCase(),
-    responses,
-  };
-  if (options.params) {
-    o.parameters = options.params.map((p) => ({
-      name: p,
-      in: "path",
-      required: true,
-      schema: { type: "string", pattern: "^[A-Za-z0-9_.-]{1,100}$" },
-    }));
-  }
-  if (options.body) {
-    const content: Record<string, Record<string, unknown>> = json(schema(options.body, "input"));
-    if (options.example) content["application/json"].example = options.example;
-    o.requestBody = { required: true, content };
-  }
-  if (options.auth) o.security = [{ bearer: [] }, {}];
-  return o;
+  return out;
 }
+const BINARY = { schema: z.string().meta({ format: "binary" }) };
+
+function v2Routes(
+  versioned: boolean,
+): { metadata: ApiRoute; ready: ApiRoute; config: ApiRoute; infer: ApiRoute } {
+  const suffix = versioned ? " of a version" : "";
+  return {
+    metadata: apiRoute({
+      method: "get",
+      path: v2("", versioned),
+      summary: `Model metadata${suffix}`,
+      tags: ["v2"],
+      request: params(versioned),
+      protect: "api_key",
+      responses: { 200: okJson(s.ModelMetadataSchema), ...v2Errors(401, 404, 503) },
+    }),
+    ready: apiRoute({
+      method: "get",
+      path: v2("/ready", versioned),
+      summary: `Model ready${suffix}`,
+      tags: ["v2"],
+      request: params(versioned),
+      protect: "api_key",
+      responses: { 200: okJson(s.ModelReadySchema), ...v2Errors(401, 404, 503) },
+    }),
+    config: apiRoute({
+      method: "get",
+      path: v2("/config", versioned),
+      summary: `Model configuration${suffix}`,
+      tags: ["v2"],
+      request: params(versioned),
+      protect: "api_key",
+      responses: { 200: okJson(s.ModelConfigSchema), ...v2Errors(401, 404, 503) },
+    }),
+    infer: apiRoute({
+      method: "post",
+      path: v2("/infer", versioned),
+      summary: `Infer${suffix} (Open Inference Protocol v2, JSON or binary tensor data)`,
+      tags: ["v2"],
+      request: {
+        ...params(versioned),
+        headers: z.object({
+          "Inference-Header-Content-Length": z.string().regex(/^[0-9]{1,15}$/).optional().meta({
+            description: "Bytes of the JSON header at the start of a binary body",
+          }),
+        }),
+        body: {
+          required: true,
+          content: {
+            "application/json": { schema: s.InferRequestSchema },
+            "application/octet-stream": BINARY,
+          },
+        },
+      },
+      protect: "api_key",
+      responses: {
+        200: {
+          description: "OK",
+          content: {
+            "application/json": { schema: s.InferResponseSchema },
+            "application/octet-stream": BINARY,
+          },
+        },
+        ...v2Errors(...PREDICT_ERRORS),
+      },
+    }),
+  };
+}
+
+/** Every route of the edge, by handler name. */
+export const EDGE_ROUTES = {
+  predict: apiRoute({
+    method: "post",
+    path: "/predict",
+    summary: "Predict one instance",
+    description:
+      "Scores one instance with the model's champion (or the canary's challenger). Features come " +
+      "from the body, from the online store by `entity_id`, or both (the body wins).",
+    tags: ["predict"],
+    request: jsonBody(PredictRequestSchema, PREDICT_EXAMPLES),
+    protect: "api_key",
+    responses: { 200: okJson(PredictResponseSchema), ...errorResponses(...PREDICT_ERRORS) },
+  }),
+  predictBatch: apiRoute({
+    method: "post",
+    path: "/predict/batch",
+    summary: "Predict a batch",
+    tags: ["predict"],
+    request: jsonBody(BatchPredictRequestSchema, {
+      demo_requests: {
+        instances: [fraudTransaction.features, legitimateTransaction.features],
+        model_name: "fraud_detector",
+      },
+    }),
+    protect: "api_key",
+    responses: { 200: okJson(BatchPredictResponseSchema), ...errorResponses(...PREDICT_ERRORS) },
+  }),
+  health: apiRoute({
+    method: "get",
+    path: "/health",
+    summary: "Liveness and dependency checks",
+    description: "Without an API key (when keys are set) only `{status}`: the details name " +
+      "internal hosts.",
+    tags: ["ops"],
+    responses: {
+      200: okJson(z.union([s.HealthResponseSchema, z.object({ status: z.string() })])),
+    },
+  }),
+  ready: apiRoute({
+    method: "get",
+    path: "/ready",
+    summary: "Readiness: the default model is loaded and warm",
+    tags: ["ops"],
+    responses: { 200: okJson(s.ReadyResponseSchema), ...errorResponses(503) },
+  }),
+  models: apiRoute({
+    method: "get",
+    path: "/models",
+    summary: "List models",
+    tags: ["models"],
+    protect: "api_key",
+    responses: { 200: okJson(s.ModelListSchema), ...errorResponses(401) },
+  }),
+  model: apiRoute({
+    method: "get",
+    path: "/models/{name}",
+    summary: "Describe a model",
+    tags: ["models"],
+    request: { params: z.object({ name: NAME }) },
+    protect: "api_key",
+    responses: { 200: okJson(s.ModelInfoSchema), ...errorResponses(401, 404, 503) },
+  }),
+  metrics: apiRoute({
+    method: "get",
+    path: "/metrics",
+    summary: "Prometheus metrics",
+    tags: ["ops"],
+    responses: { 200: okText("text/plain") },
+  }),
+  ...DOCS_ROUTES,
+  v2Server: apiRoute({
+    method: "get",
+    path: "/v2",
+    summary: "Server metadata",
+    tags: ["v2"],
+    responses: { 200: okJson(s.ServerMetadataSchema), ...v2Errors(500) },
+  }),
+  v2Live: apiRoute({
+    method: "get",
+    path: "/v2/health/live",
+    summary: "Server live",
+    tags: ["v2"],
+    responses: { 200: okJson(s.LiveSchema), ...v2Errors(500) },
+  }),
+  v2ServerReady: apiRoute({
+    method: "get",
+    path: "/v2/health/ready",
+    summary: "Server ready",
+    tags: ["v2"],
+    responses: { 200: okJson(s.ServerReadySchema), ...v2Errors(503) },
+  }),
+} satisfies Record<string, ApiRoute>;
+
+/** The v2 model routes, by name and by name and version. */
+export const V2_MODEL_ROUTES = [v2Routes(false), v2Routes(true)];
+
+/** Every route of the edge. */
+export const ALL_EDGE_ROUTES: ApiRoute[] = [
+  ...Object.values(EDGE_ROUTES),
+  ...V2_MODEL_ROUTES.flatMap((r) => [r.metadata, r.ready, r.config, r.infer]),
+];
+
+/** Title and description of the edge's document. */
+export const EDGE_API_INFO = {
+  title: "Edge prediction service",
+  description:
+    "Real-time fraud scoring: reference-compatible /predict, batch, Open Inference Protocol v2.",
+};
 
 /** Builds the OpenAPI document of the edge. */
 export function openApiDocument(options: { auth: boolean; version: string }) {
-  const auth = options.auth;
-  const predictErrors = [400, 401, 404, 413, 415, 422, 503];
-  const v2Path = (params: string[], suffix: string) =>
-    `/v2/models/{name}${params.includes("version") ? "/versions/{version}" : ""}${suffix}`;
-  const v2Model = (suffix: string, params: string[], summary: string, ok: z.ZodType) => ({
-    [v2Path(params, suffix)]: {
-      get: op({ summary, tags: ["v2"], ok, params, auth, errors: [401, 404, 503], v2: true }),
-    },
+  return buildOpenApiDocument(ALL_EDGE_ROUTES, {
+    ...EDGE_API_INFO,
+    version: options.version,
+    enforced: options.auth ? ["api_key"] : [],
   });
-  const infer = (params: string[], summary: string) => {
-    const o = op({
-      summary,
-      tags: ["v2"],
-      ok: s.InferResponseSchema,
-      body: s.InferRequestSchema,
-      params,
-      auth,
-      errors: predictErrors,
-      v2: true,
-    }) as Record<string, unknown> & {
-      requestBody: { required: boolean; content: Record<string, unknown> };
-      responses: Record<string, { content: Record<string, unknown> }>;
-      parameters: unknown[];
-    };
-    // The binary tensor data extension: the JSON header, then raw tensor bytes.
-    const binary = { "application/octet-stream": { schema: { type: "string", format: "binary" } } };
-    Object.assign(o.requestBody.content, binary);
-    Object.assign(o.responses["200"].content, binary);
-    o.parameters.push({
-      name: "Inference-Header-Content-Length",
-      in: "header",
-      required: false,
-      description: "Bytes of the JSON header at the start of a binary body",
-      schema: { type: "string", pattern: "^[0-9]{1,15}$" },
-    });
-    return { [v2Path(params, "/infer")]: { post: o } };
-  };
-  return {
-    openapi: "3.1.0",
-    info: {
-      title: "Edge prediction service",
-      version: options.version,
-      description:
-        "Real-time fraud scoring: reference-compatible /predict, batch, Open Inference Protocol v2.",
-    },
-    paths: {
-      "/predict": {
-        post: op({
-          summary: "Predict one instance",
-          tags: ["predict"],
-          ok: PredictResponseSchema,
-          body: PredictRequestSchema,
-          example: PREDICT_EXAMPLE,
-          auth,
-          errors: predictErrors,
-        }),
-      },
-      "/predict/batch": {
-        post: op({
-          summary: "Predict a batch",
-          tags: ["predict"],
-          ok: BatchPredictResponseSchema,
-          body: BatchPredictRequestSchema,
-          example: {
-            instances: [PREDICT_EXAMPLE.features, { ...PREDICT_EXAMPLE.features, amount: 12.5 }],
-          },
-          auth,
-          errors: predictErrors,
-        }),
-      },
-      "/health": {
-        get: op({
-          summary: "Liveness and dependency checks",
-          tags: ["ops"],
-          ok: s.HealthResponseSchema,
-          errors: [],
-        }),
-      },
-      "/ready": {
-        get: op({ summary: "Readiness", tags: ["ops"], ok: s.ReadyResponseSchema, errors: [503] }),
-      },
-      "/models": {
-        get: op({
-          summary: "List models",
-          tags: ["models"],
-          ok: s.ModelListSchema,
-          auth,
-          errors: [401],
-        }),
-      },
-      "/models/{name}": {
-        get: op({
-          summary: "Describe a model",
-          tags: ["models"],
-          ok: s.ModelInfoSchema,
-          params: ["name"],
-          auth,
-          errors: [401, 404, 503],
-        }),
-      },
-      "/metrics": {
-        get: op({ summary: "Prometheus metrics", tags: ["ops"], okText: "text/plain", errors: [] }),
-      },
-      "/v2": {
-        get: op({
-          summary: "Server metadata",
-          tags: ["v2"],
-          ok: s.ServerMetadataSchema,
-          errors: [],
-          v2: true,
-        }),
-      },
-      "/v2/health/live": {
-        get: op({ summary: "Server live", tags: ["v2"], ok: s.LiveSchema, errors: [], v2: true }),
-      },
-      "/v2/health/ready": {
-        get: op({
-          summary: "Server ready",
-          tags: ["v2"],
-          ok: s.ServerReadySchema,
-          errors: [503],
-          v2: true,
-        }),
-      },
-      ...v2Model("", ["name"], "Model metadata", s.ModelMetadataSchema),
-      ...v2Model("", ["name", "version"], "Model version metadata", s.ModelMetadataSchema),
-      ...v2Model("/ready", ["name"], "Model ready", s.ModelReadySchema),
-      ...v2Model("/ready", ["name", "version"], "Model version ready", s.ModelReadySchema),
-      ...v2Model("/config", ["name"], "Model configuration", s.ModelConfigSchema),
-      ...v2Model(
-        "/config",
-        ["name", "version"],
-        "Model version configuration",
-        s.ModelConfigSchema,
-      ),
-      ...infer(["name"], "Infer"),
-      ...infer(["name", "version"], "Infer with a version"),
-    },
-    components: {
-      schemas: {
-        ErrorResponse: schema(ErrorResponseSchema, "output"),
-        V2Error: schema(s.V2ErrorSchema, "output"),
-      },
-      securitySchemes: { bearer: { type: "http", scheme: "bearer" } },
-    },
-  };
 }

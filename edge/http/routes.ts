@@ -16,9 +16,10 @@ import { type BodyReader, matchesAnyKey } from "../../pipeline/http_guard.ts";
 import { redactText } from "../../schemas/redact.ts";
 import { readJson } from "./body.ts";
 import { fastBatchRequest, fastPredictRequest } from "./fast_parse.ts";
-import { DOCS_CSS, DOCS_HTML, DOCS_JS } from "./_docs_assets.ts";
+import { type ApiRoute, honoPath } from "../../schemas/api.ts";
+import { DOCS_PATHS, docsResponse } from "../../schemas/api_docs.ts";
 import { CHUNKED, type EdgeEnv, requireApiKey } from "./middleware.ts";
-import { openApiDocument } from "./openapi.ts";
+import { ALL_EDGE_ROUTES, EDGE_API_INFO, EDGE_ROUTES as R, openApiDocument } from "./openapi.ts";
 import { v2Routes } from "./v2_routes.ts";
 
 /** What the routes need. */
@@ -33,6 +34,14 @@ export interface RouteDeps {
   version: string;
   /** Reads bodies within the limit and the deadline. */
   bodies: BodyReader;
+  /** What `/openapi.json` and `/docs` describe (default: the edge's routes). */
+  openApi?: OpenApiSource;
+}
+
+/** The document `/openapi.json` serves and the title of `/docs`. */
+export interface OpenApiSource {
+  document: () => unknown;
+  title: string;
 }
 
 type Handler = (c: Context<EdgeEnv>) => Response | Promise<Response>;
@@ -42,9 +51,12 @@ const NAME = /^(?!\.)[A-Za-z0-9_.-]{1,100}$/;
 export function registerRoutes(app: Hono<EdgeEnv>, d: RouteDeps): void {
   const auth = requireApiKey(d.config);
   const table = new Map<string, Map<string, Handler>>();
-  const on = (method: "GET" | "POST", path: string, handler: Handler, secured = false) => {
+  // Every handler is registered from its documented definition (`openapi.ts`).
+  const on = (route: ApiRoute, handler: Handler, path = honoPath(route.config.path)) => {
+    const method = route.config.method.toUpperCase();
     const methods = table.get(path) ?? new Map<string, Handler>();
-    const template = path.replace(/:(\w+)/g, "{$1}");
+    const template = route.config.path;
+    const secured = route.protect === "api_key";
     methods.set(method, (c) => {
       c.set("route", template);
       if (secured) auth(c);
@@ -65,25 +77,25 @@ export function registerRoutes(app: Hono<EdgeEnv>, d: RouteDeps): void {
     return n;
   };
 
-  on("POST", "/predict", async (c) => {
+  on(R.predict, async (c) => {
     const req = await readJson(c, PredictRequestSchema, limit, fastPredictRequest);
     const res = await d.service.predict(req, ctx(c));
     return d.config.chunkedPredict ? c.json(res, 200, CHUNKED) : c.json(res);
-  }, true);
-  on("POST", "/predict/batch", async (c) => {
+  });
+  on(R.predictBatch, async (c) => {
     const req = await readJson(c, BatchPredictRequestSchema, limit, fastBatchRequest);
     return c.json(await d.service.predictBatch(req, ctx(c)));
-  }, true);
+  });
 
   // Unauthenticated callers get the status only: the details name internal hosts.
-  on("GET", "/health", (c) => {
+  on(R.health, (c) => {
     const full = health(d);
     if (!canSeeDetails(d.config.apiKeys, c.req.header("authorization"))) {
       return c.json({ status: full.status });
     }
     return c.json(full);
   });
-  on("GET", "/ready", (c) => {
+  on(R.ready, (c) => {
     const { defaultModel: m, defaultVersion: v } = d.config;
     if (!d.store.isReady(m, v)) {
       d.store.acquire(m, v).then((x) => d.store.release(x), () => {});
@@ -92,7 +104,7 @@ export function registerRoutes(app: Hono<EdgeEnv>, d: RouteDeps): void {
     const loaded = d.store.loaded(m).find((x) => x.version === resolved(d.store, m, v));
     return c.json({ ready: true, model_name: m, model_version: loaded?.version ?? "" });
   });
-  on("GET", "/models", async (c) => {
+  on(R.models, async (c) => {
     // Every model the source knows, loaded or not, with its aliases as they are now.
     const known = await d.store.source.listModels().catch(() => [] as string[]);
     const names = new Set([
@@ -109,28 +121,30 @@ export function registerRoutes(app: Hono<EdgeEnv>, d: RouteDeps): void {
       }
     }
     return c.json({ default_model: d.config.defaultModel, models });
-  }, true);
-  on("GET", "/models/:name", async (c) => c.json(await modelInfo(d, name(c))), true);
-  on("GET", "/metrics", async (c) => {
+  });
+  on(R.model, async (c) => c.json(await modelInfo(d, name(c))));
+  on(R.metrics, async (c) => {
     d.metrics.activeModels.set(d.store.loaded().length);
     const text = await d.metrics.registry.metrics();
     return c.body(text, 200, { "Content-Type": d.metrics.registry.contentType });
   });
-  on(
-    "GET",
-    "/openapi.json",
-    (c) => c.json(openApiDocument({ auth: d.config.apiKeys.length > 0, version: d.version })),
-  );
-  const asset = (type: string, body: string): Handler => (c) =>
-    c.body(body, 200, {
-      "Content-Type": type,
-      "Content-Security-Policy": "default-src 'self'",
-      "Cache-Control": "public, max-age=300",
-    });
-  on("GET", "/docs", asset("text/html; charset=utf-8", DOCS_HTML));
-  on("GET", "/docs/docs.js", asset("text/javascript; charset=utf-8", DOCS_JS));
-  on("GET", "/docs/docs.css", asset("text/css; charset=utf-8", DOCS_CSS));
+  const docs: OpenApiSource = d.openApi ?? {
+    document: () => openApiDocument({ auth: d.config.apiKeys.length > 0, version: d.version }),
+    title: EDGE_API_INFO.title,
+  };
+  let doc: string | undefined;
+  on(R.openapi, (c) => {
+    doc ??= JSON.stringify(docs.document());
+    return c.body(doc, 200, { "Content-Type": "application/json" });
+  });
+  for (const path of DOCS_PATHS) {
+    on(R.docs, (c) => docsResponse(c.req.path, docs.title), path);
+  }
 
+  // The v2 handlers (`v2_routes.ts`) are registered from their documented definitions too.
+  const defined = new Map(
+    ALL_EDGE_ROUTES.map((r) => [`${r.config.method.toUpperCase()} ${r.config.path}`, r]),
+  );
   const v2 = v2Routes({
     config: d.config,
     store: d.store,
@@ -139,7 +153,11 @@ export function registerRoutes(app: Hono<EdgeEnv>, d: RouteDeps): void {
     version: d.version,
     modelName: name,
   });
-  for (const r of v2) on(r.method, r.path, r.handler, r.secured);
+  for (const r of v2) {
+    const route = defined.get(`${r.method} ${r.path.replace(/:(\w+)/g, "{$1}")}`);
+    if (!route) throw new Error(`Route ${r.method} ${r.path} has no OpenAPI definition`);
+    on({ ...route, protect: r.secured ? "api_key" : undefined }, r.handler, r.path);
+  }
 
   for (const [path, methods] of table) {
     for (const [method, handler] of methods) app.on(method, path, handler);

@@ -32,6 +32,10 @@ export class CoalescedOnlineReader implements OnlineFeatureReader {
     return this.inner.kind;
   }
 
+  get inProcess(): boolean {
+    return this.inner.inProcess === true;
+  }
+
   /** Forwards the cache observer to the wrapped reader, when it has one. */
   observeCache(fn: (hits: number, misses: number) => void): void {
     (this.inner as { observeCache?: (f: typeof fn) => void }).observeCache?.(fn);

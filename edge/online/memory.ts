@@ -12,14 +12,25 @@ export interface KeyValueGetter {
   mget(keys: string[]): Promise<(string | null)[]>;
 }
 
+/** Options of {@linkcode MemoryOnlineReader}. */
+export interface MemoryOnlineReaderOptions extends OnlineCacheOptions {
+  /**
+   * Whether `store` answers from this process's memory (default true); false
+   * when it is a client of a remote store, whose reads keep the timeout.
+   */
+  inProcess?: boolean;
+}
+
 /** An online feature reader over an in-memory key-value cache. */
 export class MemoryOnlineReader extends KeyValueOnlineReader {
   readonly kind = "memory";
+  readonly inProcess: boolean;
   readonly #store: KeyValueGetter;
 
-  constructor(store: KeyValueGetter, options: OnlineCacheOptions = {}) {
+  constructor(store: KeyValueGetter, options: MemoryOnlineReaderOptions = {}) {
     super(options);
     this.#store = store;
+    this.inProcess = options.inProcess ?? true;
   }
 
   protected mget(keys: string[]): Promise<unknown[]> {

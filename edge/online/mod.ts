@@ -8,6 +8,11 @@
  */
 export type { OnlineFeatureReader, OnlineFeatures, OnlineLookup } from "./port.ts";
 export type { OnlineCacheOptions } from "./_kv.ts";
-export { type KeyValueGetter, MemoryKeyValue, MemoryOnlineReader } from "./memory.ts";
+export {
+  type KeyValueGetter,
+  MemoryKeyValue,
+  MemoryOnlineReader,
+  type MemoryOnlineReaderOptions,
+} from "./memory.ts";
 export { UpstashOnlineReader } from "./upstash.ts";
 export { CoalescedOnlineReader } from "./coalesce.ts";

@@ -26,6 +26,12 @@ export interface OnlineFeatureReader {
   /** Short name for health and metrics (`upstash`, `memory`). */
   readonly kind: string;
   /**
+   * True when reads are answered from this process's memory without I/O:
+   * such a read cannot be slow for a reason of its own, only because the
+   * thread is busy, so it is not raced against the online timeout.
+   */
+  readonly inProcess?: boolean;
+  /**
    * Features of each lookup, in order, in one round trip to the store
    * (one MGET of every key). Throws when the store cannot be read.
    */

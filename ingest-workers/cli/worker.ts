@@ -43,7 +43,8 @@ const log: IngestLogger = (level, msg, fields = {}) => {
 const USAGE = `Usage: deno task worker [--source kafka|kinesis|pubsub|http]
   [--feature-source NAME] [--repo DIR | --example NAME]
   One ingest worker: pulls events from its source through the feature pipeline and serves
-  /health, /ready and /metrics (and POST /ingest/{path} for --source http) on INGEST_PORT.
+  /health, /ready, /metrics, /openapi.json and /docs (and POST /ingest/{path} for --source http)
+  on INGEST_PORT.
 ${FEED_USAGE}
 Env: INGEST_SOURCE, INGEST_FEATURE_SOURCE, INGEST_HOST, INGEST_PORT (8091), DATABASE_URL,
   REDIS_URL, KAFKA_*, KINESIS_*, PUBSUB_* (see ingest-workers/config.ts); deno task

@@ -6,14 +6,16 @@
  */
 import { collectDefaultMetrics, Registry } from "prom-client";
 import { resolveFeaturesConfig } from "../config.ts";
-import { createFeatureApp } from "../http.ts";
+import { createFeatureApp, featureOpenApiDocument } from "../http.ts";
+import { FEATURE_API_INFO } from "../api.ts";
+import { mountDocs } from "../../schemas/api_docs.ts";
 import { openFeatureRuntime } from "../runtime.ts";
 import { commandRepository, REPOSITORY_OPTIONS, REPOSITORY_USAGE } from "./repository.ts";
 import { parseCommand, runCommand } from "./command.ts";
 
 const USAGE = `Usage: deno task features:serve [--repo DIR | --example NAME]
   The features API: GET /features/{entity}/{id}[?as_of=ISO], /features/{entity}/{id}/online,
-  /health, /ready, /metrics.
+  /health, /ready, /metrics, /openapi.json, /docs.
 ${REPOSITORY_USAGE}
 Env: FEATURES_HOSTNAME (127.0.0.1), FEATURES_PORT (8092), DATA_DIR, DATABASE_URL, REDIS_URL,
   FEATURES_API_KEYS`;
@@ -51,7 +53,13 @@ if (import.meta.main) {
       await server.shutdown();
       throw error;
     });
-    ready.app = createFeatureApp({ pipeline: rt.pipeline, registry, apiKeys: config.apiKeys });
+    const keyed = config.apiKeys.length > 0;
+    ready.app = createFeatureApp({
+      pipeline: rt.pipeline,
+      registry,
+      apiKeys: config.apiKeys,
+      docs: (a) => mountDocs(a, () => featureOpenApiDocument(keyed), FEATURE_API_INFO.title),
+    });
     const stopped = Promise.withResolvers<void>();
     const stop = async () => {
       await server.shutdown();

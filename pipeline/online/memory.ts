@@ -1,6 +1,8 @@
 /**
  * The in-memory online cache: the embedded default, a real implementation
- * with TTLs (expired keys read as missing and are swept as writes go on).
+ * with TTLs (expired keys read as missing and are swept as writes go on, a
+ * few keys per key written, so no write pays for a sweep of the whole map:
+ * in the embedded platform writes run on the thread that serves `/predict`).
  *
  * @module
  */
@@ -12,11 +14,19 @@ export interface MemoryOnlineCacheOptions {
   now?: () => number;
 }
 
+/**
+ * Keys the incremental sweep looks at per key written: more than one, so the
+ * sweep laps the map faster than writes add keys.
+ */
+const SWEEP_PER_WRITE = 2;
+
 /** `OnlineCache` in process memory. */
 export class MemoryOnlineCache implements OnlineCache {
   readonly #data = new Map<string, { value: string; expiresAt: number }>();
   readonly #now: () => number;
-  #writesSinceSweep = 0;
+  #chars = 0;
+  /** Where the incremental sweep goes on (Map iterators survive deletes and inserts). */
+  #cursor: Iterator<[string, { value: string; expiresAt: number }]> | null = null;
 
   constructor(options: MemoryOnlineCacheOptions = {}) {
     this.#now = options.now ?? Date.now;
@@ -28,13 +38,22 @@ export class MemoryOnlineCache implements OnlineCache {
     return this.#data.size;
   }
 
+  /**
+   * Keys held and the characters of their keys and values (about their bytes:
+   * V8 keeps ASCII strings one byte per character), expired keys not yet
+   * swept included. Constant time, for metrics.
+   */
+  get held(): { keys: number; chars: number } {
+    return { keys: this.#data.size, chars: this.#chars };
+  }
+
   getMany(keys: readonly string[]): Promise<(string | null)[]> {
     const now = this.#now();
     return Promise.resolve(keys.map((k) => {
       const e = this.#data.get(k);
       if (!e) return null;
       if (e.expiresAt <= now) {
-        this.#data.delete(k);
+        this.#delete(k);
         return null;
       }
       return e.value;
@@ -43,9 +62,12 @@ export class MemoryOnlineCache implements OnlineCache {
 
   setMany(entries: readonly CacheEntry[], ttlSeconds: number): Promise<void> {
     const expiresAt = this.#now() + ttlSeconds * 1000;
-    for (const { key, value } of entries) this.#data.set(key, { value, expiresAt });
-    this.#writesSinceSweep += entries.length;
-    if (this.#writesSinceSweep > 10_000) this.#sweep();
+    for (const { key, value } of entries) {
+      const old = this.#data.get(key);
+      this.#chars += value.length - (old ? old.value.length : -key.length);
+      this.#data.set(key, { value, expiresAt });
+    }
+    this.#sweepSome(SWEEP_PER_WRITE * entries.length);
     return Promise.resolve();
   }
 
@@ -65,7 +87,7 @@ export class MemoryOnlineCache implements OnlineCache {
   }
 
   deleteMany(keys: readonly string[]): Promise<void> {
-    for (const k of keys) this.#data.delete(k);
+    for (const k of keys) this.#delete(k);
     return Promise.resolve();
   }
 
@@ -75,7 +97,29 @@ export class MemoryOnlineCache implements OnlineCache {
 
   #sweep(): void {
     const now = this.#now();
-    for (const [k, e] of this.#data) if (e.expiresAt <= now) this.#data.delete(k);
-    this.#writesSinceSweep = 0;
+    for (const [k, e] of this.#data) if (e.expiresAt <= now) this.#delete(k);
+    this.#cursor = null;
+  }
+
+  /** Looks at up to `n` keys where the last sweep stopped, dropping expired ones. */
+  #sweepSome(n: number): void {
+    const now = this.#now();
+    this.#cursor ??= this.#data.entries();
+    for (let i = 0; i < n; i++) {
+      const next = this.#cursor.next();
+      if (next.done) {
+        this.#cursor = null;
+        return;
+      }
+      const [k, e] = next.value;
+      if (e.expiresAt <= now) this.#delete(k);
+    }
+  }
+
+  #delete(key: string): void {
+    const e = this.#data.get(key);
+    if (!e) return;
+    this.#chars -= key.length + e.value.length;
+    this.#data.delete(key);
   }
 }

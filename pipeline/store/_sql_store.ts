@@ -393,14 +393,35 @@ export abstract class SqlFeatureStore implements FeatureStore {
       const rows = await this.#rows(sql`
         SELECT id, source, reason, payload_base64, meta, created_at FROM dead_letters
         ORDER BY id DESC LIMIT ${limit}`);
-      return rows.map((r) => ({
-        id: Number(r.id),
-        ...(r.source ? { source: r.source as string } : {}),
-        reason: r.reason as string,
-        payloadBase64: r.payload_base64 as string,
-        meta: parseJson(r.meta) as Record<string, string>,
-        createdAt: new Date(r.created_at as string),
-      }));
+      return rows.map(deadLetterRow);
+    });
+  }
+
+  getDeadLetters(ids: readonly number[]): Promise<DeadLetterRow[]> {
+    if (ids.length === 0) return Promise.resolve([]);
+    return this.guard("read dead letters", async () => {
+      const list = sql.join(ids.map((id) => sql`${Math.trunc(id)}`), sql`, `);
+      const rows = await this.#rows(sql`
+        SELECT id, source, reason, payload_base64, meta, created_at FROM dead_letters
+        WHERE id IN (${list}) ORDER BY id`);
+      return rows.map(deadLetterRow);
+    });
+  }
+
+  markDeadLettersReplayed(
+    marks: readonly { id: number; eventId: string }[],
+    atMs: number,
+  ): Promise<void> {
+    if (marks.length === 0) return Promise.resolve();
+    const at = new Date(atMs).toISOString();
+    return this.guard("mark dead letters replayed", async () => {
+      await this.db.transaction(async (tx) => {
+        for (const m of marks) {
+          const patch = JSON.stringify({ replayed_at: at, replayed_event_id: m.eventId });
+          await tx.execute(sql`
+            UPDATE dead_letters SET meta = meta || ${patch}::jsonb WHERE id = ${Math.trunc(m.id)}`);
+        }
+      });
     });
   }
 
@@ -414,6 +435,17 @@ export abstract class SqlFeatureStore implements FeatureStore {
       return Number(row.n);
     });
   }
+}
+
+function deadLetterRow(r: Row): DeadLetterRow {
+  return {
+    id: Number(r.id),
+    ...(r.source ? { source: r.source as string } : {}),
+    reason: r.reason as string,
+    payloadBase64: r.payload_base64 as string,
+    meta: parseJson(r.meta) as Record<string, string>,
+    createdAt: new Date(r.created_at as string),
+  };
 }
 
 function parseJson(v: unknown): Record<string, unknown> {

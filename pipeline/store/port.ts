@@ -191,6 +191,17 @@ export interface FeatureStore {
   ): Promise<string[]>;
   /** Most recent dead letters first. */
   listDeadLetters(limit: number): Promise<DeadLetterRow[]>;
+  /** The dead letters with these ids (unknown ids are absent), by id. */
+  getDeadLetters(ids: readonly number[]): Promise<DeadLetterRow[]>;
+  /**
+   * Records that dead letters were fixed and replayed: their `meta` gains
+   * `replayed_at` (ISO time) and `replayed_event_id`. The row and its
+   * original payload stay.
+   */
+  markDeadLettersReplayed(
+    marks: readonly { id: number; eventId: string }[],
+    atMs: number,
+  ): Promise<void>;
   /** Number of stored events (of one source, or of all). */
   countEvents(source?: string): Promise<number>;
   /** Releases connections. */

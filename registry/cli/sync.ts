@@ -13,8 +13,9 @@ import { createSyncService, serveModelAdmin } from "../wiring.ts";
 const USAGE = `Usage: deno task registry:sync
   Follows the aliases of REGISTRY_MODELS in MLflow (MLFLOW_TRACKING_URI) or the local registry,
   validates and publishes them to the Redis pointer (UPSTASH_REDIS_REST_URL), runs canaries, and
-  serves /health, /ready, /metrics, /webhooks/mlflow, /models/rollouts and /admin/models
-  (REGISTRY_ADMIN_TOKEN) on REGISTRY_HOST:REGISTRY_PORT (127.0.0.1:8100). See registry/config.ts.`;
+  serves /health, /ready, /metrics, /webhooks/mlflow, /models/rollouts, /admin/models
+  (REGISTRY_ADMIN_TOKEN), /packages/<sha>, /openapi.json and /docs on REGISTRY_HOST:REGISTRY_PORT
+  (127.0.0.1:8100). See registry/config.ts.`;
 
 async function main(): Promise<void> {
   helpOnly(USAGE, Deno.args);

@@ -29,7 +29,8 @@
  *    `deno install` run in it): that checkout's edge and this one's, both
  *    started now with the same settings, take `/predict` with features in
  *    the body in alternating 10 s runs (baseline, current, baseline,
- *    current), each after its warm-up; the ratio of the means is reported.
+ *    current), each after its warm-up; the ratio of the means is reported
+ *    (`--baseline-only`: that comparison alone).
  *
  * Needs `deno task services:up redis gateway`.
  *
@@ -157,6 +158,16 @@ await seedSensorsOnline(upstash, USERS, DEVICES_PER_SITE);
 const batchPath = await batchBody(1000);
 
 const results: Record<string, WrkResult> = {};
+
+if (baselineDir && Deno.args.includes("--baseline-only")) {
+  const only = baselineRow(await compareWithBaseline(baselineDir));
+  console.log(
+    `- ${only.name}: ${only.figure} | target ${only.target} | met: ${only.met}\n    ${only.cmd}`,
+  );
+  await Deno.remove(registryDir, { recursive: true });
+  await Deno.remove(batchPath);
+  Deno.exit(0);
+}
 
 /** What a floor run measured. */
 interface FloorRun {
@@ -343,9 +354,6 @@ try {
   await Deno.remove(batchPath);
 }
 
-/** Alternating rounds of the baseline comparison (`--baseline`). */
-const ROUNDS = quick ? 1 : 4;
-
 /**
  * Baseline and current edges take /predict (body) in alternating runs; mean
  * req/s and CPU µs per request of each (CPU per request is the steadier
@@ -366,9 +374,11 @@ async function compareWithBaseline(dir: string) {
   const edges = { baseline: start(dir), current: start(ROOT) };
   const runs: Record<"baseline" | "current", WrkResult[]> = { baseline: [], current: [] };
   const cpu: Record<"baseline" | "current", number[]> = { baseline: [], current: [] };
+  // Alternating rounds of the comparison.
+  const rounds = quick ? 1 : 4;
   try {
     for (const e of Object.values(edges)) await waitFor(`${e.url}/ready`, 30_000);
-    for (let round = 0; round < ROUNDS; round++) {
+    for (let round = 0; round < rounds; round++) {
       for (const which of ["baseline", "current"] as const) {
         console.error(`/predict (body), ${which} edge, round ${round + 1}…`);
         const load = {
@@ -419,13 +429,10 @@ const pct = (x: number) =>
   `${(100 * x / c).toFixed(0)} % of ceiling, ${
     (100 * x / cp).toFixed(0)
   } % of same-script ceiling, ${(100 * x / cs).toFixed(0)} % of same-size ceiling`;
-const row = (name: string, figure: string, target: string, ok: boolean, cmd: string) => ({
-  name,
-  figure,
-  target,
-  met: ok ? "yes" : "NO",
-  cmd,
-});
+/** One report row (a declaration: the `--baseline-only` report uses it before the others). */
+function row(name: string, figure: string, target: string, ok: boolean, cmd: string) {
+  return { name, figure, target, met: ok ? "yes" : "NO", cmd };
+}
 const r = results;
 const rows = [
   row(
@@ -534,9 +541,21 @@ const rows = [
     "/proc/<pid>/status VmRSS",
   ),
 ];
-if (comparison) {
+if (comparison) rows.push(baselineRow(comparison));
+console.log(
+  `${quick ? "Edge benchmark (QUICK smoke run, not a measurement)" : "Edge benchmark"}${
+    glibc ? ", edge on glibc malloc (--glibc)" : ", edge with jemalloc preloaded"
+  }`,
+);
+for (const x of rows) {
+  console.log(`- ${x.name}: ${x.figure} | target ${x.target} | met: ${x.met}\n    ${x.cmd}`);
+}
+console.log(JSON.stringify({ quick, glibc, edge: EDGE_COMMAND, rows }, null, 0));
+
+/** The report row of a baseline comparison. */
+function baselineRow(comparison: Awaited<ReturnType<typeof compareWithBaseline>>) {
   const fmt = (xs: WrkResult[]) => xs.map((x) => x.requestsPerSec.toFixed(0)).join(", ");
-  rows.push(row(
+  return row(
     `/predict, features in body: this checkout vs --baseline=${baselineDir}, alternating runs`,
     `${comparison.current.toFixed(0)} vs ${comparison.baseline.toFixed(0)} req/s (runs: ${
       fmt(comparison.runs.current)
@@ -552,14 +571,5 @@ if (comparison) {
     "≥ 97 % of the baseline",
     comparison.current >= 0.97 * comparison.baseline,
     comparison.runs.current[0].command,
-  ));
+  );
 }
-console.log(
-  `${quick ? "Edge benchmark (QUICK smoke run, not a measurement)" : "Edge benchmark"}${
-    glibc ? ", edge on glibc malloc (--glibc)" : ", edge with jemalloc preloaded"
-  }`,
-);
-for (const x of rows) {
-  console.log(`- ${x.name}: ${x.figure} | target ${x.target} | met: ${x.met}\n    ${x.cmd}`);
-}
-console.log(JSON.stringify({ quick, glibc, edge: EDGE_COMMAND, rows }, null, 0));

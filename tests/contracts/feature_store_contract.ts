@@ -265,4 +265,23 @@ export function featureStoreContract(name: string, factory: StoreFactory): void 
     assert.deepEqual(rows[1].meta, { line: "3" });
     assert.ok(rows[0].createdAt instanceof Date && !Number.isNaN(rows[0].createdAt.getTime()));
   });
+
+  test("markDeadLettersReplayed() keeps the row and records when and as which event", async (store) => {
+    await store.writeDeadLetters([
+      { reason: "bad amount", payloadBase64: "e30=", meta: { source: "http" } },
+      { reason: "bad time", payloadBase64: "e30=", meta: {} },
+    ]);
+    const [second, first] = await store.listDeadLetters(10);
+    await store.markDeadLettersReplayed([{ id: first.id, eventId: "e-fixed" }], T);
+    const rows = await store.getDeadLetters([second.id, first.id, 999_999]);
+    assert.deepEqual(rows.map((r) => r.id), [first.id, second.id]);
+    assert.deepEqual(rows[0].meta, {
+      source: "http",
+      replayed_at: new Date(T).toISOString(),
+      replayed_event_id: "e-fixed",
+    });
+    assert.equal(rows[0].reason, "bad amount");
+    assert.deepEqual(rows[1].meta, {});
+    assert.deepEqual(await store.getDeadLetters([]), []);
+  });
 }

@@ -59,3 +59,24 @@ Deno.test("deno task deploy and deno task edge use the same entry and read-only 
   // The tests and `deno task bench:edge` serve the edge exactly as the task does.
   assert.deepEqual(edge, ["deno", ...edgeServeArgs()]);
 });
+
+Deno.test("edge/deploy.ts does not load the console, and loads Swagger UI only when /docs is asked for", async () => {
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["info", "--json", "edge/deploy.ts"],
+    cwd: ROOT,
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  assert.equal(out.code, 0, new TextDecoder().decode(out.stderr));
+  const info = JSON.parse(new TextDecoder().decode(out.stdout));
+  const specifiers: string[] = info.modules.map((m: { specifier: string }) => m.specifier);
+  assert.ok(specifiers.some((s) => s.endsWith("/schemas/api_docs.ts")));
+  assert.deepEqual(specifiers.filter((s) => s.includes("/deploy/")), []);
+  const docs = info.modules.find((m: { specifier: string }) =>
+    m.specifier.endsWith("/api_docs.ts")
+  );
+  const bundle = docs.dependencies.find((d: { specifier: string }) =>
+    d.specifier === "swagger-ui-dist/swagger-ui-bundle.js"
+  );
+  assert.equal(bundle.isDynamic, true, "a dynamic import: nothing loads before /docs");
+});

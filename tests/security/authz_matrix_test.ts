@@ -14,6 +14,8 @@
  *   credential, anything else with the right one.
  * - `status`: 200 in all three cases, but only `{status}` without the right
  *   credential, details with it.
+ * - `login`: a console page; without or with a wrong credential a 303 to
+ *   the sign-in form, with the right one the page (or its error).
  *
  * SECURITY.md lists the same table for people.
  */
@@ -27,7 +29,11 @@ import { createGatewayHandler, GATEWAY_ROUTES } from "../../deploy/upstash_gatew
 import { RedisConnection } from "../../deploy/upstash_gateway/redis.ts";
 import { createIngestRoutes } from "../../ingest-workers/http.ts";
 import { createWorkerApp } from "../../ingest-workers/server.ts";
-import { createFeatureApp } from "../../pipeline/http.ts";
+import { createFeatureApp, featureOpenApiDocument } from "../../pipeline/http.ts";
+import { FEATURE_API_INFO } from "../../pipeline/api.ts";
+import { mountDocs } from "../../schemas/api_docs.ts";
+import { resolveConsoleConfig } from "../../deploy/console/config.ts";
+import { openConsole } from "../../deploy/console/services.ts";
 import { FeaturePipeline } from "../../pipeline/feature_pipeline.ts";
 import { MemoryOnlineCache } from "../../pipeline/online/memory.ts";
 import { PgliteFeatureStore } from "../../pipeline/store/pglite.ts";
@@ -37,16 +43,19 @@ import { MemoryRegistryStore } from "../../registry/store/memory.ts";
 import { signMlflowWebhook } from "../../registry/webhook.ts";
 import { createSyncService, serveModelAdmin } from "../../registry/wiring.ts";
 
-type Access = "open" | "key" | "status";
-type Process = "edge" | "registry" | "gateway" | "worker" | "features" | "embedded";
+type Access = "open" | "key" | "status" | "login";
+type Process = "edge" | "registry" | "gateway" | "worker" | "features" | "console" | "embedded";
+type Credential = "none" | "wrong" | "right";
 
 /** One route of one process: how to call it and what it needs. */
 interface Entry {
   access: Access;
   /** A concrete path for the route template (default: the template). */
   path?: string;
-  /** A JSON body for POSTs. */
-  body?: string;
+  /** A body for POSTs (JSON unless `type` says otherwise), or one per credential. */
+  body?: string | ((credential: Credential) => string);
+  /** Content type of the body (default JSON). */
+  type?: string;
   /** Headers carrying the right credential (default: Bearer of the process's key). */
   right?: () => Record<string, string>;
   /** Headers carrying a wrong one. */
@@ -61,6 +70,7 @@ const KEYS = {
   gateway: "gateway-edge-token-012345",
   ingest: "ingest-api-key-0123456789",
   features: "features-api-key-01234567",
+  console: "console-admin-token-0123",
 };
 
 const bearer = (token: string) => () => ({ authorization: `Bearer ${token}` });
@@ -82,6 +92,15 @@ function webhookHeaders(secret: string) {
   };
 }
 
+/** `/openapi.json` and `/docs` (Swagger UI), which every process serves about itself. */
+const DOCS: Record<string, Entry> = {
+  "GET /openapi.json": { access: "open" },
+  "GET /docs": { access: "open" },
+  "GET /docs/swagger-ui.css": { access: "open" },
+  "GET /docs/swagger-ui-bundle.js": { access: "open" },
+  "GET /docs/init.js": { access: "open" },
+};
+
 /** The edge's routes (also served, behind the feature and ingest routes, by the embedded platform). */
 const EDGE: Record<string, Entry> = {
   "POST /predict": { access: "key", body: predict },
@@ -91,10 +110,7 @@ const EDGE: Record<string, Entry> = {
   "GET /models": { access: "key" },
   "GET /models/:name": { access: "key", path: "/models/fraud_detector" },
   "GET /metrics": { access: "open" },
-  "GET /openapi.json": { access: "open" },
-  "GET /docs": { access: "open" },
-  "GET /docs/docs.js": { access: "open" },
-  "GET /docs/docs.css": { access: "open" },
+  ...DOCS,
   "GET /v2": { access: "open" },
   "GET /v2/health/live": { access: "open" },
   "GET /v2/health/ready": { access: "open" },
@@ -164,6 +180,54 @@ const ADMIN: Record<string, Entry> = {
   ),
 };
 
+/**
+ * The operator console (`deno task console`, and the embedded platform with
+ * `CONSOLE_ADMIN_TOKEN`): the token as Bearer (or the session cookie the
+ * sign-in form sets); its actions also need the `x-rtml-console` header.
+ */
+const consoleRight = () => ({
+  authorization: `Bearer ${KEYS.console}`,
+  "x-rtml-console": "1",
+});
+const consoleKey = (path: string, body?: string): Entry => ({
+  access: "key",
+  path,
+  body,
+  right: consoleRight,
+});
+const consolePage = (path: string): Entry => ({ access: "login", path, right: consoleRight });
+const CONSOLE: Record<string, Entry> = {
+  "GET /console": consolePage("/console"),
+  "GET /console/models/:name": consolePage("/console/models/fraud_detector"),
+  "GET /console/features": consolePage("/console/features"),
+  "GET /console/ingest": consolePage("/console/ingest"),
+  "GET /console/login": { access: "open" },
+  "POST /console/login": {
+    access: "key",
+    type: "application/x-www-form-urlencoded",
+    body: (credential) =>
+      credential === "right"
+        ? `token=${KEYS.console}`
+        : credential === "wrong"
+        ? `token=${KEYS.console}-wrong`
+        : "",
+  },
+  "GET /console/assets/:name": { access: "open", path: "/console/assets/console.css" },
+  "GET /console/api/overview": consoleKey("/console/api/overview?model=fraud_detector"),
+  "GET /console/api/models/:name/drift": consoleKey("/console/api/models/fraud_detector/drift"),
+  "GET /console/api/ingest": consoleKey("/console/api/ingest"),
+  ...Object.fromEntries(
+    ["promote", "canary", "rollback"].map((op) => [
+      `POST /console/api/models/:name/${op}`,
+      consoleKey(`/console/api/models/no_such_model/${op}`, "{}"),
+    ]),
+  ),
+  "POST /console/api/dead-letters/replay": consoleKey(
+    "/console/api/dead-letters/replay",
+    '{"items":[{"id":1}]}',
+  ),
+};
+
 /** Every process's routes and what they need. */
 const MATRIX: Record<Process, Record<string, Entry>> = {
   edge: EDGE,
@@ -190,6 +254,7 @@ const MATRIX: Record<Process, Record<string, Entry>> = {
       right: bearer(KEYS.registryEdge),
     },
     ...ADMIN,
+    ...DOCS,
   },
   gateway: {
     "POST /": { access: "key", body: '["ping"]' },
@@ -203,15 +268,19 @@ const MATRIX: Record<Process, Record<string, Entry>> = {
     "GET /ready": { access: "open" },
     "GET /metrics": { access: "open" },
     ...INGEST,
+    ...DOCS,
   },
-  features: { ...FEATURES, "GET /metrics": { access: "open" } },
-  // The embedded platform: the edge (its /health and /ready answer for the whole process),
-  // the features API behind the edge's key, HTTP ingest and /admin/models.
+  features: { ...FEATURES, "GET /metrics": { access: "open" }, ...DOCS },
+  console: { "GET /": { access: "open" }, ...CONSOLE, ...DOCS },
+  // The embedded platform: the edge (its /health and /ready answer for the whole process,
+  // its /openapi.json lists every route), the features API behind the edge's key, HTTP ingest,
+  // /admin/models and the console.
   embedded: {
     "GET /features/:entity/:id": FEATURES["GET /features/:entity/:id"],
     "GET /features/:entity/:id/online": FEATURES["GET /features/:entity/:id/online"],
     ...INGEST,
     ...ADMIN,
+    ...CONSOLE,
     ...EDGE,
   },
 };
@@ -331,16 +400,35 @@ const START: Record<Process, () => Promise<Running>> = {
   },
   async features() {
     const { pipeline: p, store } = await pipeline();
+    // What `deno task features:serve` serves.
     const app = createFeatureApp({
       pipeline: p,
       registry: new Registry(),
       apiKeys: [KEYS.features],
+      docs: (a) => mountDocs(a, () => featureOpenApiDocument(true), FEATURE_API_INFO.title),
     });
     return {
       routes: honoRoutes(app),
       fetch: (req) => app.fetch(req),
       key: KEYS.features,
       close: () => store.close(),
+    };
+  },
+  async console() {
+    // `deno task console` on the embedded defaults of its parts (PGlite, folder registry).
+    const { root } = await tempRegistry();
+    const opened = await openConsole(resolveConsoleConfig({ CONSOLE_ADMIN_TOKEN: KEYS.console }), {
+      DATA_DIR: root,
+      REGISTRY_MODELS: "fraud_detector",
+    });
+    return {
+      routes: honoRoutes({ routes: opened.routes }),
+      fetch: opened.fetch,
+      key: KEYS.console,
+      close: async () => {
+        await opened.close();
+        await Deno.remove(root, { recursive: true });
+      },
     };
   },
   async embedded() {
@@ -352,6 +440,7 @@ const START: Record<Process, () => Promise<Running>> = {
         port: 0,
         demoBootstrap: false,
         ingestApiKeys: [KEYS.ingest],
+        consoleAdminToken: KEYS.console,
       },
       {
         EDGE_API_KEYS: KEYS.edge,
@@ -400,20 +489,26 @@ for (const process of Object.keys(MATRIX) as Process[]) {
 async function checkRoute(process: Process, running: Running, route: string, entry: Entry) {
   const [method, template] = route.split(" ");
   const path = entry.path ?? template;
-  const call = async (headers: Record<string, string>) => {
+  const call = async (credential: Credential, headers: Record<string, string>) => {
+    const body = typeof entry.body === "function" ? entry.body(credential) : entry.body;
     const res = await running.fetch(
       new Request(`http://authz.test${path}`, {
         method,
-        headers: entry.body ? { "content-type": "application/json", ...headers } : headers,
-        body: method === "POST" ? entry.body ?? "" : undefined,
+        headers: body ? { "content-type": entry.type ?? "application/json", ...headers } : headers,
+        body: method === "POST" ? body ?? "" : undefined,
+        redirect: "manual",
       }),
     );
     const text = await res.text();
-    return { status: res.status, text };
+    return { status: res.status, text, location: res.headers.get("location") };
   };
   const right = (entry.right ?? bearer(running.key))();
   const wrong = (entry.wrong ?? bearer(`${running.key}-wrong`))();
-  const results = { none: await call({}), wrong: await call(wrong), right: await call(right) };
+  const results = {
+    none: await call("none", {}),
+    wrong: await call("wrong", wrong),
+    right: await call("right", right),
+  };
   const where = `${process} ${route}`;
   const denied = (s: number) => s === 401 || s === 403;
   switch (entry.access) {
@@ -427,6 +522,16 @@ async function checkRoute(process: Process, running: Running, route: string, ent
       assert.ok(denied(results.wrong.status), `${where} wrong credential: ${results.wrong.status}`);
       assert.ok(
         !denied(results.right.status),
+        `${where} right credential: ${results.right.status} ${results.right.text.slice(0, 200)}`,
+      );
+      break;
+    case "login":
+      for (const k of ["none", "wrong"] as const) {
+        assert.equal(results[k].status, 303, `${where} (${k}): ${results[k].status}`);
+        assert.equal(results[k].location, "/console/login", `${where} (${k})`);
+      }
+      assert.ok(
+        !denied(results.right.status) && results.right.status !== 303,
         `${where} right credential: ${results.right.status} ${results.right.text.slice(0, 200)}`,
       );
       break;

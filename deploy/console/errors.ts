@@ -1,0 +1,31 @@
+/**
+ * Errors of the console, turned into the platform's one JSON error shape by
+ * the console's error handler.
+ *
+ * @module
+ */
+import { PlatformError } from "../../schemas/errors.ts";
+
+/** Codes of console errors. */
+export type ConsoleErrorCode = "unauthorized" | "invalid_request" | "not_found";
+
+const STATUS: Record<ConsoleErrorCode, number> = {
+  unauthorized: 401,
+  invalid_request: 422,
+  not_found: 404,
+};
+
+/** A request the console refuses, with its HTTP status. */
+export class ConsoleError extends PlatformError {
+  override readonly code: ConsoleErrorCode;
+  readonly status: number;
+  constructor(
+    code: ConsoleErrorCode,
+    message: string,
+    options?: { cause?: unknown; details?: { path: string; message: string }[] },
+  ) {
+    super(code, message, options);
+    this.code = code;
+    this.status = STATUS[code];
+  }
+}
