@@ -80,7 +80,7 @@ Deno.test("createIngestRoutes() answers 400 for a broken JSON array and 503 whil
   assert.equal(pipeline.committed.length, 0);
 });
 
-Deno.test("createWorkerApp() documents every route it serves, /ingest/events included", async () => {
+Deno.test("createWorkerApp() documents every route it serves, POST /ingest/{path} included", async () => {
   const pipeline = new TestPipeline();
   const ingest = createIngestRoutes({ pipeline });
   const app = createWorkerApp({
@@ -92,7 +92,7 @@ Deno.test("createWorkerApp() documents every route it serves, /ingest/events inc
   const doc = await (await app.request("/openapi.json")).json();
   const served = [...app.routes, ...ingest.routes];
   assert.deepEqual(undocumentedRoutes(served, doc), []);
-  assert.ok(doc.paths["/ingest/events"].post.responses["202"]);
+  assert.ok(doc.paths["/ingest/{path}"].post.responses["202"]);
 });
 
 async function gzipped(text: string): Promise<Uint8Array> {

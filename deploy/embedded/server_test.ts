@@ -142,7 +142,7 @@ Deno.test({
         const path of [
           "/console/api/models/{name}/canary",
           "/admin/models/{model}/canary",
-          "/ingest/events",
+          "/ingest/{path}",
           "/predict",
           "/features/{entity}/{id}",
         ]
