@@ -369,21 +369,30 @@ export class FeaturePipeline {
   ): Promise<Map<string, OnlineEntityState>> {
     const states = new Map<string, OnlineEntityState>();
     const missing: string[] = [];
+    const missingFrom: number[] = [];
+    const rebuildOf = (id: string, i: number) => {
+      missing.push(id);
+      missingFrom.push(rebuildFrom(view, byEntity.get(id), raws[i], oldestMs));
+    };
     ids.forEach((id, i) => {
       const events = byEntity.get(id) ?? [];
       const hk = historyKey({ source: view.source, entity: view.entity, id });
-      if (rebuild.has(id)) missing.push(id);
+      if (rebuild.has(id)) rebuildOf(id, i);
       else if (raws[i] === null && history && !history.has(hk)) {
         states.set(id, mergeEvents(view, null, events)); // new entity: the batch is all it has
       } else {
         const s = parseOnlineState(raws[i]);
         if (s) states.set(id, mergeEvents(view, s, events));
-        else missing.push(id);
+        else rebuildOf(id, i);
       }
     });
     if (missing.length > 0) {
-      const from = oldestMs - horizonMs(view);
-      const loaded = await this.#store.loadEvents(view, missing, from, Number.MAX_SAFE_INTEGER);
+      const loaded = await this.#store.loadEvents(
+        view,
+        missing,
+        missingFrom,
+        Number.MAX_SAFE_INTEGER,
+      );
       for (const id of missing) states.set(id, mergeEvents(view, null, loaded.get(id) ?? []));
     }
     return states;
@@ -546,4 +555,28 @@ function entityFeatures(
     as_of: new Date(asOfMs).toISOString(),
     features,
   };
+}
+
+/**
+ * Where the rebuild of an entity's online state from the store may start
+ * reading: a state keeps only what its windows can reach from its newest
+ * event (`mergeEvents` drops older tiles), and its newest event is at least
+ * the newest of the batch and of the state last seen online, so older events
+ * would be read only to be dropped. (Reading from the batch's oldest event
+ * instead made every rebuild of a site, whose readings span days in a batch
+ * of 1000, read nearly every stored reading: 560 ms per rebuild.) Without
+ * either, from the batch's oldest event.
+ */
+function rebuildFrom(
+  view: FeatureView,
+  events: readonly WindowEvent[] | undefined,
+  raw: string | null | undefined,
+  oldestMs: number,
+): number {
+  let newest = -Infinity;
+  for (const e of events ?? []) if (e.timeMs > newest) newest = e.timeMs;
+  const online = raw ? parseOnlineState(raw) : null;
+  if (online && online.newest > newest) newest = online.newest;
+  if (newest === -Infinity) return oldestMs - horizonMs(view);
+  return newest - view.tailMs - horizonMs(view);
 }

@@ -28,7 +28,12 @@ import {
   type ViewRegistration,
 } from "./port.ts";
 import { tileDeltas, withRolledUp } from "./_tiles.ts";
-import { insertDeadLetters, upsertTilesStatement, writeEventsStatement } from "./_statements.ts";
+import {
+  insertDeadLetters,
+  pgArray,
+  upsertTilesStatement,
+  writeEventsStatement,
+} from "./_statements.ts";
 
 /** Something that runs a drizzle `sql` query. */
 export interface SqlRunner {
@@ -256,19 +261,36 @@ export abstract class SqlFeatureStore implements FeatureStore {
   loadEvents(
     view: FeatureView,
     entityIds: readonly string[],
-    fromMs: number,
+    fromMs: number | readonly number[],
     toMs: number,
   ): Promise<Map<string, WindowEvent[]>> {
     const out = new Map<string, WindowEvent[]>();
     if (entityIds.length === 0) return Promise.resolve(out);
+    if (typeof fromMs !== "number" && fromMs.length !== entityIds.length) {
+      return Promise.reject(
+        new RangeError(`${fromMs.length} lower bounds for ${entityIds.length} entities`),
+      );
+    }
+    // Each entity once, from its lowest bound.
+    const bounds = new Map<string, number>();
+    entityIds.forEach((id, i) => {
+      const f = Math.max(
+        Number.MIN_SAFE_INTEGER,
+        Math.floor(typeof fromMs === "number" ? fromMs : fromMs[i]),
+      );
+      const prev = bounds.get(id);
+      if (prev === undefined || f < prev) bounds.set(id, f);
+    });
     return this.guard("load events", async () => {
+      // One index probe per entity, each from its own bound.
       const rows = await this.#rows(sql`
         SELECT k.entity_id, k.event_time_ms, e.payload
-        FROM event_entities k
+        FROM unnest(${pgArray([...bounds.keys()])}::text[], ${pgArray([...bounds.values()])}::bigint[])
+          AS q(id, f)
+        JOIN event_entities k ON k.entity_id = q.id AND k.event_time_ms >= q.f
         JOIN events e ON e.source = k.source AND e.event_id = k.event_id
         WHERE k.source = ${view.source} AND k.entity = ${view.entity}
-          AND k.entity_id IN (SELECT json_array_elements_text(${JSON.stringify(entityIds)}::json))
-          AND k.event_time_ms >= ${Math.floor(fromMs)} AND k.event_time_ms < ${Math.ceil(toMs)}
+          AND k.event_time_ms < ${Math.ceil(Math.min(toMs, Number.MAX_SAFE_INTEGER))}
         ORDER BY k.entity_id, k.event_time_ms, k.event_id`);
       for (const r of rows) {
         const w = toWindowEvent(view, parseJson(r.payload), Number(r.event_time_ms));

@@ -97,7 +97,10 @@ function entityColumns(events: readonly StoredEvent[]): SQL | null {
  * for the inserted events and `(null, null, ks, ke, ki)` (source, entity,
  * id) for each of `history.keys` with a stored event at or after
  * `history.fromMs` (every part of one statement reads the same snapshot, so
- * that lookup does not see the batch's own inserts).
+ * that lookup does not see the batch's own inserts). The lookup is one
+ * index probe per key (`LATERAL … LIMIT 1`): written as `EXISTS`, the
+ * planner made it a hash semi-join over all of `event_entities` (20 ms of a
+ * 72 ms batch of 1000 sensor readings at 18 000 rows, growing with the table).
  */
 export function writeEventsStatement(
   events: readonly StoredEvent[],
@@ -115,9 +118,9 @@ export function writeEventsStatement(
     FROM unnest(${pgArray(keys.map((k) => k.source))}::text[],
       ${pgArray(keys.map((k) => k.entity))}::text[], ${pgArray(keys.map((k) => k.id))}::text[])
       AS h(s, e, i)
-    WHERE EXISTS (SELECT 1 FROM event_entities r
+    CROSS JOIN LATERAL (SELECT 1 FROM event_entities r
       WHERE r.source = h.s AND r.entity = h.e AND r.entity_id = h.i
-        AND r.event_time_ms >= ${Math.floor(history.fromMs)})`;
+        AND r.event_time_ms >= ${Math.floor(history.fromMs)} LIMIT 1) AS found`;
   if (events.length === 0) {
     return sql`WITH none AS (SELECT 1) ${dead}
       SELECT NULL::text AS source, NULL::text AS event_id, NULL::text AS ks, NULL::text AS ke,

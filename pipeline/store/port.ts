@@ -161,11 +161,12 @@ export interface FeatureStore {
    * The window inputs for `view` of the events of `entityIds` with
    * `fromMs <= time < toMs`, ascending by time, per entity (entities without
    * one are absent; events the view's filter rejects are left out).
+   * `fromMs` may be one bound per entity (`fromMs[i]` for `entityIds[i]`).
    */
   loadEvents(
     view: FeatureView,
     entityIds: readonly string[],
-    fromMs: number,
+    fromMs: number | readonly number[],
     toMs: number,
   ): Promise<Map<string, WindowEvent[]>>;
   /** The stored payloads of these event ids of a source (unknown ids are absent). */

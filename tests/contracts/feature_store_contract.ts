@@ -233,6 +233,17 @@ export function featureStoreContract(name: string, factory: StoreFactory): void 
     assert.deepEqual(await store.listEntities("transactions", "user", 0, "u1", 10), ["u2"]);
   });
 
+  test("loadEvents() takes one lower bound per entity, an entity named twice once", async (store) => {
+    await store.writeBatch(
+      [ev("a", "u1", T), ev("b", "u1", T + 5), ev("c", "u2", T), ev("d", "u2", T + 5)],
+      [],
+    );
+    const m = await store.loadEvents(FRAUD_VIEW, ["u1", "u2", "u1"], [T + 1, T, T + 6], T + 10);
+    assert.deepEqual(m.get("u1")!.map((e) => e.timeMs), [T + 5]);
+    assert.deepEqual(m.get("u2")!.map((e) => e.timeMs), [T, T + 5]);
+    await assert.rejects(store.loadEvents(FRAUD_VIEW, ["u1"], [T, T], T + 10), RangeError);
+  });
+
   test("loadEvents() finds a reading under its device and its site", async (store) => {
     await store.writeBatch([
       reading("r1", "d1", "s1", T, 20),
