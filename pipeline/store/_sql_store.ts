@@ -283,10 +283,10 @@ export abstract class SqlFeatureStore implements FeatureStore {
     });
     return this.guard("load events", async () => {
       // One index probe per entity, each from its own bound.
+      const ids = pgArray([...bounds.keys()]), froms = pgArray([...bounds.values()]);
       const rows = await this.#rows(sql`
         SELECT k.entity_id, k.event_time_ms, e.payload
-        FROM unnest(${pgArray([...bounds.keys()])}::text[], ${pgArray([...bounds.values()])}::bigint[])
-          AS q(id, f)
+        FROM unnest(${ids}::text[], ${froms}::bigint[]) AS q(id, f)
         JOIN event_entities k ON k.entity_id = q.id AND k.event_time_ms >= q.f
         JOIN events e ON e.source = k.source AND e.event_id = k.event_id
         WHERE k.source = ${view.source} AND k.entity = ${view.entity}
