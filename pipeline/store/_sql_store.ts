@@ -282,16 +282,23 @@ export abstract class SqlFeatureStore implements FeatureStore {
       if (prev === undefined || f < prev) bounds.set(id, f);
     });
     return this.guard("load events", async () => {
-      // One index probe per entity, each from its own bound.
+      // One index range scan per entity, each from its own bound. `OFFSET 0`
+      // keeps the lateral subquery a subquery: flattened into a join, a table
+      // without fresh statistics was planned as a nested loop of every row of
+      // event_entities against every id (218 ms for 325 rows of 200 sites).
       const ids = pgArray([...bounds.keys()]), froms = pgArray([...bounds.values()]);
+      const to = Math.ceil(Math.min(toMs, Number.MAX_SAFE_INTEGER));
       const rows = await this.#rows(sql`
-        SELECT k.entity_id, k.event_time_ms, e.payload
+        SELECT q.id AS entity_id, k.event_time_ms, e.payload
         FROM unnest(${ids}::text[], ${froms}::bigint[]) AS q(id, f)
-        JOIN event_entities k ON k.entity_id = q.id AND k.event_time_ms >= q.f
-        JOIN events e ON e.source = k.source AND e.event_id = k.event_id
-        WHERE k.source = ${view.source} AND k.entity = ${view.entity}
-          AND k.event_time_ms < ${Math.ceil(Math.min(toMs, Number.MAX_SAFE_INTEGER))}
-        ORDER BY k.entity_id, k.event_time_ms, k.event_id`);
+        CROSS JOIN LATERAL (
+          SELECT r.event_time_ms, r.event_id FROM event_entities r
+          WHERE r.entity_id = q.id AND r.event_time_ms >= q.f AND r.event_time_ms < ${to}
+            AND r.source = ${view.source} AND r.entity = ${view.entity}
+          OFFSET 0
+        ) AS k
+        JOIN events e ON e.source = ${view.source} AND e.event_id = k.event_id
+        ORDER BY q.id, k.event_time_ms, k.event_id`);
       for (const r of rows) {
         const w = toWindowEvent(view, parseJson(r.payload), Number(r.event_time_ms));
         if (!w) continue;
