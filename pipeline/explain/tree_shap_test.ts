@@ -168,18 +168,21 @@ Deno.test("TreeShapExplainer equals exact Shapley values by coalition enumeratio
           base: 0.25,
           output: "log_odds",
         };
-        const explainer = new TreeShapExplainer(e);
         const x = Array.from({ length: width }, () => Math.floor(rand() * 5) - 2);
-        const phi = new Float64Array(width);
-        const margin = explainer.explain(x, phi);
         const expected = bruteForce(e, x);
-        for (let i = 0; i < width; i++) {
-          assert.ok(
-            Math.abs(phi[i] - expected[i]) < 1e-9,
-            `feature ${i}: ${phi[i]} vs ${expected[i]}`,
-          );
+        // Both paths: tables (the default for small trees) and recursion per row.
+        for (const tableMaxSplits of [10, 0]) {
+          const explainer = new TreeShapExplainer(e, { tableMaxSplits });
+          const phi = new Float64Array(width);
+          const margin = explainer.explain(x, phi);
+          for (let i = 0; i < width; i++) {
+            assert.ok(
+              Math.abs(phi[i] - expected[i]) < 1e-9,
+              `feature ${i}: ${phi[i]} vs ${expected[i]}`,
+            );
+          }
+          assert.ok(Math.abs(margin - explainer.margin(x)) < 1e-9);
         }
-        assert.ok(Math.abs(margin - explainer.margin(x)) < 1e-9);
       },
     ),
     { numRuns: 300 },
