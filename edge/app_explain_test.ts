@@ -81,18 +81,30 @@ Deno.test("createApp() POST /predict/batch with explain explains every instance"
   const res = await t.app.request("/predict/batch", jsonPost({ instances, explain: true }));
   assert.equal(res.status, 200);
   const body = BatchPredictResponseSchema.parse(await res.json());
-  assert.equal(body.explanations!.length, 3);
+  const e = body.explanations!;
+  assert.deepEqual(e.features, FEATURES);
+  assert.equal(e.margins.length, 3);
   for (let i = 0; i < 3; i++) {
     const single = PredictResponseSchema.parse(
       await (await t.app.request("/predict", jsonPost({ features: instances[i], explain: true })))
         .json(),
+    ).explanation!;
+    assert.deepEqual(
+      [e.method, e.output, e.base_value, e.margins[i], e.contributions![i]],
+      [
+        single.method,
+        single.output,
+        single.base_value,
+        single.margin,
+        FEATURES.map((f) => single.contributions![f]),
+      ],
     );
-    assert.deepEqual(body.explanations![i], single.explanation);
   }
   const top = BatchPredictResponseSchema.parse(
     await (await t.app.request("/predict/batch", jsonPost({ instances, explain_top: 1 }))).json(),
   );
-  assert.deepEqual(top.explanations!.map((e) => e.reasons!.length), [1, 1, 1]);
+  assert.deepEqual(top.explanations!.reasons!.map((r) => r.length), [1, 1, 1]);
+  assert.equal(top.explanations!.contributions, undefined);
 });
 
 Deno.test("createApp() POST /v2/models/{name}/infer with parameters.explain adds the contributions output", async () => {

@@ -8,7 +8,7 @@
  */
 import { type Explainer, explainerForModel } from "../pipeline/explain/mod.ts";
 import type { ModelManifest } from "../schemas/manifest.ts";
-import type { Explanation, Reason } from "../schemas/prediction.ts";
+import type { BatchExplanations, Explanation, Reason } from "../schemas/prediction.ts";
 import { EdgeError } from "./errors.ts";
 import type { OnnxSession } from "./onnx_session.ts";
 
@@ -110,6 +110,45 @@ export function explainRow(
     return out;
   }
   out.reasons = topReasons(names, row, scratch, ask.top);
+  return out;
+}
+
+/**
+ * Explains `n` rows of `data` (model-input order, row-major), column-wise:
+ * the names and the base value once, then per row its margin and its
+ * contributions (or its top reasons).
+ */
+export function explainRows(
+  explainer: Explainer,
+  names: readonly string[],
+  data: Float32Array,
+  n: number,
+  ask: { top: number | null },
+  scratch: Float64Array,
+): BatchExplanations {
+  const w = explainer.width;
+  const margins = new Array<number>(n);
+  const contributions: number[][] = [];
+  const reasons: Reason[][] = [];
+  for (let i = 0; i < n; i++) {
+    const row = data.subarray(i * w, (i + 1) * w);
+    margins[i] = explainer.explain(row, scratch);
+    if (ask.top === null) {
+      const c = new Array<number>(w);
+      for (let f = 0; f < w; f++) c[f] = scratch[f];
+      contributions.push(c);
+    } else reasons.push(topReasons(names, row, scratch, ask.top));
+  }
+  const out: BatchExplanations = {
+    method: explainer.kind === "tree" ? "tree_shap" : "linear",
+    output: explainer.output,
+    base_value: explainer.baseValue,
+    margins,
+  };
+  if (ask.top === null) {
+    out.features = [...names];
+    out.contributions = contributions;
+  } else out.reasons = reasons;
   return out;
 }
 

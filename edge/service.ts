@@ -13,7 +13,7 @@ import { parseIsoUtc } from "../schemas/time.ts";
 import type { EdgeConfig } from "./config.ts";
 import type { DriftGauge } from "./drift.ts";
 import { EdgeError } from "./errors.ts";
-import { explainAsk, explainRow, inputNamesOf, requireExplainer } from "./explain.ts";
+import { explainAsk, explainRow, explainRows, inputNamesOf, requireExplainer } from "./explain.ts";
 import {
   type Assembled,
   checkAssembled,
@@ -229,9 +229,7 @@ export class PredictionService {
       status = "success";
       const flagged = outOfRangeByFeature(prep.assembled);
       const explanations = explainer && ask
-        ? instances.map((_, i) =>
-          explainRow(explainer, namesOf(model), data, i * w, ask, scratchOf(w))
-        )
+        ? explainRows(explainer, namesOf(model), data, instances.length, ask, scratchOf(w))
         : undefined;
       return {
         ...(flagged.length > 0 ? { out_of_range: flagged } : {}),

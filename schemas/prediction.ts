@@ -110,6 +110,25 @@ export const ExplanationSchema = z.object({
 /** Why the model scored what it did. */
 export type Explanation = z.infer<typeof ExplanationSchema>;
 
+/**
+ * The explanations of a batch, column-wise (the names and the base value
+ * once): instance `i` has margin `margins[i]` = `base_value` + the sum of
+ * `contributions[i]` (one value per name of `features`, in that order), or,
+ * with `explain_top`, its reasons in `reasons[i]`.
+ */
+export const BatchExplanationsSchema = z.object({
+  method: z.enum(["tree_shap", "linear"]),
+  output: ExplanationOutputSchema,
+  base_value: z.number(),
+  margins: z.array(z.number()),
+  /** The model's inputs, in the order of each row of `contributions`. */
+  features: z.array(z.string()).optional(),
+  contributions: z.array(z.array(z.number())).optional(),
+  reasons: z.array(z.array(ReasonSchema)).optional(),
+});
+/** The explanations of a batch, column-wise. */
+export type BatchExplanations = z.infer<typeof BatchExplanationsSchema>;
+
 /** `POST /predict` response. */
 export const PredictResponseSchema = z.object({
   prediction: z.number(),
@@ -166,8 +185,8 @@ export const BatchPredictResponseSchema = z.object({
    * flag them), one entry per feature: which instances, with which values.
    */
   out_of_range: z.array(BatchOutOfRangeSchema).optional(),
-  /** With `explain` or `explain_top`: one explanation per instance, in order. */
-  explanations: z.array(ExplanationSchema).optional(),
+  /** With `explain` or `explain_top`: the explanations of every instance, column-wise. */
+  explanations: BatchExplanationsSchema.optional(),
 });
 /** `POST /predict/batch` response. */
 export type BatchPredictResponse = z.infer<typeof BatchPredictResponseSchema>;

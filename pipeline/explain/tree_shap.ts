@@ -244,7 +244,10 @@ export class TreeShapExplainer implements Explainer {
       const s0 = splitStart[t];
       const s1 = splitStart[t + 1];
       if (f.simple) {
-        for (let j = s0; j < s1; j++) if (row[feature[j]] <= threshold[j]) bits |= 1 << (j - s0);
+        // Branch-free: split outcomes of varied rows are unpredictable.
+        for (let j = s0; j < s1; j++) {
+          bits |= (row[feature[j]] <= threshold[j] as unknown as number) << (j - s0);
+        }
       } else {
         for (let j = s0; j < s1; j++) {
           if (goesYes(e, this.#tables[t].splits[j - s0], row[feature[j]])) bits |= 1 << (j - s0);
