@@ -53,6 +53,13 @@ for (const algo of ["gbdt", "logreg"] as const) {
 
 Deno.test("createApp() POST /predict with explain_top returns the N largest contributions with values", async () => {
   await using t = await testApp({}, {}, { registry: await explainedRegistry("gbdt") });
+  // A batch first: its explanations leave more values in the edge's scratch space than one row has.
+  const instances = Array.from(
+    { length: 50 },
+    (_, i) => ({ amount: i * 9, age: 20 + i, hour: i % 24 }),
+  );
+  const batch = await t.app.request("/predict/batch", jsonPost({ instances, explain: true }));
+  assert.equal(batch.status, 200);
   const full = PredictResponseSchema.parse(
     await (await t.app.request("/predict", jsonPost({ features: ROW, explain: true }))).json(),
   ).explanation!;

@@ -127,17 +127,16 @@ export function explainRows(
   scratch: Float64Array,
 ): BatchExplanations {
   const w = explainer.width;
-  const margins = new Array<number>(n);
+  const phi = n * w <= scratch.length ? scratch : new Float64Array(n * w);
+  const m = new Float64Array(n);
+  explainer.explainMany(data, n, phi, m);
+  const margins = Array.from(m);
   const contributions: number[][] = [];
   const reasons: Reason[][] = [];
   for (let i = 0; i < n; i++) {
-    const row = data.subarray(i * w, (i + 1) * w);
-    margins[i] = explainer.explain(row, scratch);
-    if (ask.top === null) {
-      const c = new Array<number>(w);
-      for (let f = 0; f < w; f++) c[f] = scratch[f];
-      contributions.push(c);
-    } else reasons.push(topReasons(names, row, scratch, ask.top));
+    const c = phi.subarray(i * w, (i + 1) * w);
+    if (ask.top === null) contributions.push(Array.from(c));
+    else reasons.push(topReasons(names, data.subarray(i * w, (i + 1) * w), c, ask.top));
   }
   const out: BatchExplanations = {
     method: explainer.kind === "tree" ? "tree_shap" : "linear",
@@ -159,7 +158,7 @@ function topReasons(
   phi: Float64Array,
   n: number,
 ): Reason[] {
-  const order = Array.from({ length: phi.length }, (_, i) => i);
+  const order = Array.from({ length: names.length }, (_, i) => i);
   order.sort((a, b) => Math.abs(phi[b]) - Math.abs(phi[a]) || a - b);
   return order.slice(0, n).map((f) => ({
     feature: names[f],

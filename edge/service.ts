@@ -229,7 +229,14 @@ export class PredictionService {
       status = "success";
       const flagged = outOfRangeByFeature(prep.assembled);
       const explanations = explainer && ask
-        ? explainRows(explainer, namesOf(model), data, instances.length, ask, scratchOf(w))
+        ? explainRows(
+          explainer,
+          namesOf(model),
+          data,
+          instances.length,
+          ask,
+          scratchOf(data.length),
+        )
         : undefined;
       return {
         ...(flagged.length > 0 ? { out_of_range: flagged } : {}),

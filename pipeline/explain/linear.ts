@@ -46,6 +46,19 @@ export class LinearExplainer implements Explainer {
     return sum;
   }
 
+  explainMany(data: ArrayLike<number>, n: number, out: Float64Array, margins: Float64Array): void {
+    const w = this.width;
+    for (let r = 0; r < n; r++) {
+      let sum = this.baseValue;
+      for (let f = 0; f < w; f++) {
+        const c = this.#w[f] * (data[r * w + f] - this.#mean[f]);
+        out[r * w + f] = c;
+        sum += c;
+      }
+      margins[r] = sum;
+    }
+  }
+
   score(margin: number): number {
     return this.output === "log_odds" ? sigmoid(margin) : margin;
   }

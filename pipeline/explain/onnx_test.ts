@@ -39,6 +39,12 @@ Deno.test("explainerForModel() explains a logistic regression as coefficient × 
     }
     assert.ok(Math.abs(explainer.score(margin) - p[r]) < 1e-6);
   }
+  const many = new Float64Array(rows.length * width);
+  const margins = new Float64Array(rows.length);
+  explainer.explainMany(x, rows.length, many, margins);
+  const one = new Float64Array(width);
+  assert.equal(margins[5], explainer.explain(x.subarray(15, 18), one));
+  assert.deepEqual(many.subarray(15, 18), one);
 });
 
 Deno.test("explainerForModel() refuses a linear model without training means", () => {

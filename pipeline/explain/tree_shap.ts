@@ -268,6 +268,55 @@ export class TreeShapExplainer implements Explainer {
     return sum;
   }
 
+  /**
+   * Tree by tree over all rows (one tree's table stays in cache for the
+   * whole batch, instead of every table once per row).
+   */
+  explainMany(data: ArrayLike<number>, n: number, out: Float64Array, margins: Float64Array): void {
+    const w = this.width;
+    out.fill(0, 0, n * w);
+    const e = this.#e;
+    const f = this.#flat;
+    const { feature, threshold, splitStart, features, featureStart, table, tableStart } = f;
+    for (let t = 0; t < splitStart.length - 1; t++) {
+      const s0 = splitStart[t];
+      const s1 = splitStart[t + 1];
+      const k0 = featureStart[t];
+      const k = featureStart[t + 1] - k0;
+      const splits = this.#tables[t].splits;
+      for (let r = 0; r < n; r++) {
+        const base = r * w;
+        let bits = 0;
+        if (f.simple) {
+          for (let j = s0; j < s1; j++) {
+            bits |= (data[base + feature[j]] <= threshold[j] as unknown as number) << (j - s0);
+          }
+        } else {
+          for (let j = s0; j < s1; j++) {
+            if (goesYes(e, splits[j - s0], data[base + feature[j]])) bits |= 1 << (j - s0);
+          }
+        }
+        const at = tableStart[t] + bits * k;
+        for (let j = 0; j < k; j++) out[base + features[k0 + j]] += table[at + j];
+      }
+    }
+    const recursive = this.#recursive;
+    for (let r = 0; r < n; r++) {
+      const row = out.subarray(r * w, (r + 1) * w);
+      if (recursive.length > 0) {
+        this.#x = typeof (data as Float32Array).subarray === "function"
+          ? (data as Float32Array).subarray(r * w, (r + 1) * w)
+          : Array.prototype.slice.call(data, r * w, (r + 1) * w);
+        this.#phi = row;
+        for (let t = 0; t < recursive.length; t++) this.#recurse(recursive[t], 0, 0, 0, 1, 1, -1);
+      }
+      let sum = this.baseValue;
+      for (let c = 0; c < w; c++) sum += row[c];
+      margins[r] = sum;
+    }
+    this.#x = [];
+  }
+
   score(margin: number): number {
     return this.output === "log_odds" ? sigmoid(margin) : margin;
   }

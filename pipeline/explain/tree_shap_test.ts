@@ -47,12 +47,18 @@ Deno.test("TreeShapExplainer base value plus contributions equals the margin of 
       const explainer = explainerFromOnnx(gbdtToOnnx(model), { inputName: "input", width });
       const raw = gbdtRawScores(model, x);
       const phi = new Float64Array(width);
+      // The batch form gives the same values as row by row.
+      const many = new Float64Array(rows.length * width);
+      const margins = new Float64Array(rows.length);
+      explainer.explainMany(x, rows.length, many, margins);
       for (let r = 0; r < rows.length; r++) {
         const margin = explainer.explain(x.subarray(r * width, (r + 1) * width), phi);
         let sum = explainer.baseValue;
         for (const c of phi) sum += c;
         assert.ok(Math.abs(sum - raw[r]) <= 1e-5, `row ${r}: ${sum} vs ${raw[r]}`);
         assert.ok(Math.abs(margin - raw[r]) <= 1e-5);
+        assert.deepEqual(many.subarray(r * width, (r + 1) * width), phi);
+        assert.equal(margins[r], margin);
       }
     }),
     { numRuns: 150 },
@@ -182,6 +188,10 @@ Deno.test("TreeShapExplainer equals exact Shapley values by coalition enumeratio
             );
           }
           assert.ok(Math.abs(margin - explainer.margin(x)) < 1e-9);
+          const many = new Float64Array(width);
+          const margins = new Float64Array(1);
+          explainer.explainMany(x, 1, many, margins);
+          assert.deepEqual([...many, margins[0]], [...phi, margin]);
         }
       },
     ),
