@@ -3,7 +3,8 @@ import { trainModel } from "../pipeline/train/mod.ts";
 import { LocalRegistry } from "../registry/mod.ts";
 import { BatchPredictResponseSchema, PredictResponseSchema } from "../schemas/prediction.ts";
 import { tempRegistry, testApp } from "./_test_support.ts";
-import { jsonPost } from "./testing/mod.ts";
+import { ModelManifestSchema } from "../schemas/manifest.ts";
+import { jsonPost, sha256Hex } from "./testing/mod.ts";
 
 const FEATURES = ["amount", "age", "hour"];
 
@@ -158,4 +159,39 @@ Deno.test("createApp() POST /predict with explain on a model that cannot be expl
   assert.match(body.error.message, /No tree ensemble or linear model/);
   const plain = await t.app.request("/predict", jsonPost({ features }));
   assert.equal(plain.status, 200);
+});
+
+Deno.test("createApp() explains a scikit-learn model exported with skl2onnx like its own", async () => {
+  const fixtures = new URL("../tests/fixtures/explain/", import.meta.url);
+  const onnx = await Deno.readFile(new URL("sklearn_gbdt.onnx", fixtures));
+  const { inputs, rows } = JSON.parse(await Deno.readTextFile(new URL("rows.json", fixtures))) as {
+    inputs: string[];
+    rows: number[][];
+  };
+  const root = await Deno.makeTempDir({ prefix: "edge-explain-test-" });
+  const registry = new LocalRegistry({ root });
+  const manifest = ModelManifestSchema.parse({
+    name: "fraud_detector",
+    version: "1",
+    created_at: "2026-12-08T00:00:00Z",
+    sha256: await sha256Hex(onnx),
+    framework: "sklearn",
+    input_name: "X",
+    inputs: inputs.map((name) => ({ name })),
+    outputs: { label: "label", probabilities: "probabilities" },
+    training_data: { fingerprint: "fixture", rows: 600 },
+    golden: { rows: rows.slice(0, 5), probabilities: [] },
+  });
+  const m = await registry.register({ manifest, onnx });
+  await registry.setAlias("fraud_detector", "champion", m.version);
+  await using t = await testApp({}, {}, { registry });
+  const features = Object.fromEntries(inputs.map((name, i) => [name, rows[7][i]]));
+  const res = await t.app.request("/predict", jsonPost({ features, explain: true }));
+  assert.equal(res.status, 200);
+  const body = PredictResponseSchema.parse(await res.json());
+  const e = body.explanation!;
+  assert.deepEqual([e.method, e.output], ["tree_shap", "log_odds"]);
+  const sum = e.base_value + Object.values(e.contributions!).reduce((s, c) => s + c, 0);
+  assert.ok(Math.abs(sum - e.margin) < 1e-9);
+  assert.ok(Math.abs(logit(body.probabilities![1]) - e.margin) < 1e-4);
 });
