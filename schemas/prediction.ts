@@ -26,13 +26,18 @@ export const EntitiesSchema = z.record(
 export const VersionSelectorSchema = z.string().min(1).max(100);
 
 /** Asks for the contribution of every input to the score, and the base value. */
-export const ExplainFlagSchema = z.boolean().optional();
+export const ExplainFlagSchema = z.boolean().optional().meta({
+  description: "Return each input's contribution to the score and the base value (`explanation`)",
+});
 
 /**
  * Asks for only the N inputs that moved the score most (by magnitude), with
  * their values: the "reason code" form. Implies `explain`.
  */
-export const ExplainTopSchema = z.number().int().min(1).max(1000).optional();
+export const ExplainTopSchema = z.number().int().min(1).max(1000).optional().meta({
+  description:
+    "Return only the N inputs that moved the score most, with their values (reason codes)",
+});
 
 /** `POST /predict` request. */
 export const PredictRequestSchema = z.object({
