@@ -3,8 +3,9 @@
  * `explain_shap/requirements.txt`, installed into a cached virtualenv on
  * first use): `shap.TreeExplainer` on the demo champion (the platform's own
  * GBDT, read from its ONNX bytes in Python) and on the committed skl2onnx
- * fixtures (`tests/fixtures/explain/`, whose scikit-learn originals
- * `make_fixtures.py` rebuilds), and `shap.LinearExplainer` at the training
+ * and onnxmltools fixtures (`tests/fixtures/explain/`: scikit-learn gradient
+ * boosting and random forest, LightGBM, whose originals `make_fixtures.py`
+ * rebuilds), and `shap.LinearExplainer` at the training
  * means on the logistic regression fixture. The same fixtures' margins must
  * also give the probabilities onnxruntime computes.
  */
@@ -76,7 +77,7 @@ function assertMatches(
   });
 }
 
-Deno.test("explanations equal Python shap's on the demo champion and the skl2onnx fixtures", async () => {
+Deno.test("explanations equal Python shap's on the demo champion and the skl2onnx and onnxmltools fixtures", async () => {
   const python = await pythonVenv("explain-shap", `${HERE}requirements.txt`);
   const set = buildDemoTrainingSet(await loadDemoEvents());
   const { pkg } = await trainModel({
@@ -107,7 +108,7 @@ Deno.test("explanations equal Python shap's on the demo champion and the skl2onn
     ort.env.wasm.numThreads = 1;
     ort.env.logLevel = "error";
     const width = fixtures.training_mean.length;
-    for (const name of ["sklearn_gbdt", "sklearn_rf", "sklearn_logreg"]) {
+    for (const name of ["sklearn_gbdt", "sklearn_rf", "sklearn_logreg", "lightgbm_gbdt"]) {
       const bytes = await Deno.readFile(`${FIXTURES}${name}.onnx`);
       const session = await ort.InferenceSession.create(bytes, { executionProviders: ["wasm"] });
       const explainer = explainerFromOnnx(bytes, {

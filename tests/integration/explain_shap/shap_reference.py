@@ -4,8 +4,8 @@ Reads JSON on stdin: {"fixtures": <dir of make_fixtures.py>, "onnx": [{"name",
 "path", "rows"}]} and writes JSON on stdout: per model name, shap's
 `expected_value` and `values` (one row of contributions per row explained):
 
-- the scikit-learn fixtures, rebuilt by make_fixtures.build_models(), with
-  shap.TreeExplainer (path-dependent, raw margin; class 1 of the forest) and
+- the scikit-learn and LightGBM fixtures, rebuilt by make_fixtures.build_models(),
+  with shap.TreeExplainer (path-dependent, raw margin; class 1 of the forest) and
   shap.LinearExplainer at the training means for the logistic regression;
 - each ONNX tree ensemble given (the platform's own GBDT), read with the onnx
   package into shap's dictionary model format, with shap.TreeExplainer.
@@ -33,13 +33,14 @@ def sklearn_references(fixtures):
             expected = explainer.expected_value
         else:
             explainer = shap.TreeExplainer(model)
-            values = np.asarray(explainer.shap_values(rows.astype(np.float64)))
+            raw = explainer.shap_values(rows.astype(np.float64))
             expected = np.atleast_1d(explainer.expected_value)
-            if values.ndim == 3:  # (rows, features, classes): class 1
-                values = values[:, :, 1]
-                expected = expected[1]
+            if isinstance(raw, list):  # one array per class: class 1
+                values, expected = np.asarray(raw[-1]), expected[-1]
+            elif np.asarray(raw).ndim == 3:  # (rows, features, classes): class 1
+                values, expected = np.asarray(raw)[:, :, 1], expected[1]
             else:
-                expected = expected[0]
+                values, expected = np.asarray(raw), expected[0]
         out[name] = {"expected_value": float(np.squeeze(expected)), "values": np.asarray(values).tolist()}
     return out
 
