@@ -18,9 +18,12 @@
  * splits gets a table, filled at load by the same recursion, of its
  * contributions for every combination of split outcomes: a row then costs
  * one comparison per split and one addition per feature of the tree.
+ * Larger trees get per-leaf tables (`_leaf_table.ts`, O(depth) per leaf);
+ * trees too large for those recurse per row.
  *
  * @module
  */
+import { addLeafTable, buildLeafTable, type LeafTable } from "./_leaf_table.ts";
 import type { Explainer, ExplanationOutput } from "./explainer.ts";
 import { sigmoid } from "./explainer.ts";
 
@@ -136,6 +139,10 @@ export class TreeShapExplainer implements Explainer {
   #outcome: Uint8Array | null = null;
   /** Trees explained per row by recursion. */
   readonly #recursive: number[] = [];
+  /** Trees explained from per-leaf tables. */
+  readonly #leafTables: LeafTable[] = [];
+  /** Split outcomes of one row in one leaf-tabled tree. */
+  #outcome1 = new Uint8Array(0);
   /** Tabled trees: their splits, features and contributions per outcome combination. */
   readonly #tables: { splits: Int32Array; features: Int32Array; table: Float64Array }[] = [];
   /** The tables flattened, read per row (split features and thresholds, offsets per tree). */
@@ -151,8 +158,14 @@ export class TreeShapExplainer implements Explainer {
     simple: boolean;
   };
 
-  /** `tableMaxSplits` (default {@linkcode TABLE_MAX_SPLITS}) is lowered by tests to force recursion. */
-  constructor(ensemble: TreeEnsemble, options: { tableMaxSplits?: number } = {}) {
+  /**
+   * `tableMaxSplits` (default {@linkcode TABLE_MAX_SPLITS}) and `leafTables`
+   * (default true) are lowered by tests to force the other paths.
+   */
+  constructor(
+    ensemble: TreeEnsemble,
+    options: { tableMaxSplits?: number; leafTables?: boolean } = {},
+  ) {
     this.#e = ensemble;
     this.width = ensemble.width;
     this.output = ensemble.output;
@@ -171,7 +184,14 @@ export class TreeShapExplainer implements Explainer {
       const features = [...new Set(splits.map((n) => ensemble.feature[n]))];
       const size = 2 ** splits.length * features.length;
       if (splits.length > (options.tableMaxSplits ?? TABLE_MAX_SPLITS) || size > budget) {
-        this.#recursive.push(root);
+        const leaf = options.leafTables === false ? null : buildLeafTable(ensemble, root, budget);
+        if (leaf) {
+          budget -= leaf.h.length;
+          this.#leafTables.push(leaf);
+          if (leaf.splits.length > this.#outcome1.length) {
+            this.#outcome1 = new Uint8Array(leaf.splits.length);
+          }
+        } else this.#recursive.push(root);
         continue;
       }
       budget -= size;
@@ -258,6 +278,10 @@ export class TreeShapExplainer implements Explainer {
       const at = tableStart[t] + bits * k;
       for (let j = 0; j < k; j++) out[features[k0 + j]] += table[at + j];
     }
+    const leafTables = this.#leafTables;
+    for (let t = 0; t < leafTables.length; t++) {
+      addLeafTable(leafTables[t], e, goesYes, row, 0, out, 0, this.#outcome1);
+    }
     this.#x = row;
     this.#phi = out;
     const recursive = this.#recursive;
@@ -298,6 +322,12 @@ export class TreeShapExplainer implements Explainer {
         }
         const at = tableStart[t] + bits * k;
         for (let j = 0; j < k; j++) out[base + features[k0 + j]] += table[at + j];
+      }
+    }
+    const leafTables = this.#leafTables;
+    for (let t = 0; t < leafTables.length; t++) {
+      for (let r = 0; r < n; r++) {
+        addLeafTable(leafTables[t], e, goesYes, data, r * w, out, r * w, this.#outcome1);
       }
     }
     const recursive = this.#recursive;

@@ -176,9 +176,9 @@ Deno.test("TreeShapExplainer equals exact Shapley values by coalition enumeratio
         };
         const x = Array.from({ length: width }, () => Math.floor(rand() * 5) - 2);
         const expected = bruteForce(e, x);
-        // Both paths: tables (the default for small trees) and recursion per row.
-        for (const tableMaxSplits of [10, 0]) {
-          const explainer = new TreeShapExplainer(e, { tableMaxSplits });
+        // Every path: tables per outcome combination (small trees), per-leaf tables, recursion.
+        for (const [tableMaxSplits, leafTables] of [[10, true], [0, true], [0, false]] as const) {
+          const explainer = new TreeShapExplainer(e, { tableMaxSplits, leafTables });
           const phi = new Float64Array(width);
           const margin = explainer.explain(x, phi);
           for (let i = 0; i < width; i++) {
