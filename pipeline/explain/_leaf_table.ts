@@ -15,7 +15,7 @@
  *
  * @module
  */
-import type { TreeEnsemble } from "./tree_shap.ts";
+import type { TreeEnsemble } from "./_ensemble.ts";
 
 /** Leaves with more unique path features than this are not tabled (2^d values each). */
 export const LEAF_TABLE_MAX_FEATURES = 12;

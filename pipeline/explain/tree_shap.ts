@@ -9,9 +9,9 @@
  * Written here rather than taken from npm: no maintained npm package
  * computes TreeSHAP (the `shap` ports found wrap Python or sample
  * Kernel SHAP), and this one reads the flat arrays an ONNX tree ensemble
- * holds. It allocates nothing per row: one path buffer per explainer.
+ * holds.
  *
- * Speed: the recursion costs O(leaves × depth²) per tree and row, ≈ 110–150
+ * Speed: the recursion (`_recursion.ts`) costs O(leaves × depth²) per tree and row, ≈ 110–150
  * µs per row for the demo champion (100 trees of depth 3), too slow for the
  * edge. A tree's contributions depend on the row only through which way
  * each split goes, so a tree with at most {@linkcode TABLE_MAX_SPLITS}
@@ -23,103 +23,18 @@
  *
  * @module
  */
+import { expectedValue, goesYes, MODE, splitsOf, type TreeEnsemble } from "./_ensemble.ts";
 import { addLeafTable, buildLeafTable, type LeafTable } from "./_leaf_table.ts";
+import { PathRecursion } from "./_recursion.ts";
 import type { Explainer, ExplanationOutput } from "./explainer.ts";
 import { sigmoid } from "./explainer.ts";
+
+export { MODE, type TreeEnsemble };
 
 /** Trees with at most this many splits are explained from a table (2^splits rows). */
 export const TABLE_MAX_SPLITS = 10;
 /** Most table entries of one explainer (float64: 32 MiB); further trees recurse per row. */
 export const TABLE_MAX_ENTRIES = 4_194_304;
-
-/** Split rules of ONNX tree ensembles (`nodes_modes`), as numbers. */
-export const MODE = { LEQ: 0, LT: 1, GTE: 2, GT: 3, EQ: 4, NEQ: 5 } as const;
-
-/**
- * A tree ensemble as flat node arrays over all trees (global node indexes).
- * A leaf has `feature[i] === -1`.
- */
-export interface TreeEnsemble {
-  /** Number of inputs. */
-  width: number;
-  /** Root node of each tree. */
-  roots: Int32Array;
-  feature: Int32Array;
-  threshold: Float64Array;
-  /** A {@linkcode MODE} per node. */
-  mode: Uint8Array;
-  /** 1 when a missing value (NaN) takes the true branch. */
-  missingTrue: Uint8Array;
-  /** Child taken when the rule holds. */
-  yes: Int32Array;
-  /** Child taken otherwise. */
-  no: Int32Array;
-  /** Leaf value added to the margin (already scaled, e.g. by 1/trees for an average). */
-  value: Float64Array;
-  /** Training rows (or weight) through each node; a parent's is the sum of its children's. */
-  cover: Float64Array;
-  /** Constant added to the sum of the trees. */
-  base: number;
-  /** What the margin is. */
-  output: ExplanationOutput;
-}
-
-/** Whether row value `x` takes the true branch of node `i`. */
-function goesYes(e: TreeEnsemble, i: number, x: number): boolean {
-  if (x !== x) return e.missingTrue[i] === 1;
-  const t = e.threshold[i];
-  switch (e.mode[i]) {
-    case MODE.LEQ:
-      return x <= t;
-    case MODE.LT:
-      return x < t;
-    case MODE.GTE:
-      return x >= t;
-    case MODE.GT:
-      return x > t;
-    case MODE.EQ:
-      return x === t;
-    default:
-      return x !== t;
-  }
-}
-
-/** Depth of the deepest leaf (the root is at depth 0). */
-function maxDepthOf(e: TreeEnsemble): number {
-  let max = 0;
-  const stack: number[] = [];
-  for (const root of e.roots) {
-    stack.push(root, 0);
-    while (stack.length > 0) {
-      const d = stack.pop()!;
-      const n = stack.pop()!;
-      if (e.feature[n] < 0) {
-        if (d > max) max = d;
-      } else stack.push(e.yes[n], d + 1, e.no[n], d + 1);
-    }
-  }
-  return max;
-}
-
-/** The cover-weighted mean leaf value below each node, for the tree rooted at `n`. */
-function expectedValue(e: TreeEnsemble, n: number): number {
-  if (e.feature[n] < 0) return e.value[n];
-  const y = e.yes[n], o = e.no[n];
-  return (e.cover[y] * expectedValue(e, y) + e.cover[o] * expectedValue(e, o)) / e.cover[n];
-}
-
-/** The split nodes of the tree at `root`, depth first. */
-function splitsOf(e: TreeEnsemble, root: number): number[] {
-  const out: number[] = [];
-  const stack = [root];
-  while (stack.length > 0) {
-    const n = stack.pop()!;
-    if (e.feature[n] < 0) continue;
-    out.push(n);
-    stack.push(e.no[n], e.yes[n]);
-  }
-  return out;
-}
 
 /** Path-dependent TreeSHAP over a {@linkcode TreeEnsemble}. */
 export class TreeShapExplainer implements Explainer {
@@ -128,15 +43,7 @@ export class TreeShapExplainer implements Explainer {
   readonly width: number;
   readonly baseValue: number;
   readonly #e: TreeEnsemble;
-  // The path of unique features from the root, one segment per depth (shap's `unique_path`).
-  readonly #pf: Int32Array;
-  readonly #pz: Float64Array;
-  readonly #po: Float64Array;
-  readonly #pw: Float64Array;
-  #x: ArrayLike<number> = [];
-  #phi: Float64Array = new Float64Array(0);
-  /** While tables are filled: the outcome of each split (1 = yes) instead of a row. */
-  #outcome: Uint8Array | null = null;
+  readonly #recursion: PathRecursion;
   /** Trees explained per row by recursion. */
   readonly #recursive: number[] = [];
   /** Trees explained from per-leaf tables. */
@@ -169,12 +76,7 @@ export class TreeShapExplainer implements Explainer {
     this.#e = ensemble;
     this.width = ensemble.width;
     this.output = ensemble.output;
-    const d = maxDepthOf(ensemble) + 2;
-    const size = (d * (d + 1)) / 2 + d;
-    this.#pf = new Int32Array(size);
-    this.#pz = new Float64Array(size);
-    this.#po = new Float64Array(size);
-    this.#pw = new Float64Array(size);
+    this.#recursion = new PathRecursion(ensemble);
     let base = ensemble.base;
     for (const root of ensemble.roots) base += expectedValue(ensemble, root);
     this.baseValue = base;
@@ -230,15 +132,12 @@ export class TreeShapExplainer implements Explainer {
     const table = new Float64Array(2 ** splits.length * k);
     const outcome = new Uint8Array(this.#e.feature.length);
     const phi = new Float64Array(this.width);
-    this.#outcome = outcome;
-    this.#phi = phi;
     for (let bits = 0; bits < 2 ** splits.length; bits++) {
       for (let j = 0; j < splits.length; j++) outcome[splits[j]] = (bits >> j) & 1;
       for (const f of features) phi[f] = 0;
-      this.#recurse(root, 0, 0, 0, 1, 1, -1);
+      this.#recursion.run(root, [], 0, phi, outcome);
       for (let j = 0; j < k; j++) table[bits * k + j] = phi[features[j]];
     }
-    this.#outcome = null;
     return { splits: Int32Array.from(splits), features: Int32Array.from(features), table };
   }
 
@@ -282,11 +181,8 @@ export class TreeShapExplainer implements Explainer {
     for (let t = 0; t < leafTables.length; t++) {
       addLeafTable(leafTables[t], e, goesYes, row, 0, out, 0, this.#outcome1);
     }
-    this.#x = row;
-    this.#phi = out;
     const recursive = this.#recursive;
-    for (let t = 0; t < recursive.length; t++) this.#recurse(recursive[t], 0, 0, 0, 1, 1, -1);
-    this.#x = [];
+    for (let t = 0; t < recursive.length; t++) this.#recursion.run(recursive[t], row, 0, out);
     let sum = this.baseValue;
     for (let f = 0; f < this.width; f++) sum += out[f];
     return sum;
@@ -333,121 +229,16 @@ export class TreeShapExplainer implements Explainer {
     const recursive = this.#recursive;
     for (let r = 0; r < n; r++) {
       const row = out.subarray(r * w, (r + 1) * w);
-      if (recursive.length > 0) {
-        this.#x = typeof (data as Float32Array).subarray === "function"
-          ? (data as Float32Array).subarray(r * w, (r + 1) * w)
-          : Array.prototype.slice.call(data, r * w, (r + 1) * w);
-        this.#phi = row;
-        for (let t = 0; t < recursive.length; t++) this.#recurse(recursive[t], 0, 0, 0, 1, 1, -1);
+      for (let t = 0; t < recursive.length; t++) {
+        this.#recursion.run(recursive[t], data, r * w, out);
       }
       let sum = this.baseValue;
       for (let c = 0; c < w; c++) sum += row[c];
       margins[r] = sum;
     }
-    this.#x = [];
   }
 
   score(margin: number): number {
     return this.output === "log_odds" ? sigmoid(margin) : margin;
-  }
-
-  /**
-   * Visits `node` with the path of its parent at `parent` (`depth` entries),
-   * writing its own path at `offset`; `zf`/`of` are the fractions of the
-   * split feature `fi` that led here.
-   */
-  #recurse(
-    node: number,
-    depth: number,
-    parent: number,
-    offset: number,
-    zf: number,
-    of: number,
-    fi: number,
-  ): void {
-    const pf = this.#pf, pz = this.#pz, po = this.#po, pw = this.#pw;
-    if (offset !== parent) {
-      for (let i = 0; i < depth; i++) {
-        pf[offset + i] = pf[parent + i];
-        pz[offset + i] = pz[parent + i];
-        po[offset + i] = po[parent + i];
-        pw[offset + i] = pw[parent + i];
-      }
-    }
-    // Extend the path with (fi, zf, of).
-    pf[offset + depth] = fi;
-    pz[offset + depth] = zf;
-    po[offset + depth] = of;
-    pw[offset + depth] = depth === 0 ? 1 : 0;
-    for (let i = depth - 1; i >= 0; i--) {
-      pw[offset + i + 1] += (of * pw[offset + i] * (i + 1)) / (depth + 1);
-      pw[offset + i] = (zf * pw[offset + i] * (depth - i)) / (depth + 1);
-    }
-    const e = this.#e;
-    const f = e.feature[node];
-    if (f < 0) {
-      const v = e.value[node];
-      for (let i = 1; i <= depth; i++) {
-        const w = this.#unwoundSum(offset, depth, i);
-        this.#phi[pf[offset + i]] += w * (po[offset + i] - pz[offset + i]) * v;
-      }
-      return;
-    }
-    const yes = this.#outcome ? this.#outcome[node] === 1 : goesYes(e, node, this.#x[f]);
-    const hot = yes ? e.yes[node] : e.no[node];
-    const cold = yes ? e.no[node] : e.yes[node];
-    const c = e.cover[node];
-    let iz = 1, io = 1;
-    let k = 0;
-    while (k <= depth && pf[offset + k] !== f) k++;
-    if (k <= depth) {
-      // The feature split before on this path: undo that split and redo it here.
-      iz = pz[offset + k];
-      io = po[offset + k];
-      this.#unwind(offset, depth, k);
-      depth--;
-    }
-    const next = offset + depth + 1;
-    this.#recurse(hot, depth + 1, offset, next, (e.cover[hot] / c) * iz, io, f);
-    this.#recurse(cold, depth + 1, offset, next, (e.cover[cold] / c) * iz, 0, f);
-  }
-
-  /** Removes entry `k` from the path at `offset` (`depth + 1` entries). */
-  #unwind(offset: number, depth: number, k: number): void {
-    const pf = this.#pf, pz = this.#pz, po = this.#po, pw = this.#pw;
-    const one = po[offset + k], zero = pz[offset + k];
-    let next = pw[offset + depth];
-    for (let i = depth - 1; i >= 0; i--) {
-      if (one !== 0) {
-        const tmp = pw[offset + i];
-        pw[offset + i] = (next * (depth + 1)) / ((i + 1) * one);
-        next = tmp - (pw[offset + i] * zero * (depth - i)) / (depth + 1);
-      } else {
-        pw[offset + i] = (pw[offset + i] * (depth + 1)) / (zero * (depth - i));
-      }
-    }
-    for (let i = k; i < depth; i++) {
-      pf[offset + i] = pf[offset + i + 1];
-      pz[offset + i] = pz[offset + i + 1];
-      po[offset + i] = po[offset + i + 1];
-    }
-  }
-
-  /** The total permutation weight of the path at `offset` if entry `k` were removed. */
-  #unwoundSum(offset: number, depth: number, k: number): number {
-    const pz = this.#pz, po = this.#po, pw = this.#pw;
-    const one = po[offset + k], zero = pz[offset + k];
-    let total = 0;
-    if (one !== 0) {
-      let next = pw[offset + depth];
-      for (let i = depth - 1; i >= 0; i--) {
-        const tmp = next / ((i + 1) * one);
-        total += tmp;
-        next = pw[offset + i] - tmp * zero * (depth - i);
-      }
-    } else if (zero !== 0) {
-      for (let i = depth - 1; i >= 0; i--) total += pw[offset + i] / (zero * (depth - i));
-    }
-    return total * (depth + 1);
   }
 }
