@@ -23,6 +23,7 @@ export type EdgeErrorCode =
   | "model_not_ready"
   | "model_load_failed"
   | "online_store_unavailable"
+  | "model_not_explainable"
   | "inference_failed";
 
 /** An error of the edge, safe to show to a client. */
@@ -60,5 +61,6 @@ export const STATUS_OF: Record<EdgeErrorCode, number> = {
   model_not_ready: 503,
   model_load_failed: 503,
   online_store_unavailable: 503,
+  model_not_explainable: 422,
   inference_failed: 500,
 };

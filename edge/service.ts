@@ -13,6 +13,7 @@ import { parseIsoUtc } from "../schemas/time.ts";
 import type { EdgeConfig } from "./config.ts";
 import type { DriftGauge } from "./drift.ts";
 import { EdgeError } from "./errors.ts";
+import { explainAsk, explainRow, explainRows, inputNamesOf, requireExplainer } from "./explain.ts";
 import {
   type Assembled,
   checkAssembled,
@@ -73,6 +74,22 @@ interface Prepared {
 const viewKey = (v: { name: string; version: number }) => `${v.name}@${v.version}`;
 
 const inputNames = new WeakMap<LoadedModel, string[]>();
+/** Names of a model's inputs, in input order (computed once per loaded model). */
+function namesOf(model: LoadedModel): string[] {
+  let names = inputNames.get(model);
+  if (!names) {
+    names = inputNamesOf(model.manifest);
+    inputNames.set(model, names);
+  }
+  return names;
+}
+
+// Explanations are computed synchronously: one scratch row serves every request.
+let scratch = new Float64Array(64);
+function scratchOf(width: number): Float64Array {
+  if (scratch.length < width) scratch = new Float64Array(width);
+  return scratch;
+}
 
 // Responses in the same millisecond share the timestamp text (formatting costs ~0.5 µs).
 let isoMs = Number.NaN;
@@ -113,6 +130,8 @@ export class PredictionService {
       await this.#d.store.acquire(name, arm.selector);
     let ok = false;
     try {
+      const ask = explainAsk(req);
+      const explainer = ask ? requireExplainer(model) : null;
       const inst: Instance = {
         features: req.features,
         entities: req.entities,
@@ -151,6 +170,10 @@ export class PredictionService {
       };
       if (a.defaultsUsed.length > 0) res.defaults_used = a.defaultsUsed;
       if (a.outOfRange.length > 0) res.out_of_range = a.outOfRange;
+      if (explainer && ask) {
+        const w = explainer.width;
+        res.explanation = explainRow(explainer, namesOf(model), a.row, 0, ask, scratchOf(w));
+      }
       ok = true;
       this.#count(model, arm.variant, latencyMs, true);
       if (arm.shadow) {
@@ -178,6 +201,8 @@ export class PredictionService {
     const model = await this.#d.store.acquire(name, arm.selector);
     let status = "error";
     try {
+      const ask = explainAsk(req);
+      const explainer = ask ? requireExplainer(model) : null;
       const instances = req.instances.map((f, i): Instance => ({
         features: f,
         entities: req.entities,
@@ -203,8 +228,19 @@ export class PredictionService {
       const total = performance.now() - ctx.startedAt;
       status = "success";
       const flagged = outOfRangeByFeature(prep.assembled);
+      const explanations = explainer && ask
+        ? explainRows(
+          explainer,
+          namesOf(model),
+          data,
+          instances.length,
+          ask,
+          scratchOf(data.length),
+        )
+        : undefined;
       return {
         ...(flagged.length > 0 ? { out_of_range: flagged } : {}),
+        ...(explanations ? { explanations } : {}),
         predictions,
         probabilities: probs,
         model_name: name,
@@ -220,6 +256,24 @@ export class PredictionService {
       this.#d.metrics.inc(this.#d.metrics.batchPredictions, [name, model.version, status]);
       this.#d.store.release(model);
     }
+  }
+
+  /**
+   * The contributions of raw rows (Open Inference Protocol): per row, each
+   * input's contribution then the base value (`n × (width + 1)`). A 422
+   * when the model cannot be explained.
+   */
+  contributions(model: LoadedModel, data: Float32Array, n: number): Float64Array {
+    const explainer = requireExplainer(model);
+    const w = explainer.width;
+    const out = new Float64Array(n * (w + 1));
+    const phi = scratchOf(w);
+    for (let i = 0; i < n; i++) {
+      explainer.explain(data.subarray(i * w, (i + 1) * w), phi);
+      out.set(phi.subarray(0, w), i * (w + 1));
+      out[i * (w + 1) + w] = explainer.baseValue;
+    }
+    return out;
   }
 
   /** Scores raw rows (Open Inference Protocol); returns the model used and its scores. */
@@ -335,11 +389,7 @@ export class PredictionService {
   #observeDrift(model: LoadedModel, data: Float32Array, n: number): void {
     const monitor = this.#d.drift?.get(model.name, model.version);
     if (!monitor) return;
-    let names = inputNames.get(model);
-    if (!names) {
-      names = model.manifest.inputs.map((i) => i.name);
-      inputNames.set(model, names);
-    }
+    const names = namesOf(model);
     if (n === 1) monitor.observe(data, names);
     else monitor.observeRows(data, n, names);
   }

@@ -45,6 +45,8 @@ export const ModelInputSchema = z.object({
    * (`out_of_range`), or refused when the manifest's `out_of_range` is `refuse`.
    */
   training_range: z.object({ min: z.number(), max: z.number() }).optional(),
+  /** The mean seen in training: a linear model's explanation measures from it. */
+  training_mean: z.number().optional(),
 });
 /** One ordered model input. */
 export type ModelInput = z.infer<typeof ModelInputSchema>;

@@ -25,6 +25,20 @@ export const EntitiesSchema = z.record(
 /** Which version to use: `champion` (default), an alias, a number or `latest`. */
 export const VersionSelectorSchema = z.string().min(1).max(100);
 
+/** Asks for the contribution of every input to the score, and the base value. */
+export const ExplainFlagSchema = z.boolean().optional().meta({
+  description: "Return each input's contribution to the score and the base value (`explanation`)",
+});
+
+/**
+ * Asks for only the N inputs that moved the score most (by magnitude), with
+ * their values: the "reason code" form. Implies `explain`.
+ */
+export const ExplainTopSchema = z.number().int().min(1).max(1000).optional().meta({
+  description:
+    "Return only the N inputs that moved the score most, with their values (reason codes)",
+});
+
 /** `POST /predict` request. */
 export const PredictRequestSchema = z.object({
   features: FeaturesSchema.default({}),
@@ -36,6 +50,8 @@ export const PredictRequestSchema = z.object({
   version: VersionSelectorSchema.optional(),
   return_probabilities: z.boolean().default(true),
   timestamp: z.string().optional(),
+  explain: ExplainFlagSchema,
+  explain_top: ExplainTopSchema,
 });
 /** `POST /predict` request. */
 export type PredictRequest = z.infer<typeof PredictRequestSchema>;
@@ -63,6 +79,61 @@ export const BatchOutOfRangeSchema = z.object({
 /** One feature's out-of-range values in a batch. */
 export type BatchOutOfRange = z.infer<typeof BatchOutOfRangeSchema>;
 
+/**
+ * What the margin and the contributions are: `log_odds` (the probability is
+ * its logistic), `probability` (the score itself, as in a random forest) or
+ * `raw` (a regressor's output).
+ */
+export const ExplanationOutputSchema = z.enum(["log_odds", "probability", "raw"]);
+
+/** One input among the N that moved the score most. */
+export const ReasonSchema = z.object({
+  feature: z.string(),
+  /** The input's value as the model saw it. */
+  value: z.number(),
+  contribution: z.number(),
+});
+/** One input among the N that moved the score most. */
+export type Reason = z.infer<typeof ReasonSchema>;
+
+/**
+ * Why the model scored what it did: `base_value` (the expected margin over
+ * the training data) plus the contributions equals `margin`, the score
+ * before the model's final transform. Tree ensembles: exact path-dependent
+ * TreeSHAP; linear models: coefficient × (value − training mean).
+ */
+export const ExplanationSchema = z.object({
+  method: z.enum(["tree_shap", "linear"]),
+  output: ExplanationOutputSchema,
+  base_value: z.number(),
+  margin: z.number(),
+  /** Every input's contribution, by name (with `explain: true`). */
+  contributions: z.record(z.string(), z.number()).optional(),
+  /** The `explain_top` inputs with the largest contributions by magnitude, largest first. */
+  reasons: z.array(ReasonSchema).optional(),
+});
+/** Why the model scored what it did. */
+export type Explanation = z.infer<typeof ExplanationSchema>;
+
+/**
+ * The explanations of a batch, column-wise (the names and the base value
+ * once): instance `i` has margin `margins[i]` = `base_value` + the sum of
+ * `contributions[i]` (one value per name of `features`, in that order), or,
+ * with `explain_top`, its reasons in `reasons[i]`.
+ */
+export const BatchExplanationsSchema = z.object({
+  method: z.enum(["tree_shap", "linear"]),
+  output: ExplanationOutputSchema,
+  base_value: z.number(),
+  margins: z.array(z.number()),
+  /** The model's inputs, in the order of each row of `contributions`. */
+  features: z.array(z.string()).optional(),
+  contributions: z.array(z.array(z.number())).optional(),
+  reasons: z.array(z.array(ReasonSchema)).optional(),
+});
+/** The explanations of a batch, column-wise. */
+export type BatchExplanations = z.infer<typeof BatchExplanationsSchema>;
+
 /** `POST /predict` response. */
 export const PredictResponseSchema = z.object({
   prediction: z.number(),
@@ -79,6 +150,8 @@ export const PredictResponseSchema = z.object({
   defaults_used: z.array(z.string()).optional(),
   /** Inputs outside the range seen in training (the model's policy is to flag them). */
   out_of_range: z.array(OutOfRangeSchema).optional(),
+  /** With `explain` or `explain_top`. */
+  explanation: ExplanationSchema.optional(),
 });
 /** `POST /predict` response. */
 export type PredictResponse = z.infer<typeof PredictResponseSchema>;
@@ -94,6 +167,8 @@ export const BatchPredictRequestSchema = z.object({
   model_name: z.string().min(1).max(100).optional(),
   version: VersionSelectorSchema.optional(),
   return_probabilities: z.boolean().default(true),
+  explain: ExplainFlagSchema,
+  explain_top: ExplainTopSchema,
 });
 /** `POST /predict/batch` request. */
 export type BatchPredictRequest = z.infer<typeof BatchPredictRequestSchema>;
@@ -115,6 +190,8 @@ export const BatchPredictResponseSchema = z.object({
    * flag them), one entry per feature: which instances, with which values.
    */
   out_of_range: z.array(BatchOutOfRangeSchema).optional(),
+  /** With `explain` or `explain_top`: the explanations of every instance, column-wise. */
+  explanations: BatchExplanationsSchema.optional(),
 });
 /** `POST /predict/batch` response. */
 export type BatchPredictResponse = z.infer<typeof BatchPredictResponseSchema>;

@@ -51,7 +51,32 @@ function common(o: Record<string, unknown>) {
   const rp = o.return_probabilities;
   if (model_name === false || version === false) return undefined;
   if (rp !== undefined && typeof rp !== "boolean") return undefined;
-  return { model_name, version, return_probabilities: rp ?? true };
+  const explain = o.explain;
+  const top = o.explain_top;
+  if (explain !== undefined && typeof explain !== "boolean") return undefined;
+  if (
+    top !== undefined && !(Number.isInteger(top) && (top as number) >= 1 && (top as number) <= 1000)
+  ) {
+    return undefined;
+  }
+  return {
+    model_name,
+    version,
+    return_probabilities: rp ?? true,
+    explain: explain as boolean | undefined,
+    explain_top: top as number | undefined,
+  };
+}
+
+/** Copies the optional fields `common()` read onto a request. */
+function setCommon(
+  out: PredictRequest | BatchPredictRequest,
+  c: NonNullable<ReturnType<typeof common>>,
+) {
+  if (c.model_name !== undefined) out.model_name = c.model_name;
+  if (c.version !== undefined) out.version = c.version;
+  if (c.explain !== undefined) out.explain = c.explain;
+  if (c.explain_top !== undefined) out.explain_top = c.explain_top;
 }
 
 /** `PredictRequestSchema.parse(v)` for valid bodies, else `undefined`. */
@@ -66,8 +91,7 @@ export function fastPredictRequest(v: unknown): PredictRequest | undefined {
   const out: PredictRequest = { features: f, return_probabilities: c.return_probabilities };
   if (entity_id !== undefined) out.entity_id = entity_id;
   if (e !== undefined) out.entities = e;
-  if (c.model_name !== undefined) out.model_name = c.model_name;
-  if (c.version !== undefined) out.version = c.version;
+  setCommon(out, c);
   if (timestamp !== undefined) out.timestamp = timestamp;
   return out;
 }
@@ -86,7 +110,6 @@ export function fastBatchRequest(v: unknown): BatchPredictRequest | undefined {
     return_probabilities: c.return_probabilities,
   };
   if (e !== undefined) out.entities = e;
-  if (c.model_name !== undefined) out.model_name = c.model_name;
-  if (c.version !== undefined) out.version = c.version;
+  setCommon(out, c);
   return out;
 }

@@ -26,6 +26,8 @@ const body = fc.record({
   version: maybe(fc.oneof(fc.string(), value)),
   return_probabilities: maybe(value),
   timestamp: maybe(value),
+  explain: maybe(value),
+  explain_top: maybe(fc.oneof(fc.integer({ min: -2, max: 1002 }), fc.double(), value)),
   extra: maybe(value),
 }, { requiredKeys: [] });
 
@@ -47,8 +49,13 @@ Deno.test("fastPredictRequest() never accepts what the zod schema rejects, and a
     entity_id: "u",
     entities: { device_id: "d1", site_id: "s1" },
     version: "2",
+    explain: true,
+    explain_top: 3,
   };
   assert.deepEqual(fastPredictRequest(ok), PredictRequestSchema.parse(ok));
+  assert.equal(fastPredictRequest(ok)?.explain_top, 3);
+  const batch = { instances: [{ a: 1 }], explain: false, explain_top: 2 };
+  assert.deepEqual(fastBatchRequest(batch), BatchPredictRequestSchema.parse(batch));
 });
 
 Deno.test("fastBatchRequest() never accepts what the zod schema rejects, and agrees on the value", () => {
@@ -57,6 +64,8 @@ Deno.test("fastBatchRequest() never accepts what the zod schema rejects, and agr
     entities: maybe(fc.oneof(fc.dictionary(fc.string({ maxLength: 3 }), fc.string()), value)),
     model_name: maybe(fc.oneof(fc.string({ maxLength: 120 }), value)),
     return_probabilities: maybe(value),
+    explain: maybe(value),
+    explain_top: maybe(fc.oneof(fc.integer({ min: -2, max: 1002 }), value)),
   }, { requiredKeys: [] });
   fc.assert(
     fc.property(batch, (raw) => {

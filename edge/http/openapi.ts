@@ -43,6 +43,7 @@ export const PREDICT_EXAMPLES = {
     entity_id: "user_1",
     features: { amount: 950, merchant_category: "electronics", payment_method: "credit_card" },
   },
+  reason_codes: { ...fraudTransaction, explain_top: 3 },
 };
 
 const NAME = z.string().regex(/^[A-Za-z0-9_.-]{1,100}$/).meta({ example: "fraud_detector" });
@@ -101,6 +102,9 @@ function v2Routes(
       method: "post",
       path: v2("/infer", versioned),
       summary: `Infer${suffix} (Open Inference Protocol v2, JSON or binary tensor data)`,
+      description: '`parameters: {"explain": true}` (or asking for the output `contributions`) ' +
+        "adds `contributions`, FP64 `[N, F + 1]`: each input's contribution to the raw score, " +
+        "then the base value.",
       tags: ["v2"],
       request: {
         ...params(versioned),
@@ -140,7 +144,10 @@ export const EDGE_ROUTES = {
     summary: "Predict one instance",
     description:
       "Scores one instance with the model's champion (or the canary's challenger). Features come " +
-      "from the body, from the online store by `entity_id`, or both (the body wins).",
+      "from the body, from the online store by `entity_id`, or both (the body wins). With " +
+      "`explain` or `explain_top`, the answer's `explanation` gives each input's contribution to " +
+      "the model's raw score (TreeSHAP for tree ensembles, coefficient × (value − training mean) " +
+      "for linear models) and the base value; a model that cannot be explained answers 422.",
     tags: ["predict"],
     request: jsonBody(PredictRequestSchema, PREDICT_EXAMPLES),
     protect: "api_key",

@@ -237,19 +237,43 @@ export function modelConfig(model: LoadedModel, maxBatchSize: number) {
 }
 
 /**
+ * Name of the optional output of explained inferences: FP64 `[N, F + 1]`,
+ * each input's contribution to the margin in input order, then the base
+ * value (the layout of XGBoost's `pred_contribs` and shap).
+ */
+export const CONTRIBUTIONS_OUTPUT = "contributions";
+
+/** Whether an inference asks for contributions: `parameters.explain` or the output by name. */
+export function wantsContributions(req: InferRequest): boolean {
+  return req.parameters?.explain === true ||
+    (req.outputs ?? []).some((o) => o.name === CONTRIBUTIONS_OUTPUT);
+}
+
+/**
  * The output tensors of an inference: the requested ones (all when none is
  * named), each binary as its `binary_data` or the request's
- * `binary_data_output` says.
+ * `binary_data_output` says. `contributions` (`[N, F + 1]`) is there when
+ * the inference was explained.
  */
 export function inferOutputs(
   model: LoadedModel,
   req: InferRequest,
   labels: number[],
   probabilities: Float32Array,
+  contributions?: Float64Array,
 ): OutputTensor[] {
   const m = model.manifest;
   const n = labels.length;
   const allBinary = req.parameters?.binary_data_output === true;
+  const explained: OutputTensor[] = contributions
+    ? [{
+      name: CONTRIBUTIONS_OUTPUT,
+      shape: [n, m.inputs.length + 1],
+      datatype: "FP64",
+      values: contributions,
+      binary: allBinary,
+    }]
+    : [];
   const all: OutputTensor[] = [
     { name: m.outputs.label, shape: [n], datatype: "INT64", values: labels, binary: allBinary },
     {
@@ -259,6 +283,7 @@ export function inferOutputs(
       values: probabilities.subarray(0, 2 * n),
       binary: allBinary,
     },
+    ...explained,
   ];
   if (!req.outputs || req.outputs.length === 0) return all;
   const unknown = req.outputs.filter((w) => !all.some((o) => o.name === w.name));

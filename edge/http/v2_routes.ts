@@ -21,6 +21,7 @@ import {
   modelMetadata,
   tensorRows,
   V2_EXTENSIONS,
+  wantsContributions,
 } from "./v2.ts";
 import { encodeInferResponse, HEADER_LENGTH, parseInferBody } from "./v2_wire.ts";
 
@@ -80,8 +81,17 @@ export function v2Routes(d: V2RouteDeps): RouteSpec[] {
     const { request, inputs } = parseInferBody(bytes, c.req.header(HEADER_LENGTH));
     return await withModel(c, async (model) => {
       const { data, n } = tensorRows(model, inputs, d.config.batchMax);
+      const contributions = wantsContributions(request)
+        ? d.service.contributions(model, data, n)
+        : undefined;
       const scored = await d.service.scoreRows(model.name, model.version, data, n);
-      const outputs = inferOutputs(scored.model, request, scored.labels, scored.probabilities);
+      const outputs = inferOutputs(
+        scored.model,
+        request,
+        scored.labels,
+        scored.probabilities,
+        contributions,
+      );
       const head: Record<string, unknown> = {
         model_name: scored.model.name,
         model_version: scored.model.version,

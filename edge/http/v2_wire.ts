@@ -174,16 +174,20 @@ export function parseInferBody(body: Uint8Array, lengthHeader: string | undefine
   if (all !== undefined && typeof all !== "boolean") {
     throw bad("parameters.binary_data_output must be true or false");
   }
+  const explain = request.parameters?.explain;
+  if (explain !== undefined && typeof explain !== "boolean") {
+    throw bad("parameters.explain must be true or false");
+  }
   return { request, inputs };
 }
 
 /** An output tensor ready to be written. */
 export interface OutputTensor {
   name: string;
-  datatype: "FP32" | "INT64";
+  datatype: "FP32" | "FP64" | "INT64";
   shape: number[];
-  /** The values (float32 for FP32; integers for INT64). */
-  values: Float32Array | number[];
+  /** The values (float32 for FP32, float64 for FP64; integers for INT64). */
+  values: Float32Array | Float64Array | number[];
   /** Whether it goes after the JSON as raw bytes. */
   binary: boolean;
 }
@@ -191,6 +195,10 @@ export interface OutputTensor {
 function rawBytes(t: OutputTensor): Uint8Array {
   if (t.datatype === "FP32") {
     const f = t.values instanceof Float32Array ? t.values : Float32Array.from(t.values);
+    return new Uint8Array(f.buffer, f.byteOffset, f.byteLength);
+  }
+  if (t.datatype === "FP64") {
+    const f = t.values instanceof Float64Array ? t.values : Float64Array.from(t.values);
     return new Uint8Array(f.buffer, f.byteOffset, f.byteLength);
   }
   // INT64 little-endian as (low, high) 32-bit words: labels are small integers.

@@ -20,6 +20,7 @@
  */
 import type { ModelManifest } from "../../schemas/manifest.ts";
 import { EdgeError } from "../errors.ts";
+import { type ModelExplainer, prepareExplainer } from "../explain.ts";
 import { OnnxSession } from "../onnx_session.ts";
 import type { ModelRoute, ModelSource } from "./port.ts";
 
@@ -29,6 +30,8 @@ export interface LoadedModel {
   version: string;
   manifest: ModelManifest;
   session: OnnxSession;
+  /** Its explainer (built at load), or why it cannot be explained. */
+  explain: ModelExplainer;
   sha256: string;
   /** ISO time it finished warming. */
   loadedAt: string;
@@ -298,11 +301,13 @@ export class ModelStore {
           maxRows: this.#options.maxRows,
           onRun: this.#options.onRun,
         });
+        const explain = await prepareExplainer(pkg.onnx, pkg.manifest, session);
         const model: LoadedModel = {
           name,
           version,
           manifest: pkg.manifest,
           session,
+          explain,
           sha256: pkg.manifest.sha256,
           loadedAt: new Date(this.#opts.now()).toISOString(),
           inflight: 0,

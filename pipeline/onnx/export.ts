@@ -107,7 +107,8 @@ function encodeClassifier(
 /**
  * Exports a GBDT as one `TreeEnsembleClassifier`: every leaf votes for
  * class 0's score, `base_values` holds the prior log-odds and
- * `post_transform: LOGISTIC` turns the sum into `[1 − p, p]`.
+ * `post_transform: LOGISTIC` turns the sum into `[1 − p, p]`. `nodes_hitrates`
+ * holds the training rows through each node.
  */
 export function gbdtToOnnx(model: GbdtModel, options: OnnxExportOptions = {}): Uint8Array {
   const nodes = {
@@ -116,6 +117,7 @@ export function gbdtToOnnx(model: GbdtModel, options: OnnxExportOptions = {}): U
     featureIds: [] as number[],
     modes: [] as string[],
     values: [] as number[],
+    covers: [] as number[],
     trueIds: [] as number[],
     falseIds: [] as number[],
   };
@@ -128,6 +130,7 @@ export function gbdtToOnnx(model: GbdtModel, options: OnnxExportOptions = {}): U
       nodes.featureIds.push(leaf ? 0 : tree.feature[i]);
       nodes.modes.push(leaf ? "LEAF" : "BRANCH_LEQ");
       nodes.values.push(leaf ? 0 : tree.threshold[i]);
+      nodes.covers.push(tree.cover[i]);
       nodes.trueIds.push(leaf ? 0 : tree.left[i]);
       nodes.falseIds.push(leaf ? 0 : tree.right[i]);
       if (leaf) {
@@ -155,7 +158,8 @@ export function gbdtToOnnx(model: GbdtModel, options: OnnxExportOptions = {}): U
     ints("classlabels_int64s", [0, 1]),
     ints("nodes_falsenodeids", nodes.falseIds),
     ints("nodes_featureids", nodes.featureIds),
-    floats("nodes_hitrates", nodes.values.map(() => 1)),
+    // Training rows per node, the covers TreeSHAP (pipeline/explain) weighs branches by.
+    floats("nodes_hitrates", nodes.covers),
     ints("nodes_missing_value_tracks_true", nodes.values.map(() => 0)),
     strings("nodes_modes", nodes.modes),
     ints("nodes_nodeids", nodes.nodeIds),

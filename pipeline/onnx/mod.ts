@@ -19,3 +19,4 @@ export {
   toOnnx,
 } from "./export.ts";
 export { ONNX_PROTO_JSON } from "./_proto.ts";
+export { type OnnxAttribute, type OnnxGraph, type OnnxNode, readOnnxGraph } from "./read.ts";

@@ -16,6 +16,8 @@ export interface Tree {
   right: Int32Array;
   /** Leaf contribution to the raw score (learning rate included), float32. */
   value: Float32Array;
+  /** Training rows through each node (the covers TreeSHAP weighs branches by). */
+  cover: Float64Array;
 }
 
 /** How splits are scored. */
@@ -55,6 +57,7 @@ interface Builder {
   left: number[];
   right: number[];
   value: number[];
+  cover: number[];
   /** Rows of each leaf, as a [start, end) range of `rows`. */
   leaves: { node: number; start: number; end: number }[];
 }
@@ -158,7 +161,8 @@ function grow(
     out.threshold.push(0),
     out.left.push(-1),
     out.right.push(-1),
-    out.value.push(0);
+    out.value.push(0),
+    out.cover.push(end - start);
   const count = end - start;
   let g = 0, h = 0;
   for (let i = start; i < end; i++) g += ctx.grad[rows[i]], h += ctx.hess[rows[i]];
@@ -199,7 +203,15 @@ export function growTree(
   count: number,
   scores: Float64Array,
 ): Tree {
-  const out: Builder = { feature: [], threshold: [], left: [], right: [], value: [], leaves: [] };
+  const out: Builder = {
+    feature: [],
+    threshold: [],
+    left: [],
+    right: [],
+    value: [],
+    cover: [],
+    leaves: [],
+  };
   grow(ctx, out, rows, 0, count, 0, null);
   for (const leaf of out.leaves) {
     const v = out.value[leaf.node];
@@ -211,6 +223,7 @@ export function growTree(
     left: Int32Array.from(out.left),
     right: Int32Array.from(out.right),
     value: Float32Array.from(out.value),
+    cover: Float64Array.from(out.cover),
   };
 }
 

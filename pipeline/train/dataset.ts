@@ -220,17 +220,19 @@ function describeIssue(
   return `${where} ${issue.message.charAt(0).toLowerCase()}${issue.message.slice(1)}`;
 }
 
-/** The inputs with the range of values each took in `x`. */
+/** The inputs with the range and the mean of the values each took in `x`. */
 function withTrainingRange(inputs: ModelInput[], x: Float32Array, n: number): ModelInput[] {
   const width = inputs.length;
   return inputs.map((input, f) => {
-    let min = Infinity, max = -Infinity;
+    let min = Infinity, max = -Infinity, sum = 0;
     for (let r = 0; r < n; r++) {
       const v = x[r * width + f];
       if (v < min) min = v;
       if (v > max) max = v;
+      sum += v;
     }
-    return { ...input, training_range: { min, max } };
+    const mean = n > 0 ? sum / n : 0;
+    return { ...input, training_range: { min, max }, training_mean: mean };
   });
 }
 

@@ -9,7 +9,7 @@
 import { exitWithHelp } from "../_help.ts";
 
 exitWithHelp(import.meta.url);
-const ALL = ["train", "start", "features", "edge", "v2", "ingest", "registry"] as const;
+const ALL = ["train", "start", "features", "edge", "explain", "v2", "ingest", "registry"] as const;
 const ROOT = new URL("../../", import.meta.url).pathname;
 const wanted = Deno.args.length > 0 ? Deno.args : [...ALL];
 const unknown = wanted.filter((w) => !(ALL as readonly string[]).includes(w));

@@ -14,6 +14,8 @@ end
 function init(args)
   -- Each run (warm-up, measured) starts from its own offset: no vector repeats.
   counter = tonumber(os.getenv("BENCH_RUN") or "0") * 10000000
+  -- Extra top-level fields (tests/bench/explain.ts: ',"explain":true').
+  extra = os.getenv("BENCH_EXTRA") or ""
 end
 
 request = function()
@@ -23,7 +25,7 @@ request = function()
   local body = string.format(
     '{"features":{"hour_of_day":%d,"day_of_week":%d,"is_weekend":0,' ..
     '"transaction_count_24h":%d,"avg_amount_30d":%.1f,"amount":%.1f,' ..
-    '"merchant_category_encoded":%d,"payment_method_encoded":%d}}',
-    counter % 24, counter % 7, tid, b / 10, a / 10 + 1, counter % 100, counter % 10)
+    '"merchant_category_encoded":%d,"payment_method_encoded":%d}%s}',
+    counter % 24, counter % 7, tid, b / 10, a / 10 + 1, counter % 100, counter % 10, extra)
   return wrk.format("POST", "/predict", { ["Content-Type"] = "application/json" }, body)
 end
