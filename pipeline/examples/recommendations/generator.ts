@@ -2,7 +2,7 @@
  * A seeded generator of interactions for the recommendations example.
  *
  * Users open sessions (on average `sessionsPerDay` a day, more in the
- * evening); each session shows a slate of `slate` items, one `impression`
+ * evening, taking `endMs` as noon); each session shows a slate of `slate` items, one `impression`
  * each. Whether the user clicks an item depends on:
  *
  * | effect              | how                                                                            |
@@ -16,7 +16,8 @@
  * A click follows its impression after 2 s to ~10 min (a few after more than
  * 30 min, which the training label does not count); a purchase follows some
  * clicks. Every event carries the item's category and price. The same seed
- * and options give the same events, in time order, with event ids `i<index>`.
+ * and options give the same events, in time order, with event ids `i<index>`;
+ * another `endMs` gives the same events shifted in time.
  *
  * @module
  */
@@ -121,8 +122,10 @@ export function generateInteractions(options: InteractionOptions = {}): TimedInt
       nextDrift: startMs + 12 * HOUR * rand(),
     };
   });
+  // Every draw depends on times relative to `endMs` only: the same options with another `endMs`
+  // give the same events shifted in time.
   const appealAt = (it: typeof items[number], t: number) =>
-    it.appeal + it.wave * Math.sin(2 * Math.PI * t / it.period + it.phase) +
+    it.appeal + it.wave * Math.sin(2 * Math.PI * (t - endMs) / it.period + it.phase) +
     (t >= it.burstAt && t < it.burstAt + it.burstLen ? it.burst : 0);
   const raw: { t: number; order: number; e: Omit<Interaction, "event_id"> }[] = [];
   const push = (t: number, e: Omit<Interaction, "event_id">) =>
@@ -134,7 +137,8 @@ export function generateInteractions(options: InteractionOptions = {}): TimedInt
     for (;;) {
       t += Math.round(-Math.log(1 - rand()) / rate);
       if (t > endMs) break;
-      const hour = new Date(t).getUTCHours();
+      // The generated clock: `endMs` is noon (UTC noon with the default `endMs`).
+      const hour = Math.floor((((t - endMs) / HOUR + 12) % 24 + 24) % 24);
       if (rand() > (hour >= 17 && hour <= 22 ? 1 : 0.6)) continue;
       while (user.nextDrift <= t) {
         if (rand() < drift) {

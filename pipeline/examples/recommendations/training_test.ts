@@ -109,3 +109,18 @@ Deno.test("evaluateRanker() beats the popularity baseline on held-out ROC AUC an
   assert.ok(r.model.rocAuc > r.popularity.rocAuc, JSON.stringify(r));
   assert.ok(r.model.ndcgAt10 > r.popularity.ndcgAt10, JSON.stringify(r));
 });
+
+Deno.test("generateInteractions() with another endMs gives the same events shifted in time", () => {
+  const a = generateInteractions({ hours: 12, users: 20 });
+  const shift = 3 * 3_600_000 + 17_123;
+  const b = generateInteractions({
+    hours: 12,
+    users: 20,
+    endMs: Date.UTC(2026, 2, 20, 12) + shift,
+  });
+  assert.equal(b.length, a.length);
+  b.forEach((e, i) => {
+    assert.equal(e.timeMs, a[i].timeMs + shift);
+    assert.deepEqual({ ...e.event, timestamp: "" }, { ...a[i].event, timestamp: "" });
+  });
+});
