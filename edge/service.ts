@@ -7,7 +7,13 @@
  * @module
  */
 import type { BatchPredictRequest, BatchPredictResponse } from "../schemas/prediction.ts";
-import type { BatchOutOfRange, PredictRequest, PredictResponse } from "../schemas/prediction.ts";
+import type {
+  BatchOutOfRange,
+  PredictRequest,
+  PredictResponse,
+  RankRequest,
+  RankResponse,
+} from "../schemas/prediction.ts";
 import type { OutOfRange } from "../pipeline/features/mod.ts";
 import { parseIsoUtc } from "../schemas/time.ts";
 import type { EdgeConfig } from "./config.ts";
@@ -276,6 +282,80 @@ export class PredictionService {
     return out;
   }
 
+  /**
+   * Serves `POST /rank`: every candidate is one instance (`user_id`,
+   * `item_id`, `item_category`, `price`); the online features of all of
+   * them are read in one round trip (the user's once), all are scored in one
+   * model run, and they come back by descending score.
+   */
+  async rank(req: RankRequest, ctx: RequestContext): Promise<RankResponse> {
+    const name = req.model_name ?? this.#d.config.defaultModel;
+    const nowMs = this.#d.now();
+    const route = this.#d.store.routeNow(name) ?? await this.#d.store.routeOf(name);
+    const arm = this.#arm(route, undefined, req.user_id, {}, ctx.requestId);
+    const model = this.#d.store.tryAcquire(name, arm.selector) ??
+      await this.#d.store.acquire(name, arm.selector);
+    let ok = false;
+    try {
+      const seen = new Map<string, number>();
+      const instances = req.candidates.map((c, i): Instance => {
+        const first = seen.get(c.item_id);
+        if (first !== undefined) {
+          throw new EdgeError("validation_failed", `Duplicate candidate: ${c.item_id}`, {
+            details: [{
+              path: `candidates.${i}.item_id`,
+              message: `Same item_id as candidates.${first}`,
+            }],
+          });
+        }
+        seen.set(c.item_id, i);
+        const features: Record<string, FeatureValue> = {
+          user_id: req.user_id,
+          item_id: c.item_id,
+          item_category: c.item_category,
+        };
+        if (c.price !== undefined) features.price = c.price;
+        return { features, timeMs: nowMs };
+      });
+      const n = instances.length;
+      const prefix = (i: number) => `candidates.${i}`;
+      const w = model.session.width;
+      const data = new Float32Array(n * w);
+      const rows = (i: number) => data.subarray(i * w, (i + 1) * w);
+      const prep = this.#prepareSync(model, instances, prefix, rows) ??
+        await this.#prepare(model, instances, prefix, ctx.requestId, rows);
+      const { probabilities } = await model.session.score(data, n);
+      this.#observeDrift(model, data, n);
+      const order = Array.from({ length: n }, (_, i) => i);
+      order.sort((a, b) => probabilities[2 * b + 1] - probabilities[2 * a + 1] || a - b);
+      const top = order.slice(0, Math.min(n, req.top_k ?? n));
+      let asOf: number | null = null;
+      for (const t of prep.asOf) if (t !== null && (asOf === null || t > asOf)) asOf = t;
+      const latencyMs = performance.now() - ctx.startedAt;
+      const flagged = outOfRangeByFeature(prep.assembled);
+      ok = true;
+      this.#count(model, arm.variant, latencyMs, true);
+      return {
+        candidates: top.map((i) => ({
+          item_id: req.candidates[i].item_id,
+          item_category: req.candidates[i].item_category,
+          score: probabilities[2 * i + 1],
+        })),
+        model_name: name,
+        model_version: model.version,
+        request_id: ctx.requestId,
+        variant: arm.variant,
+        features_as_of: asOf === null ? null : new Date(asOf).toISOString(),
+        timestamp: isoOf(this.#d.now()),
+        latency_ms: latencyMs,
+        ...(flagged.length > 0 ? { out_of_range: flagged } : {}),
+      };
+    } finally {
+      if (!ok) this.#count(model, arm.variant, performance.now() - ctx.startedAt, false);
+      this.#d.store.release(model);
+    }
+  }
+
   /** Scores raw rows (Open Inference Protocol); returns the model used and its scores. */
   async scoreRows(name: string, selector: string, data: Float32Array, n: number) {
     const model = await this.#d.store.acquire(name, selector);
@@ -346,14 +426,23 @@ export class PredictionService {
     const views = assembler.views;
     const ids = instances.map((inst) => entityIdsOf(views, inst));
     const lookups: OnlineLookup[] = [];
-    const owners: [number, number][] = [];
+    // Owners of each lookup: instances sharing an entity (a ranking's user) read it once.
+    const owners: [number, number][][] = [];
+    const index = instances.length > 1 ? new Map<string, number>() : null;
     instances.forEach((inst, i) => {
       if (assembler.covers(inst.features)) return;
       views.forEach((view, v) => {
         const entityId = ids[i][v];
         if (entityId === undefined) return;
+        const key = index && `${v}\u0000${inst.timeMs}\u0000${entityId}`;
+        const j = key === null ? undefined : index!.get(key);
+        if (j !== undefined) {
+          owners[j].push([i, v]);
+          return;
+        }
+        if (key !== null) index!.set(key, lookups.length);
         lookups.push({ view, entityId, asOfMs: inst.timeMs });
-        owners.push([i, v]);
+        owners.push([[i, v]]);
       });
     });
     const online: ViewValues[] = instances.map(() => new Map());
@@ -364,10 +453,11 @@ export class PredictionService {
       const got = await this.#d.online.read(lookups, requestId);
       onlineFailed = got === null && this.#d.online.reader !== null;
       got?.forEach((f, j) => {
-        const [i, v] = owners[j];
-        perView[i][v] = f.values;
-        online[i].set(viewKey(views[v]), f.values);
-        if (f.asOfMs !== null && (asOf[i] === null || f.asOfMs > asOf[i]!)) asOf[i] = f.asOfMs;
+        for (const [i, v] of owners[j]) {
+          perView[i][v] = f.values;
+          online[i].set(viewKey(views[v]), f.values);
+          if (f.asOfMs !== null && (asOf[i] === null || f.asOfMs > asOf[i]!)) asOf[i] = f.asOfMs;
+        }
       });
     }
     const assembled = instances.map((inst, i) =>

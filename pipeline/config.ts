@@ -35,7 +35,7 @@ const schema = z.object({
   FEATURES_BATCH_SIZE: envInt(1000, 1, 100_000),
   /** Folder of the feature repository to load (its `mod.ts`); `--repo` wins. */
   FEATURE_REPO: z.string().min(1).optional(),
-  /** A shipped example repository (`fraud`, `sensors`); `--example` wins. Default `fraud`. */
+  /** A shipped example repository (`fraud`, `sensors`, `recommendations`); `--example` wins. Default `fraud`. */
   FEATURE_EXAMPLE: z.string().min(1).optional(),
   /**
    * Bearer keys of the feature routes (per-entity features are personal

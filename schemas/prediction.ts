@@ -196,6 +196,57 @@ export const BatchPredictResponseSchema = z.object({
 /** `POST /predict/batch` response. */
 export type BatchPredictResponse = z.infer<typeof BatchPredictResponseSchema>;
 
+/** The most candidates one `POST /rank` request may carry. */
+export const RANK_MAX_CANDIDATES = 500;
+
+/** One candidate of `POST /rank`: an item, its category and (optionally) its price. */
+export const RankCandidateSchema = z.strictObject({
+  item_id: z.string().min(1).max(256),
+  item_category: z.string().min(1).max(256),
+  price: z.number().optional(),
+});
+
+/**
+ * `POST /rank` request: a user and the candidate items to rank for them.
+ * Each candidate becomes one instance of the model with `user_id`,
+ * `item_id`, `item_category` and `price` as its fields; the online
+ * features of every entity those fields key are read in one round trip.
+ */
+export const RankRequestSchema = z.strictObject({
+  user_id: z.string().min(1).max(256),
+  candidates: z.array(RankCandidateSchema).min(1).max(RANK_MAX_CANDIDATES),
+  model_name: z.string().min(1).max(100).optional(),
+  /** Return only the best `top_k` candidates. Default: all. */
+  top_k: z.number().int().min(1).max(RANK_MAX_CANDIDATES).optional(),
+});
+/** `POST /rank` request. */
+export type RankRequest = z.infer<typeof RankRequestSchema>;
+
+/** One ranked candidate. */
+export const RankedCandidateSchema = z.object({
+  item_id: z.string(),
+  item_category: z.string(),
+  /** The model's probability of the positive class (a click). */
+  score: z.number(),
+});
+
+/** `POST /rank` response: the candidates by descending score. */
+export const RankResponseSchema = z.object({
+  candidates: z.array(RankedCandidateSchema),
+  model_name: z.string(),
+  model_version: z.string(),
+  request_id: z.string(),
+  variant: z.string(),
+  /** Newest event behind the online features read, or null when none were found. */
+  features_as_of: z.string().nullable(),
+  timestamp: z.string(),
+  latency_ms: z.number(),
+  /** Candidate inputs outside the training range, one entry per feature (as `/predict/batch`). */
+  out_of_range: z.array(BatchOutOfRangeSchema).optional(),
+});
+/** `POST /rank` response. */
+export type RankResponse = z.infer<typeof RankResponseSchema>;
+
 /** The one JSON error shape of every HTTP surface, whatever the status. */
 export const ErrorResponseSchema = z.object({
   error: z.object({

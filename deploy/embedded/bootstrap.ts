@@ -65,6 +65,7 @@ export async function bootstrapDemo(
       requestFeatures: features.requestFeatures,
       views: features.views,
       acceptedFields: features.acceptedFields,
+      gbdt: set.gbdt,
     });
     const manifest = await registry.register(pkg);
     await registry.setAlias(demo.model, alias, manifest.version);

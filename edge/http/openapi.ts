@@ -23,6 +23,8 @@ import {
   BatchPredictResponseSchema,
   PredictRequestSchema,
   PredictResponseSchema,
+  RankRequestSchema,
+  RankResponseSchema,
 } from "../../schemas/prediction.ts";
 import fraudTransaction from "../../pipeline/demo_data/requests/fraud_transaction.json" with {
   type: "json",
@@ -167,6 +169,31 @@ export const EDGE_ROUTES = {
     protect: "api_key",
     responses: { 200: okJson(BatchPredictResponseSchema), ...errorResponses(...PREDICT_ERRORS) },
   }),
+  rank: apiRoute({
+    method: "post",
+    path: "/rank",
+    summary: "Rank candidate items for a user",
+    description:
+      "Scores 1–500 candidates for one user in one model run and returns them by descending " +
+      "score (the best `top_k` when given). Each candidate is one instance with `user_id`, " +
+      "`item_id`, `item_category` and `price`; the online features of the user (read once), " +
+      "of every item and of every user × category come in one round trip. A bad field is a " +
+      "422 naming it (`candidates.3.price`).",
+    tags: ["predict"],
+    request: jsonBody(RankRequestSchema, {
+      recommendations: {
+        user_id: "user_001",
+        candidates: [
+          { item_id: "item_0001", item_category: "cat_a", price: 12.5 },
+          { item_id: "item_0002", item_category: "cat_b" },
+        ],
+        model_name: "ctr_ranker",
+        top_k: 10,
+      },
+    }),
+    protect: "api_key",
+    responses: { 200: okJson(RankResponseSchema), ...errorResponses(...PREDICT_ERRORS) },
+  }),
   health: apiRoute({
     method: "get",
     path: "/health",
@@ -246,7 +273,7 @@ export const ALL_EDGE_ROUTES: ApiRoute[] = [
 export const EDGE_API_INFO = {
   title: "Edge prediction service",
   description:
-    "Real-time fraud scoring: reference-compatible /predict, batch, Open Inference Protocol v2.",
+    "Real-time scoring: reference-compatible /predict, batch, /rank, Open Inference Protocol v2.",
 };
 
 /** Builds the OpenAPI document of the edge. */

@@ -5,7 +5,11 @@
  * @module
  */
 import type { Context, Hono } from "hono";
-import { BatchPredictRequestSchema, PredictRequestSchema } from "../../schemas/prediction.ts";
+import {
+  BatchPredictRequestSchema,
+  PredictRequestSchema,
+  RankRequestSchema,
+} from "../../schemas/prediction.ts";
 import type { EdgeConfig } from "../config.ts";
 import { EdgeError } from "../errors.ts";
 import type { EdgeMetrics } from "../metrics.ts";
@@ -85,6 +89,10 @@ export function registerRoutes(app: Hono<EdgeEnv>, d: RouteDeps): void {
   on(R.predictBatch, async (c) => {
     const req = await readJson(c, BatchPredictRequestSchema, limit, fastBatchRequest);
     return c.json(await d.service.predictBatch(req, ctx(c)));
+  });
+  on(R.rank, async (c) => {
+    const req = await readJson(c, RankRequestSchema, limit);
+    return c.json(await d.service.rank(req, ctx(c)));
   });
 
   // Unauthenticated callers get the status only: the details name internal hosts.

@@ -1,20 +1,20 @@
 /**
  * `deno task example:data --example NAME --out FILE [--seed N] [--hours H]`:
  * writes an example's demo events as JSON lines, ready for `deno task
- * ingest --example NAME --file FILE` (or `replay`). For `sensors` the
- * readings come from its seeded generator (`--seed`, `--hours`), ending
- * now; with `--labels FILE` their labels (`event_id,timestamp,label`) too.
+ * ingest --example NAME --file FILE` (or `replay`). For an example with a
+ * seeded generator (`sensors`, `recommendations`) the events come from it
+ * (`--seed`, `--hours`), ending now; with `--labels FILE` the sensors
+ * readings' labels (`event_id,timestamp,label`) too.
  *
  * @module
  */
 import { EXAMPLE_DEMOS } from "../examples/demo.ts";
-import { generateReadings } from "../examples/sensors/generator.ts";
 import { parseCommand, runCommand, UsageError } from "./command.ts";
 
 const USAGE = `Usage: deno task example:data --example NAME --out FILE [--seed N] [--hours H]
   [--labels FILE]
-  Writes a shipped example's demo events as JSON lines (sensors: seeded readings ending now,
-  --labels also writes event_id,timestamp,label).`;
+  Writes a shipped example's demo events as JSON lines (sensors, recommendations: seeded events
+  ending now; for sensors --labels also writes event_id,timestamp,label).`;
 
 if (import.meta.main) {
   await runCommand(USAGE, async () => {
@@ -43,24 +43,25 @@ if (import.meta.main) {
       return n;
     };
     let lines: string[];
-    if (values.example === "sensors") {
+    if (demo.generate) {
       const minute = Math.floor(Date.now() / 60_000) * 60_000;
-      const data = generateReadings({
+      const data = demo.generate({
         seed: num("seed", values.seed),
         hours: num("hours", values.hours),
         endMs: minute,
       });
-      lines = data.map((r) => JSON.stringify(r.reading));
+      lines = data.lines;
       if (values.labels) {
-        const rows = data.map((r) => `${r.reading.event_id},${r.reading.timestamp},${r.label}`);
-        await Deno.writeTextFile(
-          values.labels,
-          ["event_id,timestamp,label", ...rows].join("\n") + "\n",
-        );
+        if (!data.labels) {
+          throw new UsageError(`--labels applies to an example with labelled events (sensors)`);
+        }
+        await Deno.writeTextFile(values.labels, data.labels.join("\n") + "\n");
       }
     } else {
       if (values.seed || values.hours || values.labels) {
-        throw new UsageError(`--seed, --hours and --labels apply to the sensors example only`);
+        throw new UsageError(
+          `--seed, --hours and --labels apply to an example with a generator (sensors, recommendations)`,
+        );
       }
       lines = await demo.eventLines();
     }

@@ -15,7 +15,7 @@ export const REPOSITORY_OPTIONS = {
 /** Their line in a usage text. */
 export const REPOSITORY_USAGE =
   "  --repo DIR | --example NAME   the feature repository (its mod.ts), or a shipped example\n" +
-  "                                (fraud, sensors); default FEATURE_REPO / FEATURE_EXAMPLE, else fraud";
+  "                                (fraud, sensors, recommendations); default FEATURE_REPO / FEATURE_EXAMPLE, else fraud";
 
 /**
  * The repository a command loads: `--repo DIR` or `--example NAME` when

@@ -11,11 +11,16 @@ import { isAbsolute, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { DefinitionError } from "../errors.ts";
 import { repository as fraud } from "../examples/fraud/mod.ts";
+import { repository as recommendations } from "../examples/recommendations/mod.ts";
 import { repository as sensors } from "../examples/sensors/mod.ts";
 import { FeatureRepository } from "./repository.ts";
 
 /** The shipped example repositories, by name. */
-export const EXAMPLES: Readonly<Record<string, unknown>> = Object.freeze({ fraud, sensors });
+export const EXAMPLES: Readonly<Record<string, unknown>> = Object.freeze({
+  fraud,
+  sensors,
+  recommendations,
+});
 
 /** The example used when neither a folder nor an example is named. */
 export const DEFAULT_EXAMPLE = "fraud";

@@ -123,7 +123,7 @@ export const repository = defineRepository(${JSON.stringify(EXAMPLES.sensors)});
     await assert.rejects(() => resolveRepository({ repo: dir, example: "fraud" }), /choose one/);
     await assert.rejects(
       () => resolveRepository({ example: "nope" }),
-      /expected one of fraud, sensors/,
+      /expected one of fraud, sensors, recommendations/,
     );
   } finally {
     await Deno.remove(dir, { recursive: true });

@@ -9,6 +9,8 @@ import type { ModelFeatures } from "../definitions/repository.ts";
 import type { TrainingRecord } from "../training_set.ts";
 import { buildDemoTrainingSet, CHAMPION_FEATURES, loadDemoEvents } from "./fraud/training.ts";
 import { loadExample } from "../definitions/load.ts";
+import type { GbdtParams } from "../train/gbdt.ts";
+import { recommendationsDemo } from "./recommendations/demo.ts";
 import { sensorsDemo } from "./sensors/demo.ts";
 
 /** The demo of an example. */
@@ -21,6 +23,14 @@ export interface ExampleDemo {
   eventLines(): Promise<string[]>;
   /** Commands to try against a platform at `base` that serves this example. */
   tryLines(base: string): string[];
+  /**
+   * Events of a seeded generator ending at `endMs` (`example:data --seed --hours`), when the
+   * example has one; `labels` are CSV lines with a header.
+   */
+  generate?(options: { seed?: number; hours?: number; endMs: number }): {
+    lines: string[];
+    labels?: string[];
+  };
   /** The point-in-time training set (`label` column) and the models' features. */
   training(): Promise<{
     records: TrainingRecord[];
@@ -29,6 +39,8 @@ export interface ExampleDemo {
     champion: ModelFeatures;
     /** A second, richer model registered as `challenger`. */
     challenger?: ModelFeatures;
+    /** GBDT hyper-parameters of the example's model (default the trainer's). */
+    gbdt?: GbdtParams;
   }>;
 }
 
@@ -63,4 +75,5 @@ const fraudDemo: ExampleDemo = {
 export const EXAMPLE_DEMOS: Readonly<Record<string, ExampleDemo>> = Object.freeze({
   fraud: fraudDemo,
   sensors: sensorsDemo(),
+  recommendations: recommendationsDemo(),
 });

@@ -24,8 +24,14 @@
  *    through the Upstash gateway, in-isolate feature cache off; then the
  *    sensors example's `sensor_anomaly` with two entities (device and site:
  *    two views read in one MGET) the same way;
- * 5. `POST /predict/batch` with 1000 instances (instances/s).
- * 6. with `--baseline=<dir>` (a checkout of the code before a change, with
+ * 5. `POST /predict/batch` with 1000 instances (instances/s);
+ * 6. the recommendations example's `ctr_ranker`: `POST /rank` of one user
+ *    and 100 candidates (the user's, the items' and the user × category
+ *    views read in one MGET through the gateway), against `POST
+ *    /predict/batch` of 100 instances with the same model's features in
+ *    the body (rows/s of each, same run), then `/rank` at 8 connections
+ *    (its p99).
+ * 7. with `--baseline=<dir>` (a checkout of the code before a change, with
  *    `deno install` run in it): that checkout's edge and this one's, both
  *    started now with the same settings, take `/predict` with features in
  *    the body in alternating 10 s runs (baseline, current, baseline,
@@ -44,6 +50,7 @@ import {
   seedSensorsOnline,
   sensorsModel,
 } from "./edge/_fixture.ts";
+import { RANK_CANDIDATES, rankerModel, seedRanking } from "./edge/_fixture_ranker.ts";
 import { cpuSeconds, freePort, rssMb, waitFor } from "./edge/_process.ts";
 import { runWrk, type WrkResult } from "./edge/_wrk.ts";
 import { edgeServeArgs } from "../../edge/testing/mod.ts";
@@ -155,6 +162,8 @@ const { root: registryDir } = await demoRegistry();
 await seedOnline(upstash, USERS);
 await sensorsModel(registryDir);
 await seedSensorsOnline(upstash, USERS, DEVICES_PER_SITE);
+await rankerModel(registryDir);
+const ranking = await seedRanking(upstash);
 const batchPath = await batchBody(1000);
 
 const results: Record<string, WrkResult> = {};
@@ -281,6 +290,7 @@ let rssAtReady = NaN;
 let cacheHits = NaN;
 let rowsPerRun = NaN;
 let onlineErrors = NaN;
+let rankOnlineErrors = NaN;
 try {
   readyMs = (await waitFor(`${base}/ready`, 30_000)) - started;
   rssAtReady = rssMb(edge.pid);
@@ -347,11 +357,46 @@ try {
     script: `${HERE}batch.lua`,
     env: { BENCH_BATCH_BODY: batchPath },
   });
+  console.error(
+    `/rank (${RANK_CANDIDATES} candidates through the gateway) vs /predict/batch ` +
+      `(${RANK_CANDIDATES} instances, features in the body)…`,
+  );
+  const rankEnv = { BENCH_RANK_BODIES: ranking.rankPath };
+  await warm(`${HERE}rank.lua`, "/rank", rankEnv);
+  results.rank = await runWrk({
+    url: `${base}/rank`,
+    connections: CONNECTIONS,
+    threads: THREADS,
+    seconds: LOAD_S,
+    script: `${HERE}rank.lua`,
+    env: rankEnv,
+  });
+  const batch100Env = { BENCH_BATCH_BODY: ranking.batchPath };
+  await warm(`${HERE}batch.lua`, "/predict/batch", batch100Env);
+  results.batch100 = await runWrk({
+    url: `${base}/predict/batch`,
+    connections: CONNECTIONS,
+    threads: THREADS,
+    seconds: LOAD_S,
+    script: `${HERE}batch.lua`,
+    env: batch100Env,
+  });
+  results.rank8 = await runWrk({
+    url: `${base}/rank`,
+    connections: 8,
+    threads: THREADS,
+    seconds: LOAD_S,
+    script: `${HERE}rank.lua`,
+    env: rankEnv,
+  });
+  rankOnlineErrors = await metric(base, "ml_online_store_errors_total") - onlineErrors;
   rssAtEnd = rssMb(edge.pid);
 } finally {
   edge.kill("SIGTERM");
   await edge.status;
   await Deno.remove(batchPath);
+  await Deno.remove(ranking.rankPath);
+  await Deno.remove(ranking.batchPath);
 }
 
 /**
@@ -521,6 +566,27 @@ const rows = [
     "≥ 200000 instances/s",
     r.batch.requestsPerSec * 1000 >= 200_000 && r.batch.non2xx === 0,
     r.batch.command,
+  ),
+  row(
+    `/rank, ${RANK_CANDIDATES} candidates of ctr_ranker (user once + items + user × category, one MGET) via Upstash gateway → Redis, vs /predict/batch of ${RANK_CANDIDATES} instances with the features in the body`,
+    `${(r.rank.requestsPerSec * RANK_CANDIDATES).toFixed(0)} rows/s = ${
+      (r.rank.requestsPerSec / r.batch100.requestsPerSec).toFixed(2)
+    }× /predict/batch's ${(r.batch100.requestsPerSec * RANK_CANDIDATES).toFixed(0)} rows/s ` +
+      `(p99 ${r.rank.p99Ms} vs ${r.batch100.p99Ms} ms at ${CONNECTIONS} connections), non-2xx ` +
+      `${r.rank.non2xx} / ${r.batch100.non2xx}, online errors ${rankOnlineErrors}`,
+    "≥ 0.5 × /predict/batch rows/s",
+    r.rank.requestsPerSec >= 0.5 * r.batch100.requestsPerSec && r.rank.non2xx === 0 &&
+      r.batch100.non2xx === 0,
+    r.rank.command,
+  ),
+  row(
+    `/rank, ${RANK_CANDIDATES} candidates, 8 connections`,
+    `p99 ${r.rank8.p99Ms} ms, p50 ${r.rank8.p50Ms} ms, ${
+      (r.rank8.requestsPerSec * RANK_CANDIDATES).toFixed(0)
+    } rows/s, non-2xx ${r.rank8.non2xx}`,
+    "p99 ≤ 15 ms",
+    r.rank8.p99Ms <= 15 && r.rank8.non2xx === 0,
+    r.rank8.command,
   ),
   row(
     "process start → /ready",

@@ -68,7 +68,7 @@ export function assertDemoRun({ code, output, summary: s }: DemoRun): string {
 
   // Training, evaluation, promotion: the served champion is the one MLflow names.
   const training = s.training!;
-  assert.equal(training.train.rows + training.holdout.rows, ingest.expected.accepted);
+  assert.equal(training.train.rows + training.holdout.rows, training.labelled);
   assert.ok(training.holdout.positives > 0, "held-out positives");
   assert.deepEqual(training.candidates.map((c) => c.version), ["1", "2"]);
   const evaluation = s.evaluation!;

@@ -1,13 +1,15 @@
 /**
- * `deno task demo [--example fraud|sensors]`: the whole platform end to end
- * on the real local services (started when not up, and stopped again if
- * this run started them), for the fraud example (default) or the sensors
- * example. Prints progress, then a summary; exits non-zero when a step
+ * `deno task demo [--example fraud|sensors|recommendations]`: the whole
+ * platform end to end on the real local services (started when not up, and
+ * stopped again if this run started them), for the fraud example (default),
+ * the sensors example or the recommendations example (which also asks
+ * `/rank`). Prints progress, then a summary; exits non-zero when a step
  * failed. `--summary-json <file>` also writes the summary as JSON (the tests
  * read it); `--requests N` sets the requests of each latency run (2000);
  * `--hours`, `--sites` and `--devices-per-site` size the sensors readings
  * (the generator's defaults: 12 h, 3 sites of 8 devices, one reading per
- * device every 2 minutes).
+ * device every 2 minutes); `--hours` and `--users` size the recommendations
+ * interactions (72 h, 100 users).
  *
  * @module
  */
@@ -39,6 +41,7 @@ if (import.meta.main) {
       hours: { type: "string" },
       sites: { type: "string" },
       "devices-per-site": { type: "string" },
+      users: { type: "string" },
     },
   });
   let useCase;
@@ -47,6 +50,7 @@ if (import.meta.main) {
       hours: count(values, "hours", true),
       sites: count(values, "sites"),
       devicesPerSite: count(values, "devices-per-site"),
+      users: count(values, "users"),
     });
   } catch (e) {
     console.error((e as Error).message);

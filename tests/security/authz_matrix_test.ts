@@ -105,6 +105,7 @@ const DOCS: Record<string, Entry> = {
 const EDGE: Record<string, Entry> = {
   "POST /predict": { access: "key", body: predict },
   "POST /predict/batch": { access: "key", body: '{"instances":[]}' },
+  "POST /rank": { access: "key", body: '{"user_id":"u","candidates":[]}' },
   "GET /health": { access: "status" },
   "GET /ready": { access: "open" },
   "GET /models": { access: "key" },

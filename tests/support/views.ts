@@ -92,7 +92,7 @@ export const ALL_VIEW: FeatureView = ALL_AGGREGATES.view("thing_stats")!;
  * on a shared Redis keeps its keys apart from every other test's.
  */
 export function isolatedRepository(
-  example: "fraud" | "sensors",
+  example: "fraud" | "sensors" | "recommendations",
   tag: string = crypto.randomUUID().replaceAll("-", "").slice(0, 8),
 ): FeatureRepository {
   const def = structuredClone(EXAMPLES[example]) as { views: { name: string }[] };

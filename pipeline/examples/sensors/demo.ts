@@ -43,6 +43,16 @@ export function sensorsDemo(options: GeneratorOptions = {}): ExampleDemo {
       `curl -s ${base}/features/site/site_01/online`,
     ],
     eventLines: () => Promise.resolve(readings().map((r) => JSON.stringify(r.reading))),
+    generate: (o) => {
+      const data = generateReadings({ ...options, ...o });
+      return {
+        lines: data.map((r) => JSON.stringify(r.reading)),
+        labels: [
+          "event_id,timestamp,label",
+          ...data.map((r) => `${r.reading.event_id},${r.reading.timestamp},${r.label}`),
+        ],
+      };
+    },
     training: () => {
       const repo = loadExample("sensors");
       const data = readings();

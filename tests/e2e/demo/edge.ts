@@ -138,6 +138,52 @@ export async function predict(
   };
 }
 
+/** One `/rank` answer as the demo reports it. */
+export interface Ranked {
+  name: string;
+  status: number;
+  candidates?: number;
+  /** The best candidates with their scores, best first. */
+  top?: { item_id: string; score: number }[];
+  model_version?: string;
+  variant?: string;
+  features_as_of?: string | null;
+  latencyMs?: number;
+  error?: string;
+}
+
+/** POSTs `body` to `/rank`. */
+export async function rank(
+  base: string,
+  name: string,
+  body: Record<string, unknown>,
+): Promise<Ranked> {
+  const t0 = performance.now();
+  const res = await fetch(`${base}/rank`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify(body),
+  });
+  const json = await res.json();
+  const latencyMs = performance.now() - t0;
+  if (res.status !== 200) {
+    return { name, status: res.status, error: json?.error?.message ?? JSON.stringify(json) };
+  }
+  return {
+    name,
+    status: 200,
+    candidates: (body.candidates as unknown[]).length,
+    top: json.candidates.map((c: { item_id: string; score: number }) => ({
+      item_id: c.item_id,
+      score: c.score,
+    })),
+    model_version: json.model_version,
+    variant: json.variant,
+    features_as_of: json.features_as_of,
+    latencyMs,
+  };
+}
+
 /** Latency percentiles of a run, in milliseconds. */
 export interface LatencyReport {
   requests: number;

@@ -1,6 +1,6 @@
 /**
  * The end-to-end demo on the real local services, for one example (a use
- * case: `fraud`, the default, or `sensors`): its events replayed to Kafka,
+ * case: `fraud`, the default, `sensors` or `recommendations`): its events replayed to Kafka,
  * Kinesis and Pub/Sub → ingest worker processes (`--example NAME`) →
  * features in Postgres and Redis for every entity type → point-in-time
  * training set → two models trained and registered in MLflow → evaluated
@@ -21,19 +21,35 @@ import type { Candidate, ExportedSet } from "./training.ts";
 import { runPipeline } from "./run.ts";
 import { fraudUseCase } from "./fraud.ts";
 import { sensorsUseCase } from "./sensors.ts";
+import { recommendationsUseCase } from "./recommendations.ts";
 import type { DemoUseCase } from "./use_case.ts";
 
 export { formatSummary } from "./report.ts";
 export type { DemoUseCase } from "./use_case.ts";
 
 /** The examples the demo runs. */
-export const DEMO_EXAMPLES = ["fraud", "sensors"] as const;
+export const DEMO_EXAMPLES = ["fraud", "sensors", "recommendations"] as const;
 
-/** The use case of `example`; `sensors` options reach the readings generator. */
-export function demoUseCase(example: string, sensors: GeneratorOptions = {}): DemoUseCase {
+/**
+ * The use case of `example`; `sensors` options reach the readings generator,
+ * `hours` and `users` the interactions generator of `recommendations`.
+ */
+export function demoUseCase(
+  example: string,
+  sensors: GeneratorOptions & { users?: number } = {},
+): DemoUseCase {
   if (example === "fraud") return fraudUseCase();
-  if (example === "sensors") return sensorsUseCase(sensors);
-  throw new Error(`Unknown example '${example}': use ${DEMO_EXAMPLES.join(" or ")}`);
+  if (example === "sensors") {
+    if (sensors.users !== undefined) throw new Error("--users applies to recommendations only");
+    return sensorsUseCase(sensors);
+  }
+  if (example === "recommendations") {
+    if (sensors.sites !== undefined || sensors.devicesPerSite !== undefined) {
+      throw new Error("--sites and --devices-per-site apply to the sensors example only");
+    }
+    return recommendationsUseCase({ hours: sensors.hours, users: sensors.users });
+  }
+  throw new Error(`Unknown example '${example}': use ${DEMO_EXAMPLES.join(", ")}`);
 }
 
 const ALL_SERVICES: ServiceName[] = [
@@ -80,7 +96,13 @@ export interface DemoSummary {
   /** The registered model in MLflow's UI. */
   mlflowUrl?: string;
   ingest?: IngestOutcome & { online: OnlineComparison };
-  training?: { train: ExportedSet; holdout: ExportedSet; candidates: Candidate[] };
+  training?: {
+    train: ExportedSet;
+    holdout: ExportedSet;
+    candidates: Candidate[];
+    /** Labelled events (every event, or only impressions for recommendations). */
+    labelled: number;
+  };
   evaluation?: EvaluationOutcome;
   serving?: ServingOutcome;
   /** Exit code of each worker after SIGTERM (0 = drained and stopped cleanly). */

@@ -151,6 +151,16 @@ export function formatSummary(s: DemoSummary, wording: DemoWording): string {
           : `  ${r.name}: HTTP ${r.status} ${r.error}`,
       );
     }
+    for (const r of v.ranked ?? []) {
+      out.push(
+        r.status === 200
+          ? `  /rank ${r.name} → top ${r.top!.length} in ${f(r.latencyMs, 1)} ms, ` +
+            `v${r.model_version} ${r.variant}: ` +
+            r.top!.slice(0, 3).map((c) => `${c.item_id} ${f(c.score)}`).join(", ") +
+            (r.top!.length > 3 ? ", …" : "") + ` (${wording.newest} ${r.features_as_of})`
+          : `  /rank ${r.name}: HTTP ${r.status} ${r.error}`,
+      );
+    }
     out.push("  Latency over real HTTP (client round trip, ms):");
     out.push(table([
       ["run", "requests", "failed", "p50", "p95", "p99", "max", "req/s"],

@@ -209,6 +209,6 @@ async function train(
       () => trainAndRegister({ ...spec, algo: "gbdt", alias: "challenger" }),
     ),
   ];
-  summary.training = { train, holdout, candidates };
+  summary.training = { train, holdout, candidates, labelled: stream.labels.length };
   return holdout.path;
 }

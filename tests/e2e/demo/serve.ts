@@ -11,12 +11,15 @@
  */
 import { MlflowRegistry } from "../../../registry/mod.ts";
 import type { FeatureRepository } from "../../../pipeline/mod.ts";
+import { entityIdOf } from "../../../pipeline/features/mod.ts";
 import {
   type DemoEdge,
   type LatencyReport,
   latencyRun,
   type LoadStats,
   predict,
+  rank,
+  type Ranked,
   type Scored,
   spawnEdge,
   startLoad,
@@ -39,6 +42,8 @@ export interface ServingOutcome {
   };
   samples: Scored[];
   byEntity: Scored[];
+  /** `/rank` answers (use cases with candidates to rank). */
+  ranked: Ranked[];
   /** One new event per stream: ms from produced to visible in Redis, and in the edge's answer. */
   freshness: Record<string, { redisMs: number; edgeMs: number }>;
   sequential: LatencyReport;
@@ -183,9 +188,11 @@ function entitiesOf(
   if (typeof body.entity_id === "string" && repo.entities.length === 1) {
     out[repo.entities[0].name] = body.entity_id;
   }
-  for (const [field, id] of Object.entries((body.entities ?? {}) as Record<string, string>)) {
-    const entity = repo.entities.find((e) => e.keys.length === 1 && e.keys[0] === field);
-    if (entity) out[entity.name] = id;
+  // Every entity type whose key fields (one, or several for a composite key) the request names.
+  const given = (body.entities ?? {}) as Record<string, string>;
+  for (const entity of repo.entities) {
+    const id = entity.keys.every((k) => k in given) ? entityIdOf(entity.keys, given) : undefined;
+    if (id !== undefined) out[entity.name] = id;
   }
   return out;
 }
@@ -233,9 +240,13 @@ async function score(base: string, input: ServeInput) {
     if (scored.status === 200) await checkAgainstPostgres(input, scored, body, timeMs);
     byEntity.push(scored);
   }
+  const ranked: Ranked[] = [];
+  for (const r of useCase.rankRequests?.(stream, model) ?? []) {
+    ranked.push(await rank(base, r.name, r.body));
+  }
   const total = input.latencyRequests;
   const body = (i: number) => useCase.loadRequest(stream, model, i + 100_000);
   const sequential = await latencyRun(base, total, 1, body);
   const concurrent = await latencyRun(base, total, 16, (i) => body(i + total));
-  return { samples, byEntity, sequential, concurrent };
+  return { samples, byEntity, ranked, sequential, concurrent };
 }

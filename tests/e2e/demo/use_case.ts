@@ -2,8 +2,9 @@
  * What the end-to-end demo must know about one example (a feature
  * repository with its events and its model): how to build the run's stream
  * and its labels, which features the models read, which requests the edge
- * is asked and how the report words them. `fraud.ts` and `sensors.ts` are
- * the two shipped use cases; the rest of this folder is common to both.
+ * is asked and how the report words them. `fraud.ts`, `sensors.ts` and
+ * `recommendations.ts` are the shipped use cases; the rest of this folder
+ * is common to all.
  *
  * @module
  */
@@ -38,9 +39,9 @@ export interface DemoStream {
   duplicates: number;
   /** Invalid messages (each must become exactly one dead letter), with why they are invalid. */
   invalid: { source: DemoSource; kind: string }[];
-  /** Entity ids of the run by entity type (`user`; `device` and `site`). */
+  /** Entity ids of the run by entity type (`user`; `device` and `site`; `user_category`...). */
   entities: Record<string, string[]>;
-  /** One label per event, by its event id at its own time, in time order. */
+  /** The labelled events (every event, or e.g. only impressions), by event id at its own time, in time order. */
   labels: LabelRow[];
 }
 
@@ -92,6 +93,8 @@ export interface DemoUseCase {
   samples(model: string): Promise<DemoRequest[]>;
   /** Requests about the run's entities (window features from Redis), scored after the promotion. */
   byEntity(stream: DemoStream, model: string): DemoRequest[];
+  /** `/rank` requests (a user and candidate items), scored after the promotion, if any. */
+  rankRequests?(stream: DemoStream, model: string): DemoRequest[];
   /** The `i`-th request of the load and latency runs (a new body every time). */
   loadRequest(stream: DemoStream, model: string, i: number): Record<string, unknown>;
   /** The `k`-th new event (one per stream), sent on `source` at `timeMs`. */
