@@ -13,13 +13,6 @@ export class RetryableError extends PlatformError {
   }
 }
 
-/** A message can never be processed; the worker dead-letters it. */
-export class PoisonMessageError extends PlatformError {
-  constructor(message: string, options: PlatformErrorOptions = {}) {
-    super("pipeline_poison_message", message, options);
-  }
-}
-
 /** An embedded data folder is in use by another process. */
 export class FeatureStoreLockedError extends PlatformError {
   constructor(message: string, options: PlatformErrorOptions = {}) {

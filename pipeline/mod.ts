@@ -59,7 +59,6 @@ export {
   FeatureStoreLockedError,
   FeatureViewError,
   isTransientDriverError,
-  PoisonMessageError,
   RetryableError,
 } from "./errors.ts";
 export { type FeaturesConfig, resolveFeaturesConfig } from "./config.ts";
