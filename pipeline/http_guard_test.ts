@@ -6,6 +6,7 @@ import {
   BodyReader,
   BodyTimeoutError,
   BodyTooLargeError,
+  constantTimeEqual,
   matchesAnyKey,
 } from "./http_guard.ts";
 
@@ -73,6 +74,14 @@ Deno.test("BodyReader.text() gives up on a body that stops arriving", async () =
   } finally {
     clock.uninstall();
   }
+});
+
+Deno.test("constantTimeEqual() compares whole strings, lengths included", () => {
+  assert.ok(constantTimeEqual("dev-token", "dev-token"));
+  assert.ok(!constantTimeEqual("dev-token", "dev-tokem"));
+  assert.ok(!constantTimeEqual("dev-token", "dev-token-longer"));
+  assert.ok(!constantTimeEqual("", "x"));
+  assert.ok(!constantTimeEqual("é", "e\u0301"));
 });
 
 Deno.test("matchesAnyKey() and bearerToken() accept only a configured key", () => {

@@ -13,6 +13,10 @@ import { toOnnx } from "./onnx/mod.ts";
 import type { Dataset } from "./train/dataset.ts";
 import type { GbdtModel } from "./train/gbdt.ts";
 import type { LogregModel } from "./train/logreg.ts";
+import { sha256Hex } from "./sha256.ts";
+
+/** Hex sha256 (`sha256.ts`), re-exported for the package's users. */
+export { sha256Hex };
 
 /** The drift baseline of one feature. */
 export type FeatureBaseline = NonNullable<ModelManifest["baseline"]>[string];
@@ -40,13 +44,6 @@ export interface BuildPackageOptions {
   goldenRows?: number;
   /** Default: now. */
   createdAt?: string;
-}
-
-/** Hex sha256 of `bytes` (WebCrypto). */
-export async function sha256Hex(bytes: Uint8Array | string): Promise<string> {
-  const data = typeof bytes === "string" ? new TextEncoder().encode(bytes) : bytes;
-  const digest = await crypto.subtle.digest("SHA-256", data as Uint8Array<ArrayBuffer>);
-  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
 }
 
 /**

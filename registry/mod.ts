@@ -27,7 +27,7 @@ export type { ModelPackage, ModelRegistry, ModelVersionInfo } from "./port.ts";
 export { RegistryError, type RegistryErrorCode } from "./errors.ts";
 export { LocalRegistry, type LocalRegistryOptions } from "./local.ts";
 export { MlflowRegistry, type MlflowRegistryOptions } from "./mlflow.ts";
-export { sha256Hex } from "./_package.ts";
+export { sha256Hex } from "../pipeline/sha256.ts";
 export { mlflowOptionsFrom, type RegistryConfig, resolveRegistryConfig } from "./config.ts";
 export {
   type LogAndRegisterInput,

@@ -28,7 +28,6 @@ export {
   GATEWAY_ROUTES,
   type GatewayDeps,
   parseCommand,
-  timingSafeEqual,
 } from "./handler.ts";
 export {
   checkCommand,

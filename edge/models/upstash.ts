@@ -23,7 +23,7 @@ import { type ModelPointer, ModelPointerSchema, redisKeys } from "../../schemas/
 import type { PackageRef } from "../../schemas/pointer.ts";
 import type { ModelPackage } from "../../registry/port.ts";
 import { EdgeError } from "../errors.ts";
-import { sha256Hex } from "../_sha256.ts";
+import { sha256Hex } from "../../pipeline/sha256.ts";
 import { redactText, redactUrl } from "../../schemas/redact.ts";
 import type { ModelRoute, ModelSource } from "./port.ts";
 

@@ -60,11 +60,10 @@ export function logisticOnnx(options: LogisticOptions): Uint8Array {
   });
 }
 
-/** Hex sha256 of bytes. */
-export async function sha256Hex(bytes: Uint8Array): Promise<string> {
-  const digest = await crypto.subtle.digest("SHA-256", bytes as Uint8Array<ArrayBuffer>);
-  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
-}
+import { sha256Hex } from "../../pipeline/sha256.ts";
+
+/** Hex sha256 (the platform's one helper, re-exported for tests). */
+export { sha256Hex };
 
 /** Options of {@linkcode logisticPackage}. */
 export interface LogisticPackageOptions extends LogisticOptions {
