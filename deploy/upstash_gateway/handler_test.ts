@@ -3,7 +3,6 @@ import { createGatewayHandler, parseCommand } from "./handler.ts";
 import { RedisConnection } from "./redis.ts";
 import { BadRequestError } from "./errors.ts";
 
-
 function closedPort(): number {
   const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   const port = (l.addr as Deno.NetAddr).port;
