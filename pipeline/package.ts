@@ -13,6 +13,7 @@ import { toOnnx } from "./onnx/mod.ts";
 import type { Dataset } from "./train/dataset.ts";
 import type { GbdtModel } from "./train/gbdt.ts";
 import type { LogregModel } from "./train/logreg.ts";
+import { binIndex } from "./drift_bins.ts";
 import { sha256Hex } from "./sha256.ts";
 
 /** Hex sha256 (`sha256.ts`), re-exported for the package's users. */
@@ -82,11 +83,7 @@ export function featureBaselines(data: Dataset, bins = 10): Record<string, Featu
       if (edges.length === 0 || v > edges[edges.length - 1]) edges.push(v);
     }
     const counts = new Array(edges.length + 1).fill(0);
-    for (let r = 0; r < data.rows; r++) {
-      let b = 0;
-      while (b < edges.length && column[r] > edges[b]) b++;
-      counts[b]++;
-    }
+    for (let r = 0; r < data.rows; r++) counts[binIndex(edges, column[r])]++;
     out[data.inputs[f].name] = { edges, frequencies: counts.map((c) => c / data.rows) };
   }
   return out;

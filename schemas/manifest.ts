@@ -51,7 +51,7 @@ export type ModelInput = z.infer<typeof ModelInputSchema>;
 
 /** Training baseline of one feature for drift (population stability index). */
 export const FeatureBaselineSchema = z.object({
-  /** Bin edges, ascending; bins are (-inf, e0], (e0, e1], ..., (eN, +inf). */
+  /** Bin edges, ascending; bins are (-inf, e0], (e0, e1], ..., (eN, +inf) (`binIndex` in `pipeline/drift_bins.ts`). */
   edges: z.array(z.number()),
   /** Fraction of training rows per bin (edges.length + 1 values). */
   frequencies: z.array(z.number().min(0)),
