@@ -10,7 +10,8 @@ import { Counter, Gauge, Histogram, type Registry } from "prom-client";
 import { LabelIndex } from "./_label_index.ts";
 import { DeferredHistogram } from "./deferred_histogram.ts";
 
-const LATENCY_BUCKETS = [
+/** Buckets of `ml_prediction_duration_seconds`, seconds (50 µs to 1 s). */
+export const LATENCY_BUCKETS = [
   0.00005,
   0.0001,
   0.00025,
