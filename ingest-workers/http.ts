@@ -20,7 +20,7 @@ import {
   matchesAnyKey,
 } from "../pipeline/http_guard.ts";
 import { IngestRequestError, isRetryable } from "./errors.ts";
-import type { IngestMetrics } from "./metrics.ts";
+import type { IngestMetrics } from "./ingest_metrics.ts";
 import type { IngestPipeline, PipelineInput } from "./port.ts";
 import { INGEST_ROUTES } from "./api.ts";
 import { honoPath } from "../schemas/api.ts";

@@ -50,7 +50,7 @@ export {
   type SourceKind,
   type StreamRouting,
 } from "./config.ts";
-export { createIngestMetrics, type IngestMetrics } from "./metrics.ts";
+export { createIngestMetrics, type IngestMetrics } from "./ingest_metrics.ts";
 export {
   type IngestLogger,
   IngestWorker,

@@ -52,7 +52,7 @@ export {
   type PipelineMessage,
   toStoredEvent,
 } from "./feature_pipeline.ts";
-export { FEATURE_STATS_WINDOW, FeatureMetrics } from "./metrics.ts";
+export { FEATURE_STATS_WINDOW, FeatureMetrics } from "./feature_metrics.ts";
 export {
   DefinitionError,
   FeatureRequestError,

@@ -13,7 +13,7 @@ import type { ModelManifest } from "../schemas/manifest.ts";
 import { type RawValue, RowAssembler } from "../pipeline/features/mod.ts";
 import { manifestRowModel } from "../pipeline/definitions/manifest.ts";
 import { parseIsoUtc } from "../schemas/time.ts";
-import { averagePrecision, recallAtPrecision, rocAuc } from "../pipeline/train/metrics.ts";
+import { averagePrecision, recallAtPrecision, rocAuc } from "../pipeline/train/binary_metrics.ts";
 import { RegistryError } from "./errors.ts";
 import type { ModelPackage } from "./port.ts";
 

@@ -44,13 +44,13 @@ export {
 export { ModelPublisher, type ModelPublisherOptions } from "./publish.ts";
 export { type SyncOutcome, SyncWorker, type SyncWorkerOptions } from "./sync.ts";
 export { signMlflowWebhook, WebhookVerifier } from "./webhook.ts";
-export { createRegistryMetrics, type RegistryMetrics } from "./metrics.ts";
+export { createRegistryMetrics, type RegistryMetrics } from "./registry_metrics.ts";
 export {
   RolloutController,
   type RolloutControllerOptions,
   type RolloutDecision,
   type RolloutPolicy,
-} from "./rollout.ts";
+} from "./rollout_controller.ts";
 export {
   evaluateChampionChallenger,
   type EvaluationPolicy,

@@ -25,7 +25,7 @@ import { RegistryModelSource } from "../../edge/models/mod.ts";
 import { registerProcessMetrics } from "../../edge/process_metrics.ts";
 import { MemoryRolloutSink } from "../../edge/rollout.ts";
 import { createIngestRoutes } from "../../ingest-workers/http.ts";
-import { createIngestMetrics } from "../../ingest-workers/metrics.ts";
+import { createIngestMetrics } from "../../ingest-workers/ingest_metrics.ts";
 import {
   createFeatureApp,
   MemoryOnlineCache,

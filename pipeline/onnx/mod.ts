@@ -17,5 +17,5 @@ export {
   type OnnxExportOptions,
   OPSETS,
   toOnnx,
-} from "./export.ts";
+} from "./to_onnx.ts";
 export { ONNX_PROTO_JSON } from "./_proto.ts";
