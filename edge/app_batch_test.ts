@@ -5,7 +5,7 @@ import { redisKeys } from "../schemas/pointer.ts";
 import { BatchPredictResponseSchema } from "../schemas/prediction.ts";
 import { testApp } from "./_test_support.ts";
 import { MemoryKeyValue, MemoryOnlineReader } from "./online/mod.ts";
-import { OnnxSession } from "./onnx_session.ts";
+import { OnnxSession } from "../pipeline/onnx/session.ts";
 import { DEMO_INPUTS, demoPackage, jsonPost, REFERENCE_FRAUD_REQUEST } from "./testing/mod.ts";
 
 const NOW = Date.parse("2026-03-20T12:00:00Z");

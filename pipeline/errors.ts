@@ -13,6 +13,22 @@ export class RetryableError extends PlatformError {
   }
 }
 
+/**
+ * An ONNX model cannot be loaded (`model_load_failed`), was released
+ * (`model_not_ready`) or failed a run (`inference_failed`); the edge answers
+ * these codes with its statuses.
+ */
+export class ModelSessionError extends PlatformError {
+  declare readonly code: "model_load_failed" | "model_not_ready" | "inference_failed";
+  constructor(
+    code: "model_load_failed" | "model_not_ready" | "inference_failed",
+    message: string,
+    options: PlatformErrorOptions = {},
+  ) {
+    super(code, message, options);
+  }
+}
+
 /** An embedded data folder is in use by another process. */
 export class FeatureStoreLockedError extends PlatformError {
   constructor(message: string, options: PlatformErrorOptions = {}) {

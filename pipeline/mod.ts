@@ -59,6 +59,7 @@ export {
   FeatureStoreLockedError,
   FeatureViewError,
   isTransientDriverError,
+  ModelSessionError,
   RetryableError,
 } from "./errors.ts";
 export { type FeaturesConfig, resolveFeaturesConfig } from "./config.ts";

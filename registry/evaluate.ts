@@ -8,7 +8,7 @@
  * @module
  */
 import * as ort from "onnxruntime-web";
-import { configureOnnxRuntime } from "../edge/onnx_session.ts";
+import { configureOnnxRuntime } from "../pipeline/onnx/session.ts";
 import type { ModelManifest } from "../schemas/manifest.ts";
 import { type RawValue, RowAssembler } from "../pipeline/features/mod.ts";
 import { manifestRowModel } from "../pipeline/definitions/manifest.ts";

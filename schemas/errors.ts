@@ -50,6 +50,10 @@ export type TrainErrorCode =
 /** Codes of the feature pipeline's errors (stores, definitions, its HTTP API and CLIs). */
 export type PipelineErrorCode =
   | "pipeline_retryable"
+  /** ONNX sessions (`pipeline/onnx/session.ts`). */
+  | "model_load_failed"
+  | "model_not_ready"
+  | "inference_failed"
   | "feature_store_locked"
   | "feature_view_invalid"
   | "definition_invalid"
