@@ -7,7 +7,7 @@
  * @module
  */
 import { type ModelInput, type ModelManifest, ModelManifestSchema } from "../schemas/manifest.ts";
-import type { ModelPackage } from "../registry/port.ts";
+import type { ModelPackage } from "../schemas/manifest.ts";
 import { type FeatureView, viewManifestEntry } from "./features/mod.ts";
 import { toOnnx } from "./onnx/mod.ts";
 import type { Dataset } from "./train/dataset.ts";

@@ -131,3 +131,13 @@ export const ModelManifestSchema = z.object({
 export type ModelManifest = z.infer<typeof ModelManifestSchema>;
 /** A manifest as written (defaults not yet applied). */
 export type ModelManifestInput = z.input<typeof ModelManifestSchema>;
+
+/**
+ * A model package: the ONNX bytes and their manifest. Training builds it
+ * (`pipeline/`), registries store it (`registry/`), the edge loads it.
+ */
+export interface ModelPackage {
+  manifest: ModelManifest;
+  /** The bytes of `model.onnx`; their sha256 equals `manifest.sha256`. */
+  onnx: Uint8Array;
+}

@@ -6,7 +6,7 @@
  */
 import type { ModelInput } from "../../schemas/manifest.ts";
 import type { FeatureView } from "../features/mod.ts";
-import type { ModelPackage } from "../../registry/port.ts";
+import type { ModelPackage } from "../../schemas/manifest.ts";
 import { buildModelPackage } from "../package.ts";
 import {
   buildDataset,
