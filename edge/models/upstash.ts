@@ -21,7 +21,7 @@ import type { Redis } from "@upstash/redis";
 import { ModelManifestSchema } from "../../schemas/manifest.ts";
 import { type ModelPointer, ModelPointerSchema, redisKeys } from "../../schemas/pointer.ts";
 import type { PackageRef } from "../../schemas/pointer.ts";
-import type { ModelPackage } from "../../registry/port.ts";
+import type { ModelPackage } from "../../schemas/manifest.ts";
 import { EdgeError } from "../errors.ts";
 import { readCapped } from "../../pipeline/http_guard.ts";
 import { sha256Hex } from "../../pipeline/sha256.ts";
