@@ -1,8 +1,13 @@
 import assert from "node:assert/strict";
 import { until } from "../tests/support/wait.ts";
-import { testApp } from "./_test_support.ts";
+import { testApp } from "../tests/support/edge_app.ts";
 import type { RolloutSink } from "./rollout.ts";
-import { DEMO_WEIGHTS, demoPackage, jsonPost, REFERENCE_FRAUD_REQUEST } from "./testing/mod.ts";
+import {
+  DEMO_WEIGHTS,
+  demoPackage,
+  jsonPost,
+  REFERENCE_FRAUD_REQUEST,
+} from "../tests/support/edge.ts";
 
 class MemorySink implements RolloutSink {
   hashes = new Map<string, Record<string, number>>();

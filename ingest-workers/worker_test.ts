@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { Registry } from "prom-client";
 import { MemorySource } from "./memory.ts";
 import { createIngestMetrics } from "./ingest_metrics.ts";
-import { testEvent, TestPipeline } from "./_test_pipeline.ts";
+import { testEvent, TestPipeline } from "../tests/support/ingest_pipeline.ts";
 import type { Lease, MessageSource, SourceListener } from "./port.ts";
 import { IngestRetryableError } from "./errors.ts";
 import { IngestWorker } from "./worker.ts";

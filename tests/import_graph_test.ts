@@ -16,6 +16,12 @@ Deno.test("importGraph() finds no import running up a layer and no two folders i
   assert.ok(graph.edges["pipeline -> schemas"] > 0);
 });
 
+Deno.test("importGraph() with the unit tests beside the code: still no upward import (test support lives in tests/)", async () => {
+  const graph = await importGraph(ROOT, { tests: true });
+  assert.deepEqual(graph.upward.map((e) => `${e.file} -> ${e.specifier}`), []);
+  assert.deepEqual(graph.twoWay, []);
+});
+
 Deno.test("allowed() keeps the layering: down only, siblings of a layer apart", () => {
   assert.ok(allowed("edge", "pipeline"));
   assert.ok(allowed("registry", "schemas"));

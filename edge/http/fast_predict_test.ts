@@ -4,8 +4,8 @@ import { defaultEdgeConfig } from "../config.ts";
 import { createLogger } from "../log.ts";
 import type { EdgeMetrics } from "../metrics.ts";
 import type { PredictionService } from "../service.ts";
-import { testApp } from "../_test_support.ts";
-import { REFERENCE_FRAUD_REQUEST } from "../testing/mod.ts";
+import { testApp } from "../../tests/support/edge_app.ts";
+import { REFERENCE_FRAUD_REQUEST } from "../../tests/support/edge.ts";
 import { fastPredictRoute } from "./fast_predict.ts";
 
 const NOW = Date.parse("2026-03-20T12:00:00Z");

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { ModelManifestSchema } from "../../schemas/manifest.ts";
 import { ModelSessionError } from "../errors.ts";
 import { OnnxSession } from "./session.ts";
-import { logisticPackage } from "../../edge/testing/mod.ts";
+import { logisticPackage } from "../../tests/support/edge.ts";
 
 const FIXTURES = new URL("../../tests/fixtures/interop/", import.meta.url);
 

@@ -46,7 +46,7 @@ import {
 } from "./edge/_fixture.ts";
 import { cpuSeconds, freePort, rssMb, waitFor } from "./edge/_process.ts";
 import { runWrk, type WrkResult } from "./edge/_wrk.ts";
-import { edgeServeArgs } from "../../edge/testing/mod.ts";
+import { edgeServeArgs } from "../support/edge.ts";
 import { benchFlags } from "../_help.ts";
 
 const flags = benchFlags(import.meta.url, {

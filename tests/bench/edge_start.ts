@@ -17,7 +17,7 @@
 import { benchFlags } from "../_help.ts";
 import { demoRegistry } from "./edge/_fixture.ts";
 import { cpuSeconds, freePort, waitFor } from "./edge/_process.ts";
-import { edgeServeArgs } from "../../edge/testing/mod.ts";
+import { edgeServeArgs } from "../support/edge.ts";
 
 const flags = benchFlags(import.meta.url, {
   runs: { type: "string", default: "7" },

@@ -39,12 +39,7 @@ import type { KafkaCodecName } from "../../ingest-workers/_compression.ts";
 import { type IngestConfig, resolveIngestConfig } from "../../ingest-workers/config.ts";
 import type { EventProducer, ProducerRecord } from "../../ingest-workers/port.ts";
 import { PUBSUB_GAX_OPTIONS } from "../../ingest-workers/pubsub.ts";
-import {
-  makeStream,
-  type SpawnedWorker,
-  spawnWorker,
-  waitFor,
-} from "../../ingest-workers/testing.ts";
+import { makeStream, type SpawnedWorker, spawnWorker, waitFor } from "../support/ingest.ts";
 import { redisKeys } from "../../schemas/pointer.ts";
 import { serviceEnv } from "../_services.ts";
 import { createTempDatabase } from "../contracts/feature_store_fixtures.ts";

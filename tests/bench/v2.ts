@@ -28,7 +28,7 @@ import { LocalRegistry } from "../../registry/mod.ts";
 import type { ModelInput } from "../../schemas/manifest.ts";
 import { cpuSeconds, freePort, waitFor } from "./edge/_process.ts";
 import { runWrk } from "./edge/_wrk.ts";
-import { edgeServeArgs } from "../../edge/testing/mod.ts";
+import { edgeServeArgs } from "../support/edge.ts";
 import { benchFlags } from "../_help.ts";
 
 const flags = benchFlags(import.meta.url, { quick: { type: "boolean", default: false } });

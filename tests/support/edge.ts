@@ -4,7 +4,7 @@
  *
  * @example
  * ```ts
- * import { logisticPackage } from "./mod.ts";
+ * import { logisticPackage } from "./edge.ts";
  * const pkg = await logisticPackage({ name: "m", inputs: [{ name: "x" }], weights: [1] });
  * ```
  *
@@ -12,7 +12,7 @@
  */
 import type { ModelInput, ModelManifest } from "../../schemas/manifest.ts";
 import { ModelManifestSchema } from "../../schemas/manifest.ts";
-import { PREDICT_EXAMPLE } from "../http/openapi.ts";
+import { PREDICT_EXAMPLE } from "../../edge/http/openapi.ts";
 import * as w from "./_onnx_writer.ts";
 import { loadExample } from "../../pipeline/definitions/load.ts";
 import { CHAMPION_FEATURES } from "../../pipeline/examples/fraud/training.ts";
