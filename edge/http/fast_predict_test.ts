@@ -117,3 +117,22 @@ Deno.test("fastPredictRoute() answers exactly as the routed path: bodies, errors
     for (const line of counts) assert.equal(Number(line.split(" ").at(-1)) % 2, 0, line);
   }
 });
+
+Deno.test("createApp() registers POST /predict on its Hono app too: the dispatcher and Hono answer alike", async () => {
+  await using t = await testApp({}, { clock });
+  assert.ok(t.app.hono.routes.some((r) => r.method === "POST" && r.path === "/predict"));
+  assert.deepEqual(t.app.routes, t.app.hono.routes);
+  const body = JSON.stringify(REFERENCE_FRAUD_REQUEST);
+  const { fast } = pair(body, { "x-request-id": "rid-h" });
+  const viaDispatcher = await snapshot(await t.app.fetch(fast.clone()));
+  const viaHono = await snapshot(await t.app.hono.fetch(fast));
+  assert.equal(viaDispatcher.status, 200);
+  assert.deepEqual(viaDispatcher, viaHono);
+  // request() goes through the dispatcher, as Hono's app.request() does.
+  const viaRequest = await t.app.request("/predict", {
+    method: "POST",
+    body,
+    headers: { "content-type": "application/json", "x-request-id": "rid-h" },
+  });
+  assert.deepEqual(await snapshot(viaRequest), viaDispatcher);
+});
