@@ -54,8 +54,28 @@ export interface EdgeDeps {
   openApi?: OpenApiSource;
 }
 
-/** The Hono app plus handles for tests and the entry point. */
-export type EdgeApp = Hono<EdgeEnv> & {
+/**
+ * The edge: its Hono app, the front dispatcher that serves it, and handles
+ * for tests and the entry point.
+ */
+export interface EdgeApp {
+  /**
+   * The Hono app: every route of the edge is registered here, `POST
+   * /predict` included. A process may mount more routes on it (the
+   * embedded platform does) before serving.
+   */
+  readonly hono: Hono<EdgeEnv>;
+  /**
+   * The front dispatcher, what a server calls: a plain `POST /predict` is
+   * answered by the fast handler (`http/fast_predict.ts`: same bytes as the
+   * routed answer, without the router and context); every other request,
+   * and any `/predict` the fast handler declines, goes to {@linkcode hono}.
+   */
+  readonly fetch: Hono<EdgeEnv>["fetch"];
+  /** As Hono's `app.request()`, through {@linkcode fetch}: a path (or URL, or `Request`) and init. */
+  request(input: string | URL | Request, init?: RequestInit): Promise<Response>;
+  /** The routes registered on {@linkcode hono}. */
+  readonly routes: Hono<EdgeEnv>["routes"];
   /** Resolves when the default model is loaded and warmed (rejects if it cannot be). */
   warmup(): Promise<void>;
   /** The model store (loaded versions, routes). */
@@ -66,7 +86,7 @@ export type EdgeApp = Hono<EdgeEnv> & {
   rollout: RolloutCounters | null;
   /** Flushes counters and releases sessions. */
   close(): Promise<void>;
-};
+}
 
 /**
  * Builds the edge app.
@@ -182,10 +202,9 @@ export function createApp(deps: EdgeDeps): EdgeApp {
     openApi: deps.openApi,
   });
 
-  // Plain `POST /predict` requests skip the router (same responses); the rest go through Hono.
+  // The front dispatcher: plain `POST /predict` requests skip the router (same responses).
   const fast = fastPredictRoute({ config, service, metrics, logger, bodies });
-  const routed = app.fetch;
-  app.fetch = (req, ...rest) => fast(req) ?? routed(req, ...rest);
+  const fetch: Hono<EdgeEnv>["fetch"] = (req, env, ctx) => fast(req) ?? app.fetch(req, env, ctx);
 
   const warm = (async () => {
     const model = await store.acquire(config.defaultModel, config.defaultVersion);
@@ -193,7 +212,13 @@ export function createApp(deps: EdgeDeps): EdgeApp {
   })();
   warm.catch(() => {}); // reported by onLoad and /ready; awaited by warmup()
 
-  return Object.assign(app, {
+  return {
+    hono: app,
+    fetch,
+    request: (input, init) => Promise.resolve(fetch(toRequest(input, init))),
+    get routes() {
+      return app.routes;
+    },
     warmup: async () => {
       try {
         await warm;
@@ -211,7 +236,17 @@ export function createApp(deps: EdgeDeps): EdgeApp {
       if (reader instanceof CoalescedOnlineReader) reader.close();
       await store.close();
     },
-  });
+  };
+}
+
+/** The request of `app.request(input, init)`, as Hono builds it (a path is on `http://localhost`). */
+function toRequest(input: string | URL | Request, init?: RequestInit): Request {
+  if (input instanceof Request) return init ? new Request(input, init) : input;
+  const url = String(input);
+  return new Request(
+    /^https?:\/\//.test(url) ? url : `http://localhost${url.startsWith("/") ? "" : "/"}${url}`,
+    init,
+  );
 }
 
 function syncDrift(

@@ -3,10 +3,15 @@ import { mergeEvents, toWindowEvent } from "../pipeline/features/mod.ts";
 import { FRAUD_VIEW } from "../tests/support/views.ts";
 import { redisKeys } from "../schemas/pointer.ts";
 import { BatchPredictResponseSchema } from "../schemas/prediction.ts";
-import { testApp } from "./_test_support.ts";
+import { testApp } from "../tests/support/edge_app.ts";
 import { MemoryKeyValue, MemoryOnlineReader } from "./online/mod.ts";
-import { OnnxSession } from "./onnx_session.ts";
-import { DEMO_INPUTS, demoPackage, jsonPost, REFERENCE_FRAUD_REQUEST } from "./testing/mod.ts";
+import { OnnxSession } from "../pipeline/onnx/session.ts";
+import {
+  DEMO_INPUTS,
+  demoPackage,
+  jsonPost,
+  REFERENCE_FRAUD_REQUEST,
+} from "../tests/support/edge.ts";
 
 const NOW = Date.parse("2026-03-20T12:00:00Z");
 

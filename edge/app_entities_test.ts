@@ -3,9 +3,9 @@ import { mergeEvents, toWindowEvent, viewManifestEntry } from "../pipeline/featu
 import { loadExample } from "../pipeline/definitions/load.ts";
 import { redisKeys } from "../schemas/pointer.ts";
 import { LocalRegistry } from "../registry/mod.ts";
-import { testApp } from "./_test_support.ts";
+import { testApp } from "../tests/support/edge_app.ts";
 import { MemoryKeyValue, MemoryOnlineReader } from "./online/mod.ts";
-import { jsonPost, logisticPackage } from "./testing/mod.ts";
+import { jsonPost, logisticPackage } from "../tests/support/edge.ts";
 
 const NOW = Date.parse("2026-03-20T12:00:00Z");
 const sensors = loadExample("sensors");

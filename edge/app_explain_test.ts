@@ -2,9 +2,9 @@ import assert from "node:assert/strict";
 import { trainModel } from "../pipeline/train/mod.ts";
 import { LocalRegistry } from "../registry/mod.ts";
 import { BatchPredictResponseSchema, PredictResponseSchema } from "../schemas/prediction.ts";
-import { tempRegistry, testApp } from "./_test_support.ts";
+import { tempRegistry, testApp } from "../tests/support/edge_app.ts";
 import { ModelManifestSchema } from "../schemas/manifest.ts";
-import { jsonPost, sha256Hex } from "./testing/mod.ts";
+import { jsonPost, sha256Hex } from "../tests/support/edge.ts";
 
 const FEATURES = ["amount", "age", "hour"];
 

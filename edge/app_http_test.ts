@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import FakeTimers from "@sinonjs/fake-timers";
 import { ErrorResponseSchema } from "../schemas/prediction.ts";
-import { testApp } from "./_test_support.ts";
-import { jsonPost, REFERENCE_FRAUD_REQUEST } from "./testing/mod.ts";
+import { testApp } from "../tests/support/edge_app.ts";
+import { jsonPost, REFERENCE_FRAUD_REQUEST } from "../tests/support/edge.ts";
 
 async function error(res: Response, status: number, code: string) {
   assert.equal(res.status, status);
@@ -158,7 +158,7 @@ Deno.test("createApp() GET /ready answers 503 with Retry-After until the model i
   const health = await (await t.app.request("/health")).json();
   assert.equal(health.status, "degraded");
   assert.equal(health.checks.models.status, "degraded");
-  const { demoPackage } = await import("./testing/mod.ts");
+  const { demoPackage } = await import("../tests/support/edge.ts");
   await registry.register(await demoPackage());
   await registry.setAlias("fraud_detector", "champion", "1");
   await t.app.warmup();

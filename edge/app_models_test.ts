@@ -1,7 +1,13 @@
 import assert from "node:assert/strict";
-import { testApp } from "./_test_support.ts";
+import { until } from "../tests/support/wait.ts";
+import { testApp } from "../tests/support/edge_app.ts";
 import type { RolloutSink } from "./rollout.ts";
-import { DEMO_WEIGHTS, demoPackage, jsonPost, REFERENCE_FRAUD_REQUEST } from "./testing/mod.ts";
+import {
+  DEMO_WEIGHTS,
+  demoPackage,
+  jsonPost,
+  REFERENCE_FRAUD_REQUEST,
+} from "../tests/support/edge.ts";
 
 class MemorySink implements RolloutSink {
   hashes = new Map<string, Record<string, number>>();
@@ -84,8 +90,11 @@ Deno.test("createApp() scores the challenger in shadow mode without returning it
     assert.equal(res.variant, "champion");
     assert.equal(res.model_version, "1");
   }
-  await new Promise((r) => setTimeout(r, 50));
-  await t.app.rollout!.flush();
+  // Shadow scoring runs after each answer: wait until all five are counted.
+  await until(async () => {
+    await t.app.rollout!.flush();
+    return sink.total("challenger", "shadow_compared") === 5;
+  }, "five shadow comparisons");
   assert.equal(sink.total("champion", "requests"), 5);
   assert.equal(sink.total("challenger", "shadow_compared"), 5);
   // The flipped challenger disagrees with the champion on this request.
@@ -152,9 +161,10 @@ Deno.test("createApp() follows alias changes on its own after the poll interval"
   assert.equal(first.model_version, "1", "no check before the interval");
   now += 1001;
   await t.app.request("/predict", jsonPost(REFERENCE_FRAUD_REQUEST)); // triggers the check
-  for (let i = 0; i < 100 && t.app.models.route("fraud_detector")?.aliases.champion !== "2"; i++) {
-    await new Promise((r) => setTimeout(r, 10));
-  }
+  await until(
+    () => t.app.models.route("fraud_detector")?.aliases.champion === "2",
+    "the champion alias to follow the registry",
+  );
   const later = await (await t.app.request("/predict", jsonPost(REFERENCE_FRAUD_REQUEST))).json();
   assert.equal(later.model_version, "2");
 });
@@ -201,7 +211,7 @@ Deno.test("createApp() reports the registry degraded when route checks fail, and
   await using t = await testApp({ pointerPollMs: 1 });
   const source = t.app.models.source as unknown as { getRoute: (n: string) => Promise<unknown> };
   source.getRoute = () => Promise.reject(new Error("registry down"));
-  await new Promise((r) => setTimeout(r, 5));
+  // refresh() checks the route now, whatever the poll interval.
   await t.app.models.refresh("fraud_detector").catch(() => {});
   const health = await (await t.app.request("/health")).json();
   assert.equal(health.status, "degraded");

@@ -3,7 +3,7 @@ import { crc32, mergeEvents, toWindowEvent } from "../pipeline/features/mod.ts";
 import { FRAUD_VIEW } from "../tests/support/views.ts";
 import { redisKeys } from "../schemas/pointer.ts";
 import { PredictResponseSchema } from "../schemas/prediction.ts";
-import { testApp } from "./_test_support.ts";
+import { testApp } from "../tests/support/edge_app.ts";
 import { MemoryKeyValue, MemoryOnlineReader, type OnlineFeatureReader } from "./online/mod.ts";
 import {
   DEMO_INPUTS,
@@ -11,7 +11,7 @@ import {
   demoPackage,
   jsonPost,
   REFERENCE_FRAUD_REQUEST,
-} from "./testing/mod.ts";
+} from "../tests/support/edge.ts";
 
 const NOW = Date.parse("2026-03-20T12:00:00Z");
 const clock = { now: () => NOW };

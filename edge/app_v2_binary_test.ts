@@ -1,14 +1,14 @@
 import assert from "node:assert/strict";
 import { gzipSync } from "node:zlib";
 import type { EdgeApp } from "./app.ts";
-import { testApp } from "./_test_support.ts";
+import { testApp } from "../tests/support/edge_app.ts";
 import {
   binaryInferRequest,
   DEMO_INPUTS,
   jsonPost,
   readInferResponse,
   REFERENCE_FRAUD_REQUEST,
-} from "./testing/mod.ts";
+} from "../tests/support/edge.ts";
 
 const row = Object.values(REFERENCE_FRAUD_REQUEST.features);
 // Rows within the inputs' domains (hours 0–23, weekdays 0–6, flags 0/1, hashed codes), which

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import type { EdgeApp } from "./app.ts";
-import { testApp } from "./_test_support.ts";
+import { testApp } from "../tests/support/edge_app.ts";
 import { undocumentedRoutes } from "../schemas/api.ts";
 import { InferResponseSchema, ModelConfigSchema, ModelMetadataSchema } from "./http/schemas.ts";
 import {
@@ -8,7 +8,7 @@ import {
   jsonPost,
   readInferResponse,
   REFERENCE_FRAUD_REQUEST,
-} from "./testing/mod.ts";
+} from "../tests/support/edge.ts";
 
 const row = Object.values(REFERENCE_FRAUD_REQUEST.features);
 /** Three distinct rows in the model's input order. */

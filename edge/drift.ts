@@ -34,6 +34,7 @@
 import { Gauge, type Registry } from "prom-client";
 import type { z } from "zod";
 import type { FeatureBaselineSchema } from "../schemas/manifest.ts";
+import { binIndex } from "../pipeline/drift_bins.ts";
 
 /** Training baseline of one feature (see `FeatureBaselineSchema`). */
 export type FeatureBaseline = z.infer<typeof FeatureBaselineSchema>;
@@ -102,18 +103,6 @@ function emptyStats(features: number): Float64Array {
 }
 
 const DEFAULT_WINDOW: DriftWindow = { kind: "count", size: 10_000, segments: 10 };
-
-/** Index of the bin holding `value`: bins are (-inf, e0], (e0, e1], ..., (eN, +inf). */
-export function binIndex(edges: ArrayLike<number>, value: number): number {
-  let lo = 0;
-  let hi = edges.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (value <= edges[mid]) hi = mid;
-    else lo = mid + 1;
-  }
-  return lo;
-}
 
 /**
  * Population stability index of `actual` counts against `expected`

@@ -4,27 +4,14 @@
  *
  * @module
  */
-import { type FieldIssue, PlatformError, type PlatformErrorOptions } from "../schemas/errors.ts";
+import {
+  type EdgeErrorCode,
+  type FieldIssue,
+  PlatformError,
+  type PlatformErrorOptions,
+} from "../schemas/errors.ts";
 
-/** The codes an edge error can carry. */
-export type EdgeErrorCode =
-  | "bad_request"
-  | "invalid_json"
-  | "unauthorized"
-  | "not_found"
-  | "method_not_allowed"
-  | "payload_too_large"
-  | "request_timeout"
-  | "unsupported_media_type"
-  | "validation_failed"
-  | "missing_features"
-  | "model_not_found"
-  | "version_not_found"
-  | "model_not_ready"
-  | "model_load_failed"
-  | "online_store_unavailable"
-  | "model_not_explainable"
-  | "inference_failed";
+export type { EdgeErrorCode } from "../schemas/errors.ts";
 
 /** An error of the edge, safe to show to a client. */
 export class EdgeError extends PlatformError {

@@ -10,7 +10,7 @@ import { type Explainer, explainerForModel } from "../pipeline/explain/mod.ts";
 import type { ModelManifest } from "../schemas/manifest.ts";
 import type { BatchExplanations, Explanation, Reason } from "../schemas/prediction.ts";
 import { EdgeError } from "./errors.ts";
-import type { OnnxSession } from "./onnx_session.ts";
+import type { OnnxSession } from "../pipeline/onnx/session.ts";
 
 /** A model's explainer, or why it has none. */
 export type ModelExplainer = { explainer: Explainer; error: null } | {

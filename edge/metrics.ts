@@ -7,8 +7,11 @@
  * @module
  */
 import { Counter, Gauge, Histogram, type Registry } from "prom-client";
+import { LabelIndex } from "./_label_index.ts";
+import { DeferredHistogram } from "./deferred_histogram.ts";
 
-const LATENCY_BUCKETS = [
+/** Buckets of `ml_prediction_duration_seconds`, seconds (50 µs to 1 s). */
+export const LATENCY_BUCKETS = [
   0.00005,
   0.0001,
   0.00025,
@@ -25,67 +28,11 @@ const LATENCY_BUCKETS = [
   1,
 ];
 
-/**
- * Entries by label values, found through one map per label: no joined key
- * string is built (and hashed) per call.
- */
-class LabelIndex<T> {
-  /** Every entry, in creation order. */
-  readonly entries: T[] = [];
-  readonly #root = new Map<string, unknown>();
-  readonly #make: (labels: string[]) => T;
-
-  constructor(make: (labels: string[]) => T) {
-    this.#make = make;
-  }
-
-  /** The entry of `labels` (at least one value), created on first use. */
-  get(labels: string[]): T {
-    let m = this.#root;
-    const last = labels.length - 1;
-    for (let i = 0; i < last; i++) {
-      let next = m.get(labels[i]) as Map<string, unknown> | undefined;
-      if (!next) {
-        next = new Map();
-        m.set(labels[i], next);
-      }
-      m = next;
-    }
-    let e = m.get(labels[last]) as T | undefined;
-    if (e === undefined) {
-      e = this.#make(labels);
-      m.set(labels[last], e);
-      this.entries.push(e);
-    }
-    return e;
-  }
-}
-
-interface HistogramSlot {
-  obj: Record<string, string>;
-  /** Key of its series in prom-client's map once created. */
-  key: string | undefined;
-  counts: number[];
-  /** Sum of the values since the last scrape. */
-  sum: number;
-  /** The series' sum plus those values, added one by one. */
-  run: number;
-  count: number;
-}
-
-/** One series in prom-client's (15.x) histogram state. */
-interface HistogramSeries {
-  labels: Record<string, string>;
-  bucketValues: Record<number, number>;
-  sum: number;
-  count: number;
-}
-
 /** Every metric of the edge. */
 export interface EdgeMetrics {
   registry: Registry;
   predictions: Counter<"model_name" | "model_version" | "status" | "variant">;
-  predictionDuration: Histogram<"model_name" | "variant">;
+  predictionDuration: DeferredHistogram<"model_name" | "variant">;
   batchPredictions: Counter<"model_name" | "model_version" | "status">;
   modelLoads: Counter<"model_name" | "status">;
   activeModels: Gauge;
@@ -101,19 +48,19 @@ export interface EdgeMetrics {
   /** A cached child of a labelled counter (label lookups cost on the hot path). */
   inc(counter: Counter<string>, labels: string[], value?: number): void;
   /** A cached child of a labelled histogram. */
-  observe(h: Histogram<string>, labels: string[], value: number): void;
+  observe(h: Histogram<string> | DeferredHistogram<string>, labels: string[], value: number): void;
 }
 
 /** Registers the edge metrics on `registry`. */
 export function createEdgeMetrics(registry: Registry): EdgeMetrics {
   const registers = [registry];
-  // Hot counters are summed in plain numbers and handed to prom-client when
-  // the registry is scraped: prom-client hashes the labels on every `inc`.
-  const pending = new Map<string, LabelIndex<{ labels: string[]; n: number }>>();
+  // Hot counters are summed in plain numbers and handed to prom-client (its
+  // public `inc`) when the registry is scraped: prom-client hashes the labels
+  // on every `inc`.
+  const pending = new Map<Counter<string>, LabelIndex<{ labels: string[]; n: number }>>();
   const deferred = <L extends string>(name: string, help: string, labelNames: L[]) => {
     const slots = new LabelIndex((labels) => ({ labels: [...labels], n: 0 }));
-    pending.set(name, slots);
-    return new Counter<L>({
+    const counter = new Counter<L>({
       name,
       help,
       labelNames,
@@ -127,78 +74,20 @@ export function createEdgeMetrics(registry: Registry): EdgeMetrics {
         }
       },
     });
+    pending.set(counter as Counter<string>, slots);
+    return counter;
   };
-  // Hot histograms likewise: bucket counts in plain numbers, added to
-  // prom-client's series when scraped (its `observe` validates and hashes
-  // the labels on every call, ~0.7 µs).
-  const pendingObs = new Map<string, (labels: string[], value: number) => void>();
-  const deferredHistogram = <L extends string>(
-    name: string,
-    help: string,
-    labelNames: L[],
-    buckets: number[],
-  ) => {
-    const upper = [...buckets].sort((a, b) => a - b);
-    const slots = new LabelIndex((labels): HistogramSlot => ({
-      obj: Object.fromEntries(labelNames.map((l, i) => [l, labels[i]])),
-      key: undefined,
-      counts: new Array(upper.length).fill(0),
-      sum: 0,
-      run: 0,
-      count: 0,
-    }));
-    pendingObs.set(name, (labels, value) => {
-      if (!Number.isFinite(value)) throw new TypeError(`Value is not a valid number: ${value}`);
-      const e = slots.get(labels);
-      let i = 0;
-      while (i < upper.length && value > upper[i]) i++;
-      if (i < upper.length) e.counts[i]++;
-      e.sum += value;
-      e.run += value;
-      e.count++;
-    });
-    return new Histogram<L>({
-      name,
-      help,
-      labelNames,
-      buckets: upper,
-      registers,
-      collect() {
-        const map = (this as unknown as { hashMap: Record<string, HistogramSeries> }).hashMap;
-        for (const e of slots.entries) {
-          if (e.count === 0) continue;
-          let series = e.key === undefined ? undefined : map[e.key];
-          // The sum in the same order of additions as prom-client's, so to the last bit.
-          let sum = e.run;
-          if (!series || series.labels !== e.obj) {
-            sum = e.sum;
-            // First scrape of these labels, or the metric was reset: a zeroed series.
-            this.zero(e.obj as Record<L, string>);
-            e.key = Object.keys(map).find((k) => map[k].labels === e.obj);
-            series = map[e.key!];
-          }
-          for (let i = 0; i < upper.length; i++) {
-            series.bucketValues[upper[i]] += e.counts[i];
-            e.counts[i] = 0;
-          }
-          series.sum = sum;
-          series.count += e.count;
-          e.run = sum;
-          e.sum = 0;
-          e.count = 0;
-        }
-      },
-    });
-  };
-  const children = new Map<string, { inc(v?: number): void; observe(v: number): void }>();
-  const child = (m: Counter<string> | Histogram<string>, labels: string[]) => {
-    const k = `${(m as unknown as { name: string }).name}\u0000${labels.join("\u0000")}`;
-    let c = children.get(k);
-    if (!c) {
-      c = (m as Counter<string>).labels(...labels) as unknown as typeof c;
-      children.set(k, c!);
+  type Child = { inc(v?: number): void; observe(v: number): void };
+  const children = new Map<Counter<string> | Histogram<string>, LabelIndex<Child>>();
+  const child = (m: Counter<string> | Histogram<string>, labels: string[]): Child => {
+    let index = children.get(m);
+    if (!index) {
+      index = new LabelIndex((values) =>
+        (m as Counter<string>).labels(...values) as unknown as Child
+      );
+      children.set(m, index);
     }
-    return c!;
+    return index.get(labels);
   };
   return {
     registry,
@@ -207,12 +96,13 @@ export function createEdgeMetrics(registry: Registry): EdgeMetrics {
       "Predictions served, by model, version, status and A/B variant",
       ["model_name", "model_version", "status", "variant"],
     ),
-    predictionDuration: deferredHistogram(
-      "ml_prediction_duration_seconds",
-      "Time to serve one prediction (features, model, response)",
-      ["model_name", "variant"],
-      LATENCY_BUCKETS,
-    ),
+    predictionDuration: new DeferredHistogram({
+      name: "ml_prediction_duration_seconds",
+      help: "Time to serve one prediction (features, model, response)",
+      labelNames: ["model_name", "variant"],
+      buckets: LATENCY_BUCKETS,
+      registers,
+    }),
     batchPredictions: new Counter({
       name: "ml_batch_predictions_total",
       help: "Batch prediction requests",
@@ -281,13 +171,12 @@ export function createEdgeMetrics(registry: Registry): EdgeMetrics {
       registers,
     }),
     inc(counter, labels, value = 1) {
-      const slots = pending.get((counter as unknown as { name: string }).name);
+      const slots = pending.get(counter);
       if (!slots) return child(counter, labels).inc(value);
       slots.get(labels).n += value;
     },
     observe(h, labels, value) {
-      const deferredObserve = pendingObs.get((h as unknown as { name: string }).name);
-      if (deferredObserve) deferredObserve(labels, value);
+      if (h instanceof DeferredHistogram) h.observe(labels, value);
       else child(h, labels).observe(value);
     },
   };

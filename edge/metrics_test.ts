@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { Counter, Histogram, Registry } from "prom-client";
-import { createEdgeMetrics } from "./metrics.ts";
+import { createEdgeMetrics, LATENCY_BUCKETS } from "./metrics.ts";
 
 Deno.test("createEdgeMetrics() observe exposes exactly what prom-client's Histogram would", async () => {
   const m = createEdgeMetrics(new Registry());
@@ -9,22 +9,7 @@ Deno.test("createEdgeMetrics() observe exposes exactly what prom-client's Histog
     name: "ml_prediction_duration_seconds",
     help: "Time to serve one prediction (features, model, response)",
     labelNames: ["model_name", "variant"],
-    buckets: [
-      0.00005,
-      0.0001,
-      0.00025,
-      0.0005,
-      0.001,
-      0.0025,
-      0.005,
-      0.01,
-      0.025,
-      0.05,
-      0.1,
-      0.25,
-      0.5,
-      1,
-    ],
+    buckets: LATENCY_BUCKETS,
     registers: [plainRegistry],
   });
   const values = [0, 0.00005, 0.00007, 0.001, 0.0011, 0.3, 1, 1.5, 42, -1];

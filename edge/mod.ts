@@ -44,6 +44,6 @@ export {
   type OnlineFeatures,
   UpstashOnlineReader,
 } from "./online/mod.ts";
-export { OnnxSession } from "./onnx_session.ts";
+export { OnnxSession } from "../pipeline/onnx/session.ts";
 export { RolloutCounters, type RolloutSink, UpstashRolloutSink } from "./rollout.ts";
 export { buildEdgeDeps } from "./wiring.ts";

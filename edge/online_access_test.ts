@@ -27,33 +27,43 @@ Deno.test("OnlineAccess times out every hanging read with one shared timer, and 
         ? new Promise(() => {})
         : Promise.resolve(lookups.map(() => ({ values: { n: 1 }, asOfMs: null }))),
   };
-  const access = accessOver(reader, 200);
-  const first = [
-    access.read([{ view: FRAUD_VIEW, entityId: "slow-1", asOfMs: 0 }]),
-    access.read([{ view: FRAUD_VIEW, entityId: "fast-1", asOfMs: 0 }]),
-  ];
-  await new Promise((r) => setTimeout(r, 100));
-  const later = [
-    access.read([{ view: FRAUD_VIEW, entityId: "slow-2", asOfMs: 0 }]),
-    access.read([{ view: FRAUD_VIEW, entityId: "fast-2", asOfMs: 0 }]),
-  ];
-  let slow2Done = false;
-  later[0].then(() => (slow2Done = true));
-  assert.equal(await first[0], null);
-  // The second hanging read has its own full timeout: still pending when the first expires.
-  assert.equal(slow2Done, false);
-  const [slow1, fast1, slow2, fast2] = await Promise.all([...first, ...later]);
-  assert.equal(slow1, null);
-  assert.equal(slow2, null);
-  assert.deepEqual(fast1, [{ values: { n: 1 }, asOfMs: null }]);
-  assert.deepEqual(fast2, [{ values: { n: 1 }, asOfMs: null }]);
-  assert.equal(access.health().status, "degraded");
-  assert.deepEqual(await access.read([{ view: FRAUD_VIEW, entityId: "fast-3", asOfMs: 0 }]), [{
-    values: { n: 1 },
-    asOfMs: null,
-  }]);
-  assert.equal(access.health().status, "ok");
-  // Deno's op sanitizer fails this test if a timer is still pending here.
+  const clock = FakeTimers.install({ toFake: ["setTimeout", "clearTimeout", "performance"] });
+  try {
+    const access = accessOver(reader, 200);
+    const first = [
+      access.read([{ view: FRAUD_VIEW, entityId: "slow-1", asOfMs: 0 }]),
+      access.read([{ view: FRAUD_VIEW, entityId: "fast-1", asOfMs: 0 }]),
+    ];
+    await clock.tickAsync(100);
+    const later = [
+      access.read([{ view: FRAUD_VIEW, entityId: "slow-2", asOfMs: 0 }]),
+      access.read([{ view: FRAUD_VIEW, entityId: "fast-2", asOfMs: 0 }]),
+    ];
+    let slow2Done = false;
+    later[0].then(() => (slow2Done = true));
+    await clock.tickAsync(100);
+    assert.equal(await first[0], null);
+    // The second hanging read has its own full timeout: still pending when the first expires.
+    assert.equal(slow2Done, false);
+    await clock.tickAsync(99);
+    assert.equal(slow2Done, false);
+    await clock.tickAsync(1);
+    assert.equal(slow2Done, true);
+    const [slow1, fast1, slow2, fast2] = await Promise.all([...first, ...later]);
+    assert.equal(slow1, null);
+    assert.equal(slow2, null);
+    assert.deepEqual(fast1, [{ values: { n: 1 }, asOfMs: null }]);
+    assert.deepEqual(fast2, [{ values: { n: 1 }, asOfMs: null }]);
+    assert.equal(access.health().status, "degraded");
+    assert.deepEqual(await access.read([{ view: FRAUD_VIEW, entityId: "fast-3", asOfMs: 0 }]), [{
+      values: { n: 1 },
+      asOfMs: null,
+    }]);
+    assert.equal(access.health().status, "ok");
+    assert.equal(clock.countTimers(), 0, "no timer left behind");
+  } finally {
+    clock.uninstall();
+  }
 });
 
 Deno.test("OnlineAccess keeps deadlines right while hundreds of reads settle around a hanging one", async () => {
@@ -75,29 +85,40 @@ Deno.test("OnlineAccess keeps deadlines right while hundreds of reads settle aro
       );
     },
   };
-  const access = accessOver(reader, 1000);
-  let slow: Promise<unknown> | undefined;
-  let slowSettled = false;
-  const fast: Promise<unknown>[] = [];
-  for (let round = 0; round < 3; round++) {
-    for (let i = 0; i < 100; i++) {
-      fast.push(access.read([{ view: FRAUD_VIEW, entityId: String(round * 100 + i), asOfMs: 0 }]));
+  const clock = FakeTimers.install({ toFake: ["setTimeout", "clearTimeout", "performance"] });
+  try {
+    const access = accessOver(reader, 1000);
+    let slow: Promise<unknown> | undefined;
+    let slowSettled = false;
+    const fast: Promise<unknown>[] = [];
+    for (let round = 0; round < 3; round++) {
+      for (let i = 0; i < 100; i++) {
+        fast.push(
+          access.read([{ view: FRAUD_VIEW, entityId: String(round * 100 + i), asOfMs: 0 }]),
+        );
+      }
+      // Behind the first 100 waiters, so their queue is cut and compacted under it.
+      slow ??= access.read([{ view: FRAUD_VIEW, entityId: "slow", asOfMs: 0 }]).finally(
+        () => (slowSettled = true),
+      );
+      const batch = answers.splice(0);
+      for (let i = batch.length - 1; i >= 0; i -= 2) batch[i]();
+      for (let i = batch.length - 2; i >= 0; i -= 2) batch[i]();
+      await clock.tickAsync(10);
     }
-    // Behind the first 100 waiters, so their queue is cut and compacted under it.
-    slow ??= access.read([{ view: FRAUD_VIEW, entityId: "slow", asOfMs: 0 }]).finally(
-      () => (slowSettled = true),
-    );
-    const batch = answers.splice(0);
-    for (let i = batch.length - 1; i >= 0; i -= 2) batch[i]();
-    for (let i = batch.length - 2; i >= 0; i -= 2) batch[i]();
-    await new Promise((r) => setTimeout(r, 10));
+    const results = await Promise.all(fast);
+    results.forEach((r, i) => assert.deepEqual(r, [{ values: { id: i }, asOfMs: null }]));
+    assert.equal(slowSettled, false, "the hanging read waits for its own deadline");
+    await clock.tickAsync(1000 - 30 - 1);
+    assert.equal(slowSettled, false, "still within its deadline");
+    await clock.tickAsync(1);
+    assert.equal(await slow, null);
+    assert.equal(await access.read([{ view: FRAUD_VIEW, entityId: "throws", asOfMs: 0 }]), null);
+    assert.match(access.health().last_error ?? "", /no connection/);
+    assert.equal(clock.countTimers(), 0, "no timer left behind");
+  } finally {
+    clock.uninstall();
   }
-  const results = await Promise.all(fast);
-  results.forEach((r, i) => assert.deepEqual(r, [{ values: { id: i }, asOfMs: null }]));
-  assert.equal(slowSettled, false, "the hanging read waits for its own deadline");
-  assert.equal(await slow, null);
-  assert.equal(await access.read([{ view: FRAUD_VIEW, entityId: "throws", asOfMs: 0 }]), null);
-  assert.match(access.health().last_error ?? "", /no connection/);
 });
 
 /** An `OnlineAccess` whose warnings and metrics are kept for the test to read. */

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import FakeTimers from "@sinonjs/fake-timers";
 import { RolloutCounters, type RolloutSink } from "./rollout.ts";
 
 class Sink implements RolloutSink {
@@ -43,20 +44,29 @@ Deno.test("RolloutCounters.record() fills per-bucket latency counts in 10-second
   await c.close();
 });
 
-Deno.test("RolloutCounters flushes at most once a second and keeps counts a failed flush lost", async () => {
-  const sink = new Sink();
-  const c = new RolloutCounters({ sink, flushIntervalMs: 1000 });
-  c.shadow("m", "challenger", true);
-  await c.flush();
-  c.shadow("m", "challenger", false);
-  await new Promise((r) => setTimeout(r, 100));
-  assert.equal(sink.batches.length, 1, "no second write within the interval");
-  sink.fail = true;
-  await c.flush();
-  sink.fail = false;
-  c.shadow("m", "challenger", false);
-  await c.flush();
-  const last = sink.batches.at(-1)!;
-  assert.deepEqual(last[0].fields, { shadow_compared: 2 });
-  await c.close();
+Deno.test("RolloutCounters flushes at most once a second by default and keeps counts a failed flush lost", async () => {
+  const clock = FakeTimers.install({ toFake: ["setTimeout", "clearTimeout", "Date"], now: T0 });
+  try {
+    const sink = new Sink();
+    const c = new RolloutCounters({ sink }); // the default interval: 1 s
+    c.shadow("m", "challenger", true);
+    await c.flush();
+    c.shadow("m", "challenger", false);
+    await clock.tickAsync(999);
+    assert.equal(sink.batches.length, 1, "no second write within the interval");
+    await clock.tickAsync(1);
+    assert.equal(sink.batches.length, 2, "the second write once the interval is over");
+    assert.deepEqual(sink.batches[1][0].fields, { shadow_compared: 1 });
+    sink.fail = true;
+    c.shadow("m", "challenger", false);
+    await c.flush();
+    sink.fail = false;
+    c.shadow("m", "challenger", false);
+    await c.flush();
+    const last = sink.batches.at(-1)!;
+    assert.deepEqual(last[0].fields, { shadow_compared: 2 }, "the lost count is in the next write");
+    await c.close();
+  } finally {
+    clock.uninstall();
+  }
 });

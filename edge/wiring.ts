@@ -6,7 +6,7 @@
  * @module
  */
 import { Redis } from "@upstash/redis";
-import { LocalRegistry } from "../registry/mod.ts";
+import { LocalRegistry } from "../registry/local.ts";
 import type { EdgeDeps } from "./app.ts";
 import type { EdgeConfig } from "./config.ts";
 import { createLogger } from "./log.ts";

@@ -7,7 +7,7 @@
  * @module
  */
 import { Decompress as ZstdDecompress } from "fzstd";
-import { concat } from "./_compression.ts";
+import { CappedBytes, readCapped } from "../pipeline/http_guard.ts";
 import { IngestRequestError } from "./errors.ts";
 
 function tooLarge(what: string): IngestRequestError {
@@ -30,17 +30,15 @@ export async function readBody(req: Request, maxBytes: number): Promise<Uint8Arr
   const declared = Number(req.headers.get("content-length") ?? "0");
   if (declared > maxBytes) throw tooLarge(`body is ${declared} bytes, limit ${maxBytes}`);
   if (!req.body) return new Uint8Array();
-  const sink = new CappedSink(maxBytes);
   switch (encoding) {
     case "identity":
     case "":
-      for await (const chunk of req.body) sink.push(chunk);
-      return sink.bytes();
+      return await readCapped(req.body, maxBytes, () => tooLarge(`body exceeds ${maxBytes} bytes`));
     case "gzip":
     case "x-gzip":
-      return await gunzip(req.body, sink);
+      return await gunzip(req.body, maxBytes);
     case "zstd":
-      return await unzstd(req.body, sink);
+      return await unzstd(req.body, maxBytes);
     default:
       throw new IngestRequestError(
         "unsupported_encoding",
@@ -50,47 +48,28 @@ export async function readBody(req: Request, maxBytes: number): Promise<Uint8Arr
   }
 }
 
-/** Collects chunks; throws 413 as soon as they pass the limit. */
-class CappedSink {
-  readonly #max: number;
-  readonly #chunks: Uint8Array[] = [];
-  #size = 0;
-
-  constructor(max: number) {
-    this.#max = max;
-  }
-
-  push(chunk: Uint8Array): void {
-    this.#size += chunk.byteLength;
-    if (this.#size > this.#max) throw tooLarge(`body exceeds ${this.#max} bytes once decoded`);
-    this.#chunks.push(chunk);
-  }
-
-  bytes(): Uint8Array {
-    return this.#chunks.length === 1 ? this.#chunks[0] : concat(this.#chunks);
-  }
-}
-
-async function gunzip(body: ReadableStream<Uint8Array>, sink: CappedSink): Promise<Uint8Array> {
-  const reader = body.pipeThrough(
+async function gunzip(body: ReadableStream<Uint8Array>, maxBytes: number): Promise<Uint8Array> {
+  const inflated = body.pipeThrough(
     new DecompressionStream("gzip") as unknown as TransformStream<Uint8Array, Uint8Array>,
-  ).getReader();
+  );
   try {
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) return sink.bytes();
-      sink.push(value);
-    }
+    // readCapped cancels the inflater (and the upload) at once when the limit is hit.
+    return await readCapped(
+      inflated,
+      maxBytes,
+      () => tooLarge(`body exceeds ${maxBytes} bytes once decoded`),
+    );
   } catch (error) {
     if (error instanceof IngestRequestError) throw error;
     throw badEncoding("gzip", error);
-  } finally {
-    // Stops the inflater (and the upload) at once when the limit was hit.
-    reader.cancel().catch(() => {});
   }
 }
 
-async function unzstd(body: ReadableStream<Uint8Array>, sink: CappedSink): Promise<Uint8Array> {
+async function unzstd(body: ReadableStream<Uint8Array>, maxBytes: number): Promise<Uint8Array> {
+  const sink = new CappedBytes(
+    maxBytes,
+    () => tooLarge(`body exceeds ${maxBytes} bytes once decoded`),
+  );
   const stream = new ZstdDecompress((chunk: Uint8Array) => sink.push(chunk));
   try {
     for await (const chunk of body) stream.push(chunk);

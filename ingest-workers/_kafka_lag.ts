@@ -8,7 +8,7 @@
  * @module
  */
 import type { Admin, Kafka } from "kafkajs";
-import type { IngestMetrics } from "./metrics.ts";
+import type { IngestMetrics } from "./ingest_metrics.ts";
 
 /** Options of {@linkcode KafkaLagReporter}. */
 export interface KafkaLagOptions {

@@ -21,7 +21,7 @@ import {
   toShardMessages,
 } from "./_kinesis_records.ts";
 import type { ShardLeaseStore } from "./kinesis_leases.ts";
-import type { IngestMetrics } from "./metrics.ts";
+import type { IngestMetrics } from "./ingest_metrics.ts";
 import type { SourceMessage } from "./port.ts";
 
 /** A fetched batch waiting for the worker; settle resolves once checkpointed. */

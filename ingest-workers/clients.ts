@@ -17,7 +17,7 @@ import { KafkaProducer } from "./kafka_producer.ts";
 import { KinesisSource } from "./kinesis.ts";
 import { PostgresShardLeases } from "./kinesis_leases.ts";
 import { KinesisProducer } from "./kinesis_producer.ts";
-import type { IngestMetrics } from "./metrics.ts";
+import type { IngestMetrics } from "./ingest_metrics.ts";
 import type { EventProducer, MessageSource, SourceLogger } from "./port.ts";
 import { PubSubSource } from "./pubsub.ts";
 import { PubSubProducer } from "./pubsub_producer.ts";

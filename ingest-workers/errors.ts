@@ -4,7 +4,14 @@
  *
  * @module
  */
-import { PlatformError, type PlatformErrorOptions } from "../schemas/errors.ts";
+import {
+  type IngestRequestErrorCode,
+  PlatformError,
+  type PlatformErrorOptions,
+} from "../schemas/errors.ts";
+import { RetryableError } from "../pipeline/errors.ts";
+
+export type { IngestErrorCode, IngestRequestErrorCode } from "../schemas/errors.ts";
 
 /** A transient failure (broker, Postgres or Redis unavailable): back off, retry, do not ack. */
 export class IngestRetryableError extends PlatformError {
@@ -24,8 +31,9 @@ export class SourceError extends PlatformError {
 export class IngestRequestError extends PlatformError {
   /** HTTP status of the answer. */
   readonly status: number;
+  declare readonly code: IngestRequestErrorCode;
   constructor(
-    code: string,
+    code: IngestRequestErrorCode,
     status: number,
     message: string,
     options: PlatformErrorOptions = {},
@@ -36,13 +44,10 @@ export class IngestRequestError extends PlatformError {
 }
 
 /**
- * Whether `error` is transient: our own {@linkcode IngestRetryableError}, the
- * pipeline's `RetryableError`, or any platform error whose code says so.
+ * Whether `error` is transient, by its class: our own
+ * {@linkcode IngestRetryableError} or the pipeline's `RetryableError` (the
+ * embedded pipeline thread's channel rebuilds that class on this side).
  */
 export function isRetryable(error: unknown): boolean {
-  if (error instanceof IngestRetryableError) return true;
-  if (!(error instanceof Error)) return false;
-  if (error.name === "RetryableError") return true;
-  const code = (error as { code?: unknown }).code;
-  return typeof code === "string" && /retryable|unavailable/i.test(code);
+  return error instanceof IngestRetryableError || error instanceof RetryableError;
 }

@@ -13,12 +13,14 @@ import type { ErrorResponse } from "../schemas/prediction.ts";
 import { readBody as readDecoded } from "./_http_body.ts";
 import {
   BadContentLengthError,
+  bearerToken,
   BodyReader,
   BodyTimeoutError,
   BodyTooLargeError,
+  matchesAnyKey,
 } from "../pipeline/http_guard.ts";
 import { IngestRequestError, isRetryable } from "./errors.ts";
-import type { IngestMetrics } from "./metrics.ts";
+import type { IngestMetrics } from "./ingest_metrics.ts";
 import type { IngestPipeline, PipelineInput } from "./port.ts";
 import { INGEST_ROUTES } from "./api.ts";
 import { honoPath } from "../schemas/api.ts";
@@ -113,22 +115,13 @@ export function createIngestRoutes(options: IngestRoutesOptions): Hono {
 }
 
 function checkApiKey(headers: Headers, keys: string[]): void {
-  const bearer = headers.get("authorization")?.match(/^Bearer\s+(.+)$/i)?.[1];
-  const given = headers.get("x-api-key") ?? bearer;
+  const given = headers.get("x-api-key") ?? bearerToken(headers.get("authorization"));
   if (given === undefined || given === null) {
     throw new IngestRequestError("unauthorized", 401, "Cannot ingest events: API key missing");
   }
-  if (!keys.some((k) => constantTimeEqual(k, given))) {
+  if (!matchesAnyKey(given, keys)) {
     throw new IngestRequestError("unauthorized", 401, "Cannot ingest events: API key not valid");
   }
-}
-
-function constantTimeEqual(a: string, b: string): boolean {
-  const x = new TextEncoder().encode(a);
-  const y = new TextEncoder().encode(b);
-  let diff = x.length ^ y.length;
-  for (let i = 0; i < Math.max(x.length, y.length); i++) diff |= (x[i] ?? 0) ^ (y[i] ?? 0);
-  return diff === 0;
 }
 
 /**

@@ -4,7 +4,7 @@ import { undocumentedRoutes } from "../schemas/api.ts";
 import { ErrorResponseSchema } from "../schemas/prediction.ts";
 import { createWorkerApp } from "./server.ts";
 import { createIngestRoutes, MAX_BODY_BYTES, MAX_EVENTS_PER_REQUEST } from "./http.ts";
-import { testEvent, TestPipeline } from "./_test_pipeline.ts";
+import { testEvent, TestPipeline } from "../tests/support/ingest_pipeline.ts";
 
 function post(body: BodyInit | Uint8Array, headers: Record<string, string> = {}) {
   return new Request("http://x/ingest/events", { method: "POST", body: body as BodyInit, headers });

@@ -19,7 +19,7 @@ import { DEFAULT_MAX_DECOMPRESSED_BYTES, registerKafkaCodecs } from "./kafka_cod
 import { KafkaLagReporter } from "./_kafka_lag.ts";
 import { toMessages } from "./_kafka_messages.ts";
 import { IngestRetryableError, SourceError } from "./errors.ts";
-import type { IngestMetrics } from "./metrics.ts";
+import type { IngestMetrics } from "./ingest_metrics.ts";
 import type { Lease, MessageSource, SourceListener, SourceLogger, SourceMessage } from "./port.ts";
 
 /** Options of {@linkcode KafkaSource}. */

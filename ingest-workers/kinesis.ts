@@ -10,7 +10,7 @@ import { BatchQueue } from "./_batch_queue.ts";
 import { type ShardBatch, ShardReader } from "./_kinesis_shard.ts";
 import { IngestRetryableError, SourceError } from "./errors.ts";
 import type { ShardInfo, ShardLeaseStore } from "./kinesis_leases.ts";
-import type { IngestMetrics } from "./metrics.ts";
+import type { IngestMetrics } from "./ingest_metrics.ts";
 import type { Lease, MessageSource } from "./port.ts";
 
 /** Options of {@linkcode KinesisSource}. */

@@ -23,21 +23,81 @@
  *
  * @module
  */
-export * from "./port.ts";
-export * from "./errors.ts";
-export * from "./config.ts";
-export * from "./metrics.ts";
-export * from "./worker.ts";
-export * from "./memory.ts";
-export * from "./kafka.ts";
-export * from "./kafka_producer.ts";
-export * from "./kafka_codecs.ts";
-export * from "./kinesis.ts";
-export * from "./kinesis_leases.ts";
-export * from "./kinesis_producer.ts";
-export * from "./pubsub.ts";
-export * from "./pubsub_producer.ts";
-export * from "./http.ts";
-export * from "./http_producer.ts";
-export * from "./clients.ts";
-export * from "./replay.ts";
+export {
+  type EventProducer,
+  type IngestPipeline,
+  type Lease,
+  type MessageSource,
+  type PipelineBatchResult,
+  type PipelineInput,
+  type ProducerRecord,
+  type SourceListener,
+  type SourceLogger,
+  type SourceMessage,
+} from "./port.ts";
+export {
+  type IngestErrorCode,
+  IngestRequestError,
+  type IngestRequestErrorCode,
+  IngestRetryableError,
+  isRetryable,
+  SourceError,
+} from "./errors.ts";
+export {
+  type IngestConfig,
+  resolveIngestConfig,
+  SOURCE_KINDS,
+  type SourceKind,
+  type StreamRouting,
+} from "./config.ts";
+export { createIngestMetrics, type IngestMetrics } from "./ingest_metrics.ts";
+export {
+  type IngestLogger,
+  IngestWorker,
+  type IngestWorkerOptions,
+  type WorkerState,
+} from "./worker.ts";
+export { MemorySource, type MemorySourceOptions } from "./memory.ts";
+export { KafkaSource, type KafkaSourceOptions } from "./kafka.ts";
+export { KafkaProducer, type KafkaProducerOptions } from "./kafka_producer.ts";
+export {
+  checkRecords,
+  DEFAULT_MAX_DECOMPRESSED_BYTES,
+  placeholders,
+  registerKafkaCodecs,
+  UNDECODABLE_HEADER,
+} from "./kafka_codecs.ts";
+export { kinesisLeaseKey, KinesisSource, type KinesisSourceOptions } from "./kinesis.ts";
+export {
+  type HeldLease,
+  PostgresShardLeases,
+  SHARD_TABLE,
+  type ShardInfo,
+  type ShardLeaseStore,
+} from "./kinesis_leases.ts";
+export { KinesisProducer } from "./kinesis_producer.ts";
+export {
+  PUBSUB_GAX_OPTIONS,
+  PubSubSource,
+  type PubSubSourceOptions,
+  toSourceMessage,
+} from "./pubsub.ts";
+export { PubSubProducer } from "./pubsub_producer.ts";
+export {
+  createIngestRoutes,
+  type IngestAccepted,
+  type IngestRoutesOptions,
+  MAX_BODY_BYTES,
+  MAX_EVENTS_PER_REQUEST,
+  splitEvents,
+} from "./http.ts";
+export { HttpProducer } from "./http_producer.ts";
+export {
+  createKafka,
+  createKinesisClient,
+  createProducer,
+  createPubSub,
+  createSource,
+  type SourceDeps,
+} from "./clients.ts";
+export { replayFile, type ReplayOptions, type ReplayProgress } from "./replay.ts";

@@ -7,7 +7,7 @@
  */
 import { Backoff, DeliveryTracker, sleep } from "./_delivery.ts";
 import { isRetryable } from "./errors.ts";
-import type { IngestMetrics } from "./metrics.ts";
+import type { IngestMetrics } from "./ingest_metrics.ts";
 import type {
   IngestPipeline,
   Lease,

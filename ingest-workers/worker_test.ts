@@ -1,19 +1,12 @@
 import assert from "node:assert/strict";
 import { Registry } from "prom-client";
 import { MemorySource } from "./memory.ts";
-import { createIngestMetrics } from "./metrics.ts";
-import { testEvent, TestPipeline } from "./_test_pipeline.ts";
+import { createIngestMetrics } from "./ingest_metrics.ts";
+import { testEvent, TestPipeline } from "../tests/support/ingest_pipeline.ts";
 import type { Lease, MessageSource, SourceListener } from "./port.ts";
 import { IngestRetryableError } from "./errors.ts";
 import { IngestWorker } from "./worker.ts";
-
-async function until(cond: () => boolean, what: string, ms = 5000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`Timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
+import { until } from "../tests/support/wait.ts";
 
 Deno.test("IngestWorker commits every valid event once and dead-letters invalid ones", async () => {
   const source = new MemorySource({ maxBatch: 3 });

@@ -1,7 +1,7 @@
 /**
- * drizzle-kit configuration: `deno run -A npm:drizzle-kit@0.31.11 generate
- * --config pipeline/drizzle.config.ts` writes SQL migrations for
- * `pipeline/store/schema.ts` into `pipeline/migrations/`.
+ * drizzle-kit configuration: `deno task db:generate` writes SQL migrations
+ * for `pipeline/store/schema.ts` into `pipeline/migrations/`; `deno task
+ * db:migrate` applies them.
  *
  * @module
  */

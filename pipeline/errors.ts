@@ -13,10 +13,19 @@ export class RetryableError extends PlatformError {
   }
 }
 
-/** A message can never be processed; the worker dead-letters it. */
-export class PoisonMessageError extends PlatformError {
-  constructor(message: string, options: PlatformErrorOptions = {}) {
-    super("pipeline_poison_message", message, options);
+/**
+ * An ONNX model cannot be loaded (`model_load_failed`), was released
+ * (`model_not_ready`) or failed a run (`inference_failed`); the edge answers
+ * these codes with its statuses.
+ */
+export class ModelSessionError extends PlatformError {
+  declare readonly code: "model_load_failed" | "model_not_ready" | "inference_failed";
+  constructor(
+    code: "model_load_failed" | "model_not_ready" | "inference_failed",
+    message: string,
+    options: PlatformErrorOptions = {},
+  ) {
+    super(code, message, options);
   }
 }
 

@@ -32,7 +32,7 @@ import type {
 import { historyKey } from "./store/port.ts";
 import { type OnlineCache, revisionOf } from "./online/port.ts";
 import { FeatureRequestError, RetryableError } from "./errors.ts";
-import { FeatureMetrics } from "./metrics.ts";
+import { FeatureMetrics } from "./feature_metrics.ts";
 import { decodeEvent, toBase64 } from "./_decode.ts";
 
 /** Compare-and-set rounds before a batch gives up with `RetryableError`. */

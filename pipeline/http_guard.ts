@@ -98,31 +98,12 @@ export class BodyReader {
     this.checkDeclared(req);
     if (!req.body) return new Uint8Array();
     const reader = req.body.getReader();
-    const chunks: Uint8Array[] = [];
-    let size = 0;
-    const read = (async () => {
-      for (;;) {
-        const { done, value } = await reader.read();
-        if (done) return;
-        size += value.byteLength;
-        if (size > this.maxBytes) throw new BodyTooLargeError(this.maxBytes);
-        chunks.push(value);
-      }
-    })();
     try {
-      await this.within(read);
+      return await this.within(readCapped(reader, this.maxBytes));
     } catch (error) {
       await reader.cancel().catch(() => {});
       throw error;
     }
-    if (chunks.length === 1) return chunks[0];
-    const out = new Uint8Array(size);
-    let at = 0;
-    for (const c of chunks) {
-      out.set(c, at);
-      at += c.byteLength;
-    }
-    return out;
   }
 
   /**
@@ -182,6 +163,67 @@ export class BodyReader {
     // The watchdog alone must not keep a process (or a test) alive. Deno 2.9's
     // setInterval returns a Timeout object, which Deno.unrefTimer accepts.
     Deno.unrefTimer(timer);
+  }
+}
+
+/**
+ * Collects chunks and refuses them past `max` bytes: the one place a body's
+ * size is counted (request bodies here, decoded bodies in the edge and the
+ * ingest API, artifacts the edge downloads).
+ */
+export class CappedBytes {
+  readonly #max: number;
+  readonly #tooLarge: () => Error;
+  readonly #chunks: Uint8Array[] = [];
+  #size = 0;
+
+  /** `tooLarge()` is thrown by the push that passes `max` (default {@linkcode BodyTooLargeError}). */
+  constructor(max: number, tooLarge: () => Error = () => new BodyTooLargeError(max)) {
+    this.#max = max;
+    this.#tooLarge = tooLarge;
+  }
+
+  /** Adds a chunk; throws once the total passes the limit. */
+  push(chunk: Uint8Array): void {
+    this.#size += chunk.byteLength;
+    if (this.#size > this.#max) throw this.#tooLarge();
+    this.#chunks.push(chunk);
+  }
+
+  /** Everything pushed, as one array (the chunk itself when there is one). */
+  bytes(): Uint8Array {
+    if (this.#chunks.length === 1) return this.#chunks[0];
+    const out = new Uint8Array(this.#size);
+    let at = 0;
+    for (const c of this.#chunks) {
+      out.set(c, at);
+      at += c.byteLength;
+    }
+    return out;
+  }
+}
+
+/**
+ * Reads `source` to its end through a {@linkcode CappedBytes}; past `max` it
+ * cancels the stream (stopping an upload or an inflater at once) and throws
+ * `tooLarge()`. Errors of the stream itself are rethrown as they are.
+ */
+export async function readCapped(
+  source: ReadableStream<Uint8Array> | ReadableStreamDefaultReader<Uint8Array>,
+  max: number,
+  tooLarge?: () => Error,
+): Promise<Uint8Array> {
+  const reader = source instanceof ReadableStream ? source.getReader() : source;
+  const sink = new CappedBytes(max, tooLarge);
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) return sink.bytes();
+      sink.push(value);
+    }
+  } catch (error) {
+    await reader.cancel().catch(() => {});
+    throw error;
   }
 }
 

@@ -6,7 +6,10 @@ import {
   BodyReader,
   BodyTimeoutError,
   BodyTooLargeError,
+  CappedBytes,
+  constantTimeEqual,
   matchesAnyKey,
+  readCapped,
 } from "./http_guard.ts";
 
 /** A chunked request whose body is `chunks`, then (when `hang`) never ends. */
@@ -75,6 +78,14 @@ Deno.test("BodyReader.text() gives up on a body that stops arriving", async () =
   }
 });
 
+Deno.test("constantTimeEqual() compares whole strings, lengths included", () => {
+  assert.ok(constantTimeEqual("dev-token", "dev-token"));
+  assert.ok(!constantTimeEqual("dev-token", "dev-tokem"));
+  assert.ok(!constantTimeEqual("dev-token", "dev-token-longer"));
+  assert.ok(!constantTimeEqual("", "x"));
+  assert.ok(!constantTimeEqual("é", "e\u0301"));
+});
+
 Deno.test("matchesAnyKey() and bearerToken() accept only a configured key", () => {
   assert.equal(bearerToken("Bearer abc "), "abc");
   assert.equal(bearerToken("Basic abc"), null);
@@ -99,4 +110,36 @@ console.log(await b.text(new Request("http://x/", { method: "POST", body: "hi" }
   clearTimeout(killer);
   assert.equal(out.code, 0, "the process had to be killed: the watchdog held it");
   assert.equal(new TextDecoder().decode(out.stdout).trim(), "hi");
+});
+
+Deno.test("readCapped() returns every byte up to the limit and cancels the stream past it", async () => {
+  const enc = new TextEncoder();
+  // Open-ended unless `close`: a stream that passes the limit must not be read to its end.
+  const stream = (parts: string[], onCancel?: () => void, close = false) =>
+    new ReadableStream<Uint8Array>({
+      start(c) {
+        for (const p of parts) c.enqueue(enc.encode(p));
+        if (close) c.close();
+      },
+      cancel: onCancel,
+    });
+  assert.equal(
+    new TextDecoder().decode(await readCapped(stream(["ab", "cd", "e"], undefined, true), 5)),
+    "abcde",
+  );
+  let cancelled = false;
+  await assert.rejects(
+    readCapped(stream(["abc", "def"], () => (cancelled = true)), 5),
+    BodyTooLargeError,
+  );
+  assert.ok(cancelled);
+  await assert.rejects(
+    readCapped(stream(["abcdef"]), 5, () => new RangeError("too big")),
+    RangeError,
+  );
+  const sink = new CappedBytes(3);
+  sink.push(enc.encode("ab"));
+  sink.push(enc.encode("c"));
+  assert.deepEqual(sink.bytes(), enc.encode("abc"));
+  assert.throws(() => sink.push(enc.encode("d")), BodyTooLargeError);
 });

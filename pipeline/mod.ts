@@ -52,14 +52,14 @@ export {
   type PipelineMessage,
   toStoredEvent,
 } from "./feature_pipeline.ts";
-export { FEATURE_STATS_WINDOW, FeatureMetrics } from "./metrics.ts";
+export { FEATURE_STATS_WINDOW, FeatureMetrics } from "./feature_metrics.ts";
 export {
   DefinitionError,
   FeatureRequestError,
   FeatureStoreLockedError,
   FeatureViewError,
   isTransientDriverError,
-  PoisonMessageError,
+  ModelSessionError,
   RetryableError,
 } from "./errors.ts";
 export { type FeaturesConfig, resolveFeaturesConfig } from "./config.ts";

@@ -7,12 +7,17 @@
  * @module
  */
 import { type ModelInput, type ModelManifest, ModelManifestSchema } from "../schemas/manifest.ts";
-import type { ModelPackage } from "../registry/port.ts";
+import type { ModelPackage } from "../schemas/manifest.ts";
 import { type FeatureView, viewManifestEntry } from "./features/mod.ts";
 import { toOnnx } from "./onnx/mod.ts";
 import type { Dataset } from "./train/dataset.ts";
 import type { GbdtModel } from "./train/gbdt.ts";
 import type { LogregModel } from "./train/logreg.ts";
+import { binIndex } from "./drift_bins.ts";
+import { sha256Hex } from "./sha256.ts";
+
+/** Hex sha256 (`sha256.ts`), re-exported for the package's users. */
+export { sha256Hex };
 
 /** The drift baseline of one feature. */
 export type FeatureBaseline = NonNullable<ModelManifest["baseline"]>[string];
@@ -40,13 +45,6 @@ export interface BuildPackageOptions {
   goldenRows?: number;
   /** Default: now. */
   createdAt?: string;
-}
-
-/** Hex sha256 of `bytes` (WebCrypto). */
-export async function sha256Hex(bytes: Uint8Array | string): Promise<string> {
-  const data = typeof bytes === "string" ? new TextEncoder().encode(bytes) : bytes;
-  const digest = await crypto.subtle.digest("SHA-256", data as Uint8Array<ArrayBuffer>);
-  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
 }
 
 /**
@@ -85,11 +83,7 @@ export function featureBaselines(data: Dataset, bins = 10): Record<string, Featu
       if (edges.length === 0 || v > edges[edges.length - 1]) edges.push(v);
     }
     const counts = new Array(edges.length + 1).fill(0);
-    for (let r = 0; r < data.rows; r++) {
-      let b = 0;
-      while (b < edges.length && column[r] > edges[b]) b++;
-      counts[b]++;
-    }
+    for (let r = 0; r < data.rows; r++) counts[binIndex(edges, column[r])]++;
     out[data.inputs[f].name] = { edges, frequencies: counts.map((c) => c / data.rows) };
   }
   return out;

@@ -75,6 +75,18 @@ export function openOnlineCache(config: FeaturesConfig): OpenedOnlineCache {
 }
 
 /**
+ * The feature store `config` selects (not yet migrated): Postgres at
+ * DATABASE_URL, else PGlite under DATA_DIR (the folder is created).
+ */
+export async function openFeatureStore(config: FeaturesConfig): Promise<FeatureStore> {
+  if (config.databaseUrl) {
+    return new PostgresFeatureStore(config.databaseUrl, { minTileMs: config.minTileMs });
+  }
+  await Deno.mkdir(config.dataDir, { recursive: true });
+  return new PgliteFeatureStore(join(config.dataDir, "pglite"), { minTileMs: config.minTileMs });
+}
+
+/**
  * Opens store and cache from `config`, applies migrations, registers the
  * repository's sources and views (backfilling new view versions) and warms
  * an in-memory cache (or rebuilds the shared one for new views).
@@ -84,10 +96,7 @@ export async function openFeatureRuntime(
   options: OpenFeatureRuntimeOptions = {},
 ): Promise<FeatureRuntime> {
   const repository = options.repository ?? await resolveRepository(config.repository);
-  if (!config.databaseUrl) await Deno.mkdir(config.dataDir, { recursive: true });
-  const store: FeatureStore = config.databaseUrl
-    ? new PostgresFeatureStore(config.databaseUrl, { minTileMs: config.minTileMs })
-    : new PgliteFeatureStore(join(config.dataDir, "pglite"), { minTileMs: config.minTileMs });
+  const store = await openFeatureStore(config);
   const { cache, shared: sharedCache } = options.cache ?? openOnlineCache(config);
   const close = async () => {
     await cache.close();

@@ -4,16 +4,11 @@
  *
  * @module
  */
-import { createHash } from "node:crypto";
 import { type ModelManifest, ModelManifestSchema } from "../schemas/manifest.ts";
 import { toFieldIssues } from "../schemas/config.ts";
 import { RegistryError } from "./errors.ts";
 import type { ModelPackage } from "./port.ts";
-
-/** Hex sha256 of some bytes. */
-export function sha256Hex(bytes: Uint8Array | string): string {
-  return createHash("sha256").update(bytes).digest("hex");
-}
+import { sha256Hex } from "../pipeline/sha256.ts";
 
 /** Aliases that could be confused with a version selector are refused. */
 const ALIAS_PATTERN = /^[A-Za-z_][A-Za-z0-9_-]{0,254}$/;
@@ -69,7 +64,7 @@ export function parseManifest(raw: unknown, what: string): ModelManifest {
  * Checks a package before it is stored: valid manifest, name as expected,
  * sha256 of the bytes equal to `manifest.sha256`. Returns the parsed manifest.
  */
-export function checkIncomingPackage(pkg: ModelPackage): ModelManifest {
+export async function checkIncomingPackage(pkg: ModelPackage): Promise<ModelManifest> {
   const manifest = parseManifest(pkg.manifest, `model '${pkg.manifest?.name}' for registration`);
   if (!(pkg.onnx instanceof Uint8Array) || pkg.onnx.byteLength === 0) {
     throw new RegistryError(
@@ -77,7 +72,7 @@ export function checkIncomingPackage(pkg: ModelPackage): ModelManifest {
       `Cannot register model '${manifest.name}': model.onnx is empty`,
     );
   }
-  if (sha256Hex(pkg.onnx) !== manifest.sha256) {
+  if (await sha256Hex(pkg.onnx) !== manifest.sha256) {
     throw new RegistryError(
       "artifact_corrupt",
       `Cannot register model '${manifest.name}': artifact sha256 does not match`,
@@ -90,12 +85,12 @@ export function checkIncomingPackage(pkg: ModelPackage): ModelManifest {
  * Checks a package after it is loaded: the manifest parses, names the
  * expected model and version, and the bytes hash to `manifest.sha256`.
  */
-export function checkLoadedPackage(
+export async function checkLoadedPackage(
   name: string,
   version: string,
   manifestRaw: unknown,
   onnx: Uint8Array,
-): ModelPackage {
+): Promise<ModelPackage> {
   const what = `model '${name}' version ${version}`;
   const manifest = parseManifest(manifestRaw, what);
   if (manifest.name !== name) {
@@ -104,7 +99,7 @@ export function checkLoadedPackage(
       `Cannot load ${what}: manifest names another model '${manifest.name}'`,
     );
   }
-  if (sha256Hex(onnx) !== manifest.sha256) {
+  if (await sha256Hex(onnx) !== manifest.sha256) {
     throw new RegistryError(
       "artifact_corrupt",
       `Cannot load ${what}: artifact sha256 does not match`,

@@ -15,11 +15,10 @@
  *
  * @module
  */
-import { Buffer } from "node:buffer";
-import { timingSafeEqual } from "node:crypto";
 import { type Context, Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import type { z } from "zod";
+import { bearerToken, matchesAnyKey } from "../pipeline/http_guard.ts";
 import { honoPath } from "../schemas/api.ts";
 import { PlatformError } from "../schemas/errors.ts";
 import {
@@ -123,8 +122,5 @@ function errorJson(c: Context, code: string, message: string, status: number, de
 }
 
 function authorized(header: string | undefined, token: string | undefined): boolean {
-  if (!token || !header?.startsWith("Bearer ")) return false;
-  const given = Buffer.from(header.slice("Bearer ".length));
-  const expected = Buffer.from(token);
-  return given.length === expected.length && timingSafeEqual(given, expected);
+  return token ? matchesAnyKey(bearerToken(header), [token]) : false;
 }

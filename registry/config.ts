@@ -8,7 +8,7 @@
 import { z } from "zod";
 import { envBool, envInt, envList, parseConfig } from "../schemas/config.ts";
 import type { MlflowRegistryOptions } from "./mlflow.ts";
-import type { RolloutPolicy } from "./rollout.ts";
+import type { RolloutPolicy } from "./rollout_controller.ts";
 
 const num = (def: number, min: number, max: number) =>
   z.coerce.number().min(min).max(max).default(def);

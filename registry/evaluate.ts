@@ -8,12 +8,12 @@
  * @module
  */
 import * as ort from "onnxruntime-web";
-import { configureOnnxRuntime } from "../edge/onnx_session.ts";
+import { configureOnnxRuntime } from "../pipeline/onnx/session.ts";
 import type { ModelManifest } from "../schemas/manifest.ts";
 import { type RawValue, RowAssembler } from "../pipeline/features/mod.ts";
 import { manifestRowModel } from "../pipeline/definitions/manifest.ts";
 import { parseIsoUtc } from "../schemas/time.ts";
-import { averagePrecision, recallAtPrecision, rocAuc } from "../pipeline/train/metrics.ts";
+import { averagePrecision, recallAtPrecision, rocAuc } from "../pipeline/train/binary_metrics.ts";
 import { RegistryError } from "./errors.ts";
 import type { ModelPackage } from "./port.ts";
 

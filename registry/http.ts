@@ -17,7 +17,7 @@ import type { Registry } from "prom-client";
 import { PlatformError } from "../schemas/errors.ts";
 import { redactText } from "../schemas/redact.ts";
 import { bearerToken, BodyReader, matchesAnyKey } from "../pipeline/http_guard.ts";
-import type { RegistryLog, RegistryMetrics } from "./metrics.ts";
+import type { RegistryLog, RegistryMetrics } from "./registry_metrics.ts";
 import type { SyncWorker } from "./sync.ts";
 import type { WebhookRefusal, WebhookVerifier } from "./webhook.ts";
 import {

@@ -134,12 +134,12 @@ export class LocalRegistry implements ModelRegistry {
       }
       throw this.#unavailable(`load model '${name}' version ${version}`, error);
     }
-    return checkLoadedPackage(name, version, manifestText, onnx);
+    return await checkLoadedPackage(name, version, manifestText, onnx);
   }
 
   /** Stores a new package under the next version number. */
   async register(pkg: ModelPackage): Promise<ModelManifest> {
-    const incoming = checkIncomingPackage(pkg);
+    const incoming = await checkIncomingPackage(pkg);
     const name = incoming.name;
     checkModelName(name);
     const modelDir = this.#path(name);

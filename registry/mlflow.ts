@@ -149,7 +149,7 @@ export class MlflowRegistry implements ModelRegistry {
 
   /** Stores a new package: a run with the model directory, then a model version. */
   async register(pkg: ModelPackage): Promise<ModelManifest> {
-    const manifest = checkIncomingPackage(pkg);
+    const manifest = await checkIncomingPackage(pkg);
     const run = await this.createRun(`register-${manifest.name}`, { "platform.kind": "register" });
     try {
       const version = await this.registerFromRun({ manifest, onnx: pkg.onnx }, run);
@@ -170,7 +170,7 @@ export class MlflowRegistry implements ModelRegistry {
     run: MlflowRun,
     artifactPath = "model",
   ): Promise<ModelManifest> {
-    const manifest = checkIncomingPackage(pkg);
+    const manifest = await checkIncomingPackage(pkg);
     checkModelName(manifest.name);
     await this.#ensureModel(manifest.name);
     const dir = `${run.info.artifact_uri.replace(/\/+$/, "")}/${artifactPath}`;
@@ -273,7 +273,7 @@ export class MlflowRegistry implements ModelRegistry {
     if (manifest === null) {
       throw new RegistryError("artifact_invalid", `Cannot load ${what}: manifest.json is missing`);
     }
-    return checkLoadedPackage(name, String(version.version), manifest, onnx);
+    return await checkLoadedPackage(name, String(version.version), manifest, onnx);
   }
 
   /** A manifest logged at the root of the version's run, when there is one. */

@@ -42,7 +42,7 @@ const KEY_PATTERN = /[^\w\-./ ]/g;
 export async function logAndRegisterModel(
   input: LogAndRegisterInput,
 ): Promise<LogAndRegisterResult> {
-  const manifest = checkIncomingPackage(input.pkg);
+  const manifest = await checkIncomingPackage(input.pkg);
   const registry = new MlflowRegistry(input.config);
   const run = await registry.createRun(input.config.runName ?? `train-${manifest.name}`, {
     "platform.model": manifest.name,

@@ -27,7 +27,7 @@ export type { ModelPackage, ModelRegistry, ModelVersionInfo } from "./port.ts";
 export { RegistryError, type RegistryErrorCode } from "./errors.ts";
 export { LocalRegistry, type LocalRegistryOptions } from "./local.ts";
 export { MlflowRegistry, type MlflowRegistryOptions } from "./mlflow.ts";
-export { sha256Hex } from "./_package.ts";
+export { sha256Hex } from "../pipeline/sha256.ts";
 export { mlflowOptionsFrom, type RegistryConfig, resolveRegistryConfig } from "./config.ts";
 export {
   type LogAndRegisterInput,
@@ -44,13 +44,13 @@ export {
 export { ModelPublisher, type ModelPublisherOptions } from "./publish.ts";
 export { type SyncOutcome, SyncWorker, type SyncWorkerOptions } from "./sync.ts";
 export { signMlflowWebhook, WebhookVerifier } from "./webhook.ts";
-export { createRegistryMetrics, type RegistryMetrics } from "./metrics.ts";
+export { createRegistryMetrics, type RegistryMetrics } from "./registry_metrics.ts";
 export {
   RolloutController,
   type RolloutControllerOptions,
   type RolloutDecision,
   type RolloutPolicy,
-} from "./rollout.ts";
+} from "./rollout_controller.ts";
 export {
   evaluateChampionChallenger,
   type EvaluationPolicy,

@@ -34,7 +34,7 @@ import type {
 } from "./model_control.ts";
 import type { ModelPackage, ModelRegistry } from "./port.ts";
 import type { ModelPublisher } from "./publish.ts";
-import type { RolloutController } from "./rollout.ts";
+import type { RolloutController } from "./rollout_controller.ts";
 import type { RegistryStore } from "./store/port.ts";
 import type { SyncWorker } from "./sync.ts";
 import { validatePackage, type ValidationOptions } from "./validate.ts";

@@ -5,14 +5,9 @@
  *
  * @module
  */
-import type { ModelManifest } from "../schemas/manifest.ts";
+import type { ModelManifest, ModelPackage } from "../schemas/manifest.ts";
 
-/** A model package: the ONNX bytes and their manifest. */
-export interface ModelPackage {
-  manifest: ModelManifest;
-  /** The bytes of `model.onnx`; their sha256 equals `manifest.sha256`. */
-  onnx: Uint8Array;
-}
+export type { ModelPackage } from "../schemas/manifest.ts";
 
 /** A version as listed by a registry. */
 export interface ModelVersionInfo {

@@ -20,7 +20,7 @@ import {
 import { RegistryError } from "./errors.ts";
 import type { ModelPackage } from "./port.ts";
 import type { RegistryStore } from "./store/port.ts";
-import { sha256Hex } from "./_package.ts";
+import { sha256Hex } from "../pipeline/sha256.ts";
 
 /** Options of {@linkcode ModelPublisher}. */
 export interface ModelPublisherOptions {
@@ -70,7 +70,7 @@ export class ModelPublisher {
   /** Stores the package's blobs (idempotent) and returns the reference to put in a pointer. */
   async putPackage(pkg: ModelPackage): Promise<PackageRef> {
     const { manifest, onnx } = pkg;
-    const sha256 = sha256Hex(onnx);
+    const sha256 = await sha256Hex(onnx);
     if (sha256 !== manifest.sha256) {
       throw new RegistryError(
         "artifact_corrupt",
@@ -78,7 +78,7 @@ export class ModelPublisher {
       );
     }
     const manifestText = JSON.stringify(manifest);
-    const manifestSha = sha256Hex(manifestText);
+    const manifestSha = await sha256Hex(manifestText);
     await this.store.setIfAbsent(
       redisKeys.blob(manifestSha),
       toBase64(new TextEncoder().encode(manifestText)),

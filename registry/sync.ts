@@ -13,7 +13,7 @@ import { PlatformError } from "../schemas/errors.ts";
 import type { ModelRegistry } from "./port.ts";
 import { type ModelPublisher, type PointerContent, sameRef } from "./publish.ts";
 import { validatePackage, type ValidationOptions, type ValidationResult } from "./validate.ts";
-import type { RegistryLog, RegistryMetrics } from "./metrics.ts";
+import type { RegistryLog, RegistryMetrics } from "./registry_metrics.ts";
 
 /** How a new challenger is exposed. */
 export type ChallengerMode = "canary" | "shadow" | "off";

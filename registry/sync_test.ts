@@ -4,7 +4,7 @@ import { redisKeys } from "../schemas/pointer.ts";
 import { onnxPackage } from "../tests/contracts/model_registry_fixtures.ts";
 import { RegistryError } from "./errors.ts";
 import { LocalRegistry } from "./local.ts";
-import { createRegistryMetrics, type RegistryLog } from "./metrics.ts";
+import { createRegistryMetrics, type RegistryLog } from "./registry_metrics.ts";
 import type { ModelRegistry } from "./port.ts";
 import { ModelPublisher } from "./publish.ts";
 import { MemoryRegistryStore } from "./store/memory.ts";

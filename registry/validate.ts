@@ -8,7 +8,7 @@
  * @module
  */
 import * as ort from "onnxruntime-web";
-import { configureOnnxRuntime } from "../edge/onnx_session.ts";
+import { configureOnnxRuntime } from "../pipeline/onnx/session.ts";
 import type { ModelManifest } from "../schemas/manifest.ts";
 import {
   legacyRepository,
@@ -18,7 +18,7 @@ import {
 import { stableStringify } from "../pipeline/features/mod.ts";
 import { RowAssembler } from "../pipeline/features/row.ts";
 import type { ModelPackage } from "./port.ts";
-import { sha256Hex } from "./_package.ts";
+import { sha256Hex } from "../pipeline/sha256.ts";
 
 /** Why a package was refused (the `reason` label of `registry_validation_failures_total`). */
 export type ValidationReason =
@@ -75,7 +75,7 @@ export async function validatePackage(
   const what = `model '${manifest.name}' version ${manifest.version}`;
   let session: ort.InferenceSession | undefined;
   try {
-    if (sha256Hex(pkg.onnx) !== manifest.sha256) {
+    if (await sha256Hex(pkg.onnx) !== manifest.sha256) {
       throw new Refusal(
         "sha256_mismatch",
         `Cannot validate ${what}: artifact sha256 does not match`,

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { onnxPackage } from "../tests/contracts/model_registry_fixtures.ts";
-import { sha256Hex } from "./_package.ts";
+import { sha256Hex } from "../pipeline/sha256.ts";
 import type { ModelPackage } from "./port.ts";
 import { validatePackage } from "./validate.ts";
 
@@ -31,7 +31,7 @@ Deno.test("validatePackage() refuses bytes that do not match the sha256", async 
 
 Deno.test("validatePackage() refuses bytes onnxruntime cannot load", async () => {
   const onnx = new TextEncoder().encode("definitely not onnx");
-  const pkg = withManifest(onnxPackage("v_garbage"), { sha256: sha256Hex(onnx) });
+  const pkg = withManifest(onnxPackage("v_garbage"), { sha256: await sha256Hex(onnx) });
   const result = await validatePackage({ ...pkg, onnx }, fast);
   assert.equal(result.reason, "onnx_load_failed");
 });

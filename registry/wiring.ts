@@ -9,7 +9,7 @@
 import { collectDefaultMetrics, Registry } from "prom-client";
 import type { RegistryConfig } from "./config.ts";
 import { mlflowOptionsFrom, rolloutPolicyFrom } from "./config.ts";
-import { RolloutController } from "./rollout.ts";
+import { RolloutController } from "./rollout_controller.ts";
 import { createRegistryApp } from "./http.ts";
 import { LocalRegistry } from "./local.ts";
 import {
@@ -17,7 +17,7 @@ import {
   jsonLog,
   type RegistryLog,
   type RegistryMetrics,
-} from "./metrics.ts";
+} from "./registry_metrics.ts";
 import { MlflowRegistry } from "./mlflow.ts";
 import type { ModelRegistry } from "./port.ts";
 import { ModelOperations } from "./operations.ts";

@@ -53,7 +53,7 @@ export type ModelInput = z.infer<typeof ModelInputSchema>;
 
 /** Training baseline of one feature for drift (population stability index). */
 export const FeatureBaselineSchema = z.object({
-  /** Bin edges, ascending; bins are (-inf, e0], (e0, e1], ..., (eN, +inf). */
+  /** Bin edges, ascending; bins are (-inf, e0], (e0, e1], ..., (eN, +inf) (`binIndex` in `pipeline/drift_bins.ts`). */
   edges: z.array(z.number()),
   /** Fraction of training rows per bin (edges.length + 1 values). */
   frequencies: z.array(z.number().min(0)),
@@ -133,3 +133,13 @@ export const ModelManifestSchema = z.object({
 export type ModelManifest = z.infer<typeof ModelManifestSchema>;
 /** A manifest as written (defaults not yet applied). */
 export type ModelManifestInput = z.input<typeof ModelManifestSchema>;
+
+/**
+ * A model package: the ONNX bytes and their manifest. Training builds it
+ * (`pipeline/`), registries store it (`registry/`), the edge loads it.
+ */
+export interface ModelPackage {
+  manifest: ModelManifest;
+  /** The bytes of `model.onnx`; their sha256 equals `manifest.sha256`. */
+  onnx: Uint8Array;
+}

@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { parseArgs, type ParseArgsOptionsConfig } from "node:util";
 
 /** When `args` ask for help, prints the doc comment of `moduleUrl` and exits 0. */
 export function exitWithHelp(moduleUrl: string, args: readonly string[] = Deno.args): void {
@@ -14,4 +15,23 @@ export function exitWithHelp(moduleUrl: string, args: readonly string[] = Deno.a
     .join("\n").trim();
   console.log(text);
   Deno.exit(0);
+}
+
+/**
+ * The flags of a benchmark or demo task, parsed strictly by `node:util`
+ * `parseArgs` after {@linkcode exitWithHelp}: an unknown flag or a missing
+ * value prints the error and exits 2.
+ */
+export function benchFlags<O extends ParseArgsOptionsConfig>(
+  moduleUrl: string,
+  options: O,
+  args: readonly string[] = Deno.args,
+) {
+  exitWithHelp(moduleUrl, args);
+  try {
+    return parseArgs({ args: [...args], options, strict: true, allowPositionals: false }).values;
+  } catch (error) {
+    console.error(`error: ${(error as Error).message} (--help for the flags)`);
+    Deno.exit(2);
+  }
 }

@@ -13,6 +13,7 @@
  *
  * @module
  */
+import { sha256Hex } from "../pipeline/sha256.ts";
 
 const LOCK_WAIT_MS = 15 * 60_000;
 
@@ -28,9 +29,7 @@ async function run(cmd: string, args: string[]): Promise<{ code: number; out: st
 }
 
 async function hashOf(text: string): Promise<string> {
-  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
-  return Array.from(new Uint8Array(digest).slice(0, 6), (b) => b.toString(16).padStart(2, "0"))
-    .join("");
+  return (await sha256Hex(text)).slice(0, 12);
 }
 
 async function install(venv: string, requirements: string): Promise<void> {

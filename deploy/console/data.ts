@@ -30,7 +30,7 @@ export type DeadLetterStore = Pick<
   "listDeadLetters" | "getDeadLetters" | "markDeadLettersReplayed"
 >;
 import type { ModelControl, ModelRegistry } from "../../registry/mod.ts";
-import type { RolloutDecision } from "../../registry/rollout.ts";
+import type { RolloutDecision } from "../../registry/rollout_controller.ts";
 import type { SyncService } from "../../registry/wiring.ts";
 import {
   type ModelPointer,

@@ -4,10 +4,9 @@
  *
  * @module
  */
-import { PlatformError } from "../../schemas/errors.ts";
+import { type ConsoleErrorCode, PlatformError } from "../../schemas/errors.ts";
 
-/** Codes of console errors. */
-export type ConsoleErrorCode = "unauthorized" | "invalid_request" | "not_found";
+export type { ConsoleErrorCode } from "../../schemas/errors.ts";
 
 const STATUS: Record<ConsoleErrorCode, number> = {
   unauthorized: 401,

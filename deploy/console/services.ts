@@ -17,7 +17,7 @@ import { Hono } from "hono";
 import { openFeatureRuntime, resolveFeaturesConfig } from "../../pipeline/mod.ts";
 import { resolveRegistryConfig } from "../../registry/mod.ts";
 import { createModelOperations, createSyncService, describeTarget } from "../../registry/wiring.ts";
-import { jsonLog } from "../../registry/metrics.ts";
+import { jsonLog } from "../../registry/registry_metrics.ts";
 import { buildOpenApiDocument, DOCS_ROUTES } from "../../schemas/api.ts";
 import { mountDocs } from "../../schemas/api_docs.ts";
 import { CONSOLE_ROUTES } from "./api.ts";

@@ -9,7 +9,7 @@
  * @module
  */
 import { createBirpc } from "birpc";
-import { PlatformError } from "../../schemas/errors.ts";
+import { PlatformError, type PlatformErrorCode } from "../../schemas/errors.ts";
 import { RetryableError } from "../../pipeline/mod.ts";
 
 /** Anything that posts and receives messages: a `Worker`, a worker's global scope, a `MessagePort`. */
@@ -24,7 +24,8 @@ type AsyncFunctions = { [name: string]: (...args: any[]) => Promise<unknown> };
 
 /** An error as it crosses the channel. */
 interface WireError {
-  code?: string;
+  /** Set by {@linkcode toWire} from a `PlatformError` on the other side. */
+  code?: PlatformErrorCode;
   name: string;
   message: string;
   details?: unknown;

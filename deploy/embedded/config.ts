@@ -25,11 +25,9 @@ const schema = z.object({
   /**
    * Nice value of the pipeline worker thread (Linux), 0–19: higher lets the
    * thread serving `/predict` run first when the CPUs are busy, at the cost
-   * of ingest throughput. Default 0: in 2-minute soaks on a 2-core machine
-   * at load 9–16 (`deno task bench:soak --minutes 2`), 10 brought the p99 of
-   * `/predict` with ingest from 2.0× to 1.86× the p99 without, but ingest
-   * fell to 558 of the 850 events/s posted (requests waited 2.6 s); at 0 it
-   * kept up.
+   * of ingest throughput. Default 0: on a busy machine 10 gained little p99
+   * and starved ingest (`deno task bench:soak`; figures in the README, "The
+   * embedded platform while it ingests").
    */
   EMBEDDED_PIPELINE_NICE: envInt(0, 0, 19),
 });

@@ -3,15 +3,13 @@
  * Web Worker (`pipeline_worker.ts`) so ingest never holds the thread that
  * serves `/predict`, while the online cache stays on the serving thread.
  *
- * Why a worker, by measurement (`deno run -A tests/bench/soak/stall.ts`, on
- * the shared 2-core machine at load 9): on the serving thread, one
- * `processBatch` of 200 events on PGlite held the event loop for 20 ms at the
- * median, 84 ms at p99 and up to 147 ms in one piece, most of it inside one
- * SQL statement (PGlite runs Postgres in WASM on the calling thread: a
- * statement cannot be cut into slices). Cut into batches of 20 the cost per
- * event grew 1.9× (193 → 362 µs) and single stalls still reached 51 ms
- * (p99 16 ms). In a worker the serving thread only answers the cache calls
- * (one read and one compare-and-set of the batch's entities).
+ * Why a worker: PGlite runs Postgres in WASM on the calling thread, so one
+ * `processBatch` holds that thread for as long as its main SQL statement
+ * runs, and smaller batches cost more per event without removing the stalls
+ * (`tests/bench/soak/stall.ts` measures both; the figures are in the
+ * README, "The embedded platform while it ingests"). In a worker the serving
+ * thread only answers the cache calls (one read and one compare-and-set of
+ * the batch's entities).
  *
  * The worker answers {@linkcode PipelineCalls}; the serving thread answers
  * its cache's data calls, so `FeaturePipeline` and `OnlineCache` stay black

@@ -25,7 +25,7 @@ import { RegistryModelSource } from "../../edge/models/mod.ts";
 import { registerProcessMetrics } from "../../edge/process_metrics.ts";
 import { MemoryRolloutSink } from "../../edge/rollout.ts";
 import { createIngestRoutes } from "../../ingest-workers/http.ts";
-import { createIngestMetrics } from "../../ingest-workers/metrics.ts";
+import { createIngestMetrics } from "../../ingest-workers/ingest_metrics.ts";
 import {
   createFeatureApp,
   MemoryOnlineCache,
@@ -178,8 +178,8 @@ export async function openEmbedded(
       },
     });
     const adminToken = registryConfig.REGISTRY_ADMIN_TOKEN ?? randomToken();
-    app.route("/", createFeatureApp({ pipeline, probes: false, apiKeys: featureKeys }));
-    app.route(
+    app.hono.route("/", createFeatureApp({ pipeline, probes: false, apiKeys: featureKeys }));
+    app.hono.route(
       "/",
       createIngestRoutes({
         pipeline,
@@ -188,7 +188,7 @@ export async function openEmbedded(
         sourceOf: (path) => pipeline.repository.sourceForRoute("httpPath", path)?.name,
       }),
     );
-    app.route("/", createModelAdminRoutes(models, adminToken));
+    app.hono.route("/", createModelAdminRoutes(models, adminToken));
     sampler = new MetricsSampler({
       sources: [{
         name: "embedded",
@@ -207,7 +207,7 @@ export async function openEmbedded(
       adminToken: config.consoleAdminToken,
       mode: "embedded",
     });
-    app.route("/", consoleApp);
+    app.hono.route("/", consoleApp);
     const hasDefaultModel = await hasVersions(registry, edgeConfig.defaultModel);
     if (hasDefaultModel) await app.warmup();
     if (registryConfig.REGISTRY_ROLLOUT_ENABLED) sync.rollout.start();

@@ -5,19 +5,20 @@
  *
  * @module
  */
+import { parseCommand, runCommand } from "../../pipeline/cli/command.ts";
 import { defaultContext, downServices, SERVICE_NAMES } from "./mod.ts";
 
+const USAGE = `Usage: deno task services:down [${SERVICE_NAMES.join("|")}]...
+  Stops this checkout's local services (all by default) and removes them from .services/env.`;
+
 if (import.meta.main) {
-  if (Deno.args.includes("--help") || Deno.args.includes("-h")) {
-    console.log(`Usage: deno task services:down [${SERVICE_NAMES.join("|")}]...
-  Stops this checkout's local services (all by default) and removes them from .services/env.`);
-    Deno.exit(0);
-  }
-  const names = Deno.args.filter((a) => !a.startsWith("-"));
-  try {
-    await downServices(defaultContext(Deno.env.toObject()), names);
-  } catch (e) {
-    console.error(`[services] ${e instanceof Error ? e.message : e}`);
-    Deno.exit(1);
-  }
+  await runCommand(USAGE, async () => {
+    const { positionals: names } = parseCommand(USAGE, Deno.args, {}, { positionals: true });
+    try {
+      await downServices(defaultContext(Deno.env.toObject()), names);
+    } catch (e) {
+      console.error(`[services] ${e instanceof Error ? e.message : e}`);
+      return 1;
+    }
+  });
 }

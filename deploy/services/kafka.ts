@@ -7,6 +7,7 @@
  */
 import { processService, type ServiceContext } from "./_service.ts";
 import { aptInstall, exists, runOk, which } from "./_proc.ts";
+import { sha256Hex } from "../../pipeline/sha256.ts";
 
 /** The env var tests get. */
 export function kafkaEnv(ctx: ServiceContext): { KAFKA_BROKERS: string } {
@@ -107,11 +108,6 @@ function properties(ctx: ServiceContext, dataDir: string): string {
     "num.io.threads=4",
     "",
   ].join("\n");
-}
-
-async function sha256Hex(data: Uint8Array): Promise<string> {
-  const digest = await crypto.subtle.digest("SHA-256", data as Uint8Array<ArrayBuffer>);
-  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
 }
 
 function clusterId(): string {

@@ -89,14 +89,6 @@ function errorResponse(message: string, status: number): Response {
   return json({ error: message }, status);
 }
 
-/** Constant-time comparison of two byte strings (kept for callers holding bytes). */
-export function timingSafeEqual(a: Uint8Array, b: Uint8Array): boolean {
-  const n = Math.max(a.length, b.length);
-  let diff = a.length ^ b.length;
-  for (let i = 0; i < n; i++) diff |= (a[i] ?? 0) ^ (b[i] ?? 0);
-  return diff === 0;
-}
-
 /** Validates one command array and stringifies its arguments. */
 export function parseCommand(value: unknown): string[] {
   if (!Array.isArray(value) || value.length === 0) {

@@ -4,6 +4,7 @@
  * @module
  */
 import { redactText, redactUrl } from "../../schemas/redact.ts";
+import { parseCommandOrExit } from "../../pipeline/cli/command.ts";
 import { resolveGatewayConfig, startGateway } from "./mod.ts";
 
 const USAGE = `Usage: deno task gateway
@@ -12,10 +13,7 @@ Env: UPSTASH_GATEWAY_TOKEN (required), REDIS_URL, UPSTASH_GATEWAY_PORT, UPSTASH_
   (see deploy/upstash_gateway/config.ts)`;
 
 if (import.meta.main) {
-  if (Deno.args.includes("--help") || Deno.args.includes("-h")) {
-    console.log(USAGE);
-    Deno.exit(0);
-  }
+  parseCommandOrExit(USAGE, Deno.args, {});
   let config;
   try {
     config = resolveGatewayConfig(Deno.env.toObject());

@@ -23,13 +23,7 @@ import { createGatewayHandler } from "./handler.ts";
 import { parseRedisUrl, RedisConnection } from "./redis.ts";
 
 export { type GatewayConfig, resolveGatewayConfig } from "./config.ts";
-export {
-  createGatewayHandler,
-  GATEWAY_ROUTES,
-  type GatewayDeps,
-  parseCommand,
-  timingSafeEqual,
-} from "./handler.ts";
+export { createGatewayHandler, GATEWAY_ROUTES, type GatewayDeps, parseCommand } from "./handler.ts";
 export {
   checkCommand,
   CommandRefusedError,

@@ -8,7 +8,7 @@
  */
 import type { Context } from "hono";
 import type { z } from "zod";
-import type { BodyReader } from "../../pipeline/http_guard.ts";
+import { type BodyReader, readCapped } from "../../pipeline/http_guard.ts";
 import { toFieldIssues } from "../../schemas/config.ts";
 import { EdgeError } from "../errors.ts";
 
@@ -64,40 +64,6 @@ export function parseJsonText<S extends z.ZodType>(
   return parsed.data;
 }
 
-async function readLimited(
-  body: ReadableStream<Uint8Array>,
-  limit: number,
-  onError: (cause: unknown) => EdgeError,
-): Promise<Uint8Array> {
-  const reader = body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    let chunk: ReadableStreamReadResult<Uint8Array>;
-    try {
-      chunk = await reader.read();
-    } catch (cause) {
-      throw onError(cause);
-    }
-    const { done, value } = chunk;
-    if (done) break;
-    size += value.length;
-    if (size > limit) {
-      await reader.cancel().catch(() => {});
-      throw new EdgeError("payload_too_large", `Request body exceeds ${limit} bytes`);
-    }
-    chunks.push(value);
-  }
-  if (chunks.length === 1) return chunks[0];
-  const all = new Uint8Array(size);
-  let o = 0;
-  for (const c of chunks) {
-    all.set(c, o);
-    o += c.length;
-  }
-  return all;
-}
-
 const DECODINGS = new Set(["gzip", "deflate"]);
 
 /**
@@ -117,14 +83,19 @@ export async function readBytes(c: Context, bodies: BodyReader): Promise<Uint8Ar
   const raw = await bodies.bytes(c.req.raw);
   const decoded = new Blob([raw as Uint8Array<ArrayBuffer>]).stream()
     .pipeThrough(new DecompressionStream(encoding as CompressionFormat));
-  return await readLimited(
-    decoded,
-    bodies.maxBytes,
-    (cause) =>
-      new EdgeError(
-        "bad_request",
-        `Cannot decode the ${encoding} request body: ${(cause as Error).message}`,
-        { cause },
-      ),
-  );
+  const limit = bodies.maxBytes;
+  try {
+    return await readCapped(
+      decoded,
+      limit,
+      () => new EdgeError("payload_too_large", `Request body exceeds ${limit} bytes`),
+    );
+  } catch (cause) {
+    if (cause instanceof EdgeError) throw cause;
+    throw new EdgeError(
+      "bad_request",
+      `Cannot decode the ${encoding} request body: ${(cause as Error).message}`,
+      { cause },
+    );
+  }
 }

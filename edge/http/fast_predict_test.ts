@@ -4,8 +4,8 @@ import { defaultEdgeConfig } from "../config.ts";
 import { createLogger } from "../log.ts";
 import type { EdgeMetrics } from "../metrics.ts";
 import type { PredictionService } from "../service.ts";
-import { testApp } from "../_test_support.ts";
-import { REFERENCE_FRAUD_REQUEST } from "../testing/mod.ts";
+import { testApp } from "../../tests/support/edge_app.ts";
+import { REFERENCE_FRAUD_REQUEST } from "../../tests/support/edge.ts";
 import { fastPredictRoute } from "./fast_predict.ts";
 
 const NOW = Date.parse("2026-03-20T12:00:00Z");
@@ -116,4 +116,23 @@ Deno.test("fastPredictRoute() answers exactly as the routed path: bodies, errors
     assert.ok(counts.length >= 3, text);
     for (const line of counts) assert.equal(Number(line.split(" ").at(-1)) % 2, 0, line);
   }
+});
+
+Deno.test("createApp() registers POST /predict on its Hono app too: the dispatcher and Hono answer alike", async () => {
+  await using t = await testApp({}, { clock });
+  assert.ok(t.app.hono.routes.some((r) => r.method === "POST" && r.path === "/predict"));
+  assert.deepEqual(t.app.routes, t.app.hono.routes);
+  const body = JSON.stringify(REFERENCE_FRAUD_REQUEST);
+  const { fast } = pair(body, { "x-request-id": "rid-h" });
+  const viaDispatcher = await snapshot(await t.app.fetch(fast.clone()));
+  const viaHono = await snapshot(await t.app.hono.fetch(fast));
+  assert.equal(viaDispatcher.status, 200);
+  assert.deepEqual(viaDispatcher, viaHono);
+  // request() goes through the dispatcher, as Hono's app.request() does.
+  const viaRequest = await t.app.request("/predict", {
+    method: "POST",
+    body,
+    headers: { "content-type": "application/json", "x-request-id": "rid-h" },
+  });
+  assert.deepEqual(await snapshot(viaRequest), viaDispatcher);
 });

@@ -9,12 +9,12 @@ import type { EdgeConfig } from "../config.ts";
 import { EdgeError } from "../errors.ts";
 import type { Logger } from "../log.ts";
 import type { EdgeMetrics } from "../metrics.ts";
+import { bearerToken, matchesAnyKey } from "../../pipeline/http_guard.ts";
 
 /** Variables the middleware sets on the context. */
 export type EdgeEnv = { Variables: { requestId: string; route: string; startedAt: number } };
 
 const REQUEST_ID = /^[A-Za-z0-9._:@-]{1,128}$/;
-const encoder = new TextEncoder();
 
 const METHODS = new Set(["GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS"]);
 
@@ -35,16 +35,6 @@ export const CHUNKED = Object.freeze({ "Transfer-Encoding": "chunked" });
 /** The caller's `X-Request-ID` when it is a safe token, else a new UUID. */
 export function requestIdOf(given: string | null | undefined): string {
   return given && REQUEST_ID.test(given) ? given : crypto.randomUUID();
-}
-
-/** Compares two strings in time that depends only on their lengths. */
-export function constantTimeEqual(a: string, b: string): boolean {
-  const x = encoder.encode(a);
-  const y = encoder.encode(b);
-  const n = Math.max(x.length, y.length);
-  let diff = x.length ^ y.length;
-  for (let i = 0; i < n; i++) diff |= (x[i] ?? 0) ^ (y[i] ?? 0);
-  return diff === 0;
 }
 
 /** The first middleware: id, timing, CORS, log and metrics. */
@@ -117,14 +107,11 @@ export function requireApiKey(config: EdgeConfig): (c: Context) => void {
 /** Throws the 401 unless `authorization` carries one of `keys` (none configured: open). */
 export function checkApiKey(keys: readonly string[], authorization: string | null | undefined) {
   if (keys.length === 0) return;
-  const m = /^Bearer\s+(.+)$/i.exec(authorization ?? "");
-  let ok = false;
-  // Every key is compared, so the time does not reveal which one matched.
-  for (const key of keys) ok = constantTimeEqual(m?.[1] ?? "", key) || ok;
-  if (!ok) {
+  const token = bearerToken(authorization);
+  if (!matchesAnyKey(token, keys)) {
     throw new EdgeError(
       "unauthorized",
-      m ? "Invalid API key" : "Missing API key: send Authorization: Bearer <key>",
+      token ? "Invalid API key" : "Missing API key: send Authorization: Bearer <key>",
       { headers: { "WWW-Authenticate": 'Bearer realm="edge"' } },
     );
   }

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { testApp } from "../_test_support.ts";
+import { testApp } from "../../tests/support/edge_app.ts";
 import { methodLabel } from "./middleware.ts";
 
 Deno.test("methodLabel() keeps standard methods and folds any other token", () => {

@@ -5,7 +5,7 @@
  * @module
  */
 import type { TrafficSplit } from "../../schemas/pointer.ts";
-import type { ModelPackage } from "../../registry/port.ts";
+import type { ModelPackage } from "../../schemas/manifest.ts";
 
 /** How one model is routed right now. */
 export interface ModelRoute {

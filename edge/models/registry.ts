@@ -8,7 +8,8 @@
  */
 import type { TrafficSplit } from "../../schemas/pointer.ts";
 import { PlatformError } from "../../schemas/errors.ts";
-import type { ModelPackage, ModelRegistry } from "../../registry/port.ts";
+import type { ModelPackage } from "../../schemas/manifest.ts";
+import type { ModelRegistry } from "../../registry/port.ts";
 import { EdgeError } from "../errors.ts";
 import type { ModelRoute, ModelSource } from "./port.ts";
 

@@ -21,7 +21,8 @@
 import type { ModelManifest } from "../../schemas/manifest.ts";
 import { EdgeError } from "../errors.ts";
 import { type ModelExplainer, prepareExplainer } from "../explain.ts";
-import { OnnxSession } from "../onnx_session.ts";
+import { OnnxSession } from "../../pipeline/onnx/session.ts";
+import { ModelSessionError } from "../../pipeline/errors.ts";
 import type { ModelRoute, ModelSource } from "./port.ts";
 
 /** One warmed version of a model. */
@@ -286,7 +287,7 @@ export class ModelStore {
       // Refused without touching the source: a bad artifact costs one load per backoff.
       const cause = failed.error;
       return Promise.reject(
-        cause instanceof EdgeError ? cause : new EdgeError(
+        cause instanceof EdgeError || cause instanceof ModelSessionError ? cause : new EdgeError(
           "model_load_failed",
           `Cannot load model '${name}' version ${version}`,
           { cause },

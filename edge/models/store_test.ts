@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { EdgeError } from "../errors.ts";
-import { demoPackage } from "../testing/mod.ts";
+import { demoPackage } from "../../tests/support/edge.ts";
 import type { ModelRoute, ModelSource } from "./port.ts";
 import { MAX_TRACKED_MODELS, ModelStore, resolveSelector } from "./store.ts";
 

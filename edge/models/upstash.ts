@@ -21,9 +21,10 @@ import type { Redis } from "@upstash/redis";
 import { ModelManifestSchema } from "../../schemas/manifest.ts";
 import { type ModelPointer, ModelPointerSchema, redisKeys } from "../../schemas/pointer.ts";
 import type { PackageRef } from "../../schemas/pointer.ts";
-import type { ModelPackage } from "../../registry/port.ts";
+import type { ModelPackage } from "../../schemas/manifest.ts";
 import { EdgeError } from "../errors.ts";
-import { sha256Hex } from "../_sha256.ts";
+import { readCapped } from "../../pipeline/http_guard.ts";
+import { sha256Hex } from "../../pipeline/sha256.ts";
 import { redactText, redactUrl } from "../../schemas/redact.ts";
 import type { ModelRoute, ModelSource } from "./port.ts";
 
@@ -197,7 +198,7 @@ export class UpstashPointerSource implements ModelSource {
         await res.body?.cancel();
         throw new Error(`HTTP ${res.status}`);
       }
-      return await readCapped(res, this.#maxBytes, () => this.#tooLarge(name));
+      return await readResponseCapped(res, this.#maxBytes, () => this.#tooLarge(name));
     } catch (cause) {
       if (cause instanceof EdgeError) throw cause;
       this.#options.onFetchError?.(name, redactUrl(url), cause);
@@ -235,33 +236,17 @@ export class UpstashPointerSource implements ModelSource {
 }
 
 /** The body of `res`, refused as soon as it passes `max` bytes (declared or streamed). */
-async function readCapped(res: Response, max: number, tooLarge: () => Error): Promise<Uint8Array> {
+async function readResponseCapped(
+  res: Response,
+  max: number,
+  tooLarge: () => Error,
+): Promise<Uint8Array> {
   const declared = Number(res.headers.get("content-length") ?? "0");
   if (declared > max) {
     await res.body?.cancel();
     throw tooLarge();
   }
-  if (!res.body) return new Uint8Array();
-  const reader = res.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > max) {
-      await reader.cancel().catch(() => {});
-      throw tooLarge();
-    }
-    chunks.push(value);
-  }
-  const out = new Uint8Array(size);
-  let at = 0;
-  for (const c of chunks) {
-    out.set(c, at);
-    at += c.byteLength;
-  }
-  return out;
+  return res.body ? await readCapped(res.body, max, tooLarge) : new Uint8Array();
 }
 
 function safeJson(text: string): unknown {

@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
-import { encodeBase64 } from "./_test_base64.ts";
+import { Buffer } from "node:buffer";
 import { redisKeys } from "../../schemas/pointer.ts";
 import { EdgeError } from "../errors.ts";
-import { demoPackage, sha256Hex } from "../testing/mod.ts";
+import { demoPackage, sha256Hex } from "../../tests/support/edge.ts";
 import { type PointerRedis, UpstashPointerSource } from "./upstash.ts";
 
 /** The two `@upstash/redis` calls the source makes, over a Map. */
@@ -18,8 +18,8 @@ async function publish(map: Map<string, string>, bias = 0, corrupt = false) {
   const manifestBytes = new TextEncoder().encode(JSON.stringify(pkg.manifest));
   const manifestSha = await sha256Hex(manifestBytes);
   const onnx = corrupt ? pkg.onnx.slice(1) : pkg.onnx;
-  map.set(redisKeys.blob(pkg.manifest.sha256), encodeBase64(onnx));
-  map.set(redisKeys.blob(manifestSha), encodeBase64(manifestBytes));
+  map.set(redisKeys.blob(pkg.manifest.sha256), Buffer.from(onnx).toString("base64"));
+  map.set(redisKeys.blob(manifestSha), Buffer.from(manifestBytes).toString("base64"));
   return {
     sha256: pkg.manifest.sha256,
     location: `redis:${redisKeys.blob(pkg.manifest.sha256)}`,

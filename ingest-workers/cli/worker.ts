@@ -28,7 +28,7 @@ import { createSource } from "../clients.ts";
 import { SOURCE_KINDS } from "../config.ts";
 import { isRetryable } from "../errors.ts";
 import { createIngestRoutes } from "../http.ts";
-import { createIngestMetrics } from "../metrics.ts";
+import { createIngestMetrics } from "../ingest_metrics.ts";
 import type { MessageSource } from "../port.ts";
 import { createWorkerApp, type WorkerStatus } from "../server.ts";
 import { type IngestLogger, IngestWorker } from "../worker.ts";

@@ -72,6 +72,24 @@ export function parseCommand<O extends ParseArgsOptionsConfig>(
   }
 }
 
+/**
+ * {@linkcode parseCommand} for a main that does not run under
+ * {@linkcode runCommand} (a server that keeps running): `--help` exits 0, a
+ * usage error prints the message and the usage and exits 2.
+ */
+export function parseCommandOrExit<O extends ParseArgsOptionsConfig>(
+  usage: string,
+  args: readonly string[],
+  options: O,
+  opts: { positionals?: boolean } = {},
+): ParsedCommand<O> {
+  try {
+    return parseCommand(usage, args, options, opts);
+  } catch (error) {
+    Deno.exit(exitCodeOf(error, usage));
+  }
+}
+
 /** Prints `--help` when asked, without parsing anything else (for commands with no flags). */
 export function helpOnly(usage: string, args: readonly string[]): void {
   parseCommand(usage, args, {});
@@ -102,14 +120,18 @@ export async function runCommand(
   try {
     code = (await main()) ?? 0;
   } catch (error) {
-    if (error instanceof HelpShown) code = 0;
-    else if (error instanceof UsageError) {
-      console.error(`error: ${error.message}\n${usage}`);
-      code = 2;
-    } else {
-      console.error(`error: ${errorLine(error)}`);
-      code = 1;
-    }
+    code = exitCodeOf(error, usage);
   }
   Deno.exit(code);
+}
+
+/** Prints what a failed command says and returns its exit code (help 0, usage 2, else 1). */
+function exitCodeOf(error: unknown, usage: string): number {
+  if (error instanceof HelpShown) return 0;
+  if (error instanceof UsageError) {
+    console.error(`error: ${error.message}\n${usage}`);
+    return 2;
+  }
+  console.error(`error: ${errorLine(error)}`);
+  return 1;
 }

@@ -22,6 +22,7 @@ import { canonicalDefinition, type FeatureView, stableStringify } from "../featu
 import type { FeatureStore } from "../store/port.ts";
 import { DefinitionError } from "../errors.ts";
 import type { FeatureRepository } from "./repository.ts";
+import { sha256Hex } from "../sha256.ts";
 
 /** One difference between the repository and the store. */
 export interface PlanChange {
@@ -52,11 +53,6 @@ export interface PlanOptions {
 /** `name@version` of a view. */
 export function viewRef(name: string, version: number): string {
   return `${name}@${version}`;
-}
-
-async function sha256Hex(text: string): Promise<string> {
-  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
-  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
 }
 
 /** Compares the repository with the store (reads only). */

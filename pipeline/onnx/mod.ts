@@ -17,6 +17,6 @@ export {
   type OnnxExportOptions,
   OPSETS,
   toOnnx,
-} from "./export.ts";
+} from "./to_onnx.ts";
 export { ONNX_PROTO_JSON } from "./_proto.ts";
 export { type OnnxAttribute, type OnnxGraph, type OnnxNode, readOnnxGraph } from "./read.ts";

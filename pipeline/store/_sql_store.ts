@@ -34,6 +34,7 @@ import {
   upsertTilesStatement,
   writeEventsStatement,
 } from "./_statements.ts";
+import { sha256Hex } from "../sha256.ts";
 
 /** Something that runs a drizzle `sql` query. */
 export interface SqlRunner {
@@ -51,12 +52,6 @@ type Row = Record<string, unknown>;
 export function rowsOf(result: unknown): Row[] {
   if (Array.isArray(result)) return result as Row[];
   return ((result as { rows?: Row[] }).rows ?? []) as Row[];
-}
-
-/** sha256 hex of a text. */
-export async function sha256Hex(text: string): Promise<string> {
-  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
-  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
 }
 
 /** Default smallest tile size kept in `feature_tiles`: 1 hour. */

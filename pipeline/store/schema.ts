@@ -3,8 +3,8 @@
  * PGlite. Times are epoch milliseconds in `bigint` columns so that the
  * window rule (tiles aligned to the Unix epoch) is plain integer math.
  *
- * Migrations are generated from this file with drizzle-kit
- * (`pipeline/drizzle.config.ts`) into `pipeline/migrations/`.
+ * Migrations are generated from this file by `deno task db:generate`
+ * (drizzle-kit, `pipeline/drizzle.config.ts`) into `pipeline/migrations/`.
  *
  * @module
  */

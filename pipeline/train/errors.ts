@@ -3,13 +3,13 @@
  *
  * @module
  */
-import { PlatformError, type PlatformErrorOptions } from "../../schemas/errors.ts";
+import {
+  PlatformError,
+  type PlatformErrorOptions,
+  type TrainErrorCode,
+} from "../../schemas/errors.ts";
 
-/** The codes a training error can carry. */
-export type TrainErrorCode =
-  | "training_data_invalid"
-  | "training_options_invalid"
-  | "training_failed";
+export type { TrainErrorCode } from "../../schemas/errors.ts";
 
 /** An error from the trainer; the message names the file, column and row when it can. */
 export class TrainError extends PlatformError {

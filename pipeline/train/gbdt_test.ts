@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { predictGbdt, resolveGbdtParams, trainGbdt } from "./gbdt.ts";
-import { rocAuc } from "./metrics.ts";
+import { rocAuc } from "./binary_metrics.ts";
 import { seededRandom } from "./_random.ts";
 import { TrainError } from "./errors.ts";
 import { treeValue } from "./_tree.ts";

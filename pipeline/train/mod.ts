@@ -66,7 +66,7 @@ export {
   logLoss,
   recallAtPrecision,
   rocAuc,
-} from "./metrics.ts";
+} from "./binary_metrics.ts";
 export { binMatrix, type BinnedMatrix } from "./binning.ts";
 export { TrainError, type TrainErrorCode, TrainingDataError } from "./errors.ts";
 export {

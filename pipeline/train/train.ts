@@ -6,7 +6,7 @@
  */
 import type { ModelInput } from "../../schemas/manifest.ts";
 import type { FeatureView } from "../features/mod.ts";
-import type { ModelPackage } from "../../registry/port.ts";
+import type { ModelPackage } from "../../schemas/manifest.ts";
 import { buildModelPackage } from "../package.ts";
 import {
   buildDataset,
@@ -19,7 +19,7 @@ import {
 import { TrainError } from "./errors.ts";
 import { type GbdtParams, type GbdtProgress, predictGbdt, trainGbdt } from "./gbdt.ts";
 import { type LogregParams, predictLogreg, trainLogreg } from "./logreg.ts";
-import { type BinaryMetrics, evaluateBinary } from "./metrics.ts";
+import { type BinaryMetrics, evaluateBinary } from "./binary_metrics.ts";
 import { stratifiedSplit } from "./split.ts";
 
 /** The algorithms `trainModel` knows. */

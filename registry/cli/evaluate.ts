@@ -36,7 +36,7 @@ import {
   type EvaluationResult,
 } from "../evaluate.ts";
 import { MlflowRegistry } from "../mlflow.ts";
-import { sha256Hex } from "../_package.ts";
+import { sha256Hex } from "../../pipeline/sha256.ts";
 import type { ModelControl } from "../operations.ts";
 import { createSyncService, type SyncService } from "../wiring.ts";
 import { resolveModelControl } from "./model.ts";
@@ -144,7 +144,7 @@ export async function runEvaluate(
       args,
       result,
       promoted,
-      sha256Hex(await Deno.readFile(source)),
+      await sha256Hex(await Deno.readFile(source)),
     );
   }
   return result;

@@ -5,7 +5,7 @@ import { PgliteFeatureStore } from "../../pipeline/store/pglite.ts";
 import { LocalRegistry } from "../local.ts";
 import { loadRepository } from "../../pipeline/definitions/load.ts";
 import { viewManifestEntry } from "../../pipeline/features/mod.ts";
-import { logisticPackage } from "../../edge/testing/mod.ts";
+import { logisticPackage } from "../../tests/support/edge.ts";
 
 interface Def {
   views: { name: string; version: number; features: { name: string; window: string }[] }[];

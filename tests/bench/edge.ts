@@ -53,20 +53,25 @@ import {
 import { RANK_CANDIDATES, rankerModel, seedRanking } from "./edge/_fixture_ranker.ts";
 import { cpuSeconds, freePort, rssMb, waitFor } from "./edge/_process.ts";
 import { runWrk, type WrkResult } from "./edge/_wrk.ts";
-import { edgeServeArgs } from "../../edge/testing/mod.ts";
-import { exitWithHelp } from "../_help.ts";
+import { edgeServeArgs } from "../support/edge.ts";
+import { benchFlags } from "../_help.ts";
 
-exitWithHelp(import.meta.url);
+const flags = benchFlags(import.meta.url, {
+  quick: { type: "boolean", default: false },
+  glibc: { type: "boolean", default: false },
+  baseline: { type: "string" },
+  "baseline-only": { type: "boolean", default: false },
+});
 
-const quick = Deno.args.includes("--quick");
+const quick = flags.quick;
 /**
  * The edge runs with jemalloc (Debian `libjemalloc2`) returning freed pages
  * within a second, as the deploy README recommends on your own Linux host;
  * `--glibc` measures it on the default allocator instead.
  */
-const glibc = Deno.args.includes("--glibc");
+const glibc = flags.glibc;
 /** A checkout of the code before a change, measured against this one (`--baseline=<dir>`). */
-const baselineDir = Deno.args.find((a) => a.startsWith("--baseline="))?.slice("--baseline=".length);
+const baselineDir = flags.baseline;
 const JEMALLOC = `/usr/lib/${Deno.build.arch}-linux-gnu/libjemalloc.so.2`;
 if (!glibc && !(await Deno.stat(JEMALLOC).then(() => true, () => false))) {
   console.error(`${JEMALLOC} is missing: apt-get install libjemalloc2, or pass --glibc`);
@@ -168,7 +173,7 @@ const batchPath = await batchBody(1000);
 
 const results: Record<string, WrkResult> = {};
 
-if (baselineDir && Deno.args.includes("--baseline-only")) {
+if (baselineDir && flags["baseline-only"]) {
   const only = baselineRow(await compareWithBaseline(baselineDir));
   console.log(
     `- ${only.name}: ${only.figure} | target ${only.target} | met: ${only.met}\n    ${only.cmd}`,

@@ -16,7 +16,7 @@
  * @module
  */
 import { exitWithHelp } from "../_help.ts";
-import { edgeServeArgs } from "../../edge/testing/mod.ts";
+import { edgeServeArgs } from "../support/edge.ts";
 import { batchBody, demoRegistry } from "./edge/_fixture.ts";
 import { cpuSeconds, freePort, waitFor } from "./edge/_process.ts";
 import { runWrk } from "./edge/_wrk.ts";

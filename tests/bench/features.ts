@@ -31,11 +31,11 @@ import { PostgresFeatureStore } from "../../pipeline/store/postgres.ts";
 import { redisKeys } from "../../schemas/pointer.ts";
 import { serviceEnv } from "../_services.ts";
 import { createTempDatabase } from "../contracts/feature_store_fixtures.ts";
-import { exitWithHelp } from "../_help.ts";
+import { benchFlags } from "../_help.ts";
 
-exitWithHelp(import.meta.url);
+const flags = benchFlags(import.meta.url, { quick: { type: "boolean", default: false } });
 
-const quick = Deno.args.includes("--quick");
+const quick = flags.quick;
 const CATEGORIES = ["grocery", "restaurant", "travel", "electronics", "jewelry", "gas_station"];
 const NOW = Date.now();
 let seq = 0;

@@ -39,35 +39,30 @@ import type { KafkaCodecName } from "../../ingest-workers/_compression.ts";
 import { type IngestConfig, resolveIngestConfig } from "../../ingest-workers/config.ts";
 import type { EventProducer, ProducerRecord } from "../../ingest-workers/port.ts";
 import { PUBSUB_GAX_OPTIONS } from "../../ingest-workers/pubsub.ts";
-import {
-  makeStream,
-  type SpawnedWorker,
-  spawnWorker,
-  waitFor,
-} from "../../ingest-workers/testing.ts";
+import { makeStream, type SpawnedWorker, spawnWorker, waitFor } from "../support/ingest.ts";
 import { redisKeys } from "../../schemas/pointer.ts";
 import { serviceEnv } from "../_services.ts";
 import { createTempDatabase } from "../contracts/feature_store_fixtures.ts";
-import { exitWithHelp } from "../_help.ts";
+import { benchFlags } from "../_help.ts";
 
-exitWithHelp(import.meta.url);
+const flags = benchFlags(import.meta.url, {
+  quick: { type: "boolean", default: false },
+  source: { type: "string" },
+  concurrency: { type: "string", default: "4" },
+  codecs: { type: "string", default: "none,zstd,lz4" },
+  "codecs-only": { type: "boolean", default: false },
+});
 
 Deno.env.set("METADATA_SERVER_DETECTION", "none");
-const quick = Deno.args.includes("--quick");
-const only = Deno.args.includes("--source")
-  ? Deno.args[Deno.args.indexOf("--source") + 1]
-  : undefined;
+const quick = flags.quick;
+const only = flags.source;
 const SOURCES = (only ? [only] : ["kafka", "kinesis", "pubsub"]) as Source[];
 type Source = "kafka" | "kinesis" | "pubsub";
 const VOLUME: Record<Source, number> = quick
   ? { kafka: 20_000, kinesis: 5_000, pubsub: 5_000 }
   : { kafka: 300_000, kinesis: 60_000, pubsub: 60_000 };
-const concurrency = Deno.args.includes("--concurrency")
-  ? Deno.args[Deno.args.indexOf("--concurrency") + 1]
-  : "4";
-const CODECS =
-  (Deno.args.includes("--codecs") ? Deno.args[Deno.args.indexOf("--codecs") + 1] : "none,zstd,lz4")
-    .split(",") as KafkaCodecName[];
+const concurrency = flags.concurrency;
+const CODECS = flags.codecs.split(",") as KafkaCodecName[];
 const FRESH_RATE = 2000;
 const FRESH_SECONDS = quick ? 5 : 20;
 
@@ -388,7 +383,7 @@ async function freshness(source: Source) {
 try {
   for (const s of SOURCES) {
     if (s === "kafka" && CODECS.length > 0) await kafkaCodecs();
-    if (Deno.args.includes("--codecs-only")) continue;
+    if (flags["codecs-only"]) continue;
     await throughput(s);
     await freshness(s);
   }

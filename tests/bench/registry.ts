@@ -39,11 +39,11 @@ import { signMlflowWebhook } from "../../registry/webhook.ts";
 import { createSyncService } from "../../registry/wiring.ts";
 import { serviceEnv } from "../_services.ts";
 import { onnxPackage } from "../contracts/model_registry_fixtures.ts";
-import { exitWithHelp } from "../_help.ts";
+import { benchFlags } from "../_help.ts";
 
-exitWithHelp(import.meta.url);
+const flags = benchFlags(import.meta.url, { quick: { type: "boolean", default: false } });
 
-const quick = Deno.args.includes("--quick");
+const quick = flags.quick;
 const CHANGES = quick ? 2 : 8;
 const ISOLATES = 4;
 const REGISTRY_POLL_MS = 500;

@@ -7,11 +7,11 @@
  *
  * @module
  */
-import { exitWithHelp } from "../_help.ts";
+import { benchFlags } from "../_help.ts";
 
-exitWithHelp(import.meta.url);
+const flags = benchFlags(import.meta.url, { runs: { type: "string", default: "3" } });
 const ROOT = new URL("../../", import.meta.url).pathname;
-const runs = Number(Deno.args[Deno.args.indexOf("--runs") + 1]) || 3;
+const runs = Number(flags.runs) || 3;
 const PORT = 18_765;
 
 async function startToReady(dataDir: string): Promise<number> {

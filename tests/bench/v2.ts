@@ -28,12 +28,12 @@ import { LocalRegistry } from "../../registry/mod.ts";
 import type { ModelInput } from "../../schemas/manifest.ts";
 import { cpuSeconds, freePort, waitFor } from "./edge/_process.ts";
 import { runWrk } from "./edge/_wrk.ts";
-import { edgeServeArgs } from "../../edge/testing/mod.ts";
-import { exitWithHelp } from "../_help.ts";
+import { edgeServeArgs } from "../support/edge.ts";
+import { benchFlags } from "../_help.ts";
 
-exitWithHelp(import.meta.url);
+const flags = benchFlags(import.meta.url, { quick: { type: "boolean", default: false } });
 
-const quick = Deno.args.includes("--quick");
+const quick = flags.quick;
 const LOAD_S = quick ? 2 : 10;
 const WARM_S = quick ? 1 : 5;
 const ROUNDS = quick ? 1 : 2;

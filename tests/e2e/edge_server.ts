@@ -6,7 +6,7 @@
  */
 import { Registry } from "prom-client";
 import { createApp, createLogger, defaultEdgeConfig, RegistryModelSource } from "../../edge/mod.ts";
-import { demoPackage } from "../../edge/testing/mod.ts";
+import { demoPackage } from "../support/edge.ts";
 import { LocalRegistry } from "../../registry/mod.ts";
 
 /** A running edge server. */

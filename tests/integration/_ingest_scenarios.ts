@@ -23,7 +23,7 @@ import {
   storedEvents,
   type TestStream,
   waitFor,
-} from "../../ingest-workers/testing.ts";
+} from "../support/ingest.ts";
 import { serviceEnv, type ServiceName } from "../_services.ts";
 
 /** What a source test provides: its worker env, a producer, and how to clean up. */

@@ -11,7 +11,7 @@
 import type postgres from "postgres";
 import type { FeatureRepository } from "../../pipeline/mod.ts";
 import type { ProducerRecord } from "../../ingest-workers/port.ts";
-import type { FeatureReader } from "../../ingest-workers/testing.ts";
+import type { FeatureReader } from "../support/ingest.ts";
 import {
   assertFeaturesClose,
   referenceFeatures,

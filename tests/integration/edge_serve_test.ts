@@ -5,12 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { LocalRegistry } from "../../registry/mod.ts";
-import {
-  demoPackage,
-  edgeServeArgs,
-  jsonPost,
-  REFERENCE_FRAUD_REQUEST,
-} from "../../edge/testing/mod.ts";
+import { demoPackage, edgeServeArgs, jsonPost, REFERENCE_FRAUD_REQUEST } from "../support/edge.ts";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
 

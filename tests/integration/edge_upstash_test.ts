@@ -17,7 +17,7 @@ import {
   UpstashRolloutSink,
 } from "../../edge/mod.ts";
 import { edgeRedis } from "../../edge/wiring.ts";
-import { demoPackage, jsonPost, sha256Hex } from "../../edge/testing/mod.ts";
+import { demoPackage, jsonPost, sha256Hex } from "../support/edge.ts";
 import { serviceEnv } from "../_services.ts";
 
 const NOW = Date.now();

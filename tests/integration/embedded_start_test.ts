@@ -6,6 +6,7 @@
  * @module
  */
 import assert from "node:assert/strict";
+import { until } from "../support/wait.ts";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
 const decoder = new TextDecoder();
@@ -134,13 +135,23 @@ Deno.test({
         variants[body.variant as "champion" | "challenger"]++;
       }
       assert.ok(variants.challenger > 0 && variants.champion > 0, JSON.stringify(variants));
-      await new Promise((r) => setTimeout(r, 1500)); // counters flush once a second
-      const status = await task(["model:status", "--model", "fraud_detector", "--json"], env);
-      assert.equal(status.code, 0, status.stderr);
-      const s = JSON.parse(status.stdout);
-      assert.equal(s.requests.challenger.requests, variants.challenger);
-      assert.equal(s.requests.champion.requests, variants.champion);
-      assert.equal(s.traffic.challenger_percent, 30);
+      // The counters flush at most once a second: wait until model:status shows every request.
+      let s: {
+        requests: Record<string, { requests: number } | undefined>;
+        traffic: { challenger_percent: number };
+      } | undefined;
+      await until(
+        async () => {
+          const status = await task(["model:status", "--model", "fraud_detector", "--json"], env);
+          assert.equal(status.code, 0, status.stderr);
+          s = JSON.parse(status.stdout);
+          return s!.requests.challenger?.requests === variants.challenger &&
+            s!.requests.champion?.requests === variants.champion;
+        },
+        `model:status to count ${JSON.stringify(variants)}`,
+        30_000,
+      );
+      assert.equal(s!.traffic.challenger_percent, 30);
 
       const second = await task(["start"], { ...env, PORT: String(freePort()) });
       oneLine(second, /^error: Cannot open the PGlite data folder .*process \d+ is using it/);

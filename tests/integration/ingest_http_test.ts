@@ -12,7 +12,7 @@ import {
   payloadSet,
   spawnWorker,
   waitFor,
-} from "../../ingest-workers/testing.ts";
+} from "../support/ingest.ts";
 import { serviceEnv } from "../_services.ts";
 
 Deno.test({

@@ -16,7 +16,7 @@ import {
   spawnWorker,
   storedEvents,
   waitFor,
-} from "../../ingest-workers/testing.ts";
+} from "../support/ingest.ts";
 import { serviceEnv } from "../_services.ts";
 import { JAVA_CODECS, produceWithJava } from "./_kafka_java.ts";
 

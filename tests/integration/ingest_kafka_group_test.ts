@@ -10,7 +10,7 @@ import postgres from "postgres";
 import { createKafka } from "../../ingest-workers/clients.ts";
 import { resolveIngestConfig } from "../../ingest-workers/config.ts";
 import { KafkaProducer } from "../../ingest-workers/kafka_producer.ts";
-import { makeStream, spawnWorker, storedEvents, waitFor } from "../../ingest-workers/testing.ts";
+import { makeStream, spawnWorker, storedEvents, waitFor } from "../support/ingest.ts";
 import { serviceEnv } from "../_services.ts";
 
 Deno.test({

@@ -15,7 +15,7 @@ import postgres from "postgres";
 import { createKafka } from "../../ingest-workers/clients.ts";
 import { resolveIngestConfig } from "../../ingest-workers/config.ts";
 import { registerKafkaCodecs } from "../../ingest-workers/kafka_codecs.ts";
-import { makeStream, spawnWorker, storedEvents, waitFor } from "../../ingest-workers/testing.ts";
+import { makeStream, spawnWorker, storedEvents, waitFor } from "../support/ingest.ts";
 import { serviceEnv } from "../_services.ts";
 import { promtoolAlertFires, samples } from "./_promtool.ts";
 

@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { createKafka } from "../../ingest-workers/clients.ts";
 import { resolveIngestConfig } from "../../ingest-workers/config.ts";
-import { makeStream } from "../../ingest-workers/testing.ts";
+import { makeStream } from "../support/ingest.ts";
 import { serviceEnv, SERVICES_ENV_FILE } from "../_services.ts";
 import { JAVA_CODECS } from "./_kafka_java.ts";
 

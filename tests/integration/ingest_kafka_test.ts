@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { createKafka } from "../../ingest-workers/clients.ts";
 import { resolveIngestConfig } from "../../ingest-workers/config.ts";
 import { KafkaProducer } from "../../ingest-workers/kafka_producer.ts";
-import { waitFor } from "../../ingest-workers/testing.ts";
+import { waitFor } from "../support/ingest.ts";
 import { defineSourceScenarios } from "./_ingest_scenarios.ts";
 
 defineSourceScenarios({

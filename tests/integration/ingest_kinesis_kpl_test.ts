@@ -27,7 +27,7 @@ import {
   spawnWorker,
   storedEvents,
   waitFor,
-} from "../../ingest-workers/testing.ts";
+} from "../support/ingest.ts";
 import { IngestWorker } from "../../ingest-workers/worker.ts";
 import { serviceEnv } from "../_services.ts";
 import { aggregate, putAggregated } from "./_kpl.ts";

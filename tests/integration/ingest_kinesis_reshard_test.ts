@@ -22,7 +22,7 @@ import {
   storedEvents,
   type TestStream,
   waitFor,
-} from "../../ingest-workers/testing.ts";
+} from "../support/ingest.ts";
 import { serviceEnv } from "../_services.ts";
 
 Deno.test({

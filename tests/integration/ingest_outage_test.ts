@@ -18,7 +18,7 @@ import {
   storedEvents,
   type TestStream,
   waitFor,
-} from "../../ingest-workers/testing.ts";
+} from "../support/ingest.ts";
 import { serviceEnv } from "../_services.ts";
 
 function startRedis(port: number): Deno.ChildProcess {

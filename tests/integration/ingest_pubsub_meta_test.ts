@@ -12,7 +12,7 @@ import postgres from "postgres";
 import { createPubSub } from "../../ingest-workers/clients.ts";
 import { resolveIngestConfig } from "../../ingest-workers/config.ts";
 import { PUBSUB_GAX_OPTIONS } from "../../ingest-workers/pubsub.ts";
-import { spawnWorker, waitFor } from "../../ingest-workers/testing.ts";
+import { spawnWorker, waitFor } from "../support/ingest.ts";
 import { serviceEnv } from "../_services.ts";
 
 Deno.test({

@@ -21,7 +21,7 @@ import { createProducer } from "../../ingest-workers/clients.ts";
 import { resolveIngestConfig } from "../../ingest-workers/config.ts";
 import { kinesisLeaseKey } from "../../ingest-workers/kinesis.ts";
 import type { ProducerRecord } from "../../ingest-workers/port.ts";
-import { spawnWorker, waitFor } from "../../ingest-workers/testing.ts";
+import { spawnWorker, waitFor } from "../support/ingest.ts";
 import { serviceEnv, type ServiceName } from "../_services.ts";
 import {
   assertFeaturesClose,

@@ -22,7 +22,7 @@ import { loadExample, openFeatureRuntime, resolveFeaturesConfig } from "../../pi
 import { createProducer } from "../../ingest-workers/clients.ts";
 import { resolveIngestConfig } from "../../ingest-workers/config.ts";
 import { kinesisLeaseKey } from "../../ingest-workers/kinesis.ts";
-import { spawnWorker, waitFor } from "../../ingest-workers/testing.ts";
+import { spawnWorker, waitFor } from "../support/ingest.ts";
 import { serviceEnv, type ServiceName } from "../_services.ts";
 import {
   assertSensorFeatures,

@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { resolveEdgeConfig } from "../../edge/config.ts";
-import { edgeServeArgs } from "../../edge/testing/mod.ts";
+import { edgeServeArgs } from "../support/edge.ts";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
 const DIR = `${ROOT}deploy/deno_deploy/`;

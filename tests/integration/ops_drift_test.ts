@@ -7,7 +7,7 @@
  */
 import assert from "node:assert/strict";
 import { createApp, defaultEdgeConfig, RegistryModelSource } from "../../edge/mod.ts";
-import { logisticPackage } from "../../edge/testing/mod.ts";
+import { logisticPackage } from "../support/edge.ts";
 import { LocalRegistry } from "../../registry/local.ts";
 
 const MONITORING = new URL("../../deploy/monitoring/", import.meta.url).pathname;

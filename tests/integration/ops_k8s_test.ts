@@ -8,7 +8,7 @@
 import assert from "node:assert/strict";
 import { parseAllDocuments } from "yaml";
 import { Registry } from "prom-client";
-import { createIngestMetrics } from "../../ingest-workers/metrics.ts";
+import { createIngestMetrics } from "../../ingest-workers/ingest_metrics.ts";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
 const K8S = `${ROOT}deploy/k8s/`;

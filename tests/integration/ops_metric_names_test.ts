@@ -18,10 +18,10 @@ import { parse } from "yaml";
 import { collectDefaultMetrics, Registry } from "prom-client";
 import { createApp, defaultEdgeConfig, RegistryModelSource } from "../../edge/mod.ts";
 import { LocalRegistry } from "../../registry/local.ts";
-import { createIngestMetrics } from "../../ingest-workers/metrics.ts";
+import { createIngestMetrics } from "../../ingest-workers/ingest_metrics.ts";
 import { createWorkerApp } from "../../ingest-workers/server.ts";
-import { FeatureMetrics } from "../../pipeline/metrics.ts";
-import { createRegistryMetrics } from "../../registry/metrics.ts";
+import { FeatureMetrics } from "../../pipeline/feature_metrics.ts";
+import { createRegistryMetrics } from "../../registry/registry_metrics.ts";
 import { buildDashboards, dashboardExpressions } from "../../deploy/monitoring/dashboards.ts";
 import {
   exposedNames,

@@ -11,7 +11,7 @@
 import assert from "node:assert/strict";
 import { Registry } from "prom-client";
 import { UpstashPointerSource } from "../../edge/models/upstash.ts";
-import { createRegistryMetrics, type RegistryLog } from "../../registry/metrics.ts";
+import { createRegistryMetrics, type RegistryLog } from "../../registry/registry_metrics.ts";
 import { MlflowRegistry } from "../../registry/mlflow.ts";
 import { ModelPublisher } from "../../registry/publish.ts";
 import { upstashRedis, UpstashRegistryStore } from "../../registry/store/upstash.ts";

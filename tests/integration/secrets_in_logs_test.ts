@@ -8,7 +8,7 @@
  * without a credential, are searched for every secret.
  */
 import assert from "node:assert/strict";
-import { edgeServeArgs } from "../../edge/testing/mod.ts";
+import { edgeServeArgs } from "../support/edge.ts";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
 const DENO = Deno.execPath();

@@ -8,7 +8,7 @@
  * `/predict/batch` and error bodies.
  */
 import assert from "node:assert/strict";
-import { DEMO_INPUTS } from "../../edge/testing/mod.ts";
+import { DEMO_INPUTS } from "../support/edge.ts";
 import { pythonVenv } from "../_python_venv.ts";
 import { startEdgeServer } from "../e2e/edge_server.ts";
 

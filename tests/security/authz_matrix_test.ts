@@ -23,7 +23,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { Registry } from "prom-client";
 import { createApp, defaultEdgeConfig, RegistryModelSource } from "../../edge/mod.ts";
-import { demoPackage, REFERENCE_FRAUD_REQUEST } from "../../edge/testing/mod.ts";
+import { demoPackage, REFERENCE_FRAUD_REQUEST } from "../support/edge.ts";
 import { openEmbedded } from "../../deploy/embedded/server.ts";
 import { createGatewayHandler, GATEWAY_ROUTES } from "../../deploy/upstash_gateway/mod.ts";
 import { RedisConnection } from "../../deploy/upstash_gateway/redis.ts";

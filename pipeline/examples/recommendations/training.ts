@@ -20,7 +20,7 @@ import type { FeatureRepository } from "../../definitions/repository.ts";
 import { pointInTimeFromEvents, type TimedEvent, type TrainingRecord } from "../../training_set.ts";
 import { buildDataset } from "../../train/dataset.ts";
 import { type GbdtParams, predictGbdt, trainGbdt } from "../../train/gbdt.ts";
-import { rocAuc } from "../../train/metrics.ts";
+import { rocAuc } from "../../train/binary_metrics.ts";
 
 /** The inputs of `ctr_ranker`: the user's, the item's, the user × category's, ratios and price. */
 export const RANKER_FEATURES = [

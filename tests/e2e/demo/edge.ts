@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { edgeServeArgs } from "../../../edge/testing/mod.ts";
+import { edgeServeArgs } from "../../support/edge.ts";
 import { freePort, tailLog } from "./workers.ts";
 
 const ROOT = new URL("../../../", import.meta.url).pathname;

@@ -4,7 +4,7 @@
  *
  * @example
  * ```ts
- * import { logisticPackage } from "./mod.ts";
+ * import { logisticPackage } from "./edge.ts";
  * const pkg = await logisticPackage({ name: "m", inputs: [{ name: "x" }], weights: [1] });
  * ```
  *
@@ -12,7 +12,7 @@
  */
 import type { ModelInput, ModelManifest } from "../../schemas/manifest.ts";
 import { ModelManifestSchema } from "../../schemas/manifest.ts";
-import { PREDICT_EXAMPLE } from "../http/openapi.ts";
+import { PREDICT_EXAMPLE } from "../../edge/http/openapi.ts";
 import * as w from "./_onnx_writer.ts";
 import { loadExample } from "../../pipeline/definitions/load.ts";
 import { CHAMPION_FEATURES } from "../../pipeline/examples/fraud/training.ts";
@@ -60,11 +60,10 @@ export function logisticOnnx(options: LogisticOptions): Uint8Array {
   });
 }
 
-/** Hex sha256 of bytes. */
-export async function sha256Hex(bytes: Uint8Array): Promise<string> {
-  const digest = await crypto.subtle.digest("SHA-256", bytes as Uint8Array<ArrayBuffer>);
-  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
-}
+import { sha256Hex } from "../../pipeline/sha256.ts";
+
+/** Hex sha256 (the platform's one helper, re-exported for tests). */
+export { sha256Hex };
 
 /** Options of {@linkcode logisticPackage}. */
 export interface LogisticPackageOptions extends LogisticOptions {

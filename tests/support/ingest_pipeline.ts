@@ -5,11 +5,15 @@
  *
  * @module
  */
-import { loadExample } from "../pipeline/definitions/load.ts";
+import { loadExample } from "../../pipeline/definitions/load.ts";
 
 const validator = loadExample("fraud").validator("transactions");
-import { IngestRetryableError } from "./errors.ts";
-import type { IngestPipeline, PipelineBatchResult, PipelineInput } from "./port.ts";
+import { IngestRetryableError } from "../../ingest-workers/errors.ts";
+import type {
+  IngestPipeline,
+  PipelineBatchResult,
+  PipelineInput,
+} from "../../ingest-workers/port.ts";
 
 /** A dead letter as recorded by {@linkcode TestPipeline}. */
 export interface TestDeadLetter {

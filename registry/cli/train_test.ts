@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
-import { LocalRegistry } from "../../registry/local.ts";
+import { LocalRegistry } from "../local.ts";
 import { runTrainCli } from "./train.ts";
 
-const CSV = new URL("../demo_data/fraud_detection.csv", import.meta.url).pathname;
+const CSV = new URL("../../pipeline/demo_data/fraud_detection.csv", import.meta.url).pathname;
 
 function capture() {
   const lines: string[] = [];

@@ -5,12 +5,12 @@
  * @module
  */
 import { Registry } from "prom-client";
-import { LocalRegistry } from "../registry/mod.ts";
-import { createApp, type EdgeApp, type EdgeDeps } from "./app.ts";
-import { defaultEdgeConfig, type EdgeConfig } from "./config.ts";
-import { createLogger } from "./log.ts";
-import { RegistryModelSource } from "./models/mod.ts";
-import { demoPackage } from "./testing/mod.ts";
+import { LocalRegistry } from "../../registry/mod.ts";
+import { createApp, type EdgeApp, type EdgeDeps } from "../../edge/app.ts";
+import { defaultEdgeConfig, type EdgeConfig } from "../../edge/config.ts";
+import { createLogger } from "../../edge/log.ts";
+import { RegistryModelSource } from "../../edge/models/mod.ts";
+import { demoPackage } from "./edge.ts";
 
 /** A temporary registry with `fraud_detector` version 1 as champion. */
 export async function tempRegistry(): Promise<{ registry: LocalRegistry; root: string }> {

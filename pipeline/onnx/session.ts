@@ -12,14 +12,15 @@
  * @module
  */
 import * as ort from "onnxruntime-web";
-import type { ModelManifest } from "../schemas/manifest.ts";
-import { EdgeError } from "./errors.ts";
+import type { ModelManifest } from "../../schemas/manifest.ts";
+import { ModelSessionError } from "../errors.ts";
 
 let configured = false;
 /**
  * Sets onnxruntime-web up as the edge runs it (one WASM thread, no proxy
  * worker, errors-only logging). The registry's validation and evaluation
- * call it too, so they load models exactly as the edge will.
+ * call it too, so they load models exactly as the edge will (this module
+ * sits in `pipeline/` so that both can import it).
  */
 export function configureOnnxRuntime(): void {
   if (configured) return;
@@ -100,7 +101,7 @@ export class OnnxSession {
         graphOptimizationLevel: "all",
       });
     } catch (cause) {
-      throw new EdgeError(
+      throw new ModelSessionError(
         "model_load_failed",
         `Cannot load model '${manifest.name}' version ${manifest.version}: ${errorText(cause)}`,
         { cause },
@@ -112,7 +113,7 @@ export class OnnxSession {
     if (!session.inputNames.includes(manifest.input_name)) missing.push(manifest.input_name);
     if (missing.length > 0) {
       await session.release();
-      throw new EdgeError(
+      throw new ModelSessionError(
         "model_load_failed",
         `Cannot load model '${manifest.name}' version ${manifest.version}: graph lacks ${
           missing.join(", ")
@@ -128,7 +129,7 @@ export class OnnxSession {
   /** Scores `n` rows stored row-major in `data` (`n * width` values) in one run. */
   async score(data: Float32Array, n: number): Promise<Scores> {
     if (this.#released) {
-      throw new EdgeError("model_not_ready", `Model '${this.manifest.name}' was unloaded`);
+      throw new ModelSessionError("model_not_ready", `Model '${this.manifest.name}' was unloaded`);
     }
     const input = new ort.Tensor("float32", data, [n, this.width]);
     let out: ort.InferenceSession.ReturnType;
@@ -138,7 +139,9 @@ export class OnnxSession {
         [this.manifest.outputs.probabilities],
       );
     } catch (cause) {
-      throw new EdgeError("inference_failed", `Inference failed: ${errorText(cause)}`, { cause });
+      throw new ModelSessionError("inference_failed", `Inference failed: ${errorText(cause)}`, {
+        cause,
+      });
     }
     const probs = out[this.manifest.outputs.probabilities];
     const values = probs.data instanceof Float32Array

@@ -17,7 +17,7 @@
  */
 import type { ModelPointer, TrafficSplit } from "../schemas/pointer.ts";
 import { readVariantStats, type VariantStats } from "./_counters.ts";
-import type { RegistryLog, RegistryMetrics } from "./metrics.ts";
+import type { RegistryLog, RegistryMetrics } from "./registry_metrics.ts";
 import type { ModelRegistry } from "./port.ts";
 import type { ModelPublisher } from "./publish.ts";
 import type { RegistryStore } from "./store/port.ts";

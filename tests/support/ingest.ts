@@ -7,7 +7,7 @@
  * @module
  */
 import type postgres from "postgres";
-import type { ProducerRecord } from "./port.ts";
+import type { ProducerRecord } from "../../ingest-workers/port.ts";
 
 /** A generated stream and what it must lead to. */
 export interface TestStream {
@@ -189,7 +189,7 @@ export function spawnWorker(
   args: readonly string[] = [],
 ): SpawnedWorker {
   const port = freePort();
-  const root = new URL("../", import.meta.url).pathname;
+  const root = new URL("../../", import.meta.url).pathname;
   const child = new Deno.Command(Deno.execPath(), {
     args: ["run", "-A", `${root}ingest-workers/cli/worker.ts`, "--source", source, ...args],
     cwd: root,

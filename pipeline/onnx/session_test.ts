@@ -1,10 +1,10 @@
 import assert from "node:assert/strict";
-import { ModelManifestSchema } from "../schemas/manifest.ts";
-import { EdgeError } from "./errors.ts";
-import { OnnxSession } from "./onnx_session.ts";
-import { logisticPackage } from "./testing/mod.ts";
+import { ModelManifestSchema } from "../../schemas/manifest.ts";
+import { ModelSessionError } from "../errors.ts";
+import { OnnxSession } from "./session.ts";
+import { logisticPackage } from "../../tests/support/edge.ts";
 
-const FIXTURES = new URL("../tests/fixtures/interop/", import.meta.url);
+const FIXTURES = new URL("../../tests/fixtures/interop/", import.meta.url);
 
 for (const kind of ["logistic_regression", "random_forest", "gradient_boosting"]) {
   Deno.test(`OnnxSession.score() reproduces scikit-learn's ${kind} probabilities`, async () => {
@@ -38,7 +38,7 @@ Deno.test("OnnxSession.create() refuses bytes that are not a model, naming the m
   await assert.rejects(
     () => OnnxSession.create(new TextEncoder().encode("not onnx"), manifest),
     (e: unknown) =>
-      e instanceof EdgeError && e.code === "model_load_failed" && /'m'/.test(e.message),
+      e instanceof ModelSessionError && e.code === "model_load_failed" && /'m'/.test(e.message),
   );
 });
 
@@ -50,7 +50,7 @@ Deno.test("OnnxSession.create() refuses a manifest naming outputs the graph lack
   };
   await assert.rejects(
     () => OnnxSession.create(pkg.onnx, manifest),
-    (e: unknown) => e instanceof EdgeError && /output_probability/.test(e.message),
+    (e: unknown) => e instanceof ModelSessionError && /output_probability/.test(e.message),
   );
 });
 
@@ -58,5 +58,5 @@ Deno.test("OnnxSession.release() refuses later runs", async () => {
   const pkg = await logisticPackage({ name: "m", inputs: [{ name: "x" }], weights: [1] });
   const s = await OnnxSession.create(pkg.onnx, pkg.manifest);
   await s.release();
-  await assert.rejects(() => s.score(Float32Array.from([1]), 1), EdgeError);
+  await assert.rejects(() => s.score(Float32Array.from([1]), 1), ModelSessionError);
 });

@@ -6,7 +6,7 @@ import {
   logLoss,
   recallAtPrecision,
   rocAuc,
-} from "./metrics.ts";
+} from "./binary_metrics.ts";
 
 // The example of scikit-learn's docs: roc_auc_score = 0.75, average_precision_score = 0.8333.
 const Y = [0, 0, 1, 1];

@@ -16,14 +16,19 @@ import { parseArgs } from "node:util";
 import { z } from "zod";
 import { ModelInputSchema } from "../../schemas/manifest.ts";
 import { PlatformError } from "../../schemas/errors.ts";
-import { LocalRegistry } from "../../registry/local.ts";
-import { mlflowOptionsFrom, resolveRegistryConfig } from "../../registry/config.ts";
-import { logAndRegisterModel } from "../../registry/mlflow_train_log.ts";
-import { MlflowRegistry } from "../../registry/mlflow.ts";
-import type { ModelRegistry } from "../../registry/port.ts";
-import { type Algorithm, TrainError, trainModel, type TrainReport } from "../train/mod.ts";
-import { type ModelFeatures, resolveRepository } from "../definitions/mod.ts";
-import { Progress } from "./progress.ts";
+import { LocalRegistry } from "../local.ts";
+import { mlflowOptionsFrom, resolveRegistryConfig } from "../config.ts";
+import { logAndRegisterModel } from "../mlflow_train_log.ts";
+import { MlflowRegistry } from "../mlflow.ts";
+import type { ModelRegistry } from "../port.ts";
+import {
+  type Algorithm,
+  TrainError,
+  trainModel,
+  type TrainReport,
+} from "../../pipeline/train/mod.ts";
+import { type ModelFeatures, resolveRepository } from "../../pipeline/definitions/mod.ts";
+import { Progress } from "../../pipeline/cli/progress.ts";
 
 const USAGE = `Usage: deno task train --data <csv|jsonl> --label <column> --model <name>
   [--algo gbdt|logreg] [--features a,b,c] [--transforms <json file>]
