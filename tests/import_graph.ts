@@ -13,6 +13,7 @@
  * @module
  */
 import { dirname, join, normalize, relative } from "node:path";
+import { exitWithHelp } from "./_help.ts";
 
 /** The layered folders, lowest first; folders of one inner array share a layer. */
 export const LAYERS: readonly (readonly string[])[] = [
@@ -111,6 +112,7 @@ export async function importGraph(
 }
 
 if (import.meta.main) {
+  exitWithHelp(import.meta.url);
   const root = new URL("../", import.meta.url).pathname;
   const graph = await importGraph(root, { tests: Deno.args.includes("--tests") });
   if (Deno.args.includes("--json")) {
