@@ -1,6 +1,6 @@
 /**
- * The folder-level import graph of the platform (`deno run -A
- * tests/import_graph.ts [--tests] [--json]`): for each pair of top-level
+ * The folder-level import graph of the platform (`deno task imports:graph
+ * [--tests] [--json]`): for each pair of top-level
  * folders, how many imports run from one to the other, and which of them
  * break the layering `schemas/` → `pipeline/` → `registry/` |
  * `ingest-workers/` → `edge/` → `deploy/` (a folder imports only folders
