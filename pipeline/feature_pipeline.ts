@@ -31,7 +31,8 @@ import type {
 } from "./store/port.ts";
 import { historyKey } from "./store/port.ts";
 import { type OnlineCache, revisionOf } from "./online/port.ts";
-import { FeatureRequestError, RetryableError } from "./errors.ts";
+import { RetryableError } from "./errors.ts";
+import { PlatformError } from "../schemas/errors.ts";
 import { FeatureMetrics } from "./feature_metrics.ts";
 import { decodeEvent, toBase64 } from "./_decode.ts";
 
@@ -411,16 +412,9 @@ export class FeaturePipeline {
     m.observeEvents(accepted);
   }
 
-  /** The views of an entity type, or a `FeatureRequestError` (404) naming the known ones. */
+  /** The views of an entity type, or a 404 naming the known ones ({@linkcode entityViews}). */
   viewsOfEntity(entity: string): FeatureView[] {
-    const views = this.repository.viewsOfEntity(entity);
-    if (views.length === 0) {
-      const known = [...new Set(this.views.map((v) => v.entity))].join(", ");
-      throw new FeatureRequestError(`Cannot find entity type '${entity}' (known: ${known})`, {
-        details: [{ path: "entity", message: `Expected one of ${known}` }],
-      });
-    }
-    return views;
+    return entityViews(this.repository, entity);
   }
 
   /**
@@ -579,4 +573,18 @@ function rebuildFrom(
   if (online && online.newest > newest) newest = online.newest;
   if (newest === -Infinity) return oldestMs - horizonMs(view);
   return newest - view.tailMs - horizonMs(view);
+}
+
+/**
+ * The views of an entity type of `repository`; otherwise a `not_found`
+ * error (404) naming the known entity types. The one rule of the pipeline,
+ * the features API and the embedded platform's pipeline thread.
+ */
+export function entityViews(repository: FeatureRepository, entity: string): FeatureView[] {
+  const views = repository.viewsOfEntity(entity);
+  if (views.length > 0) return views;
+  const known = [...new Set(repository.views.map((v) => v.entity))].join(", ");
+  throw new PlatformError("not_found", `Cannot find entity type '${entity}' (known: ${known})`, {
+    details: [{ path: "entity", message: `Expected one of ${known}` }],
+  });
 }

@@ -17,7 +17,7 @@ import { PlatformError } from "../schemas/errors.ts";
 import { parseIsoUtc } from "../schemas/time.ts";
 import { redactText } from "../schemas/redact.ts";
 import { bearerToken, matchesAnyKey } from "./http_guard.ts";
-import type { FeaturePipeline } from "./feature_pipeline.ts";
+import { entityViews, type FeaturePipeline } from "./feature_pipeline.ts";
 import { FeatureRequestError } from "./errors.ts";
 import { buildOpenApiDocument, DOCS_ROUTES, honoPath } from "../schemas/api.ts";
 import { FEATURE_API_INFO, FEATURE_ROUTES as R } from "./api.ts";
@@ -84,10 +84,7 @@ export function createFeatureApp(deps: FeatureAppDeps): Hono {
     });
   }
   const entityOf = (entity: string) => {
-    if (deps.pipeline.repository.viewsOfEntity(entity).length === 0) {
-      const known = [...new Set(deps.pipeline.views.map((v) => v.entity))].join(", ");
-      throw new PlatformError("not_found", `Cannot find entity type '${entity}' (known: ${known})`);
-    }
+    entityViews(deps.pipeline.repository, entity);
     return entity;
   };
   app.get(honoPath(R.offline.config.path), async (c) => {

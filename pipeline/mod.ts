@@ -46,6 +46,7 @@
 export {
   type BatchResult,
   type EntityFeatures,
+  entityViews,
   FeaturePipeline,
   type FeaturePipelineOptions,
   horizonMs,

@@ -29,8 +29,8 @@ import type {
   PipelineMessage,
 } from "../../pipeline/mod.ts";
 import {
+  entityViews,
   type FeatureRepository,
-  FeatureRequestError,
   resolveRepository,
   RetryableError,
 } from "../../pipeline/mod.ts";
@@ -197,14 +197,9 @@ export class PipelineThread {
     return this.#channel.remote.onlineFeatures(this.#entity(entity), entityId, asOfMs);
   }
 
-  /** An entity type with views; otherwise the pipeline's 404 (`FeatureRequestError`), thrown here. */
+  /** An entity type with views; otherwise the pipeline's 404 ({@linkcode entityViews}), thrown here. */
   #entity(entity: string): string {
-    if (this.repository.viewsOfEntity(entity).length === 0) {
-      const known = [...new Set(this.views.map((v) => v.entity))].join(", ");
-      throw new FeatureRequestError(`Cannot find entity type '${entity}' (known: ${known})`, {
-        details: [{ path: "entity", message: `Expected one of ${known}` }],
-      });
-    }
+    entityViews(this.repository, entity);
     return entity;
   }
 
